@@ -1,0 +1,174 @@
+"""The KooDrive HMAC-SHA256 app signature, as pure functions.
+
+One implementation serves both sides: the SDK's auth flow signs with it and the emulator
+verifies with it, so the two can never drift apart. Its correctness is pinned by known
+vectors computed independently of this module (see tests/sdk/test_signing_vectors.py).
+
+    CanonicalRequest = Method "\\n" CanonicalURI "\\n" CanonicalQueryString "\\n"
+                       CanonicalHeaders "\\n" SignedHeaders "\\n" HexSHA256(payload)
+    StringToSign     = "HMAC-SHA256" "\\n" HexSHA256(CanonicalRequest)
+    Signature        = Hex(HMAC-SHA256(key = AppSecret, message = StringToSign))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, quote, unquote
+
+ALGORITHM = "HMAC-SHA256"
+X_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+REQUIRED_SIGNED_HEADERS = ("host", "x-date", "x-user-id")
+_UNRESERVED = "-_.~"  # with A-Z a-z 0-9, left alone by RFC 3986 encoding
+_AUTHORIZATION = re.compile(
+    r"^HMAC-SHA256 AppId=(?P<app_id>[^,\s]+),SignedHeaders=(?P<signed>[a-z0-9;-]+),"
+    r"Signature=(?P<signature>[0-9a-f]{64})$"
+)
+
+
+def encode(text: str) -> str:
+    """RFC 3986 encoding: unreserved characters kept, every other UTF-8 byte as %XY."""
+    return quote(text, safe=_UNRESERVED)
+
+
+def format_x_date(moment: datetime) -> str:
+    """`X-Date` for `moment`: UTC, yyyyMMdd'T'HHmmss'Z'."""
+    if moment.tzinfo is None:
+        raise ValueError("X-Date needs an aware datetime; got a naive one")
+    return moment.astimezone(UTC).strftime(X_DATE_FORMAT)
+
+
+def parse_x_date(value: str) -> datetime:
+    """The UTC moment an `X-Date` value names; ValueError when it is malformed."""
+    if not re.fullmatch(r"[0-9]{8}T[0-9]{6}Z", value):
+        raise ValueError("X-Date must look like 20251103T070140Z (yyyyMMdd'T'HHmmss'Z', UTC)")
+    return datetime.strptime(value, X_DATE_FORMAT).replace(tzinfo=UTC)
+
+
+def canonical_uri(path: str) -> str:
+    """The normalised absolute path, each segment encoded, ending in '/'."""
+    segments = [unquote(segment) for segment in path.split("/")]
+    normalised = posixpath.normpath("/" + "/".join(segments).lstrip("/"))
+    if path.endswith("/") and not normalised.endswith("/"):
+        normalised += "/"
+    uri = "/".join(encode(segment) for segment in normalised.split("/"))
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def canonical_query(query: str) -> str:
+    """Parameters of a raw query string, encoded and sorted in character-code order."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return "&".join(
+        f"{name}={value}" for name, value in sorted((encode(n), encode(v)) for n, v in pairs)
+    )
+
+
+def canonical_headers(headers: Mapping[str, str], signed: Iterable[str]) -> str:
+    """`lowercase(name):trim(value)\\n` for each signed header, in the given order."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    lines = []
+    for name in signed:
+        if name not in lowered:
+            raise ValueError(f"signed header {name!r} is not in the request")
+        lines.append(f"{name}:{lowered[name].strip()}\n")
+    return "".join(lines)
+
+
+def canonical_request(
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    signed_headers: Iterable[str],
+    payload: bytes = b"",
+) -> str:
+    signed = sorted(name.lower() for name in signed_headers)
+    return "\n".join(
+        [
+            method.upper(),
+            canonical_uri(path),
+            canonical_query(query),
+            canonical_headers(headers, signed),
+            ";".join(signed),
+            hashlib.sha256(payload).hexdigest(),
+        ]
+    )
+
+
+def string_to_sign(canonical: str) -> str:
+    return f"{ALGORITHM}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def signature(app_secret: str, canonical: str) -> str:
+    return hmac.new(
+        app_secret.encode(), string_to_sign(canonical).encode(), hashlib.sha256
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class AppAuthorization:
+    """The parts of an `Authorization: HMAC-SHA256 ...` header."""
+
+    app_id: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+    def header_value(self) -> str:
+        return (
+            f"{ALGORITHM} AppId={self.app_id},SignedHeaders={';'.join(self.signed_headers)},"
+            f"Signature={self.signature}"
+        )
+
+    @classmethod
+    def parse(cls, value: str) -> AppAuthorization:
+        """Parse the header; ValueError, saying what is expected, when it is malformed."""
+        match = _AUTHORIZATION.fullmatch(value.strip())
+        if match is None:
+            raise ValueError(
+                "Authorization must be 'HMAC-SHA256 AppId=<appId>,SignedHeaders=<a;b;c>,"
+                "Signature=<64 lower-case hex digits>'"
+            )
+        return cls(
+            app_id=match["app_id"],
+            signed_headers=tuple(match["signed"].split(";")),
+            signature=match["signature"],
+        )
+
+
+def sign(
+    *,
+    app_id: str,
+    app_secret: str,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    payload: bytes = b"",
+    signed_headers: Iterable[str] = REQUIRED_SIGNED_HEADERS,
+) -> AppAuthorization:
+    """Sign a request whose headers already hold `host`, `x-date` and `x-user-id`."""
+    names = tuple(sorted(name.lower() for name in signed_headers))
+    canonical = canonical_request(method, path, query, headers, names, payload)
+    return AppAuthorization(app_id, names, signature(app_secret, canonical))
+
+
+def verify(
+    authorization: AppAuthorization,
+    *,
+    app_secret: str,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    payload: bytes = b"",
+) -> bool:
+    """Recompute the signature and compare in constant time."""
+    canonical = canonical_request(
+        method, path, query, headers, authorization.signed_headers, payload
+    )
+    return hmac.compare_digest(signature(app_secret, canonical), authorization.signature)

@@ -1,0 +1,18 @@
+# Sourced by every script in scripts/: makes sure .venv holds the project (editable) and
+# its pinned dev tools, then puts .venv/bin first on PATH. Re-installs only when
+# pyproject.toml changed since the last install, so repeated runs start in a second.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+VENV="${KOODRIVE_VENV:-$ROOT/.venv}"
+STAMP="$VENV/.koodrive-installed"
+WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+  echo "==> setting up $VENV (Python $(python3 -c 'import sys; print(sys.version.split()[0])'))" >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e . --group dev
+  echo "$WANT" > "$STAMP"
+fi
+export PATH="$VENV/bin:$PATH"
+export RUFF_NO_CACHE=true
