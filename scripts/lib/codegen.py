@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,12 @@ def generate(spec: Path, destination: Path, config: Path = CONFIG) -> None:
             "--path", str(spec), "--config", str(config),
             "--meta", "none", "--output-path", str(output), "--overwrite", "--fail-on-warning",
         ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        # The post-hooks (ruff) must be the pinned ones beside this interpreter.
+        tools = str(Path(sys.executable).parent)
+        env = {**os.environ, "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")])}
+        result = subprocess.run(  # noqa: S603
+            command, capture_output=True, text=True, check=False, env=env
+        )
         if result.returncode != 0 or not (output / "__init__.py").exists():
             raise GenerationError(
                 f"openapi-python-client failed on {spec}:\n{result.stdout}{result.stderr}"
@@ -64,9 +70,7 @@ def stale_files(spec: Path = SPEC, generated: Path = GENERATED) -> list[str]:
         expected, actual = _files(fresh), _files(generated) if generated.exists() else set()
         stale = {p for p in expected ^ actual}
         stale |= {
-            p
-            for p in expected & actual
-            if not filecmp.cmp(fresh / p, generated / p, shallow=False)
+            p for p in expected & actual if not filecmp.cmp(fresh / p, generated / p, shallow=False)
         }
         return sorted(str(Path("generated", PACKAGE, p)) for p in stale)
 
