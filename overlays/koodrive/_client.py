@@ -1,0 +1,281 @@
+"""`KooDrive` and `AsyncKooDrive`: settings, one pooled httpx client, the resources."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from importlib import metadata
+from types import TracebackType
+from typing import Self
+
+import httpx
+from koodrive_client import AuthenticatedClient
+
+from ._context import AsyncContext, SyncContext
+from ._hooks import on_request, on_request_async, on_response, on_response_async
+from ._runner import AsyncRunner, CallOptions, SyncRunner
+from ._types import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    NotGiven,
+    Timeout,
+    as_httpx_timeout,
+)
+from .auth import AppSignatureAuth, Clock, TokenAuth, auth_for, utc_now
+from .config import Settings, TokenStyle
+from .resources import AsyncDevices, AsyncUserGroups, Devices, UserGroups
+from .retries import Backoff
+
+
+def _user_agent() -> str:
+    try:
+        version = metadata.version("koodrive-sdk")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"koodrive-sdk-python/{version}"
+
+
+USER_AGENT = _user_agent()
+
+
+class _Base:
+    """What both clients share: settings from arguments or the environment, auth, options."""
+
+    _settings: Settings
+    _auth: TokenAuth | AppSignatureAuth
+    _options: CallOptions
+
+    def _configure(
+        self,
+        *,
+        base_url: str | None,
+        token: str | None,
+        app_id: str | None,
+        app_secret: str | None,
+        user_id: str | None,
+        token_style: TokenStyle,
+        language: str | None,
+        timeout: Timeout,
+        max_retries: int,
+        backoff: Backoff,
+        clock: Clock,
+        environ: Mapping[str, str] | None,
+    ) -> None:
+        self._settings = Settings.resolve(
+            base_url=base_url,
+            token=token,
+            app_id=app_id,
+            app_secret=app_secret,
+            user_id=user_id,
+            token_style=token_style,
+            language=language,
+            environ=environ,
+        )
+        self._auth = auth_for(self._settings, clock)
+        self._options = CallOptions(as_httpx_timeout(timeout), max_retries, backoff)
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    @property
+    def user_id(self) -> str | None:
+        return self._settings.user_id
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._options.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._options.max_retries
+
+    def _generated(self, http: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
+        # The token field is never used: our httpx client is set, and its auth flow
+        # writes Authorization.
+        generated = AuthenticatedClient(base_url=self._settings.base_url, token="")
+        if isinstance(http, httpx.Client):
+            return generated.set_httpx_client(http)
+        return generated.set_async_httpx_client(http)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, auth={self._auth!r}, "
+            f"timeout={self.timeout!r}, max_retries={self.max_retries})"
+        )
+
+
+class KooDrive(_Base):
+    """The synchronous client. Every argument left out is read from the environment:
+    `KOODRIVE_BASE_URL`, `KOODRIVE_TOKEN` or `KOODRIVE_APP_ID` + `KOODRIVE_APP_SECRET`,
+    and `KOODRIVE_USER_ID`.
+
+    `timeout` and `max_retries` are the defaults for every call; each method takes them
+    too, and `with_options()` gives a client with other defaults sharing the connections.
+    """
+
+    devices: Devices
+    user_groups: UserGroups
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        token: str | None = None,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        user_id: str | None = None,
+        token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
+        language: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._configure(
+            base_url=base_url,
+            token=token,
+            app_id=app_id,
+            app_secret=app_secret,
+            user_id=user_id,
+            token_style=token_style,
+            language=language,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            clock=clock,
+            environ=environ,
+        )
+        self._http = httpx.Client(
+            base_url=self._settings.base_url,
+            auth=self._auth,
+            timeout=self._options.timeout,
+            headers={"User-Agent": USER_AGENT},
+            event_hooks={"request": [on_request], "response": [on_response]},
+        )
+        self._runner = SyncRunner(sleep)
+        self._bind(self._options)
+
+    def _bind(self, options: CallOptions) -> None:
+        self._options = options
+        context = SyncContext(self._generated(self._http), options, self._settings, self._runner)
+        self.devices = Devices(context)
+        self.user_groups = UserGroups(context)
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        backoff: Backoff | NotGiven = NOT_GIVEN,
+    ) -> KooDrive:
+        """A client with other defaults, sharing this one's connections and credentials."""
+        clone = object.__new__(KooDrive)
+        clone.__dict__.update(self.__dict__)
+        clone._bind(
+            self._options.override(timeout=timeout, max_retries=max_retries, backoff=backoff)
+        )
+        return clone
+
+    def close(self) -> None:
+        """Close the connections (shared with every `with_options()` copy)."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncKooDrive(_Base):
+    """The asynchronous client: the same settings and methods as `KooDrive`, awaited."""
+
+    devices: AsyncDevices
+    user_groups: AsyncUserGroups
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        token: str | None = None,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        user_id: str | None = None,
+        token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
+        language: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
+        clock: Clock = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._configure(
+            base_url=base_url,
+            token=token,
+            app_id=app_id,
+            app_secret=app_secret,
+            user_id=user_id,
+            token_style=token_style,
+            language=language,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            clock=clock,
+            environ=environ,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self._settings.base_url,
+            auth=self._auth,
+            timeout=self._options.timeout,
+            headers={"User-Agent": USER_AGENT},
+            event_hooks={"request": [on_request_async], "response": [on_response_async]},
+        )
+        self._runner = AsyncRunner(sleep)
+        self._bind(self._options)
+
+    def _bind(self, options: CallOptions) -> None:
+        self._options = options
+        context = AsyncContext(self._generated(self._http), options, self._settings, self._runner)
+        self.devices = AsyncDevices(context)
+        self.user_groups = AsyncUserGroups(context)
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        backoff: Backoff | NotGiven = NOT_GIVEN,
+    ) -> AsyncKooDrive:
+        """A client with other defaults, sharing this one's connections and credentials."""
+        clone = object.__new__(AsyncKooDrive)
+        clone.__dict__.update(self.__dict__)
+        clone._bind(
+            self._options.override(timeout=timeout, max_retries=max_retries, backoff=backoff)
+        )
+        return clone
+
+    async def aclose(self) -> None:
+        """Close the connections (shared with every `with_options()` copy)."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

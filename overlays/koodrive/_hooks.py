@@ -1,0 +1,67 @@
+"""httpx event hooks: the per-call timeout on the way out, classification on the way back.
+
+The generated functions take no timeout and parse before anyone can look at the status,
+so the facade hands each attempt's settings to these hooks through a context variable
+(set and reset around one generated call, in the caller's thread or task).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import httpx
+
+from ._classify import classify
+
+
+@dataclass
+class Attempt:
+    """One try of one call: its timeout, and the response once it arrives."""
+
+    timeout: httpx.Timeout
+    response: httpx.Response | None = None
+
+
+_CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=None)
+
+
+@contextmanager
+def attempt(timeout: httpx.Timeout) -> Iterator[Attempt]:
+    current = Attempt(timeout)
+    token = _CURRENT.set(current)
+    try:
+        yield current
+    finally:
+        _CURRENT.reset(token)
+
+
+def on_request(request: httpx.Request) -> None:
+    current = _CURRENT.get()
+    if current is not None:
+        request.extensions["timeout"] = current.timeout.as_dict()
+
+
+def on_response(response: httpx.Response) -> None:
+    response.read()
+    _record_and_raise(response)
+
+
+async def on_request_async(request: httpx.Request) -> None:
+    on_request(request)
+
+
+async def on_response_async(response: httpx.Response) -> None:
+    await response.aread()
+    _record_and_raise(response)
+
+
+def _record_and_raise(response: httpx.Response) -> None:
+    current = _CURRENT.get()
+    if current is not None:
+        current.response = response
+    error = classify(response)
+    if error is not None:
+        raise error

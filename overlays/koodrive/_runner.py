@@ -1,0 +1,177 @@
+"""Run one call: a trace id, then attempts with retries, every failure made typed.
+
+Retries live here, around the generated call, and not in a transport: each attempt goes
+through httpx's auth flow again, so it is signed afresh with a new `X-Date`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+import httpx
+
+from ._hooks import Attempt, attempt
+from ._types import NOT_GIVEN, NotGiven, Timeout, as_httpx_timeout
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    InvalidArgumentError,
+    KooDriveError,
+    MalformedResponseError,
+)
+from .retries import Backoff, is_retryable, retry_after_of
+
+T = TypeVar("T")
+logger = logging.getLogger("koodrive")
+
+_TRACE_ID = re.compile(r"[0-9A-Za-z]{58}")  # components/schemas/TraceId
+
+
+def new_trace_id() -> str:
+    """58 random characters from [0-9a-f]: the spec's X-Traceid."""
+    return secrets.token_hex(29)
+
+
+def checked_trace_id(trace_id: str | None) -> str:
+    if trace_id is None:
+        return new_trace_id()
+    if not _TRACE_ID.fullmatch(trace_id):
+        raise InvalidArgumentError("trace_id must be exactly 58 characters from [0-9A-Za-z]")
+    return trace_id
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """How a call is made: the client's defaults, overridden per call."""
+
+    timeout: httpx.Timeout
+    max_retries: int
+    backoff: Backoff
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise InvalidArgumentError("max_retries must be >= 0")
+
+    def override(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        backoff: Backoff | NotGiven = NOT_GIVEN,
+    ) -> CallOptions:
+        changed = self
+        if not isinstance(timeout, NotGiven):
+            changed = replace(changed, timeout=as_httpx_timeout(timeout))
+        if not isinstance(max_retries, NotGiven):
+            changed = replace(changed, max_retries=max_retries)
+        if not isinstance(backoff, NotGiven):
+            changed = replace(changed, backoff=backoff)
+        return changed
+
+
+class SyncRunner:
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self._sleep = sleep
+
+    def run(
+        self, operation: str, send: Callable[[str], T], options: CallOptions, trace_id: str
+    ) -> T:
+        retry = 0
+        while True:
+            try:
+                with attempt(options.timeout) as current:
+                    return _typed_failures(send, trace_id, current)
+            except APIError as error:
+                delay = _retry_delay(operation, error, retry, options)
+                if delay is None:
+                    raise
+            self._sleep(delay)
+            retry += 1
+
+
+class AsyncRunner:
+    def __init__(self, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self._sleep = sleep
+
+    async def run(
+        self,
+        operation: str,
+        send: Callable[[str], Awaitable[T]],
+        options: CallOptions,
+        trace_id: str,
+    ) -> T:
+        retry = 0
+        while True:
+            try:
+                with attempt(options.timeout) as current:
+                    try:
+                        return await send(trace_id)
+                    except Exception as exc:
+                        error = _typed(exc, trace_id, current)
+                        if error is None:
+                            raise
+                        raise error from exc
+            except APIError as error:
+                delay = _retry_delay(operation, error, retry, options)
+                if delay is None:
+                    raise
+            await self._sleep(delay)
+            retry += 1
+
+
+def _typed_failures(send: Callable[[str], T], trace_id: str, current: Attempt) -> T:
+    try:
+        return send(trace_id)
+    except Exception as exc:
+        error = _typed(exc, trace_id, current)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
+    """The SDK exception for what httpx or the generated parsing raised; None: leave it."""
+    if isinstance(exc, KooDriveError):
+        return None
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"timed out ({type(exc).__name__})", trace_id=trace_id)
+    if isinstance(exc, httpx.TransportError):
+        return APIConnectionError(
+            f"connection failed ({type(exc).__name__}: {exc})", trace_id=trace_id
+        )
+    response = current.response
+    if response is None or not isinstance(exc, KeyError | TypeError | ValueError):
+        return None  # raised before any response: a bug or bad input, not the server's fault
+    problem = (
+        f"lacks the required field {exc.args[0]!r}"
+        if isinstance(exc, KeyError) and exc.args
+        else f"does not match the spec ({type(exc).__name__}: {exc})"
+    )
+    return MalformedResponseError(
+        f"HTTP {response.status_code} response from {response.request.url.path} {problem}",
+        trace_id=trace_id,
+        status_code=response.status_code,
+        headers=response.headers,
+    )
+
+
+def _retry_delay(operation: str, error: APIError, retry: int, options: CallOptions) -> float | None:
+    if retry >= options.max_retries or not is_retryable(error):
+        return None
+    delay = options.backoff.delay(retry, retry_after_of(error))
+    # The error's text carries status, code, message and trace id; never headers.
+    logger.info(
+        "%s failed: %s; retry %d of %d in %.2f s",
+        operation,
+        error,
+        retry + 1,
+        options.max_retries,
+        delay,
+    )
+    return delay

@@ -1,0 +1,39 @@
+"""Checks shared by the resources on what the generated parsing returned."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import httpx
+from koodrive_client.types import Response
+
+from ..config import USER_ID
+from ..errors import ConfigurationError, MalformedResponseError
+
+ModelT = TypeVar("ModelT")
+ParsedT = TypeVar("ParsedT")
+
+
+def expect(
+    response: Response[ParsedT], model: type[ModelT], operation: str, trace_id: str
+) -> ModelT:
+    """The parsed body as `model`; a 2xx the spec does not document is malformed."""
+    parsed = response.parsed
+    if not isinstance(parsed, model):
+        raise MalformedResponseError(
+            f"{operation}: HTTP {int(response.status_code)} is not a success status the spec "
+            f"documents (200)",
+            trace_id=trace_id,
+            status_code=int(response.status_code),
+            headers=httpx.Headers(response.headers),
+        )
+    return parsed
+
+
+def require_user_id(user_id: str | None, operation: str) -> str:
+    if user_id is None:
+        raise ConfigurationError(
+            f"{operation} acts for one user and needs X-User-Id: set {USER_ID} "
+            "(or pass user_id= to the client)"
+        )
+    return user_id
