@@ -1,0 +1,265 @@
+"""The HTTP layer: thin Starlette routes over the state and the rules.
+
+Order of checks for an operation, as at the vendor's gateway then service: faults that
+replace the response, authentication (401), parameters (400), the operation, then faults
+that alter the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
+from koodrive_emulator.clock import Clock
+from koodrive_emulator.credentials import Credentials
+from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
+from koodrive_emulator.responses import (
+    INTERNAL_ERROR,
+    PARAMETER_ERROR,
+    JSONBytesResponse,
+    TruncatedResponse,
+    encode_json,
+    gateway_body,
+    service_body,
+)
+from koodrive_emulator.rules.auth import AuthError, Principal, SignedRequest, authenticate
+from koodrive_emulator.rules.paging import Pager, PagingBehaviour
+from koodrive_emulator.rules.validation import (
+    ValidationError,
+    check_headers,
+    parse_groups_query,
+    trace_id,
+)
+from koodrive_emulator.spec import spec_bytes
+from koodrive_emulator.state import Backend
+
+logger = logging.getLogger("koodrive_emulator")
+
+DEVICES_PATH = "/koodrive/ose/v1/backup/device"
+GROUPS_PATH = "/koodrive/ose/v1/usergroups"
+
+
+@dataclass
+class EmulatorContext:
+    """Everything a request reads; swapped whole to give each test fresh state."""
+
+    backend: Backend = field(default_factory=Backend.default)
+    credentials: Credentials = field(default_factory=Credentials.development)
+    faults: Faults = field(default_factory=Faults)
+    clock: Clock = field(default_factory=Clock)
+    paging: PagingBehaviour = field(default_factory=PagingBehaviour)
+
+
+@dataclass
+class _Outcome:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[EmulatorContext, Principal, Request], _Outcome]
+
+
+class EmulatorApp:
+    """The ASGI application. `context` may be replaced between requests."""
+
+    def __init__(
+        self, context: EmulatorContext | None = None, *, cursor_secret: str | bytes | None = None
+    ) -> None:
+        self.context = context or EmulatorContext()
+        self.pager = Pager(cursor_secret or secrets.token_bytes(32))
+        routes = [
+            Route(
+                DEVICES_PATH,
+                self._operation("listBoundDevices", self._devices, user_headers_required=True),
+                methods=["GET"],
+            ),
+            Route(
+                GROUPS_PATH,
+                self._operation("listUserGroups", self._groups, user_headers_required=False),
+                methods=["GET"],
+            ),
+            Route("/openapi.yaml", self._spec, methods=["GET"]),
+            Route("/docs", self._docs, methods=["GET"]),
+            Mount("/docs/assets", StaticFiles(packages=[("koodrive_emulator", "static")])),
+            Route("/", self._root, methods=["GET"]),
+        ]
+        starlette = Starlette(
+            routes=routes,
+            exception_handlers={
+                HTTPException: self._http_exception,
+                Exception: self._unexpected,
+            },
+        )
+        # A trailing slash is another path at the gateway: 404, not a redirect.
+        starlette.router.redirect_slashes = False
+        self._asgi = AccessLog(starlette)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._asgi(scope, receive, send)
+
+    # --- operations -----------------------------------------------------------------------
+
+    def _operation(
+        self, operation: str, handler: Handler, *, user_headers_required: bool
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            context = self.context
+            triggered = context.faults.take(operation)
+            if triggered.delay:
+                await asyncio.sleep(triggered.delay)
+            fault = triggered.fault
+            request_id: str = request.scope[REQUEST_ID_KEY]
+            if fault is not None and fault.kind in REPLACING_KINDS:
+                outcome = _fault_outcome(fault, request_id)
+            else:
+                outcome = await self._serve(
+                    context,
+                    request,
+                    handler,
+                    request_id,
+                    user_headers_required=user_headers_required,
+                )
+                if fault is not None:
+                    _alter_body(outcome, fault.kind)
+            headers = dict(outcome.headers)
+            echoed = trace_id(request.headers)
+            if echoed is not None:
+                headers["X-Traceid"] = echoed
+            response_class = (
+                TruncatedResponse
+                if fault is not None and fault.kind is FaultKind.TRUNCATED
+                else JSONBytesResponse
+            )
+            return response_class(encode_json(outcome.body), outcome.status, headers)
+
+        return endpoint
+
+    async def _serve(
+        self,
+        context: EmulatorContext,
+        request: Request,
+        handler: Handler,
+        request_id: str,
+        *,
+        user_headers_required: bool,
+    ) -> _Outcome:
+        signed = SignedRequest(
+            method=request.method,
+            path=_raw_path(request.scope),
+            query=request.scope["query_string"].decode("latin-1"),
+            headers=request.headers,
+            body=await request.body(),
+        )
+        try:
+            principal = authenticate(
+                signed,
+                context.credentials,
+                now=context.clock.now(),
+                user_headers_required=user_headers_required,
+            )
+        except AuthError as error:
+            kind = "app authentication" if error.app_mode else "authentication"
+            message = f"Incorrect {kind} information: {error}."
+            return _Outcome(401, gateway_body(401, request_id, message))
+        try:
+            return handler(context, principal, request)
+        except ValidationError as error:
+            return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
+
+    def _devices(
+        self, context: EmulatorContext, principal: Principal, request: Request
+    ) -> _Outcome:
+        check_headers(request.headers)
+        devices = context.backend.devices(principal.user_id)
+        return _Outcome(200, {"code": 0, "msg": "success", "data": [d.to_json() for d in devices]})
+
+    def _groups(self, context: EmulatorContext, principal: Principal, request: Request) -> _Outcome:
+        params = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        query = parse_groups_query(params, request.headers)
+        page = self.pager.page(context.backend, principal.user_id, query, context.paging)
+        body: dict[str, Any] = {
+            "code": 0,
+            "msg": "OK",
+            "total": page.total,
+            "userGroupList": [g.to_json() for g in page.groups],
+        }
+        if page.next_cursor is not None:
+            body["nextCursor"] = page.next_cursor
+        return _Outcome(200, body)
+
+    # --- the rest -------------------------------------------------------------------------
+
+    async def _spec(self, request: Request) -> Response:
+        return Response(spec_bytes(), media_type="application/yaml")
+
+    async def _docs(self, request: Request) -> Response:
+        from koodrive_emulator.docs_page import render_docs_page
+
+        return HTMLResponse(render_docs_page())
+
+    async def _root(self, request: Request) -> Response:
+        return RedirectResponse("/docs")
+
+    async def _http_exception(self, request: Request, exc: Exception) -> Response:
+        # Unknown paths and methods alike: the gateway's "no such API".
+        return JSONBytesResponse(
+            encode_json(gateway_body(404, request.scope.get(REQUEST_ID_KEY, "0" * 32))), 404
+        )
+
+    async def _unexpected(self, request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error (answered 500 with the service's body)")
+        return JSONBytesResponse(
+            encode_json(service_body(INTERNAL_ERROR, "Internal server error.")), 500
+        )
+
+
+def _raw_path(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if isinstance(raw, bytes) else str(scope["path"])
+
+
+def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:
+    retry = {"Retry-After": str(fault.retry_after)}
+    match fault.kind:
+        case FaultKind.THROTTLE:
+            return _Outcome(429, gateway_body(429, request_id), retry)
+        case FaultKind.UNAVAILABLE:
+            return _Outcome(503, gateway_body(503, request_id), retry)
+        case FaultKind.BAD_GATEWAY:
+            return _Outcome(502, gateway_body(502, request_id))
+        case FaultKind.GATEWAY_TIMEOUT:
+            return _Outcome(504, gateway_body(504, request_id))
+        case FaultKind.UNDOCUMENTED_500:
+            return _Outcome(500, {"error": "java.lang.NullPointerException", "status": 500})
+        case _:
+            return _Outcome(500, service_body(INTERNAL_ERROR, "Internal server error."))
+
+
+def _alter_body(outcome: _Outcome, kind: FaultKind) -> None:
+    body = outcome.body
+    if kind is FaultKind.CODE_AS_STRING and isinstance(body.get("code"), int):
+        body["code"] = str(body["code"])
+    elif outcome.status != 200:
+        return
+    elif kind is FaultKind.WRONG_TYPE:
+        if "total" in body:
+            body["total"] = str(body["total"])
+        else:
+            body["data"] = {"devices": body["data"]}
+    elif kind is FaultKind.MISSING_FIELD:
+        body.pop("total" if "total" in body else "data")

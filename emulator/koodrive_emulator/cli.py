@@ -1,0 +1,233 @@
+"""`koodrive-emulator`: serve the emulator over HTTP (see docs/emulator.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from koodrive_emulator.app import EmulatorApp, EmulatorContext
+from koodrive_emulator.credentials import (
+    DEV_APP_ID,
+    DEV_APP_SECRET,
+    DEV_TOKEN,
+    DEV_USER_ID,
+    Credentials,
+)
+from koodrive_emulator.faults import Fault, FaultKind, Faults
+from koodrive_emulator.fixtures import FixtureError
+from koodrive_emulator.rules.paging import PagingBehaviour
+from koodrive_emulator.server import bind_socket, uvicorn_server
+from koodrive_emulator.state import Backend
+
+_FAULT_OPTIONS = ("operation", "times", "retry_after", "seconds")
+
+
+def parse_fault(text: str) -> Fault:
+    """`KIND[:key=value,...]`, e.g. `throttle:retry_after=2,times=3,operation=listUserGroups`."""
+    kind_text, _, options_text = text.partition(":")
+    kinds = ", ".join(kind.value for kind in FaultKind)
+    try:
+        kind = FaultKind(kind_text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown fault {kind_text!r}; kinds: {kinds}") from None
+    options: dict[str, str] = {}
+    for item in filter(None, options_text.split(",")):
+        key, equals, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not equals or key not in _FAULT_OPTIONS:
+            raise argparse.ArgumentTypeError(
+                f"bad fault option {item!r}; options: {', '.join(_FAULT_OPTIONS)} as key=value"
+            )
+        options[key] = value.strip()
+    try:
+        return Fault(
+            kind,
+            operation=options.get("operation"),
+            times=int(options["times"]) if "times" in options else None,
+            retry_after=int(options.get("retry_after", "1")),
+            seconds=float(options.get("seconds", "0")),
+        )
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"bad fault {text!r}: {error}") from None
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError("must be a number from 0 up to (not including) 1")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError("must be a whole number, 0 or more")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="koodrive-emulator",
+        description="Serve an offline emulator of the KooDrive API over HTTP.",
+        epilog="Without credentials the documented development set is used and printed.",
+    )
+    serve = parser.add_argument_group("serving")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=_count, default=8750, help="port (default 8750; 0: any free)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="logging level; info logs one line per request (default)",
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--fixtures",
+        metavar="FILE",
+        help="seed from this YAML or JSON file instead of the embedded default set",
+    )
+    data.add_argument(
+        "--groups",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="add N generated groups to --user-id (every third one sourceType 1)",
+    )
+    data.add_argument(
+        "--devices",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="add N generated devices to --user-id",
+    )
+    data.add_argument("--seed", type=_count, default=0, help="seed of the generated data")
+    creds = parser.add_argument_group(
+        "credentials (default: the development set; secrets may come from the environment)"
+    )
+    creds.add_argument(
+        "--user-id",
+        default=DEV_USER_ID,
+        metavar="ID",
+        help=f"user the token acts for (default {DEV_USER_ID})",
+    )
+    creds.add_argument(
+        "--token",
+        default=os.environ.get("KOODRIVE_EMULATOR_TOKEN", DEV_TOKEN),
+        help="accepted access token (env KOODRIVE_EMULATOR_TOKEN)",
+    )
+    creds.add_argument(
+        "--app-id", default=DEV_APP_ID, metavar="ID", help=f"accepted app id (default {DEV_APP_ID})"
+    )
+    creds.add_argument(
+        "--app-secret",
+        metavar="SECRET",
+        default=os.environ.get("KOODRIVE_EMULATOR_APP_SECRET", DEV_APP_SECRET),
+        help="the app's secret (env KOODRIVE_EMULATOR_APP_SECRET)",
+    )
+    behaviour = parser.add_argument_group("faults and behaviour")
+    behaviour.add_argument(
+        "--fault",
+        type=parse_fault,
+        action="append",
+        default=[],
+        metavar="KIND[:OPTIONS]",
+        help="switch a fault on, e.g. throttle:retry_after=2,times=3 or "
+        "latency:seconds=0.5,operation=listUserGroups; repeatable. "
+        "Kinds: " + ", ".join(kind.value for kind in FaultKind),
+    )
+    behaviour.add_argument(
+        "--short-pages",
+        type=_probability,
+        default=0.0,
+        metavar="RATIO",
+        help="probability that a page is short or empty before the end",
+    )
+    behaviour.add_argument(
+        "--short-pages-seed",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="seed of the short-page decisions",
+    )
+    return parser
+
+
+def _banner(base_url: str, credentials: Credentials) -> str:
+    def shown(value: str, dev_value: str) -> str:
+        return value if value == dev_value else "(given, not shown)"
+
+    kind = "development credentials (public, never use them in production)"
+    if not credentials.is_development:
+        kind = "configured credentials"
+    return "\n".join(
+        [
+            f"KooDrive emulator listening on {base_url}",
+            f"  docs: {base_url}/docs   spec: {base_url}/openapi.yaml",
+            f"  {kind}:",
+            f"    user id:    {credentials.user_id}",
+            f"    token:      {shown(credentials.token, DEV_TOKEN)}",
+            f"    app id:     {credentials.app_id}",
+            f"    app secret: {shown(credentials.app_secret, DEV_APP_SECRET)}",
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        credentials = Credentials(
+            user_id=args.user_id, token=args.token, app_id=args.app_id, app_secret=args.app_secret
+        )
+    except ValueError as error:
+        parser.error(f"credentials: {error}")
+    try:
+        backend = Backend.from_fixtures(args.fixtures) if args.fixtures else Backend.default()
+        backend.add_user(args.user_id)
+        backend.seed_synthetic(
+            args.user_id, groups=args.groups, devices=args.devices, seed=args.seed
+        )
+    except FixtureError as error:
+        parser.error(str(error))
+    faults = Faults()
+    for fault in args.fault:
+        faults.add(
+            fault.kind,
+            operation=fault.operation,
+            times=fault.times,
+            retry_after=fault.retry_after,
+            seconds=fault.seconds,
+        )
+    context = EmulatorContext(
+        backend=backend,
+        credentials=credentials,
+        faults=faults,
+        paging=PagingBehaviour(args.short_pages, args.short_pages_seed),
+    )
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as error:
+        print(
+            f"koodrive-emulator: cannot listen on {args.host}:{args.port}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    host, port = sock.getsockname()[:2]
+    base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    print(_banner(base_url, credentials), flush=True)
+    server = uvicorn_server(EmulatorApp(context), log_level=args.log_level)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The records the emulator stores, shaped like the API's bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+
+
+class SourceType(IntEnum):
+    GROUP = 0
+    USER_GROUP = 1
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The API's timestamp form: UTC with milliseconds, e.g. 2024-04-25T06:49:49.000Z."""
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an ISO 8601 time; a naive one is taken as UTC. Kept to millisecond precision."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    device_id: str
+    machine_code: str
+    device_os: str
+    device_name: str
+    create_time: datetime
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "deviceId": self.device_id,
+            "machineCode": self.machine_code,
+            "deviceOS": self.device_os,
+            "deviceName": self.device_name,
+            "createTime": format_timestamp(self.create_time),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    group_name: str
+    owner_id: str
+    created_time: datetime
+    updated_time: datetime
+    source_type: SourceType = SourceType.GROUP
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "groupName": self.group_name,
+            "ownerId": self.owner_id,
+            "createdTime": format_timestamp(self.created_time),
+            "updatedTime": format_timestamp(self.updated_time),
+        }

@@ -1,0 +1,57 @@
+"""The bodies the emulator answers with: success, service errors and gateway errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+PARAMETER_ERROR = 13000102
+INTERNAL_ERROR = 13000500
+
+GATEWAY_ERRORS: dict[int, tuple[str, str]] = {
+    401: ("APIGW.0303", "Incorrect authentication information"),
+    404: ("APIGW.0101", "The API does not exist or has not been published in the environment"),
+    429: ("APIGW.0308", "The throttling threshold has been reached"),
+    502: ("APIGW.0201", "Bad gateway"),
+    503: ("APIGW.0203", "Service unavailable"),
+    504: ("APIGW.0204", "Backend timeout"),
+}
+
+
+def gateway_body(status: int, request_id: str, message: str | None = None) -> dict[str, Any]:
+    code, default_message = GATEWAY_ERRORS[status]
+    return {"error_code": code, "error_msg": message or default_message, "request_id": request_id}
+
+
+def service_body(code: int, message: str) -> dict[str, Any]:
+    return {"code": code, "msg": message}
+
+
+def encode_json(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class JSONBytesResponse(Response):
+    media_type = "application/json"
+
+
+class TruncatedResponse(Response):
+    """Promises the whole body in Content-Length, sends half, then lets the server close
+    the connection: what a client sees when a response is cut short in transit."""
+
+    media_type = "application/json"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": self.body[: len(self.body) // 2],
+                "more_body": True,
+            }
+        )

@@ -1,0 +1,1 @@
+"""The service's rules as plain functions and classes: no HTTP framework in here."""

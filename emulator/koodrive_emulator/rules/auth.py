@@ -1,0 +1,172 @@
+"""Authentication, checked for real: access tokens, and the HMAC app signature recomputed
+with `koodrive.signing` (the SDK's own implementation) and compared in constant time.
+
+Messages say what is wrong and never echo a token, a signature or a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from koodrive import signing
+
+from koodrive_emulator.credentials import Credentials
+
+SIGNATURE_VALIDITY = timedelta(minutes=15)
+_USER_ID = re.compile(r"[0-9]{1,32}")
+_BEARER = re.compile(r"bearer[ +]", re.IGNORECASE)
+_EXPECTED_FORMS = (
+    "Authorization must be 'Bearer <access token>' or "
+    "'HMAC-SHA256 AppId=<appId>,SignedHeaders=<names>,Signature=<hex>'"
+)
+
+
+class AuthError(Exception):
+    """Authentication failed; `str(error)` is safe to send to the client."""
+
+    def __init__(self, reason: str, *, app_mode: bool = False) -> None:
+        super().__init__(reason)
+        self.app_mode = app_mode
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for, and how it proved it."""
+
+    user_id: str
+    mode: Literal["token", "app"]
+    app_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """The parts of an HTTP request the signature covers."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def authenticate(
+    request: SignedRequest,
+    credentials: Credentials,
+    *,
+    now: datetime,
+    user_headers_required: bool,
+) -> Principal:
+    """The principal of `request`, or AuthError.
+
+    `user_headers_required` is true for operations that need X-User-Id and X-Date in token
+    mode too (list-bound-devices); app mode always needs them.
+    """
+    authorization = request.headers.get("authorization", "").strip()
+    if not authorization:
+        raise AuthError("Authorization header is missing")
+    if _BEARER.match(authorization):
+        return _token_principal(
+            authorization[7:].strip(),
+            request,
+            credentials,
+            now=now,
+            user_headers_required=user_headers_required,
+        )
+    if authorization.startswith(signing.ALGORITHM):
+        return _app_principal(authorization, request, credentials, now=now)
+    raise AuthError(_EXPECTED_FORMS)
+
+
+def _token_principal(
+    token: str,
+    request: SignedRequest,
+    credentials: Credentials,
+    *,
+    now: datetime,
+    user_headers_required: bool,
+) -> Principal:
+    if not token:
+        raise AuthError("the access token after 'Bearer' is empty")
+    user_id = credentials.user_for_token(token)
+    if user_id is None:
+        raise AuthError("the access token is not valid")
+    if user_headers_required:
+        header_user = user_and_date(request.headers, now=now)
+        if header_user != user_id:
+            raise AuthError("X-User-Id is not the user the access token was issued to")
+    return Principal(user_id, "token")
+
+
+def _app_principal(
+    authorization: str, request: SignedRequest, credentials: Credentials, *, now: datetime
+) -> Principal:
+    try:
+        return _verified_app_principal(authorization, request, credentials, now=now)
+    except AuthError as error:
+        raise AuthError(str(error), app_mode=True) from None
+
+
+def _verified_app_principal(
+    authorization: str, request: SignedRequest, credentials: Credentials, *, now: datetime
+) -> Principal:
+    try:
+        parsed = signing.AppAuthorization.parse(authorization)
+    except ValueError as error:
+        raise AuthError(str(error)) from None
+    missing = [h for h in signing.REQUIRED_SIGNED_HEADERS if h not in parsed.signed_headers]
+    if missing:
+        raise AuthError(
+            "SignedHeaders must include host, x-date and x-user-id; missing: " + ", ".join(missing)
+        )
+    app = credentials.app(parsed.app_id)
+    if app is None:
+        raise AuthError("unknown AppId")
+    user_id = user_and_date(request.headers, now=now)
+    if not app.may_act_for(user_id):
+        raise AuthError("the app may not act for this X-User-Id")
+    try:
+        valid = signing.verify(
+            parsed,
+            app_secret=app.secret,
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            headers=request.headers,
+            payload=request.body,
+        )
+    except ValueError as error:  # a signed header absent from the request
+        raise AuthError(f"signature covers a header the request lacks: {error}") from None
+    if not valid:
+        raise AuthError("signature mismatch")
+    return Principal(user_id, "app", parsed.app_id)
+
+
+def user_and_date(headers: Mapping[str, str], *, now: datetime) -> str:
+    """Check X-User-Id and X-Date; return the user id."""
+    user_id = headers.get("x-user-id")
+    if user_id is None:
+        raise AuthError("X-User-Id header is missing")
+    if not _USER_ID.fullmatch(user_id):
+        raise AuthError("X-User-Id must be a string of 1 to 32 digits")
+    check_x_date(headers.get("x-date"), now=now)
+    return user_id
+
+
+def check_x_date(value: str | None, *, now: datetime) -> None:
+    """X-Date must lie in the 15 minutes up to `now`, both ends included; no future skew."""
+    if value is None:
+        raise AuthError("X-Date header is missing")
+    try:
+        moment = signing.parse_x_date(value)
+    except ValueError:
+        raise AuthError(
+            "X-Date must be a UTC time as yyyyMMdd'T'HHmmss'Z', e.g. 20251103T070140Z"
+        ) from None
+    if moment > now:
+        raise AuthError("X-Date is later than the server clock")
+    if moment < now - SIGNATURE_VALIDITY:
+        raise AuthError("X-Date is more than 15 minutes before the server clock (expired)")

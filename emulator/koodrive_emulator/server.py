@@ -1,0 +1,80 @@
+"""Serving an EmulatorApp with uvicorn: in a background thread (tests) or in the
+foreground (the CLI). The socket is bound here, so port 0 picks a free port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from koodrive_emulator.app import EmulatorApp
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def uvicorn_server(app: EmulatorApp, *, log_level: str = "warning") -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        log_config=None,  # the embedding program owns logging
+        access_log=False,  # AccessLog writes the one line per request
+        lifespan="off",
+        log_level=log_level,
+        timeout_graceful_shutdown=2,
+    )
+    return uvicorn.Server(config)
+
+
+class EmulatorServer:
+    """A real HTTP server on a loopback port, run in a daemon thread."""
+
+    def __init__(self, app: EmulatorApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._socket = bind_socket(host, port)
+        bound_host, bound_port = self._socket.getsockname()[:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.base_url = f"http://{shown}:{bound_port}"
+        self._server = uvicorn_server(app)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"koodrive-emulator {self.base_url}",
+            daemon=True,
+        )
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the emulator server at {self.base_url} failed to start")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(
+                    f"the emulator server at {self.base_url} did not start within {timeout} s"
+                )
+            time.sleep(0.005)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> EmulatorServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

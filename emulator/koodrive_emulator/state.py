@@ -1,0 +1,286 @@
+"""Per-user state (devices and groups), plain Python with no HTTP in sight.
+
+Groups are kept in the order they were added (fixture order, then synthetic ones, then
+those added through the API); each gets a position that never changes. Paging cursors hold
+a position, so adding or removing groups between two pages neither skips nor repeats any
+other group: a group added while a client pages appears in a later page of the same walk
+when it matches the walk's filters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from koodrive_emulator.models import Device, Group, SourceType
+
+_FIRST_GENERATED_ID = 1_900_000_000_000_000_000
+_DIGITS = re.compile("[0-9]{1,32}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    position: int
+    group: Group
+    folded_name: str
+
+
+@dataclass(slots=True)
+class _GroupList:
+    """Groups of one source type, by position; `positions` mirrors `entries` for bisect."""
+
+    entries: list[_Entry] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+
+
+@dataclass
+class UserState:
+    user_id: str
+    devices: list[Device] = field(default_factory=list)
+    groups: dict[SourceType, _GroupList] = field(
+        default_factory=lambda: {kind: _GroupList() for kind in SourceType}
+    )
+    group_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class GroupSlice:
+    """What one page query finds: the groups (with positions), whether more follow, the total."""
+
+    groups: list[tuple[int, Group]]
+    has_more: bool
+    total: int
+
+
+def _now() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class Backend:
+    """All users' devices and groups. Thread-safe: the server reads while tests seed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._users: dict[str, UserState] = {}
+        self._positions = itertools.count(1)
+        self._ids = itertools.count(_FIRST_GENERATED_ID)
+
+    # --- construction -------------------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> Backend:
+        """The small data set embedded in the package (see docs/emulator.md)."""
+        from koodrive_emulator.fixtures import load_default_fixtures
+
+        backend = cls()
+        load_default_fixtures(backend)
+        return backend
+
+    @classmethod
+    def from_fixtures(cls, path: str | Path) -> Backend:
+        """A backend seeded from a fixtures file (YAML or JSON)."""
+        backend = cls()
+        backend.load_fixtures(path)
+        return backend
+
+    def load_fixtures(self, path: str | Path) -> None:
+        from koodrive_emulator.fixtures import load_fixtures_file
+
+        load_fixtures_file(self, Path(path))
+
+    def load_fixtures_data(self, data: Any, *, source: str = "fixtures") -> None:
+        """Seed from already-parsed fixtures (the mapping a fixtures file holds)."""
+        from koodrive_emulator.fixtures import apply_fixtures
+
+        apply_fixtures(self, data, source=source)
+
+    def seed_synthetic(
+        self, user_id: str, *, groups: int = 0, devices: int = 0, seed: int = 0
+    ) -> None:
+        """Add `groups` and `devices` generated records to `user_id` (100,000 in about a second)."""
+        from koodrive_emulator.synthetic import synthetic_devices, synthetic_groups
+
+        with self._lock:
+            first = next(self._ids)
+            for device in synthetic_devices(devices, seed=seed, first_id=first):
+                self._add_device(user_id, device)
+            for group in synthetic_groups(user_id, groups, seed=seed, first_id=first + devices):
+                self._add_group(user_id, group)
+            # Later automatic ids must not collide with the generated ones.
+            self._ids = itertools.count(first + devices + groups)
+
+    # --- users ----------------------------------------------------------------------------
+
+    def add_user(self, user_id: str) -> None:
+        _check_user_id(user_id)
+        with self._lock:
+            self._user(user_id)
+
+    def users(self) -> list[str]:
+        with self._lock:
+            return list(self._users)
+
+    def has_user(self, user_id: str) -> bool:
+        with self._lock:
+            return user_id in self._users
+
+    def _user(self, user_id: str) -> UserState:
+        state = self._users.get(user_id)
+        if state is None:
+            state = self._users[user_id] = UserState(user_id)
+        return state
+
+    # --- devices --------------------------------------------------------------------------
+
+    def add_device(
+        self,
+        user_id: str,
+        *,
+        device_name: str,
+        device_os: str = "android",
+        machine_code: str | None = None,
+        device_id: str | None = None,
+        create_time: datetime | None = None,
+    ) -> Device:
+        _check_user_id(user_id)
+        with self._lock:
+            created = create_time or _now()
+            device = Device(
+                device_id=device_id or str(next(self._ids)),
+                machine_code=machine_code or f"{created:%Y%m%d}",
+                device_os=device_os,
+                device_name=device_name,
+                create_time=created,
+            )
+            if not _DIGITS.fullmatch(device.device_id):
+                raise ValueError("device_id must be a string of digits")
+            self._add_device(user_id, device)
+            return device
+
+    def _add_device(self, user_id: str, device: Device) -> None:
+        self._user(user_id).devices.append(device)
+
+    def remove_device(self, user_id: str, device_id: str) -> None:
+        with self._lock:
+            state = self._user(user_id)
+            state.devices = [d for d in state.devices if d.device_id != device_id]
+
+    def devices(self, user_id: str) -> list[Device]:
+        """The user's devices; an unknown user simply has none."""
+        with self._lock:
+            state = self._users.get(user_id)
+            return list(state.devices) if state else []
+
+    # --- groups ---------------------------------------------------------------------------
+
+    def add_group(
+        self,
+        user_id: str,
+        *,
+        group_name: str,
+        source_type: SourceType | int = SourceType.GROUP,
+        group_id: str | None = None,
+        owner_id: str | None = None,
+        created_time: datetime | None = None,
+        updated_time: datetime | None = None,
+    ) -> Group:
+        """Append a group to the user's list (it sorts after every existing group)."""
+        _check_user_id(user_id)
+        with self._lock:
+            created = created_time or _now()
+            group = Group(
+                id=group_id or str(next(self._ids)),
+                group_name=group_name,
+                owner_id=owner_id or user_id,
+                created_time=created,
+                updated_time=updated_time or created,
+                source_type=SourceType(source_type),
+            )
+            if not (_DIGITS.fullmatch(group.id) and _DIGITS.fullmatch(group.owner_id)):
+                raise ValueError("group_id and owner_id must be strings of digits")
+            self._add_group(user_id, group)
+            return group
+
+    def _add_group(self, user_id: str, group: Group) -> None:
+        state = self._user(user_id)
+        if group.id in state.group_ids:
+            raise ValueError(f"user {user_id} already has a group with id {group.id}")
+        position = next(self._positions)
+        groups = state.groups[group.source_type]
+        groups.entries.append(_Entry(position, group, group.group_name.casefold()))
+        groups.positions.append(position)
+        state.group_ids.add(group.id)
+
+    def remove_group(self, user_id: str, group_id: str) -> None:
+        with self._lock:
+            state = self._users.get(user_id)
+            if state is None or group_id not in state.group_ids:
+                raise KeyError(f"user {user_id} has no group with id {group_id}")
+            state.group_ids.discard(group_id)
+            for groups in state.groups.values():
+                kept = [e for e in groups.entries if e.group.id != group_id]
+                groups.entries[:] = kept
+                groups.positions[:] = [e.position for e in kept]
+
+    def groups(
+        self,
+        user_id: str,
+        source_type: SourceType | int | None = None,
+        group_name: str | None = None,
+    ) -> list[Group]:
+        """The user's groups in list order, optionally filtered like the API filters."""
+        kinds = list(SourceType) if source_type is None else [SourceType(source_type)]
+        needle = group_name.casefold() if group_name is not None else None
+        with self._lock:
+            state = self._users.get(user_id)
+            if state is None:
+                return []
+            entries = sorted(
+                (e for kind in kinds for e in state.groups[kind].entries),
+                key=lambda e: e.position,
+            )
+        return [e.group for e in entries if needle is None or needle in e.folded_name]
+
+    def find_groups(
+        self,
+        user_id: str,
+        *,
+        source_type: SourceType,
+        group_name: str | None,
+        after: int,
+        limit: int,
+    ) -> GroupSlice:
+        """Up to `limit` matching groups positioned after `after`, plus whether more follow."""
+        needle = group_name.casefold() if group_name is not None else None
+        with self._lock:
+            state = self._users.get(user_id)
+            if state is None:
+                return GroupSlice([], has_more=False, total=0)
+            groups = state.groups[source_type]
+            start = bisect.bisect_right(groups.positions, after)
+            if needle is None:
+                chosen = groups.entries[start : start + limit]
+                has_more = start + limit < len(groups.entries)
+                total = len(groups.entries)
+            else:
+                total = sum(1 for e in groups.entries if needle in e.folded_name)
+                matches = (e for e in groups.entries[start:] if needle in e.folded_name)
+                chosen = list(itertools.islice(matches, limit))
+                has_more = next(matches, None) is not None
+        return GroupSlice([(e.position, e.group) for e in chosen], has_more, total)
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return f"Backend(users={len(self._users)})"
+
+
+def _check_user_id(user_id: str) -> None:
+    if not (isinstance(user_id, str) and _DIGITS.fullmatch(user_id)):
+        raise ValueError("user_id must be a string of 1 to 32 digits")
