@@ -11,9 +11,10 @@ could not run (unknown revision, unreadable or invalid spec, bad version).
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +125,23 @@ def _load(text: str, label: str) -> dict[str, Any]:
     try:
         validate(document)
     except OpenAPIValidationError as error:
-        where = "/".join(str(part) for part in error.absolute_path) or "the top level"
-        raise SpecError(f"{label} is not valid OpenAPI: {error.message} (at {where})") from None
+        problem = error.message.splitlines()[0]
+        where = _json_path(error.absolute_path)
+        raise SpecError(f"{label} is not valid OpenAPI: {problem} (at {where})") from None
     return document
+
+
+def _json_path(parts: Iterable[object]) -> str:
+    """`paths["/groups"].get.parameters[0]`: a location a reader finds in the YAML."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif isinstance(part, str) and part.isidentifier():
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text or "the top level"
 
 
 def _count(changes: list[Change], severity: Severity) -> int:

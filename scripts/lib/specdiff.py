@@ -243,7 +243,7 @@ class _Comparison:
         old_by_key = self._parameters_by_key(self.old, old)
         new_by_key = self._parameters_by_key(self.new, new)
         for key in sorted(old_by_key.keys() | new_by_key.keys()):
-            location, name = key
+            location, name = key[0], (new_by_key.get(key) or old_by_key[key])["name"]
             here = f"{where} {location} parameter {name}"
             if key not in new_by_key:
                 yield _breaking(here, "parameter removed")
@@ -301,7 +301,7 @@ class _Comparison:
         elif old_body.get("required") and not new_body.get("required"):
             yield _compatible(here, "request body became optional")
         yield from self._content(
-            here, old_body.get("content"), new_body.get("content"), Direction.REQUEST
+            f"{where} request", old_body.get("content"), new_body.get("content"), Direction.REQUEST
         )
         yield from _keyed_differences(here, old_body, new_body, handled=("required", "content"))
 

@@ -1,0 +1,275 @@
+"""scripts/spec-diff: each fixture pair reports exactly the changes its head names, the
+breaking ones fail the gate unless info.version gets a major bump, and the real script
+reads the base from a real git repository."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spec_diff_command
+from specdiff import Severity, compare
+from versioning import is_major_bump, next_major, parse_version
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE = FIXTURES / "base.yaml"
+BREAKING = sorted((FIXTURES / "breaking").glob("*.yaml"))
+COMPATIBLE = sorted((FIXTURES / "compatible").glob("*.yaml"))
+
+
+def expected_changes(head: Path) -> set[str]:
+    """The `# expect <severity>: <location>: <message>` lines at the top of a fixture."""
+    prefix = "# expect "
+    lines = head.read_text(encoding="utf-8").splitlines()
+    return {
+        line.removeprefix(prefix)
+        for line in lines
+        if line.startswith(prefix) and line != "# expect no change"
+    }
+
+
+def reported_changes(output: str) -> set[str]:
+    """The change lines spec-diff printed, as `<severity>: <location>: <message>`."""
+    changes = set()
+    for line in output.splitlines():
+        if line.startswith("  "):
+            severity, rest = line.strip().split(None, 1)
+            changes.add(f"{severity}: {rest}")
+    return changes
+
+
+def run_spec_diff(
+    base: Path, head: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    status = spec_diff_command.main(["--base-file", str(base), "--spec", str(head)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def with_version(source: Path, version: str, destination: Path) -> Path:
+    text = source.read_text(encoding="utf-8")
+    assert "  version: 1.0.0\n" in text
+    destination.write_text(text.replace("  version: 1.0.0\n", f"  version: {version}\n"))
+    return destination
+
+
+def test_there_is_a_fixture_pair_per_kind_of_change() -> None:
+    assert len(BREAKING) >= 15
+    assert len(COMPATIBLE) >= 10
+
+
+@pytest.mark.parametrize("head", BREAKING, ids=lambda path: path.stem)
+def test_breaking_fixture_fails_the_gate(head: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = expected_changes(head)
+    assert any(line.startswith("breaking: ") for line in expected), "fixture names no break"
+
+    status, out, err = run_spec_diff(BASE, head, capsys)
+
+    assert reported_changes(out) == expected
+    assert status == 1
+    assert "FAILED: breaking changes need a major version bump" in err
+    assert "Set it to 2.0.0 or later" in err
+
+
+@pytest.mark.parametrize("head", COMPATIBLE, ids=lambda path: path.stem)
+def test_compatible_fixture_passes_the_gate(head: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = expected_changes(head)
+    assert all(line.startswith("compatible: ") for line in expected)
+
+    status, out, err = run_spec_diff(BASE, head, capsys)
+
+    assert reported_changes(out) == expected
+    assert status == 0, err
+    assert err == ""
+
+
+def test_a_major_bump_lets_a_breaking_change_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = with_version(FIXTURES / "breaking/removed-operation.yaml", "2.0.0", tmp_path / "h.yaml")
+
+    status, out, _ = run_spec_diff(BASE, head, capsys)
+
+    assert status == 0
+    assert "breaking: DELETE /groups/{groupId}: operation removed" in reported_changes(out)
+    assert "(1.0.0) ->" in out
+    assert "(2.0.0)" in out
+
+
+def test_a_minor_bump_is_not_enough_from_one_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = with_version(FIXTURES / "breaking/removed-operation.yaml", "1.1.0", tmp_path / "h.yaml")
+
+    status, _, err = run_spec_diff(BASE, head, capsys)
+
+    assert status == 1
+    assert "info.version went 1.0.0 -> 1.1.0. Set it to 2.0.0 or later" in err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "passes"),
+    [
+        ("0.3.1", "0.4.0", True),  # below 1.0 the minor component is the major one
+        ("0.3.1", "1.0.0", True),
+        ("0.3.1", "0.3.2", False),
+        ("0.0.3", "0.0.4", True),  # every 0.0.z release may break
+    ],
+)
+def test_below_one_a_minor_bump_is_major(
+    old: str, new: str, passes: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = with_version(BASE, old, tmp_path / "base.yaml")
+    head = with_version(FIXTURES / "breaking/removed-operation.yaml", new, tmp_path / "h.yaml")
+
+    status, _, _ = run_spec_diff(base, head, capsys)
+
+    assert status == (0 if passes else 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "major"),
+    [
+        ("1.4.2", "2.0.0", True),
+        ("1.4.2", "1.5.0", False),
+        ("1.4.2", "1.4.3", False),
+        ("1.4.2", "3.0.0rc1", True),
+        ("0.1.0", "0.2.0", True),
+        ("0.1.0", "0.1.1", False),
+        ("0.0.1", "0.0.2", True),
+        ("2.0.0", "1.9.0", False),
+    ],
+)
+def test_major_bump_rule(old: str, new: str, major: bool) -> None:
+    assert is_major_bump(parse_version(old, "old"), parse_version(new, "new")) is major
+
+
+@pytest.mark.parametrize(
+    ("version", "following"), [("1.4.2", "2.0.0"), ("0.1.0", "0.2.0"), ("0.0.7", "0.0.8")]
+)
+def test_next_major_is_the_smallest_version_that_may_break(version: str, following: str) -> None:
+    next_version = next_major(parse_version(version, "spec"))
+    assert str(next_version) == following
+    assert is_major_bump(parse_version(version, "spec"), next_version)
+
+
+def test_recursive_schemas_are_compared_without_looping() -> None:
+    def tree_spec(extra_field: bool) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            },
+        }
+        if extra_field:
+            node["properties"]["size"] = {"type": "integer"}
+        response = {"description": "A tree.", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/Node"}}}}  # fmt: skip
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "Trees", "version": "1.0.0"},
+            "paths": {"/tree": {"get": {"responses": {"200": response}}}},
+            "components": {"schemas": {"Node": node}},
+        }
+
+    changes = compare(tree_spec(False), tree_spec(True))
+
+    assert [(c.severity, c.location, c.message) for c in changes] == [
+        (Severity.COMPATIBLE, "GET /tree response 200 body.size", "field added")
+    ]
+
+
+def test_the_comparison_does_not_change_its_inputs() -> None:
+    import yaml
+
+    old = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    new = yaml.safe_load((FIXTURES / "breaking/enum-value-removed.yaml").read_text())
+    old_copy, new_copy = copy.deepcopy(old), copy.deepcopy(new)
+
+    compare(old, new)
+
+    assert (old, new) == (old_copy, new_copy)
+
+
+def test_invalid_yaml_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = tmp_path / "broken.yaml"
+    head.write_text("openapi: 3.1.0\ninfo: [unclosed\n")
+
+    status, out, err = run_spec_diff(BASE, head, capsys)
+
+    assert status == 2
+    assert err.startswith(f"spec-diff: {head} is not valid YAML")
+    assert "Traceback" not in out + err
+
+
+def test_an_invalid_openapi_document_is_named_with_the_offending_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = tmp_path / "invalid.yaml"
+    text = BASE.read_text(encoding="utf-8")
+    head.write_text(text.replace("          required: true\n", "          required: maybe\n", 1))
+
+    status, _, err = run_spec_diff(BASE, head, capsys)
+
+    assert status == 2
+    assert err == (
+        f'spec-diff: {head} is not valid OpenAPI: "maybe" is not of type "boolean"'
+        ' (at paths["/groups"].get.parameters[0].required)\n'
+    )
+
+
+def test_a_version_that_is_not_one_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = with_version(BASE, "next", tmp_path / "h.yaml")
+
+    status, _, err = run_spec_diff(BASE, head, capsys)
+
+    assert status == 2
+    assert "info.version 'next' is not a version (expected MAJOR.MINOR.PATCH" in err
+
+
+def git(repository: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *arguments],
+        cwd=repository,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_the_script_compares_with_a_git_revision(tmp_path: Path) -> None:
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    spec = repository / "openapi.yaml"
+    git(repository, "init", "--quiet")
+    spec.write_text(BASE.read_text(encoding="utf-8"))
+    git(repository, "add", "openapi.yaml")
+    git(repository, "commit", "--quiet", "-m", "1.0.0")
+    spec.write_text((FIXTURES / "breaking/removed-parameter.yaml").read_text(encoding="utf-8"))
+
+    def spec_diff(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = [str(ROOT / "scripts/spec-diff"), "--spec", str(spec), *arguments]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    unbumped = spec_diff("HEAD")
+    assert unbumped.returncode == 1, unbumped.stderr
+    assert "openapi.yaml at HEAD (1.0.0) ->" in unbumped.stdout
+    assert "breaking    GET /groups query parameter pageCursor: parameter removed" in (
+        unbumped.stdout
+    )
+    assert "need a major version bump" in unbumped.stderr
+
+    with_version(spec, "2.0.0", spec)
+    bumped = spec_diff("HEAD")
+    assert bumped.returncode == 0, bumped.stderr
+
+    unknown = spec_diff("no-such-revision")
+    assert unknown.returncode == 2
+    assert "cannot read openapi.yaml at revision 'no-such-revision'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
