@@ -5,7 +5,7 @@ Clients get a recording `sleep`, so retry tests check the delays without waiting
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal, Protocol, TypedDict
 
 import pytest
@@ -18,19 +18,6 @@ from koodrive_emulator.testing import RunningEmulator
 __all__ = ["emulator"]
 
 Mode = Literal["token", "app"]
-
-
-class Sleeps:
-    """Records each delay a client asks for and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 class MakeClient(Protocol):
@@ -60,12 +47,13 @@ def credentials(emulator: RunningEmulator, mode: Mode) -> Credentials:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> list[float]:
+    """The delays the test's clients asked to sleep (they return at once)."""
+    return []
 
 
 @pytest.fixture
-def make_client(emulator: RunningEmulator, sleeps: Sleeps) -> Iterator[MakeClient]:
+def make_client(emulator: RunningEmulator, sleeps: list[float]) -> Iterator[MakeClient]:
     made: list[KooDrive] = []
 
     def make(
@@ -76,7 +64,7 @@ def make_client(emulator: RunningEmulator, sleeps: Sleeps) -> Iterator[MakeClien
             **credentials(emulator, mode),
             max_retries=max_retries,
             backoff=backoff or Backoff(),
-            sleep=sleeps,
+            sleep=sleeps.append,
             environ={},
         )
         made.append(sdk)
@@ -88,7 +76,10 @@ def make_client(emulator: RunningEmulator, sleeps: Sleeps) -> Iterator[MakeClien
 
 
 @pytest.fixture
-def make_async_client(emulator: RunningEmulator, sleeps: Sleeps) -> MakeAsyncClient:
+def make_async_client(emulator: RunningEmulator, sleeps: list[float]) -> MakeAsyncClient:
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
     def make(
         mode: Mode = "token", *, max_retries: int = 2, backoff: Backoff | None = None
     ) -> AsyncKooDrive:
@@ -97,7 +88,7 @@ def make_async_client(emulator: RunningEmulator, sleeps: Sleeps) -> MakeAsyncCli
             **credentials(emulator, mode),
             max_retries=max_retries,
             backoff=backoff or Backoff(),
-            sleep=sleeps.async_sleep,
+            sleep=sleep,
             environ={},
         )
 
@@ -122,20 +113,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-class RequestCounter:
-    """A zero-second latency fault: every request reaching the emulator counts it down."""
-
-    START = 1_000_000
-
-    def __init__(self, emulator: RunningEmulator) -> None:
-        self._fault: Fault = emulator.faults.latency(0.0, times=self.START)
-
-    @property
-    def seen(self) -> int:
-        assert self._fault.times is not None
-        return self.START - self._fault.times
-
-
 @pytest.fixture
-def requests(emulator: RunningEmulator) -> RequestCounter:
-    return RequestCounter(emulator)
+def requests_seen(emulator: RunningEmulator) -> Callable[[], int]:
+    """How many requests reached the emulator since the test began.
+
+    A zero-second latency fault applies to every request and counts itself down.
+    """
+    start = 1_000_000
+    counter: Fault = emulator.faults.latency(0.0, times=start)
+
+    def seen() -> int:
+        assert counter.times is not None
+        return start - counter.times
+
+    return seen

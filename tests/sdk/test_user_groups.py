@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
 import weakref
+from collections.abc import Callable
 
 import pytest
 from koodrive import BadRequestError, InvalidArgumentError, KooDrive, SourceType, UserGroupInfo
