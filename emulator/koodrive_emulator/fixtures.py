@@ -58,9 +58,14 @@ def parse_fixtures_text(text: str, *, source: str) -> Any:
 
 
 def load_default_fixtures(backend: Backend) -> None:
+    apply_fixtures(backend, _default_fixtures(), source="default fixtures")
+
+
+@functools.cache
+def _default_fixtures() -> Any:
+    # Parsed once per process: every test's fresh Backend starts from it (it is only read).
     text = resources.files("koodrive_emulator").joinpath("data/default_fixtures.yaml")
-    data = parse_fixtures_text(text.read_text(encoding="utf-8"), source="default_fixtures.yaml")
-    apply_fixtures(backend, data, source="default fixtures")
+    return parse_fixtures_text(text.read_text(encoding="utf-8"), source="default_fixtures.yaml")
 
 
 def apply_fixtures(backend: Backend, data: Any, *, source: str) -> None:

@@ -124,7 +124,7 @@ def test_unknown_query_parameters_are_ignored(
 
 
 # Whatever the query string and headers hold, the answer is a documented 200 or 400.
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
 _VALUES = st.one_of(
     _TEXT,
     st.integers(-(10**20), 10**20).map(str),
@@ -154,7 +154,9 @@ def test_no_query_shape_gives_a_500(
     headers = emulator.token_headers()
     if trace is not None:
         headers["X-Traceid"] = trace
-    response = http.get(f"{GROUPS}?{query}", headers={k: v.encode() for k, v in headers.items()})
+    response = http.get(
+        f"{GROUPS}?{query}", headers={k.encode(): v.encode() for k, v in headers.items()}
+    )
     assert response.status_code in (200, 400), response.text
     body = response.json()
     assert body["code"] in (0, 13000102)

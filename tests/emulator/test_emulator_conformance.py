@@ -1,0 +1,205 @@
+"""Every kind of response the emulator gives, validated against openapi.yaml.
+
+The schemas come from the repository's spec through a `referencing` registry, so the
+spec's own `$ref`s are followed; the contract-breaking faults must fail the same check,
+which shows the check can fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+import yaml
+from koodrive_emulator import FaultKind
+from koodrive_emulator.app import DEVICES_PATH as DEVICES
+from koodrive_emulator.app import GROUPS_PATH as GROUPS
+from koodrive_emulator.testing import RunningEmulator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+SPEC_URI = "urn:koodrive:openapi"
+FIRST = {"pageSize": "3", "pageCursor": "", "sourceType": "0"}
+TRACE_ID = "Z" * 58
+
+
+@cache
+def spec() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return document
+
+
+@cache
+def registry() -> Registry[Any]:
+    resource: Resource[Any] = DRAFT202012.create_resource(spec())
+    with_spec: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return with_spec
+
+
+def _pointer(*parts: str) -> str:
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def check(path: str, response: httpx.Response) -> None:
+    """Raise jsonschema.ValidationError (or AssertionError) unless `response` conforms."""
+    responses = spec()["paths"][path]["get"]["responses"]
+    status = str(response.status_code)
+    assert status in responses, f"status {status} is not documented for {path}"
+    pointer = _pointer("paths", path, "get", "responses", status)
+    described = responses[status]
+    if "$ref" in described:
+        pointer = described["$ref"].lstrip("#/")
+        described = registry().resolver().lookup(f"{SPEC_URI}#/{pointer}").contents
+    assert response.headers["content-type"].startswith("application/json")
+    validate(response.json(), f"{pointer}/content/application~1json/schema")
+    for name, header in described.get("headers", {}).items():
+        if name not in response.headers:
+            assert not header.get("required"), f"required header {name} is missing"
+            continue
+        value: Any = response.headers[name]
+        if name == "Retry-After":
+            value = int(value)
+        schema_ref = header.get("$ref", "").lstrip("#/") or f"{pointer}/headers/{name}"
+        validate(value, f"{schema_ref}/schema")
+
+
+def validate(instance: Any, pointer: str) -> None:
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#/{pointer}"},
+        registry=registry(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    validator.validate(instance)
+
+
+Call = Callable[[RunningEmulator, httpx.Client], httpx.Response]
+
+
+def groups(
+    params: dict[str, str] | None = None,
+    *,
+    signed: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Call:
+    def call(emulator: RunningEmulator, http: httpx.Client) -> httpx.Response:
+        query = httpx.QueryParams(params or FIRST)
+        auth = emulator.signed_headers(GROUPS, str(query)) if signed else emulator.token_headers()
+        return http.get(GROUPS, params=query, headers={**auth, **(headers or {})})
+
+    return call
+
+
+def devices(*, signed: bool = False, headers: dict[str, str] | None = None) -> Call:
+    def call(emulator: RunningEmulator, http: httpx.Client) -> httpx.Response:
+        auth = (
+            emulator.signed_headers(DEVICES) if signed else emulator.token_headers(with_user=True)
+        )
+        return http.get(DEVICES, headers={**auth, **(headers or {})})
+
+    return call
+
+
+def faulted(kind: FaultKind, call: Call) -> Call:
+    def with_fault(emulator: RunningEmulator, http: httpx.Client) -> httpx.Response:
+        emulator.faults.add(kind, times=1, retry_after=2)
+        return call(emulator, http)
+
+    return with_fault
+
+
+def last_page(emulator: RunningEmulator, http: httpx.Client) -> httpx.Response:
+    params = {**FIRST, "pageSize": "100"}
+    return http.get(GROUPS, params=params, headers=emulator.token_headers())
+
+
+def second_page(emulator: RunningEmulator, http: httpx.Client) -> httpx.Response:
+    first = http.get(GROUPS, params=FIRST, headers=emulator.token_headers()).json()
+    params = {**FIRST, "pageCursor": first["nextCursor"]}
+    return http.get(GROUPS, params=params, headers=emulator.token_headers())
+
+
+KINDS: dict[str, tuple[str, int, Call]] = {
+    "groups 200 token, with nextCursor": (GROUPS, 200, groups()),
+    "groups 200 signed, echoed X-Traceid": (
+        GROUPS,
+        200,
+        groups(signed=True, headers={"X-Traceid": TRACE_ID}),
+    ),
+    "groups 200 second page": (GROUPS, 200, second_page),
+    "groups 200 last page": (GROUPS, 200, last_page),
+    "groups 200 empty": (GROUPS, 200, groups({**FIRST, "groupName": "nothing like it"})),
+    "groups 400 parameter": (GROUPS, 400, groups({"pageSize": "0"})),
+    "groups 400 cursor": (GROUPS, 400, groups({**FIRST, "pageCursor": "forged"})),
+    "groups 400 header": (GROUPS, 400, groups(headers={"X-Traceid": "short"})),
+    "groups 401": (GROUPS, 401, groups(headers={"Authorization": "Bearer nope"})),
+    "groups 429": (GROUPS, 429, faulted(FaultKind.THROTTLE, groups())),
+    "groups 500": (GROUPS, 500, faulted(FaultKind.SERVER_ERROR, groups())),
+    "groups 502": (GROUPS, 502, faulted(FaultKind.BAD_GATEWAY, groups())),
+    "groups 503": (GROUPS, 503, faulted(FaultKind.UNAVAILABLE, groups())),
+    "groups 504": (GROUPS, 504, faulted(FaultKind.GATEWAY_TIMEOUT, groups())),
+    "devices 200 token": (DEVICES, 200, devices()),
+    "devices 200 signed, echoed X-Traceid": (
+        DEVICES,
+        200,
+        devices(signed=True, headers={"X-Traceid": TRACE_ID}),
+    ),
+    "devices 400 header": (DEVICES, 400, devices(headers={"language": "not a language"})),
+    "devices 401": (DEVICES, 401, devices(headers={"X-Date": "yesterday"})),
+    "devices 429": (DEVICES, 429, faulted(FaultKind.THROTTLE, devices())),
+    "devices 500": (DEVICES, 500, faulted(FaultKind.SERVER_ERROR, devices())),
+    "devices 503": (DEVICES, 503, faulted(FaultKind.UNAVAILABLE, devices())),
+}
+
+
+@pytest.mark.parametrize(("path", "status", "call"), list(KINDS.values()), ids=list(KINDS))
+def test_each_kind_of_response_conforms_to_the_spec(
+    emulator: RunningEmulator, http: httpx.Client, path: str, status: int, call: Call
+) -> None:
+    response = call(emulator, http)
+    assert response.status_code == status, response.text
+    check(path, response)
+    if "X-Traceid" in response.headers:
+        validate(response.headers["X-Traceid"], "components/schemas/TraceId")
+
+
+@pytest.mark.parametrize("path", ["/no/such/api", GROUPS + "/", "/koodrive/ose/v1/backup"])
+def test_unknown_apis_get_the_documented_404_body(http: httpx.Client, path: str) -> None:
+    response = http.get(path)
+    assert response.status_code == 404
+    validate(response.json(), "components/responses/NotFound/content/application~1json/schema")
+    assert response.json()["error_code"] == "APIGW.0101"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_other_methods_on_the_operations_are_the_gateway_404(
+    http: httpx.Client, method: str
+) -> None:
+    response = http.request(method, GROUPS)
+    assert response.status_code == 404
+    assert response.json()["error_code"] == "APIGW.0101"
+
+
+BREAKING = {
+    "code as a string": (GROUPS, FaultKind.CODE_AS_STRING, groups()),
+    "code as a string on an error": (GROUPS, FaultKind.CODE_AS_STRING, groups({"pageSize": "0"})),
+    "total as a string": (GROUPS, FaultKind.WRONG_TYPE, groups()),
+    "devices data not an array": (DEVICES, FaultKind.WRONG_TYPE, devices()),
+    "total missing": (GROUPS, FaultKind.MISSING_FIELD, groups()),
+    "data missing": (DEVICES, FaultKind.MISSING_FIELD, devices()),
+    "undocumented 500": (GROUPS, FaultKind.UNDOCUMENTED_500, groups()),
+}
+
+
+@pytest.mark.parametrize(("path", "kind", "call"), list(BREAKING.values()), ids=list(BREAKING))
+def test_contract_breaking_faults_fail_the_same_check(
+    emulator: RunningEmulator, http: httpx.Client, path: str, kind: FaultKind, call: Call
+) -> None:
+    response = faulted(kind, call)(emulator, http)
+    with pytest.raises(jsonschema.ValidationError):
+        check(path, response)
