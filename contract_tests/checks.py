@@ -1,0 +1,209 @@
+"""The suite's own checks, next to every built-in schemathesis check.
+
+- `broken_auth_rejected`: schemathesis' `ignored_auth` removes credentials or replaces one
+  with garbage; this goes further, with credentials that are well-formed but wrong (a
+  signature made with a wrong secret, a request changed after signing, an expired or future
+  X-Date, an unknown app, a wrong token): each must get 401. The `Bearer+<token>` form the
+  spec's decisions require servers to accept must be accepted.
+- `authenticated_requests_succeed`: every tested operation answered 2xx at least once in
+  each auth mode, so the suite reached the operations' logic, not only the 401 wall.
+- `undeclared_method_rejected`: stands in for `unsupported_method`, which expects 405; the
+  vendor's gateway answers a method it does not publish with 404 `APIGW.0101` ("The API
+  does not exist"), as openapi.yaml documents, so either is accepted, never a 2xx or a 5xx.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import schemathesis
+from requests.structures import CaseInsensitiveDict
+
+from contract_tests.auth_provider import (
+    AUTH_HEADERS,
+    header_container,
+    modes_for,
+    security_requirements,
+    sent_mode,
+)
+from contract_tests.credentials import AuthMode, Credentials
+from contract_tests.request_auth import WireRequest, auth_headers, requirement_for
+from contract_tests.types import Case
+
+AUTH_REJECTED = 401  # openapi.yaml, x-koodrive-decisions: "Status of an authentication failure"
+UNPUBLISHED_API = "APIGW.0101"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A variant of an accepted request, and whether the server must accept it too."""
+
+    description: str
+    headers: dict[str, str]
+    accepted: bool = False
+
+
+def wire_request(case: Case) -> WireRequest:
+    """The request as `requests` sends it, built by schemathesis' own serializer."""
+    kwargs = case.as_transport_kwargs()
+    kwargs.pop("auth", None)
+    return WireRequest.from_prepared(requests.Request(**kwargs).prepare())
+
+
+def auth_probes(case: Case, mode: AuthMode, credentials: Credentials) -> list[Probe]:
+    request = wire_request(case)
+    requirement = requirement_for(mode, security_requirements(case.operation))
+    now = datetime.now(UTC)
+
+    def variant(moment: datetime = now, **overrides: Any) -> dict[str, str]:
+        return auth_headers(credentials, requirement, moment=moment, request=request, **overrides)
+
+    if mode is AuthMode.TOKEN:
+        return [
+            Probe("a wrong access token", variant(token=f"{credentials.token}-wrong")),
+            Probe(
+                "the `Bearer+<token>` form, which servers must accept",
+                variant(token_prefix="Bearer+"),
+                accepted=True,
+            ),
+        ]
+    user = credentials.user_id
+    other_user = ("1" if user[0] == "9" else "9") + user[1:]
+    tampered = f"{request.query}&tampered=1" if request.query else "tampered=1"
+    return [
+        Probe("a signature made with a wrong app secret", variant(app_secret="wrong-secret")),
+        Probe("an unknown AppId", variant(app_id="unknown-app")),
+        Probe(
+            "a signature over another query string (the request changed after signing)",
+            variant(signed_request=request.with_query(tampered)),
+        ),
+        Probe("X-User-Id changed after signing", {**variant(), "X-User-Id": other_user}),
+        Probe("SignedHeaders without x-user-id", variant(signed_headers=("host", "x-date"))),
+        Probe(
+            "a correctly signed X-Date 16 minutes old (expired)",
+            variant(moment=now - timedelta(minutes=16)),
+        ),
+        Probe(
+            "a correctly signed X-Date 5 minutes in the future",
+            variant(moment=now + timedelta(minutes=5)),
+        ),
+    ]
+
+
+def send_probe(case: Case, probe: Probe) -> tuple[int, str]:
+    """Send `probe`'s variant of `case`; its status and a curl command reproducing it."""
+    headers = CaseInsensitiveDict(header_container(case))
+    for name in AUTH_HEADERS:
+        headers.pop(name, None)
+    headers.update(probe.headers)
+    variant = case.derive(headers=headers)  # without the original's credentials
+    return variant.call().status_code, variant.as_curl_command()
+
+
+def declared_methods(case: Case) -> set[str]:
+    path_item = case.operation.schema.raw_schema.get("paths", {}).get(case.operation.path, {})
+    return {method.upper() for method in path_item}
+
+
+def register(credentials: Credentials) -> None:
+    """Register the checks with schemathesis for this run."""
+
+    @schemathesis.check
+    class broken_auth_rejected:
+        """Broken credentials get 401; accepted variants get 2xx. Once per operation and mode."""
+
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+            self._probed: set[tuple[str, AuthMode]] = set()
+
+        def after_response(
+            self,
+            ctx: schemathesis.CheckContext,
+            response: schemathesis.Response,
+            case: Case,
+        ) -> bool | None:
+            mode = sent_mode(case)
+            # Only a request the server accepted proves the unbroken credentials were good.
+            if mode is None or not 200 <= response.status_code < 300:
+                return None
+            with self._lock:
+                if (case.operation.label, mode) in self._probed:
+                    return None
+                self._probed.add((case.operation.label, mode))
+            problems = []
+            for probe in auth_probes(case, mode, credentials):
+                status, curl = send_probe(case, probe)
+                ok = 200 <= status < 300 if probe.accepted else status == AUTH_REJECTED
+                if not ok:
+                    expected = "2xx" if probe.accepted else str(AUTH_REJECTED)
+                    problems.append(
+                        f"- {mode.value} mode, {probe.description}: expected {expected}, "
+                        f"got {status}\n    {curl}"
+                    )
+            if problems:
+                raise AssertionError(
+                    "Credentials not handled as openapi.yaml says:\n" + "\n".join(problems)
+                )
+            return True
+
+    @schemathesis.check
+    class authenticated_requests_succeed:
+        """Each tested operation answers 2xx at least once in each auth mode of the run."""
+
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+            self._tested: dict[str, list[AuthMode]] = {}
+            self._succeeded: set[tuple[str, AuthMode]] = set()
+
+        def after_response(
+            self,
+            ctx: schemathesis.CheckContext,
+            response: schemathesis.Response,
+            case: Case,
+        ) -> bool | None:
+            mode = sent_mode(case)
+            with self._lock:
+                self._tested[case.operation.label] = modes_for(case.operation, credentials)
+                if mode is not None and 200 <= response.status_code < 300:
+                    self._succeeded.add((case.operation.label, mode))
+            return None
+
+        def after_run(self, ctx: schemathesis.CheckContext) -> None:
+            with self._lock:
+                missing = sorted(
+                    f"{label} ({mode.value} mode)"
+                    for label, modes in self._tested.items()
+                    for mode in modes
+                    if (label, mode) not in self._succeeded
+                )
+            if missing:
+                raise AssertionError(
+                    "No authenticated request got a 2xx response for "
+                    + ", ".join(missing)
+                    + ": the credentials may be wrong, or the suite only reached the 401 wall"
+                )
+
+    @schemathesis.check
+    def undeclared_method_rejected(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """A method the spec does not declare on a path gets 405, or the gateway's 404."""
+        if case.method.upper() in declared_methods(case):
+            return None
+        if response.status_code == 405:
+            return True
+        if response.status_code == 404:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and body.get("error_code") == UNPUBLISHED_API:
+                return True
+        raise AssertionError(
+            f"{case.method.upper()} is not declared on {case.operation.path}: expected 405, or "
+            f"404 with the gateway body {UNPUBLISHED_API}; got {response.status_code}"
+        )

@@ -1,0 +1,17 @@
+"""What schemathesis loads for the suite (`hooks` in schemathesis.toml).
+
+Credentials come from `KOODRIVE_*` variables (see `contract_tests.credentials`); the runner
+sets them from the emulator it starts, or passes yours through for a live API.
+"""
+
+from __future__ import annotations
+
+import os
+
+from contract_tests import auth_provider, checks
+from contract_tests import cursors as cursors  # registers its hooks on import
+from contract_tests.credentials import Credentials
+
+CREDENTIALS = Credentials.from_env(os.environ)
+auth_provider.register(CREDENTIALS)
+checks.register(CREDENTIALS)

@@ -1,0 +1,204 @@
+"""`python -m contract_tests` (what `scripts/contract` runs): the main job.
+
+Picks the target, runs schemathesis against openapi.yaml with the suite's configuration,
+writes the reports and prints the summary; exits non-zero on any failure.
+
+- Default target: an emulator started for the run on a free loopback port, stopped after.
+- `KOODRIVE_BASE_URL` set: that API (the live one), with credentials from `KOODRIVE_*`
+  variables, read-only, rate-limited and with fewer examples by default.
+
+Every knob is a flag with an environment variable behind it (flags win); arguments after
+`--` go to `schemathesis run` unchanged (e.g. `-- --include-operation-id listUserGroups`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from contract_tests import credentials as env_names
+from contract_tests.credentials import Credentials, CredentialsError
+from contract_tests.summary import RunFacts, render
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi.yaml"
+CONFIG = Path(__file__).resolve().with_name("schemathesis.toml")
+
+BASE_URL = "KOODRIVE_BASE_URL"
+MAX_EXAMPLES = "KOODRIVE_CONTRACT_MAX_EXAMPLES"
+RATE_LIMIT = "KOODRIVE_CONTRACT_RATE_LIMIT"
+PHASES = "KOODRIVE_CONTRACT_PHASES"
+SEED = "KOODRIVE_CONTRACT_SEED"
+READ_ONLY = "KOODRIVE_CONTRACT_READ_ONLY"
+REPORTS = "KOODRIVE_CONTRACT_REPORTS"
+
+# Against the emulator: thorough and fast. Against a live API: gentle.
+EMULATOR_MAX_EXAMPLES = 40
+LIVE_MAX_EXAMPLES = 10
+LIVE_RATE_LIMIT = "5/s"
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    description: str
+    credentials: Credentials
+    live: bool
+
+
+def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    live = bool(env.get(BASE_URL))
+    parser = argparse.ArgumentParser(
+        prog="scripts/contract",
+        description="Test a KooDrive API (by default an emulator started for the run) "
+        "against openapi.yaml with schemathesis.",
+        epilog=f"Live API: set {BASE_URL}, {env_names.USER_ID} and {env_names.TOKEN} and/or "
+        f"{env_names.APP_ID} + {env_names.APP_SECRET}. Arguments after -- go to "
+        "`schemathesis run`.",
+    )
+    default_examples = LIVE_MAX_EXAMPLES if live else EMULATOR_MAX_EXAMPLES
+    parser.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=env.get(MAX_EXAMPLES, str(default_examples)),
+        help=f"test cases per operation and phase [{MAX_EXAMPLES}; {default_examples}]",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        default=env.get(RATE_LIMIT, LIVE_RATE_LIMIT if live else ""),
+        help=f"e.g. 100/m; empty for none [{RATE_LIMIT}; {LIVE_RATE_LIMIT} live, none on "
+        "the emulator]",
+    )
+    parser.add_argument(
+        "--phases",
+        default=env.get(PHASES, ""),
+        help=f"comma-separated subset of examples,coverage,fuzzing,stateful [{PHASES}; all]",
+    )
+    parser.add_argument("--seed", default=env.get(SEED, ""), help=f"replay a run's cases [{SEED}]")
+    parser.add_argument(
+        "--read-only",
+        action=argparse.BooleanOptionalAction,
+        default=env.get(READ_ONLY, "1").strip().lower() not in ("0", "false", "no", "off"),
+        help=f"live API: call GET operations only (all of them today) [{READ_ONLY}; 1]",
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=Path(env.get(REPORTS, str(ROOT / "reports" / "contract"))),
+        help=f"where junit.xml, report.json and summary.txt go [{REPORTS}; reports/contract]",
+    )
+    parser.add_argument("schemathesis_args", nargs="*", help=argparse.SUPPRESS)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
+def live_target(env: Mapping[str, str]) -> Target:
+    base_url = env[BASE_URL].strip().rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CredentialsError(
+            f"{BASE_URL} must be an http(s) URL such as https://host, got {base_url!r}"
+        )
+    return Target(base_url, f"{base_url} ({BASE_URL})", Credentials.from_env(env), live=True)
+
+
+@contextmanager
+def emulator_target(env: Mapping[str, str]) -> Iterator[Target]:
+    from koodrive_emulator.testing import running_emulator
+
+    with running_emulator() as emulator:
+        given = emulator.credentials
+        credentials = Credentials.from_env(
+            {
+                env_names.USER_ID: given.user_id,
+                env_names.TOKEN: given.token,
+                env_names.APP_ID: given.app_id,
+                env_names.APP_SECRET: given.app_secret,
+                env_names.AUTH_MODES: env.get(env_names.AUTH_MODES, ""),
+            }
+        )
+        description = f"emulator started for this run ({emulator.base_url})"
+        yield Target(emulator.base_url, description, credentials, live=False)
+
+
+def schemathesis_command(target: Target, options: argparse.Namespace) -> list[str]:
+    reports: Path = options.reports
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        str(SPEC),
+        "--url",
+        target.base_url,
+        "--max-examples",
+        str(options.max_examples),
+        "--report",
+        "junit,json",
+        "--report-junit-path",
+        str(reports / "junit.xml"),
+        "--report-json-path",
+        str(reports / "report.json"),
+    ]
+    if options.rate_limit:
+        command += ["--rate-limit", options.rate_limit]
+    if options.phases:
+        command += ["--phases", options.phases]
+    if options.seed:
+        command += ["--seed", options.seed]
+    if target.live and options.read_only:
+        command += ["--include-method", "GET"]
+    return command + list(options.schemathesis_args)
+
+
+def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
+    reports: Path = options.reports.resolve()
+    options.reports = reports
+    shutil.rmtree(reports, ignore_errors=True)  # a report must never be left from an earlier run
+    reports.mkdir(parents=True)
+    child_env = {
+        **{k: v for k, v in env.items() if not k.startswith("KOODRIVE_")},
+        **target.credentials.as_env(),
+        REPORTS: str(reports),
+    }
+    print(f"==> contract suite against {target.description}", flush=True)
+    exit_code = subprocess.call(schemathesis_command(target, options), cwd=ROOT, env=child_env)
+    facts = RunFacts(
+        target=target.description,
+        auth_modes=tuple(target.credentials.modes),
+        exit_code=exit_code,
+        junit=reports / "junit.xml",
+        report=reports / "report.json",
+    )
+    summary = render(facts)
+    (reports / "summary.txt").write_text(summary, encoding="utf-8")
+    print("\n" + summary, end="", flush=True)
+    return exit_code if exit_code != 0 or "PASSED" in summary.splitlines()[0] else 1
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    env = dict(os.environ if env is None else env)
+    options = build_parser(env).parse_args(argv)
+    try:
+        if env.get(BASE_URL):
+            return run_suite(live_target(env), options, env)
+        with emulator_target(env) as target:
+            return run_suite(target, options, env)
+    except CredentialsError as error:
+        print(f"scripts/contract: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,96 @@
+"""The short human summary of a run, read back from schemathesis' JSON and JUnit reports.
+
+It holds no secrets of its own: the curl commands are schemathesis' sanitized ones (tokens
+print as [Filtered]; an app signature is shown, it is not a secret and expires in 15 minutes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the runner knows that schemathesis' reports do not."""
+
+    target: str
+    auth_modes: tuple[str, ...]
+    exit_code: int
+    junit: Path
+    report: Path
+
+
+def reproductions(junit: Path) -> dict[str, list[str]]:
+    """The curl commands of each failing JUnit test case, by test case name."""
+    if not junit.is_file():
+        return {}
+    found: dict[str, list[str]] = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        for outcome in (*case.findall("failure"), *case.findall("error")):
+            curls = [
+                line.strip()
+                for line in (outcome.text or "").splitlines()
+                if line.strip().startswith("curl ")
+            ]
+            if curls:
+                found.setdefault(case.get("name", "?"), []).extend(curls)
+    return found
+
+
+def render(facts: RunFacts) -> str:
+    report = _load(facts.report)
+    passed = facts.exit_code == 0 and report is not None and not report["failures"]
+    lines = [
+        f"KooDrive contract suite: {'PASSED' if passed else 'FAILED'}",
+        f"  target:      {facts.target}",
+        f"  auth modes:  {', '.join(facts.auth_modes)}",
+    ]
+    if report is None:
+        lines.append(
+            f"  schemathesis ended (exit code {facts.exit_code}) without a report: see its output"
+        )
+        return "\n".join(lines) + "\n"
+    phases = report.get("phases") or {}
+    lines.append(
+        "  phases:      "
+        + ", ".join(f"{name} {phases.get(name, {}).get('status', 'not run')}" for name in PHASES)
+    )
+    operations = report.get("operations") or {}
+    cases = report["test_cases"]
+    lines += [
+        f"  operations:  {operations.get('tested', 0)} tested of {operations.get('total', 0)}",
+        f"  test cases:  {cases['generated']} generated, {cases['with_failures']} with failures,"
+        f" {cases['errored']} errored",
+        f"  seed:        {report.get('seed')} (same cases again: KOODRIVE_CONTRACT_SEED=<seed>)",
+        f"  reports:     {facts.junit}, {facts.report}",
+    ]
+    if report["failures"]:
+        lines += ["", "Failures:"]
+        for failure in report["failures"]:
+            where = ", ".join(failure["operations"]) or "the whole run"
+            lines.append(f"  {failure['code']} {failure['title']} x{failure['count']}: {where}")
+    for error in report.get("errors", []):
+        lines.append(f"  error: {error['title']} x{error['count']}")
+    curls = reproductions(facts.junit)
+    if curls:
+        lines += ["", "Reproduce (app-mode signatures stay valid for 15 minutes):"]
+        for name, commands in curls.items():
+            lines.append(f"  {name}:")
+            lines += [f"    {command}" for command in commands]
+    if not passed and facts.exit_code != 0 and not report["failures"] and not report.get("errors"):
+        lines.append(f"  schemathesis exited with code {facts.exit_code}: see its output above")
+    return "\n".join(lines) + "\n"
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
