@@ -20,9 +20,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from distcheck import find_distributions, sdist_problems, spec_version, wheel_problems
+from package_index import PackageIndexError, default_simple_url, files_on_index
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
+PROJECT = "koodrive-sdk"
 MASK = "********"
 
 
@@ -43,7 +45,10 @@ def build(outdir: Path) -> list[Path]:
         raise ReleaseError(str(error)) from None
     files = [distributions.sdist, distributions.wheel]
     print("==> twine check --strict")
-    _run("twine check", [sys.executable, "-m", "twine", "check", "--strict", *map(str, files)])
+    _run(
+        "twine check",
+        [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, files)],
+    )
     print("==> content of the sdist and the wheel")
     problems = [f"{distributions.sdist.name}: {p}" for p in sdist_problems(files[0], SPEC)]
     problems += [f"{distributions.wheel.name}: {p}" for p in wheel_problems(files[1], SPEC)]
@@ -54,36 +59,63 @@ def build(outdir: Path) -> list[Path]:
     return files
 
 
-def publish(repository_url: str, outdir: Path, *, skip_existing: bool) -> None:
-    """Build, check, and upload to the index at `repository_url`."""
-    _check_repository_url(repository_url)
+def publish(
+    repository_url: str, outdir: Path, *, skip_existing: bool, index_url: str | None = None
+) -> None:
+    """Build, check, and upload to the index at `repository_url`.
+
+    With `skip_existing`, the files the index already lists (at `index_url`, its simple API)
+    are left out, so that a release job can run again.
+    """
+    _check_url("--repository-url", repository_url)
+    if index_url is not None:
+        _check_url("--index-url", index_url)
+    username = os.environ.get("TWINE_USERNAME", "")
     password = os.environ.get("TWINE_PASSWORD", "")
-    if not os.environ.get("TWINE_USERNAME") or not password:
+    if not username or not password:
         raise ReleaseError(
             "set TWINE_USERNAME and TWINE_PASSWORD to the index's credentials (an index"
             " without authentication accepts any values)"
         )
     files = build(outdir)
+    if skip_existing:
+        simple_url = index_url or default_simple_url(repository_url)
+        try:
+            present = files_on_index(simple_url, PROJECT, auth=(username, password))
+        except PackageIndexError as error:
+            raise ReleaseError(mask(str(error), (password,))) from None
+        for path in files:
+            if path.name in present:
+                print(f"    {path.name} is already on {simple_url}: skipped")
+        files = [path for path in files if path.name not in present]
+        if not files:
+            print("==> nothing to upload")
+            return
     print(f"==> twine upload to {repository_url}")
     command = [
-        sys.executable, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-        "--repository-url", repository_url, *(["--skip-existing"] if skip_existing else []),
-        *map(str, files),
+        sys.executable, "-m", "twine", "--no-color", "upload", "--non-interactive",
+        "--disable-progress-bar", "--repository-url", repository_url, *map(str, files),
     ]  # fmt: skip
-    _run("twine upload", command, secrets=(password,), show_output=True)
+    try:
+        _run("twine upload", command, secrets=(password,), show_output=True)
+    except ReleaseError as error:
+        raise ReleaseError(
+            f"{error}\n(400 or 409: is {spec_version(SPEC)} already on the index? Bump"
+            " info.version, or pass --skip-existing to rerun a release; 401 or 403: check"
+            " TWINE_USERNAME and TWINE_PASSWORD)"
+        ) from None
 
 
-def _check_repository_url(url: str) -> None:
+def _check_url(option: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ReleaseError(
-            f"--repository-url must be an http(s) URL such as https://index.example/legacy/,"
+            f"{option} must be an http(s) URL such as https://pypi.example.com/,"
             f" got {_without_userinfo(url)!r}"
         )
     if parts.username or parts.password:
         raise ReleaseError(
-            "--repository-url must not carry credentials: set TWINE_USERNAME and"
-            " TWINE_PASSWORD instead"
+            f"{option} must not carry credentials: set TWINE_USERNAME and TWINE_PASSWORD instead"
         )
 
 
@@ -134,7 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     publish_command.add_argument(
         "--skip-existing",
         action="store_true",
-        help="do not fail when this version is already on the index",
+        help="upload only the files the index does not list yet (a rerun does not fail)",
+    )
+    publish_command.add_argument(
+        "--index-url",
+        help="the index's simple API, read by --skip-existing (default: REPOSITORY_URL/simple/)",
     )
     for command in (build_command, publish_command):
         command.add_argument(
@@ -152,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arguments.repository_url,
                 arguments.outdir.resolve(),
                 skip_existing=arguments.skip_existing,
+                index_url=arguments.index_url,
             )
     except ReleaseError as error:
         print(f"scripts/{arguments.command}: {error}", file=sys.stderr)
