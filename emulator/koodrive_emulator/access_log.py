@@ -30,26 +30,36 @@ class AccessLog:
         request_id = uuid.uuid4().hex
         scope[REQUEST_ID_KEY] = request_id
         status = 0
+        logged = False
 
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
+        def log() -> None:
+            nonlocal logged
+            logged = True
             logger.info(
                 "%s %s %d %.1fms trace=%s request_id=%s",
                 scope["method"],
                 _path(scope),
                 status,
-                elapsed_ms,
+                (time.perf_counter() - started) * 1000,
                 _trace_id(scope),
                 request_id,
             )
+
+        async def send_and_log(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Logged before the last byte leaves: a client that has its answer can
+                # rely on the line being there (tests read the log right after).
+                log()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_log)
+        finally:
+            if not logged:  # a response cut short, or a failure before the last byte
+                log()
 
 
 def _path(scope: Scope) -> str:

@@ -72,7 +72,9 @@ def apply_fixtures(backend: Backend, data: Any, *, source: str) -> None:
     """Check the shape of the whole document before seeding anything."""
     if not isinstance(data, Mapping) or set(data) - {"users"}:
         raise FixtureError(f"{source}: the top level must be a mapping with one key, 'users'")
-    users = data.get("users") or []
+    users = data.get("users")
+    if users is None:
+        users = []
     if not isinstance(users, list):
         raise FixtureError(f"{source}: 'users' must be a list")
     actions: list[Callable[[], object]] = []

@@ -1,0 +1,124 @@
+"""The served spec and docs page, the request log, and the shared server's isolation."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from koodrive_emulator.app import DEVICES_PATH as DEVICES
+from koodrive_emulator.app import GROUPS_PATH as GROUPS
+from koodrive_emulator.spec import spec_document
+from koodrive_emulator.testing import RunningEmulator
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+TRACE_ID = "T" * 58
+
+
+def test_openapi_yaml_is_the_repository_spec(http: httpx.Client) -> None:
+    response = http.get("/openapi.yaml")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/yaml")
+    assert response.content == SPEC_PATH.read_bytes()
+
+
+def test_the_docs_page_is_rendered_from_the_spec(http: httpx.Client) -> None:
+    response = http.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    spec = spec_document()
+    assert spec["info"]["version"] in page
+    for path, item in spec["paths"].items():
+        assert path in page
+        assert item["get"]["operationId"] in page
+    for name in spec["components"]["schemas"]:
+        assert f'id="schema-{name}"' in page
+    for parameter in ("pageSize", "pageCursor", "groupName", "sourceType", "X-Traceid"):
+        assert f"<code>{parameter}</code>" in page
+
+
+def test_the_docs_page_loads_nothing_from_elsewhere(http: httpx.Client) -> None:
+    page = http.get("/docs").text
+    references = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert references, "the page links its stylesheet"
+    for reference in references:
+        assert reference.startswith(("/", "#")), reference
+        assert not reference.startswith("//"), reference
+    assert "<script" not in page
+    for reference in references:
+        if reference.startswith("/"):
+            assert http.get(reference).status_code == 200, reference
+
+
+def test_the_stylesheet_is_served_from_the_package(http: httpx.Client) -> None:
+    response = http.get("/docs/assets/docs.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+
+
+def test_the_root_leads_to_the_docs(http: httpx.Client) -> None:
+    response = http.get("/")
+    assert response.status_code in (302, 307)
+    assert response.headers["location"] == "/docs"
+
+
+def test_one_log_line_per_request_with_no_secrets(
+    emulator: RunningEmulator, http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = "pageSize=5&pageCursor=&sourceType=0"
+    signed = emulator.signed_headers(GROUPS, query)
+    with caplog.at_level(logging.INFO, logger="koodrive_emulator.access"):
+        http.get(f"{GROUPS}?{query}", headers={**emulator.token_headers(), "X-Traceid": TRACE_ID})
+        http.get(f"{GROUPS}?{query}", headers=signed)
+        http.get(DEVICES, headers={"Authorization": "Bearer secret-but-wrong"})
+        http.get("/nowhere")
+    lines = [r.getMessage() for r in caplog.records if r.name == "koodrive_emulator.access"]
+    assert len(lines) == 4, lines
+    assert re.fullmatch(
+        rf"GET {GROUPS} 200 \d+\.\dms trace={TRACE_ID} request_id=[0-9a-f]{{32}}", lines[0]
+    ), lines[0]
+    assert lines[1].startswith(f"GET {GROUPS} 200 ")
+    assert "trace=-" in lines[1]
+    assert lines[2].startswith(f"GET {DEVICES} 401 ")
+    assert lines[3].startswith("GET /nowhere 404 ")
+    everything = caplog.text
+    signature = signed["Authorization"].rpartition("=")[2]
+    for secret in (
+        emulator.credentials.token,
+        "secret-but-wrong",
+        signature,
+        emulator.credentials.app_secret,
+    ):
+        assert secret not in everything
+
+
+def test_a_malformed_trace_id_cannot_forge_log_lines(
+    emulator: RunningEmulator, http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="koodrive_emulator.access"):
+        http.get(GROUPS, headers={"X-Traceid": "x" * 10 + " GET /admin 200"})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "koodrive_emulator.access"]
+    assert "trace=(malformed)" in line
+    assert "/admin" not in line
+
+
+def test_state_changes_stay_in_their_test_part_one(emulator: RunningEmulator) -> None:
+    emulator.backend.add_group(emulator.credentials.user_id, group_name="Leaky")
+    emulator.credentials.revoke_token(emulator.credentials.token)
+    emulator.faults.throttle()
+
+
+def test_state_changes_stay_in_their_test_part_two(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    # Runs after part one (file order): a fresh backend, credentials and faults.
+    response = http.get(
+        GROUPS,
+        params={"pageSize": "100", "pageCursor": "", "sourceType": "0", "groupName": "Leaky"},
+        headers=emulator.token_headers(),
+    )
+    assert response.status_code == 200
+    assert response.json()["total"] == 0
