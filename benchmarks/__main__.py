@@ -1,0 +1,122 @@
+"""scripts/bench: measure and print every benchmark as ratios against same-run baselines."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import contract_time, load, paging, sdk_overhead, servers
+
+TARGET_SDK_RATIO = 0.90
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def run(quick: bool) -> list[str]:
+    lines: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    emit(f"Machine: {machine()}")
+    emit(f"Mode: {'quick' if quick else 'full'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+
+    emit()
+    emit("## 1. SDK per call against raw httpx (listBoundDevices, same emulator)")
+    emit()
+    emit("| auth, client | SDK calls/s | raw httpx calls/s | SDK / raw | target >= 0.90 |")
+    emit("|---|---:|---:|---:|---|")
+    rounds, calls = (3, 100) if quick else (9, 300)
+    with servers.serving(servers.emulator()) as url:
+        for overhead in sdk_overhead.measure(url, rounds=rounds, calls=calls):
+            met = "met" if overhead.ratio >= TARGET_SDK_RATIO else "MISSED"
+            emit(
+                f"| {overhead.label} | {overhead.sdk_calls_per_second:,.0f} | "
+                f"{overhead.raw_calls_per_second:,.0f} | {overhead.ratio:.3f} | {met} |"
+            )
+
+    emit()
+    emit("## 2. Iterating all user groups: SDK beside a bare httpx loop")
+    emit()
+    emit(
+        "| groups | SDK ms per 1,000 | raw ms per 1,000 | SDK / raw time | "
+        "SDK time per group vs smallest | SDK peak KiB | raw peak KiB | "
+        "SDK peak vs smallest |"
+    )
+    emit("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
+    runs = paging.measure(sizes)
+    first = runs[0]
+    for run_ in runs:
+        sdk_ms, raw_ms = run_.ms_per_thousand(run_.sdk), run_.ms_per_thousand(run_.raw)
+        emit(
+            f"| {run_.groups:,} | {sdk_ms:.1f} | {raw_ms:.1f} | {sdk_ms / raw_ms:.2f} | "
+            f"{sdk_ms / first.ms_per_thousand(first.sdk):.2f} | "
+            f"{run_.sdk.peak_bytes / 1024:,.0f} | {run_.raw.peak_bytes / 1024:,.0f} | "
+            f"{run_.sdk.peak_bytes / first.sdk.peak_bytes:.2f} |"
+        )
+
+    emit()
+    emit("## 3. Emulator under load (wrk, 1 thread, 16 connections) against its stack's ceiling")
+    emit()
+    emit("| target | requests/s | share of ceiling | p50 ms | p99 ms |")
+    emit("|---|---:|---:|---:|---:|")
+    results = load.measure(seconds=2 if quick else 10)
+    ceiling = results[0]
+    for result in results:
+        emit(
+            f"| {result.label} | {result.requests_per_second:,.0f} | "
+            f"{result.requests_per_second / ceiling.requests_per_second:.2f} | "
+            f"{result.p50_ms:.2f} | {result.p99_ms:.2f} |"
+        )
+
+    if not quick:
+        emit()
+        emit("## 4. The contract suite (scripts/contract, emulator start included)")
+        emit()
+        contract = contract_time.measure()
+        emit(
+            f"{contract.seconds:.1f} s wall time for {contract.test_cases} test cases "
+            f"({contract.cases_per_second:.0f} per second)."
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument(
+        "--output", type=Path, help="also write the results (markdown) to this file"
+    )
+    args = parser.parse_args()
+    start = time.perf_counter()
+    lines = run(args.quick)
+    print(f"\n(benchmarks took {time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    if args.output is not None:
+        args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"results written to {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""3. The emulator under concurrent load on loopback, against the ceiling of its stack.
+
+wrk (one thread, a fixed number of keep-alive connections) drives each target for the same
+duration: the emulator's two operations, token-authenticated and HMAC-signed, and a
+minimal ASGI app returning a fixed body on the same uvicorn settings (benchmarks.ceiling).
+wrk is C, so on two cores it leaves the server one core of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from koodrive import signing
+from koodrive_emulator import Credentials
+
+from benchmarks import servers
+
+DEVICES = "/koodrive/ose/v1/backup/device"
+GROUPS = "/koodrive/ose/v1/usergroups?pageSize=20&pageCursor=&sourceType=0"
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass(frozen=True)
+class Load:
+    label: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([0-9.]+)(us|ms|s)", text)
+    if match is None:
+        raise ValueError(f"wrk printed an unknown latency {text!r}")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def wrk(label: str, url: str, headers: dict[str, str], *, seconds: int, connections: int) -> Load:
+    executable = shutil.which("wrk")
+    if executable is None:
+        raise RuntimeError("wrk is not installed (scripts/bench installs it with apt-get)")
+    command = [executable, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(  # noqa: S603
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
+    ).stdout
+    if "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(f"{label}: the target answered errors under load:\n{output}")
+    rate = re.search(r"Requests/sec:\s+([0-9.]+)", output)
+    p50 = re.search(r"\s50%\s+(\S+)", output)
+    p99 = re.search(r"\s99%\s+(\S+)", output)
+    if rate is None or p50 is None or p99 is None:
+        raise RuntimeError(f"{label}: could not read wrk's output:\n{output}")
+    return Load(label, float(rate[1]), _ms(p50[1]), _ms(p99[1]))
+
+
+def _signed_headers(base_url: str, path_and_query: str) -> dict[str, str]:
+    development = Credentials.development()
+    path, _, query = path_and_query.partition("?")
+    headers = {
+        "Host": base_url.removeprefix("http://"),
+        "X-Date": signing.format_x_date(datetime.now(UTC)),
+        "X-User-Id": development.user_id,
+    }
+    authorization = signing.sign(
+        app_id=development.app_id,
+        app_secret=development.app_secret,
+        method="GET",
+        path=path,
+        query=query,
+        headers=headers,
+    )
+    return {**headers, "Authorization": authorization.header_value()}
+
+
+def measure(*, seconds: int, connections: int = 16) -> list[Load]:
+    development = Credentials.development()
+    token = {
+        "Authorization": f"Bearer {development.token}",
+        "X-User-Id": development.user_id,
+        "X-Date": signing.format_x_date(datetime.now(UTC)),
+    }
+    results = []
+    with servers.serving(servers.ceiling(), ready_path="/") as url:
+        results.append(wrk("ceiling: fixed body", url + "/", {}, seconds=seconds,
+                           connections=connections))  # fmt: skip
+    # The emulator as users run it: one access-log line per request (to /dev/null here).
+    with servers.serving(servers.emulator("--groups", "2500", log_level="info")) as url:
+        for label, target, headers in [
+            ("listBoundDevices, token", DEVICES, token),
+            ("listUserGroups, token", GROUPS, token),
+            ("listUserGroups, HMAC", GROUPS, _signed_headers(url, GROUPS)),
+        ]:
+            results.append(
+                wrk(label, url + target, headers, seconds=seconds, connections=connections)
+            )
+    return results
