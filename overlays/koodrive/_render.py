@@ -80,10 +80,12 @@ def rich_console(*, stderr: bool) -> Console:
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(*columns, title=title, title_justify="left")
     for row in rows:
-        table.add_row(*row)
+        # Text, not str: a group named "[bold]x" is shown as is, never read as markup.
+        table.add_row(*(Text(cell) for cell in row))
     rich_console(stderr=False).print(table)
 
 

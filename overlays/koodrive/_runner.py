@@ -141,7 +141,7 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         return None
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"timed out ({type(exc).__name__})", trace_id=trace_id)
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, httpx.RequestError):  # transport failures, undecodable bodies
         return APIConnectionError(
             f"connection failed ({type(exc).__name__}: {exc})", trace_id=trace_id
         )

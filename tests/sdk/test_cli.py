@@ -75,6 +75,15 @@ def test_groups_with_filters_as_a_table(emulator: RunningEmulator) -> None:
     assert "Family" not in result.stdout  # a user group, and not a team
 
 
+def test_names_are_shown_as_they_are_never_as_markup(emulator: RunningEmulator) -> None:
+    emulator.backend.add_group(emulator.credentials.user_id, group_name="[bold]Ops[/bold] [x")
+
+    result = run(emulator, "groups", "--source-type", "0")
+
+    assert result.returncode == 0, result.stderr
+    assert "[bold]Ops[/bold] [x" in result.stdout
+
+
 def test_groups_show_progress_on_a_terminal(emulator: RunningEmulator) -> None:
     emulator.backend.seed_synthetic(emulator.credentials.user_id, groups=300)
 
