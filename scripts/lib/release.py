@@ -74,8 +74,8 @@ def publish(
     password = os.environ.get("TWINE_PASSWORD", "")
     if not username or not password:
         raise ReleaseError(
-            "set TWINE_USERNAME and TWINE_PASSWORD to the index's credentials (an index"
-            " without authentication accepts any values)"
+            "set TWINE_USERNAME and TWINE_PASSWORD to the index's credentials (for an index"
+            " without authentication, placeholders such as anonymous / no-password)"
         )
     files = build(outdir)
     if skip_existing:
