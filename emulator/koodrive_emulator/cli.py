@@ -225,7 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     print(_banner(base_url, credentials), flush=True)
     server = uvicorn_server(EmulatorApp(context), log_level=args.log_level)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully, then re-raises Ctrl-C: a normal way to stop here.
+        print("koodrive-emulator stopped", file=sys.stderr)
     return 0
 
 

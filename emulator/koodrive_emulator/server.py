@@ -8,6 +8,7 @@ import threading
 import time
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from koodrive_emulator.app import EmulatorApp
 
@@ -20,13 +21,16 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening at once: connections made as soon as the address is announced wait in
+        # the backlog until uvicorn accepts them, instead of being refused.
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise
     return sock
 
 
-def uvicorn_server(app: EmulatorApp, *, log_level: str = "warning") -> uvicorn.Server:
+def uvicorn_server(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         log_config=None,  # the embedding program owns logging

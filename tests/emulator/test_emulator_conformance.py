@@ -1,84 +1,30 @@
 """Every kind of response the emulator gives, validated against openapi.yaml.
 
-The schemas come from the repository's spec through a `referencing` registry, so the
-spec's own `$ref`s are followed; the contract-breaking faults must fail the same check,
-which shows the check can fail.
+The `conforms` fixture (conftest.py) checks against the repository's spec through a
+`referencing` registry, following the spec's own `$ref`s. The contract-breaking faults
+must fail the same check, which shows the check can fail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-import yaml
 from koodrive_emulator import FaultKind
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
 from koodrive_emulator.testing import RunningEmulator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
-SPEC_URI = "urn:koodrive:openapi"
 FIRST = {"pageSize": "3", "pageCursor": "", "sourceType": "0"}
 TRACE_ID = "Z" * 58
 
 
-@cache
-def spec() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return document
-
-
-@cache
-def registry() -> Registry[Any]:
-    resource: Resource[Any] = DRAFT202012.create_resource(spec())
-    with_spec: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-    return with_spec
-
-
-def _pointer(*parts: str) -> str:
-    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def check(path: str, response: httpx.Response) -> None:
-    """Raise jsonschema.ValidationError (or AssertionError) unless `response` conforms."""
-    responses = spec()["paths"][path]["get"]["responses"]
-    status = str(response.status_code)
-    assert status in responses, f"status {status} is not documented for {path}"
-    pointer = _pointer("paths", path, "get", "responses", status)
-    described = responses[status]
-    if "$ref" in described:
-        pointer = described["$ref"].lstrip("#/")
-        described = registry().resolver().lookup(f"{SPEC_URI}#/{pointer}").contents
-    assert response.headers["content-type"].startswith("application/json")
-    validate(response.json(), f"{pointer}/content/application~1json/schema")
-    for name, header in described.get("headers", {}).items():
-        if name not in response.headers:
-            assert not header.get("required"), f"required header {name} is missing"
-            continue
-        value: Any = response.headers[name]
-        if name == "Retry-After":
-            value = int(value)
-        schema_ref = header.get("$ref", "").lstrip("#/") or f"{pointer}/headers/{name}"
-        validate(value, f"{schema_ref}/schema")
-
-
-def validate(instance: Any, pointer: str) -> None:
-    validator = jsonschema.Draft202012Validator(
-        {"$ref": f"{SPEC_URI}#/{pointer}"},
-        registry=registry(),
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-    validator.validate(instance)
-
-
 Call = Callable[[RunningEmulator, httpx.Client], httpx.Response]
+Conforms = Callable[[str, httpx.Response], None]
+MatchesSchema = Callable[[Any, str], None]
 
 
 def groups(
@@ -159,20 +105,30 @@ KINDS: dict[str, tuple[str, int, Call]] = {
 
 @pytest.mark.parametrize(("path", "status", "call"), list(KINDS.values()), ids=list(KINDS))
 def test_each_kind_of_response_conforms_to_the_spec(
-    emulator: RunningEmulator, http: httpx.Client, path: str, status: int, call: Call
+    emulator: RunningEmulator,
+    http: httpx.Client,
+    conforms: Conforms,
+    matches_schema: MatchesSchema,
+    path: str,
+    status: int,
+    call: Call,
 ) -> None:
     response = call(emulator, http)
     assert response.status_code == status, response.text
-    check(path, response)
+    conforms(path, response)
     if "X-Traceid" in response.headers:
-        validate(response.headers["X-Traceid"], "components/schemas/TraceId")
+        matches_schema(response.headers["X-Traceid"], "components/schemas/TraceId")
 
 
 @pytest.mark.parametrize("path", ["/no/such/api", GROUPS + "/", "/koodrive/ose/v1/backup"])
-def test_unknown_apis_get_the_documented_404_body(http: httpx.Client, path: str) -> None:
+def test_unknown_apis_get_the_documented_404_body(
+    http: httpx.Client, matches_schema: MatchesSchema, path: str
+) -> None:
     response = http.get(path)
     assert response.status_code == 404
-    validate(response.json(), "components/responses/NotFound/content/application~1json/schema")
+    matches_schema(
+        response.json(), "components/responses/NotFound/content/application~1json/schema"
+    )
     assert response.json()["error_code"] == "APIGW.0101"
 
 
@@ -198,8 +154,13 @@ BREAKING = {
 
 @pytest.mark.parametrize(("path", "kind", "call"), list(BREAKING.values()), ids=list(BREAKING))
 def test_contract_breaking_faults_fail_the_same_check(
-    emulator: RunningEmulator, http: httpx.Client, path: str, kind: FaultKind, call: Call
+    emulator: RunningEmulator,
+    http: httpx.Client,
+    conforms: Conforms,
+    path: str,
+    kind: FaultKind,
+    call: Call,
 ) -> None:
     response = faulted(kind, call)(emulator, http)
     with pytest.raises(jsonschema.ValidationError):
-        check(path, response)
+        conforms(path, response)

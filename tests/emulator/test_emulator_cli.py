@@ -1,0 +1,271 @@
+"""`koodrive-emulator` as users run it: a separate process serving HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from koodrive import signing
+from koodrive_emulator import Backend, SourceType
+from koodrive_emulator.app import DEVICES_PATH as DEVICES
+from koodrive_emulator.app import GROUPS_PATH as GROUPS
+
+Conforms = Callable[[str, httpx.Response], None]  # the conftest fixture
+COMMAND = str(Path(sys.executable).with_name("koodrive-emulator"))
+USER = "1395476983395324033"
+
+
+@dataclass
+class Served:
+    base_url: str
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    def stop(self) -> str:
+        """Stop with Ctrl-C as a user would; the whole output."""
+        self.process.send_signal(signal.SIGINT)
+        # Through the file object: communicate(timeout=...) reads the raw pipe and would
+        # miss what the text wrapper has already buffered.
+        assert self.process.stdout is not None
+        self.output.append(self.process.stdout.read())
+        self.process.wait(timeout=20)
+        return "".join(self.output)
+
+
+@contextmanager
+def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+    process = subprocess.Popen(
+        [COMMAND, "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    output: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if "listening on " in line:
+                break
+        else:
+            raise AssertionError("the emulator did not start:\n" + "".join(output))
+        base_url = output[-1].split("listening on ", 1)[1].strip()
+        served = Served(base_url, process, output)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=20)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([COMMAND, *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+def signed(
+    base_url: str,
+    path: str,
+    query: str = "",
+    *,
+    secret: str = "koodrive-dev-secret",
+    app_id: str = "koodrive-dev-app",
+    user_id: str = USER,
+) -> dict[str, str]:
+    headers = {
+        "Host": base_url.removeprefix("http://"),
+        "X-Date": signing.format_x_date(datetime.now(UTC)),
+        "X-User-Id": user_id,
+    }
+    authorization = signing.sign(
+        app_id=app_id, app_secret=secret, method="GET", path=path, query=query, headers=headers
+    )
+    return {**headers, "Authorization": authorization.header_value()}
+
+
+def test_groups_2500_serves_signed_and_token_requests_that_match_the_spec(
+    conforms: Conforms,
+) -> None:
+    expected = Backend.default()
+    expected.seed_synthetic(USER, groups=2500)
+    with serve("--groups", "2500") as served, httpx.Client(base_url=served.base_url) as http:
+        walked: list[str] = []
+        cursor = ""
+        while True:
+            query = str(httpx.QueryParams(pageSize=100, pageCursor=cursor, sourceType=0))
+            response = http.get(f"{GROUPS}?{query}", headers=signed(served.base_url, GROUPS, query))
+            assert response.status_code == 200, response.text
+            conforms(GROUPS, response)
+            walked += [g["id"] for g in response.json()["userGroupList"]]
+            cursor = response.json().get("nextCursor", "")
+            if not cursor:
+                break
+        assert walked == [g.id for g in expected.groups(USER, source_type=SourceType.GROUP)]
+        token = {"Authorization": "Bearer koodrive-dev-token"}
+        first = http.get(
+            GROUPS, params={"pageSize": 100, "pageCursor": "", "sourceType": 1}, headers=token
+        )
+        conforms(GROUPS, first)
+        assert first.json()["total"] == len(expected.groups(USER, source_type=1))
+        devices = http.get(DEVICES, headers=signed(served.base_url, DEVICES))
+        conforms(DEVICES, devices)
+        output = served.stop()
+    assert served.process.returncode == 0, output
+    assert "Traceback" not in output
+    assert "koodrive-dev-token" in output.split("listening on", 1)[1].split("INFO", 1)[0]
+
+
+def test_the_banner_shows_development_credentials_and_the_log_never_does() -> None:
+    with serve() as served, httpx.Client(base_url=served.base_url) as http:
+        http.get(
+            DEVICES,
+            headers={
+                "Authorization": "Bearer koodrive-dev-token",
+                "X-User-Id": USER,
+                "X-Date": signing.format_x_date(datetime.now(UTC)),
+            },
+        )
+        http.get(DEVICES, headers=signed(served.base_url, DEVICES))
+        output = served.stop()
+    banner, _, log = output.partition("    app secret: koodrive-dev-secret\n")
+    assert "development credentials" in banner
+    for value in (USER, "koodrive-dev-token", "koodrive-dev-app"):
+        assert value in banner
+    assert log.count(f"GET {DEVICES} 200 ") == 2, log
+    for secret in ("koodrive-dev-token", "koodrive-dev-secret", "Signature="):
+        assert secret not in log
+
+
+def test_given_credentials_replace_the_development_set_and_are_not_printed() -> None:
+    args = ("--user-id", "42", "--token", "tok-given-123", "--app-id", "my-app")
+    env = {"KOODRIVE_EMULATOR_APP_SECRET": "sec-from-env-456"}
+    with serve(*args, env=env) as served, httpx.Client(base_url=served.base_url) as http:
+        params: dict[str, str | int] = {"pageSize": 1, "pageCursor": "", "sourceType": 0}
+        dev = http.get(
+            GROUPS, params=params, headers={"Authorization": "Bearer koodrive-dev-token"}
+        )
+        given = http.get(GROUPS, params=params, headers={"Authorization": "Bearer tok-given-123"})
+        app = http.get(
+            DEVICES,
+            headers=signed(
+                served.base_url, DEVICES, secret="sec-from-env-456", app_id="my-app", user_id="42"
+            ),
+        )
+        dev_app = http.get(DEVICES, headers=signed(served.base_url, DEVICES, user_id="42"))
+        output = served.stop()
+    assert dev.status_code == 401
+    assert (app.status_code, app.json()["data"]) == (200, [])
+    assert dev_app.status_code == 401
+    assert given.status_code == 200
+    assert given.json()["total"] == 0  # user 42 has no groups
+    assert "configured credentials" in output
+    assert "tok-given-123" not in output
+    assert "sec-from-env-456" not in output
+    assert "my-app" in output
+
+
+def test_fixtures_faults_and_short_pages_from_flags(tmp_path: Path) -> None:
+    fixtures = tmp_path / "data.json"
+    fixtures.write_text(
+        json.dumps(
+            {"users": [{"id": USER, "groups": [{"groupName": f"g{n}"} for n in range(30)]}]}
+        ),
+        encoding="utf-8",
+    )
+    args = (
+        "--fixtures",
+        str(fixtures),
+        "--fault",
+        "throttle:times=1,retry_after=4",
+        "--short-pages",
+        "0.5",
+        "--short-pages-seed",
+        "3",
+    )
+    with serve(*args) as served, httpx.Client(base_url=served.base_url) as http:
+        token = {"Authorization": "Bearer koodrive-dev-token"}
+        params: dict[str, str | int] = {"pageSize": 5, "pageCursor": "", "sourceType": 0}
+        throttled = http.get(GROUPS, params=params, headers=token)
+        names: list[str] = []
+        sizes: list[int] = []
+        while True:
+            body = http.get(GROUPS, params=params, headers=token).json()
+            names += [g["groupName"] for g in body["userGroupList"]]
+            sizes.append(len(body["userGroupList"]))
+            if "nextCursor" not in body:
+                break
+            params["pageCursor"] = body["nextCursor"]
+        served.stop()
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "4"
+    assert names == [f"g{n}" for n in range(30)]
+    assert any(size < 5 for size in sizes[:-1])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "explode"], "unknown fault 'explode'; kinds: latency, throttle"),
+        (["--fault", "throttle:times=0"], "times must be 1 or more"),
+        (["--fault", "throttle:colour=red"], "bad fault option"),
+        (["--groups", "-5"], "--groups: must be a whole number"),
+        (["--short-pages", "1.5"], "--short-pages: must be a number from 0 up to"),
+        (["--user-id", "abc"], "user_id must be a string of 1 to 32 digits"),
+        (["--fixtures", "/no/such/file.yaml"], "cannot read fixtures file"),
+    ],
+)
+def test_bad_flags_are_refused_clearly(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_fixtures_file_names_the_entry(tmp_path: Path) -> None:
+    fixtures = tmp_path / "bad.yaml"
+    fixtures.write_text("users:\n  - id: '1'\n    groups: [{groupName: x, sourceType: 9}]\n")
+    result = run("--fixtures", str(fixtures))
+    assert result.returncode == 2
+    assert "users[0].groups[0].sourceType must be 0 (group) or 1 (user group)" in result.stderr
+
+
+def test_a_busy_port_is_a_clear_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run("--port", str(busy.getsockname()[1]))
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_groups_start_and_page() -> None:
+    with (
+        serve("--groups", "100000", "--log-level", "warning") as served,
+        httpx.Client(base_url=served.base_url) as http,
+    ):
+        token = {"Authorization": "Bearer koodrive-dev-token"}
+        params: dict[str, str | int] = {"pageSize": 100, "pageCursor": "", "sourceType": 0}
+        first = http.get(GROUPS, params=params, headers=token).json()
+        params["pageCursor"] = first["nextCursor"]
+        second = http.get(GROUPS, params=params, headers=token).json()
+        served.stop()
+    assert first["total"] == 8 + 66_667
+    assert len(first["userGroupList"]) == len(second["userGroupList"]) == 100
+    assert not {g["id"] for g in first["userGroupList"]} & {
+        g["id"] for g in second["userGroupList"]
+    }
