@@ -5,8 +5,9 @@
   signature made with a wrong secret, a request changed after signing, an expired or future
   X-Date, an unknown app, a wrong token): each must get 401. The `Bearer+<token>` form the
   spec's decisions require servers to accept must be accepted.
-- `authenticated_requests_succeed`: every tested operation answered 2xx at least once in
-  each auth mode, so the suite reached the operations' logic, not only the 401 wall.
+- `authenticated_requests_succeed`: valid requests carried the suite's credentials and got
+  2xx answers in each auth mode used, so the suite reached the operations' logic, not only
+  the 401 wall.
 - `undeclared_method_rejected`: stands in for `unsupported_method`, which expects 405; the
   vendor's gateway answers a method it does not publish with 404 `APIGW.0101` ("The API
   does not exist"), as openapi.yaml documents, so either is accepted, never a 2xx or a 5xx.
@@ -26,7 +27,6 @@ from requests.structures import CaseInsensitiveDict
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
     header_container,
-    modes_for,
     security_requirements,
     sent_mode,
 )
@@ -152,11 +152,13 @@ def register(credentials: Credentials) -> None:
 
     @schemathesis.check
     class authenticated_requests_succeed:
-        """Each tested operation answers 2xx at least once in each auth mode of the run."""
+        """Every tested operation got requests with the suite's credentials, and each auth mode
+        used for its valid requests got at least one 2xx."""
 
         def __init__(self) -> None:
             self._lock = threading.Lock()
-            self._tested: dict[str, list[AuthMode]] = {}
+            self._tested: set[str] = set()
+            self._used: set[tuple[str, AuthMode]] = set()
             self._succeeded: set[tuple[str, AuthMode]] = set()
 
         def after_response(
@@ -165,25 +167,38 @@ def register(credentials: Credentials) -> None:
             response: schemathesis.Response,
             case: Case,
         ) -> bool | None:
-            mode = sent_mode(case)
+            label, mode = case.operation.label, sent_mode(case)
+            positive = case.meta is not None and case.meta.generation.mode.is_positive
             with self._lock:
-                self._tested[case.operation.label] = modes_for(case.operation, credentials)
-                if mode is not None and 200 <= response.status_code < 300:
-                    self._succeeded.add((case.operation.label, mode))
+                self._tested.add(label)
+                if mode is not None and positive:
+                    self._used.add((label, mode))
+                    if 200 <= response.status_code < 300:
+                        self._succeeded.add((label, mode))
             return None
 
         def after_run(self, ctx: schemathesis.CheckContext) -> None:
             with self._lock:
-                missing = sorted(
-                    f"{label} ({mode.value} mode)"
-                    for label, modes in self._tested.items()
-                    for mode in modes
-                    if (label, mode) not in self._succeeded
+                unauthenticated = sorted(
+                    label
+                    for label in self._tested
+                    if not any(used[0] == label for used in self._used)
                 )
-            if missing:
+                rejected = sorted(
+                    f"{label} ({mode.value} mode)" for label, mode in self._used - self._succeeded
+                )
+            problems = []
+            if unauthenticated:
+                problems.append(
+                    "no valid request carried credentials for " + ", ".join(unauthenticated)
+                )
+            if rejected:
+                problems.append(
+                    "no valid authenticated request got a 2xx for " + ", ".join(rejected)
+                )
+            if problems:
                 raise AssertionError(
-                    "No authenticated request got a 2xx response for "
-                    + ", ".join(missing)
+                    "; ".join(problems)
                     + ": the credentials may be wrong, or the suite only reached the 401 wall"
                 )
 

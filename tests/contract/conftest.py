@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from koodrive_emulator.pytest_plugin import emulator
+from koodrive_emulator.testing import RunningEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+# contract_tests/ is run from a clone (python -m contract_tests), not installed with the SDK.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from contract_tests.credentials import Credentials  # noqa: E402
+from contract_tests.testing import RunSuite, SuiteRun, run_contract_suite  # noqa: E402
+
+__all__ = ["emulator", "run_suite"]
+
+
+@pytest.fixture
+def run_suite(emulator: RunningEmulator, tmp_path: Path) -> RunSuite:
+    """Run the real suite in live mode against this test's emulator (started separately)."""
+    given = emulator.credentials
+    credentials = Credentials.from_env(
+        {
+            "KOODRIVE_USER_ID": given.user_id,
+            "KOODRIVE_TOKEN": given.token,
+            "KOODRIVE_APP_ID": given.app_id,
+            "KOODRIVE_APP_SECRET": given.app_secret,
+        }
+    )
+
+    def run(*args: str, env: dict[str, str] | None = None) -> SuiteRun:
+        return run_contract_suite(
+            emulator.base_url, credentials, tmp_path / "reports", *args, env=env, timeout=240
+        )
+
+    return run
