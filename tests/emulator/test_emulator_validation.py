@@ -160,3 +160,79 @@ def test_no_query_shape_gives_a_500(
     assert response.status_code in (200, 400), response.text
     body = response.json()
     assert body["code"] in (0, 13000102)
+
+
+# Header bytes h11 will send: visible ASCII and obs-text, spaces only inside.
+_VISIBLE = [*range(0x21, 0x7F), *range(0x80, 0x100)]
+_HEADER_BYTES = (
+    st.lists(st.sampled_from([*_VISIBLE, 0x20]), min_size=1, max_size=80)
+    .map(bytes)
+    .filter(lambda b: b == b.strip(b" "))
+)
+_AUTHORIZATIONS = st.one_of(
+    _HEADER_BYTES,
+    st.sampled_from(
+        [
+            b"Bearer",
+            b"Bearer+",
+            b"bearer koodrive-dev-token",
+            b"HMAC-SHA256",
+            b"HMAC-SHA256 AppId=koodrive-dev-app,SignedHeaders=host;x-date;x-user-id,"
+            b"Signature=" + b"0" * 64,
+        ]
+    ),
+    _HEADER_BYTES.map(lambda b: b"Bearer " + b),
+)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    path=st.sampled_from([GROUPS, DEVICES]),
+    authorization=st.one_of(st.none(), _AUTHORIZATIONS),
+    user_id=st.one_of(
+        st.none(), _HEADER_BYTES, st.integers(0, 10**40).map(lambda n: str(n).encode())
+    ),
+    x_date=st.one_of(
+        st.none(), _HEADER_BYTES, st.sampled_from([b"20251103T070140Z", b"99999999T999999Z"])
+    ),
+)
+def test_no_header_shape_gives_a_500(
+    emulator: RunningEmulator,
+    http: httpx.Client,
+    path: str,
+    authorization: bytes | None,
+    user_id: bytes | None,
+    x_date: bytes | None,
+) -> None:
+    headers = {
+        name: value
+        for name, value in (
+            (b"Authorization", authorization),
+            (b"X-User-Id", user_id),
+            (b"X-Date", x_date),
+        )
+        if value is not None
+    }
+    response = http.get(path, params=GOOD if path == GROUPS else None, headers=headers)
+    assert response.status_code in (200, 400, 401), response.text
+    assert response.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/%ff",
+        "/koodrive/ose/v1/usergroups%2F",
+        "//koodrive/ose/v1/usergroups",
+        "/koodrive/ose/v1/../v1/usergroups/x",
+        "/" + "a" * 5000,
+        "/docs/assets/../../etc/passwd",
+    ],
+)
+def test_odd_paths_are_404_never_500(http: httpx.Client, path: str) -> None:
+    response = http.get(path)
+    assert response.status_code == 404
