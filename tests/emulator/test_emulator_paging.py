@@ -217,6 +217,10 @@ def test_short_pages_are_reproducible_for_a_seed(
 def test_short_pages_ratio_must_be_a_probability() -> None:
     with pytest.raises(ValueError, match="short_pages"):
         PagingBehaviour(short_pages=1.0)
+    behaviour = PagingBehaviour()
+    with pytest.raises(ValueError, match="short_pages"):
+        behaviour.short_pages = -0.1
+    assert behaviour.short_pages == 0.0
 
 
 @pytest.mark.slow

@@ -30,9 +30,11 @@ class PagingBehaviour:
     short_pages: float = 0.0
     seed: int = 0
 
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.short_pages < 1.0:
+    def __setattr__(self, name: str, value: object) -> None:
+        # Checked on every assignment: tests set `emulator.paging.short_pages` directly.
+        if name == "short_pages" and not (isinstance(value, int | float) and 0.0 <= value < 1.0):
             raise ValueError("short_pages must be a probability from 0 up to (not including) 1")
+        super().__setattr__(name, value)
 
 
 @dataclass(frozen=True)
