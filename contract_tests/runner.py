@@ -44,7 +44,7 @@ REPORTS = "KOODRIVE_CONTRACT_REPORTS"
 UNSAFE_METHODS = "(?i)^(?!(?:get|head|options|trace|query)$)"
 
 # Against the emulator: thorough and fast. Against a live API: gentle.
-EMULATOR_MAX_EXAMPLES = 40
+EMULATOR_MAX_EXAMPLES = 200
 LIVE_MAX_EXAMPLES = 10
 LIVE_RATE_LIMIT = "5/s"
 
@@ -120,9 +120,17 @@ def live_target(env: Mapping[str, str]) -> Target:
 
 @contextmanager
 def emulator_target(env: Mapping[str, str]) -> Iterator[Target]:
+    from koodrive_emulator import Credentials as EmulatorCredentials
+    from koodrive_emulator.rules.paging import PagingBehaviour
+    from koodrive_emulator.state import Backend
     from koodrive_emulator.testing import running_emulator
 
-    with running_emulator() as emulator:
+    # More groups than fit on a page, and short or empty pages before the end (which the
+    # vendor warns about), so that the stateful phase really pages through the nextPage link.
+    backend = Backend.default()
+    backend.seed_synthetic(EmulatorCredentials.development().user_id, groups=250, devices=30)
+    paging = PagingBehaviour(short_pages=0.3)
+    with running_emulator(backend=backend, paging=paging) as emulator:
         given = emulator.credentials
         credentials = Credentials.from_env(
             {

@@ -34,6 +34,9 @@ def test_a_contract_breaking_fault_fails_the_suite(
     assert reported in run.summary
     assert any(reported in failure for failure in run.junit_failures()), run.junit
     assert "curl -X GET" in run.summary  # how to reproduce it
+    secrets = (emulator.credentials.token, emulator.credentials.app_secret)
+    everything = run.output + run.junit + run.summary
+    assert not [secret for secret in secrets if secret in everything]
 
 
 def test_the_same_bounded_run_passes_without_the_fault(run_suite: RunSuite) -> None:
