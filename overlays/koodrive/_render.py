@@ -31,6 +31,16 @@ def when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def api_time(moment: datetime) -> str:
+    """The API's own form, UTC to the millisecond: 2024-04-25T06:49:49.000Z.
+
+    The generated `to_dict()` writes `isoformat()` (`+00:00`, microseconds); `--json`
+    mirrors the API's bodies instead.
+    """
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
 def device_row(device: BoundDeviceEntity) -> Row:
     return (
         device.device_id,
@@ -57,11 +67,16 @@ def write_json_line(record: dict[str, object], out: TextIO) -> None:
 
 
 def device_record(device: BoundDeviceEntity) -> dict[str, object]:
-    return dict(device.to_dict())
+    return {**device.to_dict(), "createTime": api_time(device.create_time)}
 
 
 def group_record(group: UserGroupInfo, kind: SourceType) -> dict[str, object]:
-    return {**group.to_dict(), "sourceType": int(kind)}
+    return {
+        **group.to_dict(),
+        "createdTime": api_time(group.created_time),
+        "updatedTime": api_time(group.updated_time),
+        "sourceType": int(kind),
+    }
 
 
 def rich_console(*, stderr: bool) -> Console:

@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from koodrive._render import api_time
 from koodrive_emulator.testing import RunningEmulator
 
 COMMAND = Path(sys.executable).with_name("koodrive")  # the console script pyproject declares
@@ -52,6 +54,60 @@ def test_devices_as_json_lines(emulator: RunningEmulator) -> None:
     expected = emulator.backend.devices(emulator.credentials.user_id)
     assert [r["deviceId"] for r in records] == [d.device_id for d in expected]
     assert set(records[0]) >= {"deviceId", "machineCode", "deviceOS", "deviceName", "createTime"}
+
+
+def test_devices_as_json_mirror_the_api_bodies(emulator: RunningEmulator) -> None:
+    user = emulator.credentials.user_id
+    emulator.backend.add_device(
+        user,
+        device_name="odd milliseconds",
+        create_time=datetime(2025, 9, 15, 6, 14, 48, 630000, UTC),
+    )
+
+    result = run(emulator, "devices", "--json")
+
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records == [device.to_json() for device in emulator.backend.devices(user)]
+    assert records[-1]["createTime"] == "2025-09-15T06:14:48.630Z"
+
+
+def test_groups_as_json_mirror_the_api_bodies(emulator: RunningEmulator) -> None:
+    user = emulator.credentials.user_id
+    emulator.backend.add_group(
+        user,
+        group_name="odd milliseconds",
+        created_time=datetime(2024, 4, 25, 6, 49, 49, 7000, UTC),
+        updated_time=datetime(2024, 4, 25, 6, 49, 49, 999000, UTC),
+    )
+
+    result = run(emulator, "groups", "--json", "--source-type", "0")
+
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = [{**group.to_json(), "sourceType": 0} for group in emulator.backend.groups(user, 0)]
+    assert records == expected
+    assert (records[-1]["createdTime"], records[-1]["updatedTime"]) == (
+        "2024-04-25T06:49:49.007Z",
+        "2024-04-25T06:49:49.999Z",
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (datetime(2024, 4, 25, 6, 49, 49, tzinfo=UTC), "2024-04-25T06:49:49.000Z"),
+        (datetime(2024, 4, 25, 6, 49, 49, 999999, UTC), "2024-04-25T06:49:49.999Z"),
+        (
+            datetime(2024, 4, 25, 8, 49, 49, 120000, timezone(timedelta(hours=2))),
+            "2024-04-25T06:49:49.120Z",
+        ),
+        (datetime(2024, 12, 31, 23, 59, 59, 1000, UTC), "2024-12-31T23:59:59.001Z"),
+    ],
+)
+def test_api_time_is_utc_to_the_millisecond_with_a_z(moment: datetime, shown: str) -> None:
+    # Milliseconds are cut, never rounded up: .999999 stays in its second, as the API's do.
+    assert api_time(moment) == shown
 
 
 def test_groups_lists_both_kinds_by_default(emulator: RunningEmulator) -> None:
