@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from contract_tests.credentials import AuthMode, Credentials, CredentialsError
-from contract_tests.runner import UNSAFE_METHODS, Target, build_parser, schemathesis_command
+from contract_tests.runner import (
+    SPEC,
+    Target,
+    build_parser,
+    read_only_filter,
+    schemathesis_command,
+    spec_methods,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = {
@@ -63,32 +71,35 @@ def test_a_half_configured_app_is_refused() -> None:
         Credentials.from_env({"KOODRIVE_USER_ID": "1", "KOODRIVE_APP_ID": "an-app"})
 
 
-def test_live_runs_are_read_only_rate_limited_and_bounded_by_default(tmp_path: Path) -> None:
+def test_live_runs_are_rate_limited_and_bounded_by_default() -> None:
     options = build_parser(LIVE).parse_args([])
     target = Target("http://127.0.0.1:9", "live", Credentials.from_env(LIVE), live=True)
 
     command = schemathesis_command(target, options)
 
-    assert command[command.index("--exclude-method-regex") + 1] == UNSAFE_METHODS
     assert command[command.index("--rate-limit") + 1] == "5/s"
     assert command[command.index("--max-examples") + 1] == "10"
 
 
 def test_live_knobs_come_from_the_environment_and_flags_win() -> None:
     env = {**LIVE, "KOODRIVE_CONTRACT_MAX_EXAMPLES": "3", "KOODRIVE_CONTRACT_RATE_LIMIT": "60/m"}
-    options = build_parser(env).parse_args(["--max-examples", "7", "--no-read-only"])
+    options = build_parser(env).parse_args(["--max-examples", "7", "--phases", "examples"])
     target = Target("http://127.0.0.1:9", "live", Credentials.from_env(env), live=True)
 
     command = schemathesis_command(target, options)
 
     assert command[command.index("--max-examples") + 1] == "7"
     assert command[command.index("--rate-limit") + 1] == "60/m"
-    assert "--exclude-method-regex" not in command
+    assert command[command.index("--phases") + 1] == "examples"
 
 
-def test_unsafe_methods_are_exactly_the_non_safe_ones() -> None:
-    import re
+def test_read_only_leaves_out_unsafe_operations_and_nothing_else() -> None:
+    assert spec_methods(SPEC) == {"get"}  # today's spec: nothing to leave out
+    assert read_only_filter(spec_methods(SPEC)) == []
 
-    unsafe = re.compile(UNSAFE_METHODS)
-    assert [m for m in ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY") if unsafe.search(m)] == []
-    assert all(unsafe.search(m) for m in ("POST", "PUT", "PATCH", "DELETE", "get2"))
+    option, pattern = read_only_filter({"get", "post", "delete", "options"})
+
+    assert option == "--exclude-method-regex"
+    unsafe = re.compile(pattern)
+    assert [m for m in ("POST", "DELETE", "post") if not unsafe.search(m)] == []
+    assert [m for m in ("GET", "OPTIONS", "TRACE", "HEAD") if unsafe.search(m)] == []
