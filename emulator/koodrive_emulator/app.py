@@ -30,6 +30,7 @@ from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     PARAMETER_ERROR,
+    PROXY_502_PAGE,
     JSONBytesResponse,
     TruncatedResponse,
     encode_json,
@@ -69,6 +70,7 @@ class _Outcome:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as text/html instead of `body`: a page from a proxy
 
 
 Handler = Callable[[EmulatorContext, Principal, Request], _Outcome]
@@ -119,7 +121,9 @@ class EmulatorApp:
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             context = self.context
-            triggered = context.faults.take(operation)
+            triggered = context.faults.take(
+                operation, cursor_sent=bool(request.query_params.get("pageCursor"))
+            )
             if triggered.delay:
                 await asyncio.sleep(triggered.delay)
             fault = triggered.fault
@@ -135,7 +139,9 @@ class EmulatorApp:
                     user_headers_required=user_headers_required,
                 )
                 if fault is not None:
-                    _alter_body(outcome, fault.kind)
+                    outcome = _altered(outcome, fault, request)
+            if outcome.raw is not None:  # the proxy's page: no trace id, no JSON
+                return HTMLResponse(outcome.raw, outcome.status, outcome.headers)
             headers = dict(outcome.headers)
             echoed = trace_id(request.headers)
             if echoed is not None:
@@ -246,8 +252,27 @@ def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:
             return _Outcome(504, gateway_body(504, request_id))
         case FaultKind.UNDOCUMENTED_500:
             return _Outcome(500, {"error": "java.lang.NullPointerException", "status": 500})
+        case FaultKind.GATEWAY_AUTH_400:
+            # The authentication body of a 401, on the 400 the vendor's status table names.
+            return _Outcome(400, gateway_body(401, request_id))
+        case FaultKind.HTML_502:
+            return _Outcome(502, {}, raw=PROXY_502_PAGE)
         case _:
             return _Outcome(500, service_body(INTERNAL_ERROR, "Internal server error."))
+
+
+def _altered(outcome: _Outcome, fault: Fault, request: Request) -> _Outcome:
+    """The service's answer as the fault changes it, once authentication has passed."""
+    if outcome.status == 401:
+        return outcome
+    if fault.kind is FaultKind.RESULT_ERROR:
+        return _Outcome(200, service_body(fault.code, fault.msg))
+    if fault.kind is FaultKind.REPEAT_CURSOR:
+        if outcome.status == 200:
+            outcome.body["nextCursor"] = request.query_params["pageCursor"]
+        return outcome
+    _alter_body(outcome, fault.kind)
+    return outcome
 
 
 def _alter_body(outcome: _Outcome, kind: FaultKind) -> None:

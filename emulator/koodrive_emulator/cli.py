@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from koodrive_emulator.app import EmulatorApp, EmulatorContext
 from koodrive_emulator.credentials import (
@@ -16,40 +16,48 @@ from koodrive_emulator.credentials import (
     DEV_USER_ID,
     Credentials,
 )
-from koodrive_emulator.faults import Fault, FaultKind, Faults
+from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
 from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import bind_socket, uvicorn_server
 from koodrive_emulator.state import Backend
 
-_FAULT_OPTIONS = ("operation", "times", "retry_after", "seconds")
+# How each `--fault` option's text becomes a value; fault_from_options checks the value.
+_OPTION_PARSERS: dict[str, Callable[[str], object]] = {
+    "operation": str,
+    "times": int,
+    "retry_after": int,
+    "seconds": float,
+    "code": int,
+    "msg": str,
+}
 
 
 def parse_fault(text: str) -> Fault:
-    """`KIND[:key=value,...]`, e.g. `throttle:retry_after=2,times=3,operation=listUserGroups`."""
+    """`KIND[:key=value,...]`, e.g. `throttle:retry_after=2,times=3,operation=listUserGroups`.
+
+    Values cannot hold a comma (it separates the options), so neither can a `msg` here.
+    """
     kind_text, _, options_text = text.partition(":")
     kinds = ", ".join(kind.value for kind in FaultKind)
-    try:
-        kind = FaultKind(kind_text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"unknown fault {kind_text!r}; kinds: {kinds}") from None
-    options: dict[str, str] = {}
+    if kind_text.strip() not in {kind.value for kind in FaultKind}:
+        raise argparse.ArgumentTypeError(f"unknown fault {kind_text!r}; kinds: {kinds}")
+    options: dict[str, object] = {}
     for item in filter(None, options_text.split(",")):
         key, equals, value = item.partition("=")
         key = key.strip().replace("-", "_")
-        if not equals or key not in _FAULT_OPTIONS:
+        if not equals or key not in _OPTION_PARSERS:
             raise argparse.ArgumentTypeError(
-                f"bad fault option {item!r}; options: {', '.join(_FAULT_OPTIONS)} as key=value"
+                f"bad fault option {item!r}; options: {', '.join(FAULT_OPTIONS)} as key=value"
             )
-        options[key] = value.strip()
+        try:
+            options[key] = _OPTION_PARSERS[key](value.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"bad fault {text!r}: {key} must be {FAULT_OPTIONS[key]}"
+            ) from None
     try:
-        return Fault(
-            kind,
-            operation=options.get("operation"),
-            times=int(options["times"]) if "times" in options else None,
-            retry_after=int(options.get("retry_after", "1")),
-            seconds=float(options.get("seconds", "0")),
-        )
+        return fault_from_options(kind_text.strip(), options)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"bad fault {text!r}: {error}") from None
 
@@ -202,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             times=fault.times,
             retry_after=fault.retry_after,
             seconds=fault.seconds,
+            code=fault.code,
+            msg=fault.msg,
         )
     context = EmulatorContext(
         backend=backend,

@@ -12,8 +12,12 @@ decides what goes wrong; only the faults that acted count against their `times`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 OPERATIONS = ("listBoundDevices", "listUserGroups")
 
@@ -27,6 +31,11 @@ class FaultKind(StrEnum):
     GATEWAY_TIMEOUT = "gateway-timeout"  # 504, gateway body APIGW.0204
     CODE_AS_STRING = "code-as-string"  # the normal response with "code": "0" (a deviation)
     TRUNCATED = "truncated"  # the normal response cut short: Content-Length promises more
+    # Answers the vendor may give that clients must survive (the SDK's error paths):
+    RESULT_ERROR = "result-error"  # 200 whose body is a service error (non-zero code)
+    GATEWAY_AUTH_400 = "gateway-auth-400"  # 400 with the gateway's authentication body
+    HTML_502 = "html-502"  # 502 with a text/html page, as a proxy in front may send
+    REPEAT_CURSOR = "repeat-cursor"  # a page whose nextCursor is the cursor it was sent
     # Contract-breaking, for proving a contract suite can fail:
     WRONG_TYPE = "wrong-type"  # 200 with a field of the wrong type (total as a string)
     MISSING_FIELD = "missing-field"  # 200 without a required field
@@ -42,8 +51,14 @@ REPLACING_KINDS = frozenset(
         FaultKind.BAD_GATEWAY,
         FaultKind.GATEWAY_TIMEOUT,
         FaultKind.UNDOCUMENTED_500,
+        FaultKind.GATEWAY_AUTH_400,
+        FaultKind.HTML_502,
     }
 )
+
+# The vendor's parameter error, the service error it is most likely to send with a 200.
+DEFAULT_RESULT_CODE = 13000102
+DEFAULT_RESULT_MSG = "Verify parameters failed."
 
 
 @dataclass
@@ -53,20 +68,81 @@ class Fault:
     times: int | None = None  # None: until removed; N: the next N matching requests
     retry_after: int = 1  # seconds, for throttle and unavailable
     seconds: float = 0.0  # for latency
+    code: int = DEFAULT_RESULT_CODE  # for result-error
+    msg: str = DEFAULT_RESULT_MSG  # for result-error
 
     def __post_init__(self) -> None:
         self.kind = FaultKind(self.kind)
         if self.operation is not None and self.operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
+        if self.kind is FaultKind.REPEAT_CURSOR and self.operation == "listBoundDevices":
+            raise ValueError("repeat-cursor applies to listUserGroups only (devices do not page)")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be 1 or more, or None for every request")
         if self.retry_after < 0:
             raise ValueError("retry_after must be 0 or more seconds")
         if self.seconds < 0:
             raise ValueError("seconds must be 0 or more")
+        if isinstance(self.code, bool) or not isinstance(self.code, int) or self.code == 0:
+            raise ValueError("code must be a non-zero integer (0 means success)")
+        if not isinstance(self.msg, str):
+            raise ValueError("msg must be a string")
 
-    def matches(self, operation: str) -> bool:
+    def matches(self, operation: str, *, cursor_sent: bool = False) -> bool:
+        if self.kind is FaultKind.REPEAT_CURSOR and not (
+            # A first page has no cursor to repeat: the fault waits for a later page.
+            operation == "listUserGroups" and cursor_sent
+        ):
+            return False
         return self.operation is None or self.operation == operation
+
+
+# The options a fault takes by name (CLI `--fault`, the admin API) and what each must be.
+FAULT_OPTIONS: dict[str, str] = {
+    "operation": f"one of {', '.join(OPERATIONS)}",
+    "times": "a whole number, 1 or more",
+    "retry_after": "a whole number of seconds, 0 or more",
+    "seconds": "a number of seconds, 0 or more",
+    "code": "a non-zero whole number",
+    "msg": "a string",
+}
+
+
+def fault_from_options(kind: str, options: Mapping[str, object]) -> Fault:
+    """A Fault from a kind name and named options; ValueError naming the field otherwise."""
+    try:
+        fault_kind = FaultKind(kind)
+    except ValueError:
+        kinds = ", ".join(k.value for k in FaultKind)
+        raise ValueError(f"kind must be one of: {kinds}") from None
+    unknown = sorted(set(options) - set(FAULT_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown option {unknown[0]!r}; options: {', '.join(FAULT_OPTIONS)}")
+    seconds = _option(options, "seconds", (int, float), 0.0)
+    return Fault(
+        fault_kind,
+        operation=_option(options, "operation", str, None),
+        times=_option(options, "times", int, None),
+        retry_after=_option(options, "retry_after", int, 1),
+        seconds=float(seconds),
+        code=_option(options, "code", int, DEFAULT_RESULT_CODE),
+        msg=_option(options, "msg", str, DEFAULT_RESULT_MSG),
+    )
+
+
+def _option(
+    options: Mapping[str, object],
+    name: str,
+    types: type[_T] | tuple[type[_T], ...],
+    default: _T,
+) -> _T:
+    value = options.get(name, default)
+    if value is None and default is None:
+        return default
+    # bool is an int to Python, never to a caller writing `"times": true`.
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise ValueError(f"{name} must be {FAULT_OPTIONS[name]}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -95,8 +171,10 @@ class Faults:
         times: int | None = None,
         retry_after: int = 1,
         seconds: float = 0.0,
+        code: int = DEFAULT_RESULT_CODE,
+        msg: str = DEFAULT_RESULT_MSG,
     ) -> Fault:
-        fault = Fault(FaultKind(kind), operation, times, retry_after, seconds)
+        fault = Fault(FaultKind(kind), operation, times, retry_after, seconds, code, msg)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -144,6 +222,27 @@ class Faults:
     def undocumented_500(self, *, operation: str | None = None, times: int | None = None) -> Fault:
         return self.add(FaultKind.UNDOCUMENTED_500, operation=operation, times=times)
 
+    def result_error(
+        self,
+        *,
+        code: int = DEFAULT_RESULT_CODE,
+        msg: str = DEFAULT_RESULT_MSG,
+        operation: str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        return self.add(
+            FaultKind.RESULT_ERROR, code=code, msg=msg, operation=operation, times=times
+        )
+
+    def gateway_auth_400(self, *, operation: str | None = None, times: int | None = None) -> Fault:
+        return self.add(FaultKind.GATEWAY_AUTH_400, operation=operation, times=times)
+
+    def html_502(self, *, operation: str | None = None, times: int | None = None) -> Fault:
+        return self.add(FaultKind.HTML_502, operation=operation, times=times)
+
+    def repeat_cursor(self, *, times: int | None = None) -> Fault:
+        return self.add(FaultKind.REPEAT_CURSOR, operation="listUserGroups", times=times)
+
     def remove(self, fault: Fault) -> None:
         with self._lock:
             self._faults = [f for f in self._faults if f is not fault]
@@ -156,8 +255,9 @@ class Faults:
         with self._lock:
             return list(self._faults)
 
-    def take(self, operation: str) -> Triggered:
-        """Decide the faults of one request to `operation`, counting them down."""
+    def take(self, operation: str, *, cursor_sent: bool = False) -> Triggered:
+        """Decide the faults of one request to `operation`, counting them down;
+        `cursor_sent`: the request carries a non-empty `pageCursor`."""
         with self._lock:
             if not self._faults:
                 return NO_FAULT
@@ -165,7 +265,7 @@ class Faults:
             chosen: Fault | None = None
             used: list[Fault] = []
             for fault in self._faults:
-                if not fault.matches(operation):
+                if not fault.matches(operation, cursor_sent=cursor_sent):
                     continue
                 if fault.kind is FaultKind.LATENCY:
                     delay += fault.seconds

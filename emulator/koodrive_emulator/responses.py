@@ -21,6 +21,14 @@ GATEWAY_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
+# What nginx, a common proxy in front of an API gateway, answers when its upstream fails.
+PROXY_502_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+
+
 def gateway_body(status: int, request_id: str, message: str | None = None) -> dict[str, Any]:
     code, default_message = GATEWAY_ERRORS[status]
     return {"error_code": code, "error_msg": message or default_message, "request_id": request_id}

@@ -215,10 +215,48 @@ def test_fixtures_faults_and_short_pages_from_flags(tmp_path: Path) -> None:
     assert any(size < 5 for size in sizes[:-1])
 
 
+def test_the_faults_the_sdk_must_survive_from_flags() -> None:
+    args = (
+        "--fault",
+        "gateway-auth-400:operation=listBoundDevices,times=1",
+        "--fault",
+        "html-502:times=1",
+        "--fault",
+        "result-error:code=13000999,msg=Service busy.,times=1",
+        "--fault",
+        "repeat-cursor",
+    )
+    with serve(*args) as served, httpx.Client(base_url=served.base_url) as http:
+        token = {"Authorization": "Bearer koodrive-dev-token"}
+        params: dict[str, str | int] = {"pageSize": 5, "pageCursor": "", "sourceType": 0}
+        auth_400 = http.get(DEVICES, headers=signed(served.base_url, DEVICES))
+        html = http.get(GROUPS, params=params, headers=token)
+        result = http.get(GROUPS, params=params, headers=token)
+        first = http.get(GROUPS, params=params, headers=token).json()
+        params["pageCursor"] = first["nextCursor"]
+        repeated = http.get(GROUPS, params=params, headers=token).json()
+        output = served.stop()
+    assert (auth_400.status_code, auth_400.json()["error_code"]) == (400, "APIGW.0303")
+    assert (html.status_code, html.headers["content-type"][:9]) == (502, "text/html")
+    assert (result.status_code, result.json()) == (
+        200,
+        {"code": 13000999, "msg": "Service busy."},
+    )
+    assert repeated["nextCursor"] == first["nextCursor"]
+    assert "Traceback" not in output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--fault", "explode"], "unknown fault 'explode'; kinds: latency, throttle"),
+        (["--fault", "result-error:code=abc"], "code must be a non-zero whole number"),
+        (["--fault", "result-error:code=0"], "code must be a non-zero integer"),
+        (["--fault", "latency:seconds=soon"], "seconds must be a number of seconds"),
+        (
+            ["--fault", "repeat-cursor:operation=listBoundDevices"],
+            "repeat-cursor applies to listUserGroups only",
+        ),
         (["--fault", "throttle:times=0"], "times must be 1 or more"),
         (["--fault", "throttle:colour=red"], "bad fault option"),
         (["--groups", "-5"], "--groups: must be a whole number"),

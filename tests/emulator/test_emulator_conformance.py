@@ -89,6 +89,12 @@ KINDS: dict[str, tuple[str, int, Call]] = {
     "groups 502": (GROUPS, 502, faulted(FaultKind.BAD_GATEWAY, groups())),
     "groups 503": (GROUPS, 503, faulted(FaultKind.UNAVAILABLE, groups())),
     "groups 504": (GROUPS, 504, faulted(FaultKind.GATEWAY_TIMEOUT, groups())),
+    "groups 400 gateway authentication": (
+        GROUPS,
+        400,
+        faulted(FaultKind.GATEWAY_AUTH_400, groups()),
+    ),
+    "groups 200 repeated cursor": (GROUPS, 200, faulted(FaultKind.REPEAT_CURSOR, second_page)),
     "devices 200 token": (DEVICES, 200, devices()),
     "devices 200 signed, echoed X-Traceid": (
         DEVICES,
@@ -149,6 +155,8 @@ BREAKING = {
     "total missing": (GROUPS, FaultKind.MISSING_FIELD, groups()),
     "data missing": (DEVICES, FaultKind.MISSING_FIELD, devices()),
     "undocumented 500": (GROUPS, FaultKind.UNDOCUMENTED_500, groups()),
+    "service error on a 200": (GROUPS, FaultKind.RESULT_ERROR, groups()),
+    "devices service error on a 200": (DEVICES, FaultKind.RESULT_ERROR, devices()),
 }
 
 
@@ -164,3 +172,12 @@ def test_contract_breaking_faults_fail_the_same_check(
     response = faulted(kind, call)(emulator, http)
     with pytest.raises(jsonschema.ValidationError):
         conforms(path, response)
+
+
+def test_an_html_502_is_not_the_documented_json(
+    emulator: RunningEmulator, http: httpx.Client, conforms: Conforms
+) -> None:
+    response = faulted(FaultKind.HTML_502, devices())(emulator, http)
+    assert response.status_code == 502
+    with pytest.raises(AssertionError):
+        conforms(DEVICES, response)

@@ -175,3 +175,114 @@ def test_each_test_starts_without_faults(emulator: RunningEmulator, http: httpx.
 def test_bad_fault_settings_are_refused(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         Faults().add(FaultKind.THROTTLE, **kwargs)  # type: ignore[arg-type]
+
+
+# --- answers the SDK must survive --------------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["listUserGroups", "listBoundDevices"])
+def test_result_error_is_a_200_carrying_the_vendors_parameter_error(
+    emulator: RunningEmulator, http: httpx.Client, operation: str
+) -> None:
+    emulator.faults.result_error(times=1)
+    call = groups if operation == "listUserGroups" else devices
+    response = call(emulator, http)
+    assert response.status_code == 200
+    assert response.json() == {"code": 13000102, "msg": "Verify parameters failed."}
+    assert call(emulator, http).json()["code"] == 0
+
+
+def test_result_error_takes_a_code_and_msg_and_comes_after_authentication(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    emulator.faults.result_error(code=13000999, msg="Service busy.", times=2)
+    assert http.get(GROUPS, params=QUERY).status_code == 401  # the gateway still checks
+    answered = groups(emulator, http, pageSize="0")  # even a parameter error becomes it
+    assert (answered.status_code, answered.json()) == (
+        200,
+        {"code": 13000999, "msg": "Service busy."},
+    )
+    assert emulator.faults.active() == []
+
+
+def test_gateway_auth_400_replaces_the_answer_before_authentication(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    emulator.faults.gateway_auth_400(times=1, operation="listBoundDevices")
+    assert groups(emulator, http).status_code == 200
+    response = devices(emulator, http)  # good credentials, refused all the same
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error_code"] == "APIGW.0303"
+    assert body["error_msg"] == "Incorrect authentication information"
+    assert len(body["request_id"]) == 32
+    assert devices(emulator, http).status_code == 200
+
+
+def test_html_502_is_a_proxy_page_not_json(emulator: RunningEmulator, http: httpx.Client) -> None:
+    emulator.faults.html_502(times=1)
+    response = http.get(
+        GROUPS, params=QUERY, headers={**emulator.token_headers(), "X-Traceid": "T" * 58}
+    )
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text.startswith("<html>")
+    assert "502 Bad Gateway" in response.text
+    assert "X-Traceid" not in response.headers  # the proxy never reached the service
+    with pytest.raises(ValueError, match="Expecting value"):
+        response.json()
+
+
+def test_repeat_cursor_hands_back_the_cursor_it_was_sent(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    fault = emulator.faults.repeat_cursor(times=2)
+    first = groups(emulator, http).json()  # no cursor sent: nothing to repeat, not counted
+    assert fault.times == 2
+    cursor = first["nextCursor"]
+    second = groups(emulator, http, pageCursor=cursor).json()
+    assert second["nextCursor"] == cursor
+    # The page itself is the right one: a client that loops sees the same groups again.
+    again = groups(emulator, http, pageCursor=cursor).json()
+    assert again == second
+    assert [g["id"] for g in first["userGroupList"]] != [g["id"] for g in second["userGroupList"]]
+    assert emulator.faults.active() == []
+    assert groups(emulator, http, pageCursor=cursor).json().get("nextCursor") != cursor
+
+
+def test_repeat_cursor_repeats_even_on_the_last_page(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    first = groups(emulator, http).json()
+    emulator.faults.repeat_cursor()
+    cursor = first["nextCursor"]
+    last = groups(emulator, http, pageCursor=cursor, pageSize="100").json()
+    assert len(last["userGroupList"]) == first["total"] - 5
+    assert last["nextCursor"] == cursor
+
+
+def test_repeat_cursor_leaves_devices_and_errors_alone(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    emulator.faults.add("repeat-cursor")  # no operation given: it can only mean the groups
+    assert devices(emulator, http).json()["code"] == 0
+    assert groups(emulator, http, pageCursor="forged").status_code == 400
+    assert len(emulator.faults.active()) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"code": 0}, "code must be a non-zero integer"),
+        ({"code": True}, "code must be a non-zero integer"),
+        ({"msg": 5}, "msg must be a string"),
+    ],
+)
+def test_bad_result_error_settings_are_refused(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Faults().add(FaultKind.RESULT_ERROR, **kwargs)  # type: ignore[arg-type]
+
+
+def test_repeat_cursor_cannot_target_devices() -> None:
+    with pytest.raises(ValueError, match="repeat-cursor applies to listUserGroups only"):
+        Faults().add(FaultKind.REPEAT_CURSOR, operation="listBoundDevices")
