@@ -98,6 +98,12 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=Path(env.get(REPORTS, str(ROOT / "reports" / "contract"))),
         help=f"where junit.xml, report.json and summary.txt go [{REPORTS}; reports/contract]",
     )
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="send the failing cases of the last run again, with fresh credentials, to a "
+        "fresh emulator (or the live API); reports stay as they are",
+    )
     parser.add_argument("schemathesis_args", nargs="*", help=argparse.SUPPRESS)
     return parser
 
@@ -201,16 +207,37 @@ def read_only_filter(methods: set[str]) -> list[str]:
     return ["--exclude-method-regex", f"(?i)^({'|'.join(unsafe)})$"] if unsafe else []
 
 
-def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
-    reports: Path = options.reports.resolve()
-    options.reports = reports
-    shutil.rmtree(reports, ignore_errors=True)  # a report must never be left from an earlier run
-    reports.mkdir(parents=True)
-    child_env = {
+def schemathesis_env(target: Target, reports: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of schemathesis: the credentials for the hooks, nothing else of ours."""
+    return {
         **{k: v for k, v in env.items() if not k.startswith("KOODRIVE_")},
         **target.credentials.as_env(),
         REPORTS: str(reports),
     }
+
+
+def replay(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
+    reports: Path = options.reports.resolve()
+    crashes = reports / "cache" / "crashes"
+    if not crashes.is_dir():
+        print(
+            f"scripts/contract: nothing to replay: no failing cases in {crashes}", file=sys.stderr
+        )
+        return 2
+    print(f"==> replaying the failing cases of {reports} against {target.description}", flush=True)
+    command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "replay"]
+    command += ["--keep", "--url", target.base_url, str(crashes)]
+    return subprocess.call(command, cwd=ROOT, env=schemathesis_env(target, reports, env))
+
+
+def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if options.replay:
+        return replay(target, options, env)
+    reports: Path = options.reports.resolve()
+    options.reports = reports
+    shutil.rmtree(reports, ignore_errors=True)  # a report must never be left from an earlier run
+    reports.mkdir(parents=True)
+    child_env = schemathesis_env(target, reports, env)
     print(f"==> contract suite against {target.description}", flush=True)
     exit_code = subprocess.call(schemathesis_command(target, options), cwd=ROOT, env=child_env)
     facts = RunFacts(

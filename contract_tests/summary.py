@@ -13,6 +13,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+REPLAY = "scripts/contract --replay   (same environment as this run)"
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,15 @@ def render(facts: RunFacts) -> str:
         lines.append(f"  error: {error['title']} x{error['count']}")
     curls = reproductions(facts.junit)
     if curls:
-        lines += ["", "Reproduce (app-mode signatures stay valid for 15 minutes):"]
+        lines += ["", "Reproduce:"]
         for name, commands in curls.items():
             lines.append(f"  {name}:")
             lines += [f"    {command}" for command in commands]
+        lines += [
+            "  An app signature in these commands stays valid for 15 minutes; an access token",
+            "  shows as [Filtered]. To send the failing cases again with fresh credentials:",
+            f"    {REPLAY}",
+        ]
     if not passed and facts.exit_code != 0 and not report["failures"] and not report.get("errors"):
         lines.append(f"  schemathesis exited with code {facts.exit_code}: see its output above")
     return "\n".join(lines) + "\n"

@@ -45,3 +45,17 @@ def test_the_same_bounded_run_passes_without_the_fault(run_suite: RunSuite) -> N
     assert run.exit_code == 0, run.output
     assert run.summary.startswith("KooDrive contract suite: PASSED")
     assert "<failure" not in run.junit
+
+
+def test_a_failure_replays_with_fresh_credentials(
+    emulator: RunningEmulator, run_suite: RunSuite
+) -> None:
+    emulator.faults.missing_field(operation="listBoundDevices")
+    first = run_suite(*BOUNDED, "--", "--include-operation-id", "listBoundDevices")
+    assert first.exit_code != 0, first.output
+
+    again = run_suite("--replay")
+
+    assert again.exit_code != 0, again.output
+    assert "Response violates schema" in again.output
+    assert "not authenticated" not in again.output  # the signature was made anew
