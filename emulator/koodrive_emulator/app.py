@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -50,6 +50,7 @@ from koodrive_emulator.state import Backend
 
 logger = logging.getLogger("koodrive_emulator")
 
+CLIENT_CLOSED_REQUEST = 499
 DEVICES_PATH = "/koodrive/ose/v1/backup/device"
 GROUPS_PATH = "/koodrive/ose/v1/usergroups"
 
@@ -104,6 +105,7 @@ class EmulatorApp:
             routes=routes,
             exception_handlers={
                 HTTPException: self._http_exception,
+                ClientDisconnect: self._client_gone,
                 Exception: self._unexpected,
             },
         )
@@ -121,11 +123,17 @@ class EmulatorApp:
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             context = self.context
+            # The whole body first (Request caches it for the signature check): after it,
+            # the only message left to receive is a disconnect, which is_disconnected() can
+            # then look for without swallowing any of the body.
+            await request.body()
             triggered = context.faults.take(
                 operation, cursor_sent=bool(request.query_params.get("pageCursor"))
             )
             if triggered.delay:
                 await asyncio.sleep(triggered.delay)
+                if await request.is_disconnected():  # its timeout fired while we waited
+                    raise ClientDisconnect
             fault = triggered.fault
             request_id: str = request.scope[REQUEST_ID_KEY]
             if fault is not None and fault.kind in REPLACING_KINDS:
@@ -226,6 +234,12 @@ class EmulatorApp:
         return JSONBytesResponse(
             encode_json(gateway_body(404, request.scope.get(REQUEST_ID_KEY, "0" * 32))), 404
         )
+
+    async def _client_gone(self, request: Request, exc: Exception) -> Response:
+        # The client left first (its timeout fired during a latency fault, say): nothing to
+        # answer and nothing wrong here. The response is never sent, but the access log
+        # records its status, 499, nginx's "client closed request".
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
 
     async def _unexpected(self, request: Request, exc: Exception) -> Response:
         logger.exception("unexpected error (answered 500 with the service's body)")

@@ -215,6 +215,25 @@ def test_fixtures_faults_and_short_pages_from_flags(tmp_path: Path) -> None:
     assert any(size < 5 for size in sizes[:-1])
 
 
+def test_a_client_that_gives_up_during_latency_leaves_one_quiet_log_line() -> None:
+    args = ("--fault", "latency:seconds=0.3", "--fault", "throttle:times=1")
+    with serve(*args) as served, httpx.Client(base_url=served.base_url) as http:
+        token = {"Authorization": "Bearer koodrive-dev-token"}
+        params: dict[str, str | int] = {"pageSize": 1, "pageCursor": "", "sourceType": 0}
+        with pytest.raises(httpx.ReadTimeout):
+            http.get(GROUPS, params=params, headers=token, timeout=0.05)
+        # Same delay, started later: it is answered after the abandoned request has woken
+        # up and been logged, so the log below is complete without any sleep.
+        answered = http.get(GROUPS, params=params, headers=token, timeout=10)
+        output = served.stop()
+    assert answered.status_code == 200  # the throttle acted on the abandoned request
+    log = output.split("app secret: koodrive-dev-secret", 1)[1]
+    assert log.count(f"GET {GROUPS} 499 ") == 1, log
+    assert log.count(f"GET {GROUPS} 200 ") == 1, log
+    for noise in ("Traceback", "ClientDisconnect", "ERROR", " 500 "):
+        assert noise not in log, log
+
+
 def test_the_faults_the_sdk_must_survive_from_flags() -> None:
     args = (
         "--fault",
