@@ -5,39 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from importlib import metadata
 from types import TracebackType
 from typing import Self
 
 import httpx
 from koodrive_client import AuthenticatedClient
 
+from . import _http
 from ._context import AsyncContext, SyncContext
-from ._hooks import on_request, on_request_async, on_response, on_response_async
 from ._runner import AsyncRunner, CallOptions, SyncRunner
-from ._types import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    NOT_GIVEN,
-    NotGiven,
-    Timeout,
-    as_httpx_timeout,
-)
+from ._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, Timeout
 from .auth import AppSignatureAuth, Clock, TokenAuth, auth_for, utc_now
 from .config import Settings, TokenStyle
 from .resources import AsyncDevices, AsyncUserGroups, Devices, UserGroups
 from .retries import Backoff
-
-
-def _user_agent() -> str:
-    try:
-        version = metadata.version("koodrive-sdk")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"koodrive-sdk-python/{version}"
-
-
-USER_AGENT = _user_agent()
 
 
 class _Base:
@@ -57,11 +38,12 @@ class _Base:
         user_id: str | None,
         token_style: TokenStyle,
         language: str | None,
-        timeout: Timeout,
+        timeout: Timeout | NotGiven,
         max_retries: int,
         backoff: Backoff,
         clock: Clock,
         environ: Mapping[str, str] | None,
+        http_client: httpx.Client | httpx.AsyncClient | None,
     ) -> None:
         self._settings = Settings.resolve(
             base_url=base_url,
@@ -74,7 +56,9 @@ class _Base:
             environ=environ,
         )
         self._auth = auth_for(self._settings, clock)
-        self._options = CallOptions(as_httpx_timeout(timeout), max_retries, backoff)
+        self._options = CallOptions(
+            _http.default_timeout(timeout, http_client), max_retries, backoff
+        )
 
     @property
     def base_url(self) -> str:
@@ -114,6 +98,11 @@ class KooDrive(_Base):
 
     `timeout` and `max_retries` are the defaults for every call; each method takes them
     too, and `with_options()` gives a client with other defaults sharing the connections.
+
+    `http_client` is an `httpx.Client` of your own (proxies, CA bundle, mTLS, transport,
+    limits, event hooks). The SDK sets its base URL and auth flow on it, appends its event
+    hooks after yours, and closes it in `close()`; the rest of its settings stay yours.
+    Without `timeout=`, its timeout is the default for calls unless it is httpx's own 5 s.
     """
 
     devices: Devices
@@ -129,13 +118,15 @@ class KooDrive(_Base):
         user_id: str | None = None,
         token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
         language: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         environ: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
     ) -> None:
+        given = _http.check_sync(http_client)
         self._configure(
             base_url=base_url,
             token=token,
@@ -149,13 +140,10 @@ class KooDrive(_Base):
             backoff=backoff,
             clock=clock,
             environ=environ,
+            http_client=given,
         )
-        self._http = httpx.Client(
-            base_url=self._settings.base_url,
-            auth=self._auth,
-            timeout=self._options.timeout,
-            headers={"User-Agent": USER_AGENT},
-            event_hooks={"request": [on_request], "response": [on_response]},
+        self._http = _http.sync_client(
+            given, base_url=self._settings.base_url, auth=self._auth, timeout=self._options.timeout
         )
         self._runner = SyncRunner(sleep)
         self._bind(self._options)
@@ -182,7 +170,11 @@ class KooDrive(_Base):
         return clone
 
     def close(self) -> None:
-        """Close the connections (shared with every `with_options()` copy)."""
+        """Close the connections (shared with every `with_options()` copy).
+
+        A given `http_client` is closed too, as openai-python does: it carries this
+        client's credentials now.
+        """
         self._http.close()
 
     def __enter__(self) -> Self:
@@ -198,7 +190,11 @@ class KooDrive(_Base):
 
 
 class AsyncKooDrive(_Base):
-    """The asynchronous client: the same settings and methods as `KooDrive`, awaited."""
+    """The asynchronous client: the same settings and methods as `KooDrive`, awaited.
+
+    `http_client`, if given, is an `httpx.AsyncClient`, treated as `KooDrive` treats its
+    `httpx.Client`, and closed by `aclose()`.
+    """
 
     devices: AsyncDevices
     user_groups: AsyncUserGroups
@@ -213,13 +209,15 @@ class AsyncKooDrive(_Base):
         user_id: str | None = None,
         token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
         language: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
         clock: Clock = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         environ: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        given = _http.check_async(http_client)
         self._configure(
             base_url=base_url,
             token=token,
@@ -233,13 +231,10 @@ class AsyncKooDrive(_Base):
             backoff=backoff,
             clock=clock,
             environ=environ,
+            http_client=given,
         )
-        self._http = httpx.AsyncClient(
-            base_url=self._settings.base_url,
-            auth=self._auth,
-            timeout=self._options.timeout,
-            headers={"User-Agent": USER_AGENT},
-            event_hooks={"request": [on_request_async], "response": [on_response_async]},
+        self._http = _http.async_client(
+            given, base_url=self._settings.base_url, auth=self._auth, timeout=self._options.timeout
         )
         self._runner = AsyncRunner(sleep)
         self._bind(self._options)
@@ -266,7 +261,8 @@ class AsyncKooDrive(_Base):
         return clone
 
     async def aclose(self) -> None:
-        """Close the connections (shared with every `with_options()` copy)."""
+        """Close the connections (shared with every `with_options()` copy), a given
+        `http_client` included."""
         await self._http.aclose()
 
     async def __aenter__(self) -> Self:
