@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -21,6 +22,8 @@ from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import bind_socket, uvicorn_server
 from koodrive_emulator.state import Backend
+
+logger = logging.getLogger("koodrive_emulator")
 
 # How each `--fault` option's text becomes a value; fault_from_options checks the value.
 _OPTION_PARSERS: dict[str, Callable[[str], object]] = {
@@ -185,6 +188,19 @@ def _banner(base_url: str, credentials: Credentials) -> str:
     )
 
 
+def _freeze_loaded_data() -> None:
+    """Move everything alive now (the seeded state above all) out of the cyclic GC's reach.
+
+    The seeded groups and devices live until the process ends, yet each full collection
+    would walk them again: at 100,000 groups that rescanning cost about 20% of every
+    request's time. Frozen objects are never scanned. Garbage from loading is collected
+    first so that it is not kept for good.
+    """
+    gc.collect()
+    gc.freeze()
+    logger.debug("%d objects of loaded data frozen out of the cyclic GC", gc.get_freeze_count())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -233,8 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     host, port = sock.getsockname()[:2]
     base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    print(_banner(base_url, credentials), flush=True)
     server = uvicorn_server(EmulatorApp(context), log_level=args.log_level)
+    _freeze_loaded_data()
+    print(_banner(base_url, credentials), flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
