@@ -53,17 +53,22 @@ def _credentials(mode: str) -> _Credentials:
     }
 
 
-def _sent_headers(client: KooDrive) -> dict[str, str]:
-    """The headers of a request the SDK really sent."""
+def _sdk_and_sent_headers(base_url: str, mode: str) -> tuple[KooDrive, dict[str, str]]:
+    """A KooDrive over an httpx client of our own, and the headers of a request it sent.
+
+    The capturing hook is ours to remove once it has seen one request, so the timed calls
+    run with the SDK's hooks only.
+    """
     captured: dict[str, str] = {}
 
     def capture(response: httpx.Response) -> None:
         captured.update(response.request.headers)
 
-    client._http.event_hooks["response"].append(capture)
-    client.devices.list()
-    client._http.event_hooks["response"].remove(capture)
-    return captured
+    http = httpx.Client(event_hooks={"response": [capture]})
+    sdk = KooDrive(base_url=base_url, max_retries=0, http_client=http, **_credentials(mode))
+    sdk.devices.list()
+    http.event_hooks["response"].remove(capture)
+    return sdk, captured
 
 
 def _rate(call: Callable[[], object], calls: int) -> float:
@@ -81,27 +86,26 @@ async def _rate_async(call: Callable[[], Awaitable[object]], calls: int) -> floa
 
 
 def measure_sync(base_url: str, mode: str, *, rounds: int, calls: int) -> Overhead:
-    with KooDrive(base_url=base_url, max_retries=0, **_credentials(mode)) as sdk:
-        headers = _sent_headers(sdk)
-        with httpx.Client(base_url=base_url) as raw:
+    sdk, headers = _sdk_and_sent_headers(base_url, mode)
+    with sdk, httpx.Client(base_url=base_url) as raw:
 
-            def raw_call() -> object:
-                response = raw.get(DEVICES_PATH, headers=headers)
-                response.raise_for_status()
-                return response.json()
+        def raw_call() -> object:
+            response = raw.get(DEVICES_PATH, headers=headers)
+            response.raise_for_status()
+            return response.json()
 
-            sdk_rates, raw_rates = [], []
-            _rate(sdk.devices.list, calls // 4)  # warm both connections and caches
-            _rate(raw_call, calls // 4)
-            for _ in range(rounds):
-                sdk_rates.append(_rate(sdk.devices.list, calls))
-                raw_rates.append(_rate(raw_call, calls))
+        sdk_rates, raw_rates = [], []
+        _rate(sdk.devices.list, calls // 4)  # warm both connections and caches
+        _rate(raw_call, calls // 4)
+        for _ in range(rounds):
+            sdk_rates.append(_rate(sdk.devices.list, calls))
+            raw_rates.append(_rate(raw_call, calls))
     return Overhead(f"{mode}, sync", statistics.median(sdk_rates), statistics.median(raw_rates))
 
 
 async def _measure_async(base_url: str, mode: str, rounds: int, calls: int) -> Overhead:
-    with KooDrive(base_url=base_url, max_retries=0, **_credentials(mode)) as probe:
-        headers = _sent_headers(probe)
+    probe, headers = _sdk_and_sent_headers(base_url, mode)
+    probe.close()
     async with (
         AsyncKooDrive(base_url=base_url, max_retries=0, **_credentials(mode)) as sdk,
         httpx.AsyncClient(base_url=base_url) as raw,
