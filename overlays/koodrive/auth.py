@@ -68,8 +68,16 @@ class AppSignatureAuth(httpx.Auth):
         self._clock = clock
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        x_date = signing.format_x_date(self._clock())
         request.headers["X-User-Id"] = self.user_id
-        request.headers["X-Date"] = signing.format_x_date(self._clock())
+        request.headers["X-Date"] = x_date
+        # Only the signed headers, as sent: decoding all of request.headers cost a third
+        # of the signing time.
+        signed_headers = {
+            "host": request.headers["Host"],
+            "x-date": x_date,
+            "x-user-id": self.user_id,
+        }
         # raw_path is what goes on the wire: the encoded path and the query after '?'.
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
         authorization = signing.sign(
@@ -78,7 +86,7 @@ class AppSignatureAuth(httpx.Auth):
             method=request.method,
             path=path,
             query=request.url.query.decode("ascii"),
-            headers=request.headers,
+            headers=signed_headers,
             payload=request.content,
         )
         request.headers["Authorization"] = authorization.header_value()

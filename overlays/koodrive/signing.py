@@ -19,12 +19,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote
 
 ALGORITHM = "HMAC-SHA256"
 X_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 REQUIRED_SIGNED_HEADERS = ("host", "x-date", "x-user-id")
 _UNRESERVED = "-_.~"  # with A-Z a-z 0-9, left alone by RFC 3986 encoding
+_ALL_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*")
 _AUTHORIZATION = re.compile(
     r"^HMAC-SHA256 AppId=(?P<app_id>[^,\s]+),SignedHeaders=(?P<signed>[a-z0-9;-]+),"
     r"Signature=(?P<signature>[0-9a-f]{64})$"
@@ -33,6 +35,9 @@ _AUTHORIZATION = re.compile(
 
 def encode(text: str) -> str:
     """RFC 3986 encoding: unreserved characters kept, every other UTF-8 byte as %XY."""
+    # Most names and values need no encoding; matching is several times cheaper than quote.
+    if _ALL_UNRESERVED.fullmatch(text):
+        return text
     return quote(text, safe=_UNRESERVED)
 
 
@@ -50,6 +55,7 @@ def parse_x_date(value: str) -> datetime:
     return datetime.strptime(value, X_DATE_FORMAT).replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=256)  # a client calls few paths, each many times
 def canonical_uri(path: str) -> str:
     """The normalised absolute path, each segment encoded, ending in '/'."""
     segments = [unquote(segment) for segment in path.split("/")]
@@ -105,9 +111,7 @@ def string_to_sign(canonical: str) -> str:
 
 
 def signature(app_secret: str, canonical: str) -> str:
-    return hmac.new(
-        app_secret.encode(), string_to_sign(canonical).encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.digest(app_secret.encode(), string_to_sign(canonical).encode(), "sha256").hex()
 
 
 @dataclass(frozen=True)
