@@ -14,8 +14,9 @@ class SourceType(IntEnum):
 
 def format_timestamp(moment: datetime) -> str:
     """The API's timestamp form: UTC with milliseconds, e.g. 2024-04-25T06:49:49.000Z."""
-    utc = moment.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    # isoformat is C all the way, several times faster than strftime; every group in every
+    # page goes through here twice.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:
