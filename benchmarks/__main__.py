@@ -13,6 +13,10 @@ from pathlib import Path
 from benchmarks import contract_time, load, paging, sdk_overhead, servers
 
 TARGET_SDK_RATIO = 0.90
+# --output replaces only what lies between these lines, so the analysis around a run's
+# results survives the next run.
+RESULTS_BEGIN = "<!-- scripts/bench results: begin -->"
+RESULTS_END = "<!-- scripts/bench results: end -->"
 
 
 def machine() -> str:
@@ -102,6 +106,18 @@ def run(quick: bool) -> list[str]:
     return lines
 
 
+def write_results(path: Path, lines: list[str]) -> None:
+    """The results between the markers of `path`, or the whole file when it has none."""
+    block = "\n".join([RESULTS_BEGIN, *lines, RESULTS_END])
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    before, begin, rest = existing.partition(RESULTS_BEGIN)
+    _, end, after = rest.partition(RESULTS_END)
+    if begin and end:
+        path.write_text(before + block + after, encoding="utf-8")
+    else:
+        path.write_text(block + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
@@ -113,7 +129,7 @@ def main() -> int:
     lines = run(args.quick)
     print(f"\n(benchmarks took {time.perf_counter() - start:.0f} s)", file=sys.stderr)
     if args.output is not None:
-        args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_results(args.output, lines)
         print(f"results written to {args.output}", file=sys.stderr)
     return 0
 

@@ -1,19 +1,14 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from koodrive_emulator.pytest_plugin import emulator
 from koodrive_emulator.testing import RunningEmulator
 
-ROOT = Path(__file__).resolve().parents[2]
-# contract_tests/ is run from a clone (python -m contract_tests), not installed with the SDK.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from contract_tests.credentials import Credentials  # noqa: E402
-from contract_tests.testing import RunSuite, SuiteRun, run_contract_suite  # noqa: E402
+# contract_tests/ runs from a clone, not installed: pytest's pythonpath has the repo root.
+from contract_tests.credentials import Credentials
+from contract_tests.testing import RunSuite, SuiteRun, run_contract_suite
 
 __all__ = ["emulator", "run_suite"]
 

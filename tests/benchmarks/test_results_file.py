@@ -1,0 +1,35 @@
+"""scripts/bench --output keeps the analysis written around a run's results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.__main__ import RESULTS_BEGIN, RESULTS_END, write_results
+
+
+def test_a_new_file_holds_the_results_between_markers(tmp_path: Path) -> None:
+    target = tmp_path / "BENCHMARKS.md"
+
+    write_results(target, ["| a | 1 |"])
+
+    assert target.read_text() == f"{RESULTS_BEGIN}\n| a | 1 |\n{RESULTS_END}\n"
+
+
+def test_the_text_around_the_markers_survives_a_new_run(tmp_path: Path) -> None:
+    target = tmp_path / "BENCHMARKS.md"
+    target.write_text(f"# Analysis\n\n{RESULTS_BEGIN}\nold\n{RESULTS_END}\n\n## Reasons\nkept\n")
+
+    write_results(target, ["new", "lines"])
+
+    assert target.read_text() == (
+        f"# Analysis\n\n{RESULTS_BEGIN}\nnew\nlines\n{RESULTS_END}\n\n## Reasons\nkept\n"
+    )
+
+
+def test_a_file_without_markers_is_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "results.md"
+    target.write_text("stale results\n")
+
+    write_results(target, ["fresh"])
+
+    assert target.read_text() == f"{RESULTS_BEGIN}\nfresh\n{RESULTS_END}\n"
