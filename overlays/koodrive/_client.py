@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Generic, Self
 
 import httpx
 from koodrive_client import AuthenticatedClient
 
 from . import _http
 from ._context import AsyncContext, SyncContext
+from ._http import HttpClient
 from ._runner import AsyncRunner, CallOptions, SyncRunner
 from ._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, Timeout
 from .auth import AppSignatureAuth, Clock, TokenAuth, auth_for, utc_now
@@ -21,44 +24,36 @@ from .resources import AsyncDevices, AsyncUserGroups, Devices, UserGroups
 from .retries import Backoff
 
 
-class _Base:
-    """What both clients share: settings from arguments or the environment, auth, options."""
+class _Base(ABC, Generic[HttpClient]):
+    """What both clients share: settings, auth, call options, the httpx client, and
+    `with_options()`. The subclasses add what must differ: the runner, the resources, and
+    closing (awaited or not)."""
 
     _settings: Settings
     _auth: TokenAuth | AppSignatureAuth
     _options: CallOptions
+    _http: HttpClient
 
-    def _configure(
+    def __init__(
         self,
-        *,
-        base_url: str | None,
-        token: str | None,
-        app_id: str | None,
-        app_secret: str | None,
-        user_id: str | None,
-        token_style: TokenStyle,
-        language: str | None,
+        kind: type[HttpClient],
+        given: HttpClient | None,
+        settings: Settings,
         timeout: Timeout | NotGiven,
         max_retries: int,
         backoff: Backoff,
         clock: Clock,
-        environ: Mapping[str, str] | None,
-        http_client: httpx.Client | httpx.AsyncClient | None,
     ) -> None:
-        self._settings = Settings.resolve(
-            base_url=base_url,
-            token=token,
-            app_id=app_id,
-            app_secret=app_secret,
-            user_id=user_id,
-            token_style=token_style,
-            language=language,
-            environ=environ,
+        self._settings = settings
+        self._auth = auth_for(settings, clock)
+        self._options = CallOptions(_http.default_timeout(timeout, given), max_retries, backoff)
+        self._http = _http.client(
+            kind, given, base_url=settings.base_url, auth=self._auth, timeout=self._options.timeout
         )
-        self._auth = auth_for(self._settings, clock)
-        self._options = CallOptions(
-            _http.default_timeout(timeout, http_client), max_retries, backoff
-        )
+
+    @abstractmethod
+    def _bind(self, options: CallOptions) -> None:
+        """Take `options` as the defaults and build the resources on them."""
 
     @property
     def base_url(self) -> str:
@@ -76,13 +71,27 @@ class _Base:
     def max_retries(self) -> int:
         return self._options.max_retries
 
-    def _generated(self, http: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        backoff: Backoff | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A client with other defaults, sharing this one's connections and credentials."""
+        clone = copy.copy(self)
+        clone._bind(
+            self._options.override(timeout=timeout, max_retries=max_retries, backoff=backoff)
+        )
+        return clone
+
+    def _generated(self) -> AuthenticatedClient:
         # The token field is never used: our httpx client is set, and its auth flow
         # writes Authorization.
         generated = AuthenticatedClient(base_url=self._settings.base_url, token="")
-        if isinstance(http, httpx.Client):
-            return generated.set_httpx_client(http)
-        return generated.set_async_httpx_client(http)
+        if isinstance(self._http, httpx.Client):
+            return generated.set_httpx_client(self._http)
+        return generated.set_async_httpx_client(self._http)
 
     def __repr__(self) -> str:
         return (
@@ -91,7 +100,7 @@ class _Base:
         )
 
 
-class KooDrive(_Base):
+class KooDrive(_Base[httpx.Client]):
     """The synchronous client. Every argument left out is read from the environment:
     `KOODRIVE_BASE_URL`, `KOODRIVE_TOKEN` or `KOODRIVE_APP_ID` + `KOODRIVE_APP_SECRET`,
     and `KOODRIVE_USER_ID`.
@@ -126,8 +135,8 @@ class KooDrive(_Base):
         environ: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        given = _http.check_sync(http_client)
-        self._configure(
+        given = _http.checked(httpx.Client, http_client)
+        settings = Settings.resolve(
             base_url=base_url,
             token=token,
             app_id=app_id,
@@ -135,39 +144,17 @@ class KooDrive(_Base):
             user_id=user_id,
             token_style=token_style,
             language=language,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            clock=clock,
             environ=environ,
-            http_client=given,
         )
-        self._http = _http.sync_client(
-            given, base_url=self._settings.base_url, auth=self._auth, timeout=self._options.timeout
-        )
+        super().__init__(httpx.Client, given, settings, timeout, max_retries, backoff, clock)
         self._runner = SyncRunner(sleep)
         self._bind(self._options)
 
     def _bind(self, options: CallOptions) -> None:
         self._options = options
-        context = SyncContext(self._generated(self._http), options, self._settings, self._runner)
+        context = SyncContext(self._generated(), options, self._settings, self._runner)
         self.devices = Devices(context)
         self.user_groups = UserGroups(context)
-
-    def with_options(
-        self,
-        *,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        backoff: Backoff | NotGiven = NOT_GIVEN,
-    ) -> KooDrive:
-        """A client with other defaults, sharing this one's connections and credentials."""
-        clone = object.__new__(KooDrive)
-        clone.__dict__.update(self.__dict__)
-        clone._bind(
-            self._options.override(timeout=timeout, max_retries=max_retries, backoff=backoff)
-        )
-        return clone
 
     def close(self) -> None:
         """Close the connections (shared with every `with_options()` copy).
@@ -189,7 +176,7 @@ class KooDrive(_Base):
         self.close()
 
 
-class AsyncKooDrive(_Base):
+class AsyncKooDrive(_Base[httpx.AsyncClient]):
     """The asynchronous client: the same settings and methods as `KooDrive`, awaited.
 
     `http_client`, if given, is an `httpx.AsyncClient`, treated as `KooDrive` treats its
@@ -217,8 +204,8 @@ class AsyncKooDrive(_Base):
         environ: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        given = _http.check_async(http_client)
-        self._configure(
+        given = _http.checked(httpx.AsyncClient, http_client)
+        settings = Settings.resolve(
             base_url=base_url,
             token=token,
             app_id=app_id,
@@ -226,39 +213,17 @@ class AsyncKooDrive(_Base):
             user_id=user_id,
             token_style=token_style,
             language=language,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            clock=clock,
             environ=environ,
-            http_client=given,
         )
-        self._http = _http.async_client(
-            given, base_url=self._settings.base_url, auth=self._auth, timeout=self._options.timeout
-        )
+        super().__init__(httpx.AsyncClient, given, settings, timeout, max_retries, backoff, clock)
         self._runner = AsyncRunner(sleep)
         self._bind(self._options)
 
     def _bind(self, options: CallOptions) -> None:
         self._options = options
-        context = AsyncContext(self._generated(self._http), options, self._settings, self._runner)
+        context = AsyncContext(self._generated(), options, self._settings, self._runner)
         self.devices = AsyncDevices(context)
         self.user_groups = AsyncUserGroups(context)
-
-    def with_options(
-        self,
-        *,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        backoff: Backoff | NotGiven = NOT_GIVEN,
-    ) -> AsyncKooDrive:
-        """A client with other defaults, sharing this one's connections and credentials."""
-        clone = object.__new__(AsyncKooDrive)
-        clone.__dict__.update(self.__dict__)
-        clone._bind(
-            self._options.override(timeout=timeout, max_retries=max_retries, backoff=backoff)
-        )
-        return clone
 
     async def aclose(self) -> None:
         """Close the connections (shared with every `with_options()` copy), a given

@@ -5,13 +5,17 @@ limits, headers, cookies, params and event hooks. The SDK sets only what its cal
 work without: the base URL, its auth flow, its event hooks after the user's, and its
 User-Agent where httpx's default one stands. Everything that can be refused is checked
 before anything is changed, so a refused client is left as it was.
+
+Both kinds go through the same code: the kind (`httpx.Client` or `httpx.AsyncClient`)
+picks which SDK class takes it and which of the SDK's hooks it runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
-from typing import Final
+from typing import Final, TypeVar
 
 import httpx
 
@@ -21,15 +25,28 @@ from .errors import ConfigurationError
 
 HTTP_CLIENT = "http_client"
 
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
+
 # What httpx.Client() has when no one set these: the SDK treats them as not chosen.
 _HTTPX_DEFAULT_TIMEOUT: Final = httpx.Timeout(5.0)
 _HTTPX_USER_AGENT: Final = f"python-httpx/{httpx.__version__}"
 
-_SDK_HOOKS: Final[tuple[Callable[..., object], ...]] = (
-    on_request,
-    on_response,
-    on_request_async,
-    on_response_async,
+
+@dataclass(frozen=True)
+class _Role:
+    """What differs between the two kinds of httpx client: who takes it, which hooks."""
+
+    owner: str
+    on_request: Callable[..., object]
+    on_response: Callable[..., object]
+
+
+_ROLES: Final[dict[type[httpx.Client | httpx.AsyncClient], _Role]] = {
+    httpx.Client: _Role("KooDrive", on_request, on_response),
+    httpx.AsyncClient: _Role("AsyncKooDrive", on_request_async, on_response_async),
+}
+_SDK_HOOKS: Final = tuple(
+    hook for role in _ROLES.values() for hook in (role.on_request, role.on_response)
 )
 
 
@@ -55,73 +72,51 @@ def default_timeout(
     return DEFAULT_TIMEOUT
 
 
-def check_sync(given: object) -> httpx.Client | None:
-    """`given` if KooDrive can use it; otherwise a ConfigurationError naming http_client."""
+def checked(kind: type[HttpClient], given: object) -> HttpClient | None:
+    """`given` if the SDK class taking `kind` can use it; else a ConfigurationError naming
+    http_client."""
     if given is None:
         return None
-    if not isinstance(given, httpx.Client):
-        raise _wrong_kind(given, "KooDrive", httpx.Client, "AsyncKooDrive", httpx.AsyncClient)
+    if not isinstance(given, kind):
+        raise _wrong_kind(given, kind)
     _check_usable(given)
     return given
 
 
-def check_async(given: object) -> httpx.AsyncClient | None:
-    """`given` if AsyncKooDrive can use it; otherwise a ConfigurationError naming http_client."""
+def client(
+    kind: type[HttpClient],
+    given: HttpClient | None,
+    *,
+    base_url: str,
+    auth: httpx.Auth,
+    timeout: httpx.Timeout,
+) -> HttpClient:
+    """A new client of `kind` set up for the SDK, or `given` (already `checked`) adopted."""
+    role = _ROLES[kind]
     if given is None:
-        return None
-    if not isinstance(given, httpx.AsyncClient):
-        raise _wrong_kind(given, "AsyncKooDrive", httpx.AsyncClient, "KooDrive", httpx.Client)
-    _check_usable(given)
-    return given
-
-
-def sync_client(
-    given: httpx.Client | None, *, base_url: str, auth: httpx.Auth, timeout: httpx.Timeout
-) -> httpx.Client:
-    if given is None:
-        return httpx.Client(
+        return kind(
             base_url=base_url,
             auth=auth,
             timeout=timeout,
             headers={"User-Agent": USER_AGENT},
-            event_hooks={"request": [on_request], "response": [on_response]},
+            event_hooks={"request": [role.on_request], "response": [role.on_response]},
         )
-    _adopt(given, base_url=base_url, auth=auth, hooks=(on_request, on_response))
-    return given
-
-
-def async_client(
-    given: httpx.AsyncClient | None, *, base_url: str, auth: httpx.Auth, timeout: httpx.Timeout
-) -> httpx.AsyncClient:
-    if given is None:
-        return httpx.AsyncClient(
-            base_url=base_url,
-            auth=auth,
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
-            event_hooks={"request": [on_request_async], "response": [on_response_async]},
-        )
-    _adopt(given, base_url=base_url, auth=auth, hooks=(on_request_async, on_response_async))
+    _adopt(given, role, base_url=base_url, auth=auth)
     return given
 
 
 def _adopt(
-    given: httpx.Client | httpx.AsyncClient,
-    *,
-    base_url: str,
-    auth: httpx.Auth,
-    hooks: tuple[Callable[..., object], Callable[..., object]],
+    given: httpx.Client | httpx.AsyncClient, role: _Role, *, base_url: str, auth: httpx.Auth
 ) -> None:
     given.base_url = base_url
     given.auth = auth
     if given.headers.get("User-Agent") == _HTTPX_USER_AGENT:
         given.headers["User-Agent"] = USER_AGENT
     # After the user's hooks: theirs see every response, the SDK's then raise on errors.
-    request_hook, response_hook = hooks
     theirs = given.event_hooks
     given.event_hooks = {
-        "request": [*theirs.get("request", []), request_hook],
-        "response": [*theirs.get("response", []), response_hook],
+        "request": [*theirs.get("request", []), role.on_request],
+        "response": [*theirs.get("response", []), role.on_response],
     }
 
 
@@ -138,12 +133,12 @@ def _check_usable(given: httpx.Client | httpx.AsyncClient) -> None:
         )
 
 
-def _wrong_kind(
-    given: object, owner: str, expected: type, other_owner: str, other: type
-) -> ConfigurationError:
-    message = f"{HTTP_CLIENT} of {owner} must be an {_name(expected)}, not {_name(type(given))}"
-    if isinstance(given, other):
-        message += f" (an {_name(other)} goes to {other_owner})"
+def _wrong_kind(given: object, kind: type[httpx.Client | httpx.AsyncClient]) -> ConfigurationError:
+    owner = _ROLES[kind].owner
+    message = f"{HTTP_CLIENT} of {owner} must be an {_name(kind)}, not {_name(type(given))}"
+    for other, other_role in _ROLES.items():
+        if other is not kind and isinstance(given, other):
+            message += f" (an {_name(other)} goes to {other_role.owner})"
     return ConfigurationError(message)
 
 
