@@ -60,16 +60,19 @@ class Settings:
     def resolve(
         cls,
         *,
-        base_url: str | None = None,
-        token: str | None = None,
-        app_id: str | None = None,
-        app_secret: str | None = None,
-        user_id: str | None = None,
-        token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
-        language: str | None = None,
-        environ: Mapping[str, str] | None = None,
+        base_url: str | None,
+        token: str | None,
+        app_id: str | None,
+        app_secret: str | None,
+        user_id: str | None,
+        token_style: TokenStyle,
+        language: str | None,
+        environ: Mapping[str, str] | None,
     ) -> Settings:
-        """Arguments first, then `environ` (default `os.environ`); empty counts as unset."""
+        """Arguments first, then `environ` (None: `os.environ`); empty counts as unset.
+
+        Every argument is required: the defaults are the clients' to declare, once.
+        """
         env = os.environ if environ is None else environ
         values = _Values(env)
         url = values.pick(base_url, "base_url", BASE_URL)
