@@ -6,6 +6,7 @@ and from the HTTP layer; see docs/emulator.md.
 
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import (
+    DEFAULT_TOKEN_TTL,
     DEV_APP_ID,
     DEV_APP_SECRET,
     DEV_TOKEN,
@@ -20,6 +21,7 @@ from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.state import Backend
 
 __all__ = [
+    "DEFAULT_TOKEN_TTL",
     "DEV_APP_ID",
     "DEV_APP_SECRET",
     "DEV_TOKEN",

@@ -10,7 +10,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from koodrive_emulator.app import EmulatorApp, EmulatorContext
+from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import (
+    DEFAULT_TOKEN_TTL,
     DEV_APP_ID,
     DEV_APP_SECRET,
     DEV_TOKEN,
@@ -81,6 +83,14 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _token_ttl(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(
+            "must be a whole number of seconds, 0 or more (0: tokens never expire)"
+        )
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="koodrive-emulator",
@@ -140,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KOODRIVE_EMULATOR_APP_SECRET", DEV_APP_SECRET),
         help="the app's secret (env KOODRIVE_EMULATOR_APP_SECRET)",
     )
+    creds.add_argument(
+        "--token-ttl",
+        type=_token_ttl,
+        default=int(DEFAULT_TOKEN_TTL.total_seconds()),
+        metavar="SECONDS",
+        help="a token unused for longer expires, as at the vendor; each call extends it "
+        f"(default {int(DEFAULT_TOKEN_TTL.total_seconds())}; 0: never)",
+    )
     behaviour = parser.add_argument_group("faults and behaviour")
     behaviour.add_argument(
         "--fault",
@@ -181,11 +199,18 @@ def _banner(base_url: str, credentials: Credentials) -> str:
             f"  docs: {base_url}/docs   spec: {base_url}/openapi.yaml",
             f"  {kind}:",
             f"    user id:    {credentials.user_id}",
-            f"    token:      {shown(credentials.token, DEV_TOKEN)}",
+            f"    token:      {shown(credentials.token, DEV_TOKEN)}{_lifetime(credentials)}",
             f"    app id:     {credentials.app_id}",
             f"    app secret: {shown(credentials.app_secret, DEV_APP_SECRET)}",
         ]
     )
+
+
+def _lifetime(credentials: Credentials) -> str:
+    ttl = credentials.token_ttl
+    if ttl is None:
+        return "  (never expires)"
+    return f"  (expires {int(ttl.total_seconds())} s after its last use; --token-ttl 0: never)"
 
 
 def _freeze_loaded_data() -> None:
@@ -204,9 +229,15 @@ def _freeze_loaded_data() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    clock = Clock()
     try:
         credentials = Credentials(
-            user_id=args.user_id, token=args.token, app_id=args.app_id, app_secret=args.app_secret
+            user_id=args.user_id,
+            token=args.token,
+            app_id=args.app_id,
+            app_secret=args.app_secret,
+            token_ttl=args.token_ttl,
+            clock=clock,
         )
     except ValueError as error:
         parser.error(f"credentials: {error}")
@@ -233,6 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         backend=backend,
         credentials=credentials,
         faults=faults,
+        clock=clock,
         paging=PagingBehaviour(args.short_pages, args.short_pages_seed),
     )
     logging.basicConfig(

@@ -5,8 +5,9 @@ Enable it with `-p koodrive_emulator.pytest_plugin`, with
 importing the fixture into a conftest.py: `from koodrive_emulator.pytest_plugin import emulator`.
 
 One server is started per pytest session on a free loopback port (and stopped at the end);
-every test gets a new Backend (the default data set), Credentials (the development set),
-Faults (none), Clock (system time) and PagingBehaviour (full pages).
+every test gets a new Backend (the default data set), Credentials (the development set,
+tokens dated by that test's Clock), Faults (none), Clock (system time) and PagingBehaviour
+(full pages).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from koodrive_emulator.app import EmulatorApp, EmulatorContext
+from koodrive_emulator.clock import Clock
+from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.testing import RunningEmulator
 
@@ -36,7 +39,8 @@ def _shared_server(config: pytest.Config) -> EmulatorServer:
 def emulator(request: pytest.FixtureRequest) -> Iterator[RunningEmulator]:
     """A real emulator on 127.0.0.1 with fresh state, credentials and faults."""
     server = _shared_server(request.config)
-    context = EmulatorContext()
+    clock = Clock()  # shared with the credentials: moving it ages the tokens too
+    context = EmulatorContext(clock=clock, credentials=Credentials.development(clock=clock))
     server.app.context = context
     yield RunningEmulator.of(server.base_url, context)
     server.app.context = EmulatorContext()

@@ -101,12 +101,21 @@ def running_emulator(
     host: str = "127.0.0.1",
     port: int = 0,
 ) -> Iterator[RunningEmulator]:
-    """Serve an emulator on `host`:`port` (0: a free port) until the block ends."""
+    """Serve an emulator on `host`:`port` (0: a free port) until the block ends.
+
+    The credentials date their tokens with the emulator's clock (given credentials are
+    switched to it), so that moving that clock ages the tokens too.
+    """
+    if clock is None:
+        clock = credentials.clock if credentials is not None else Clock()
+    if credentials is None:
+        credentials = Credentials.development(clock=clock)
+    credentials.clock = clock
     context = EmulatorContext(
         backend=backend if backend is not None else Backend.default(),
-        credentials=credentials if credentials is not None else Credentials.development(),
+        credentials=credentials,
         faults=faults if faults is not None else Faults(),
-        clock=clock if clock is not None else Clock(),
+        clock=clock,
         paging=paging if paging is not None else PagingBehaviour(),
     )
     with EmulatorServer(EmulatorApp(context), host=host, port=port) as server:

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +19,9 @@ from koodrive_emulator.testing import RunningEmulator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-__all__ = ["conforms", "emulator", "http", "matches_schema"]
+__all__ = ["conforms", "emulator", "http", "matches_schema", "serve_cli"]
+
+EMULATOR_COMMAND = str(Path(sys.executable).with_name("koodrive-emulator"))
 
 
 @pytest.fixture
@@ -90,3 +97,68 @@ def conforms() -> Conforms:
 def matches_schema() -> MatchesSchema:
     """`matches_schema(value, "components/schemas/TraceId")`."""
     return _validate
+
+
+@dataclass
+class CliEmulator:
+    """A `koodrive-emulator` process, as users run it, that has announced its address."""
+
+    base_url: str
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def banner(self) -> str:
+        return "".join(self.output)
+
+    def stop(self) -> str:
+        """Stop with Ctrl-C as a user would; the whole output."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        assert self.process.stdout is not None
+        self.output.append(self.process.stdout.read())
+        self.process.wait(timeout=20)
+        return "".join(self.output)
+
+
+ServeCli = Callable[..., CliEmulator]
+
+
+@pytest.fixture
+def serve_cli() -> Iterator[ServeCli]:
+    """`serve_cli("--flag", ...)`: a started `koodrive-emulator --port 0 ...`, killed at the
+    end of the test if the test did not stop it."""
+    started: list[subprocess.Popen[str]] = []
+
+    def serve(*args: str) -> CliEmulator:
+        process = subprocess.Popen(
+            [EMULATOR_COMMAND, "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ),
+        )
+        started.append(process)
+        assert process.stdout is not None
+        output: list[str] = []
+        for line in process.stdout:
+            output.append(line)
+            if "listening on " in line:
+                break
+        else:
+            raise AssertionError("the emulator did not start:\n" + "".join(output))
+        # The banner's remaining lines are written at once, before any request is served.
+        for line in process.stdout:
+            output.append(line)
+            if line.startswith("    app secret:"):
+                break
+        base_url = output[0].split("listening on ", 1)[1].strip()
+        return CliEmulator(base_url, process, output)
+
+    yield serve
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=20)
+        if process.stdout is not None:
+            process.stdout.close()

@@ -1,5 +1,6 @@
-"""Authentication, checked for real: access tokens, and the HMAC app signature recomputed
-with `koodrive.signing` (the SDK's own implementation) and compared in constant time.
+"""Authentication, checked for real: access tokens (with their sliding lifetime), and the
+HMAC app signature recomputed with `koodrive.signing` (the SDK's own implementation) and
+compared in constant time.
 
 Messages say what is wrong and never echo a token, a signature or a secret.
 """
@@ -14,7 +15,7 @@ from typing import Literal
 
 from koodrive import signing
 
-from koodrive_emulator.credentials import Credentials
+from koodrive_emulator.credentials import Credentials, TokenRejectedError
 
 SIGNATURE_VALIDITY = timedelta(minutes=15)
 _USER_ID = re.compile(r"[0-9]{1,32}")
@@ -91,9 +92,11 @@ def _token_principal(
 ) -> Principal:
     if not token:
         raise AuthError("the access token after 'Bearer' is empty")
-    user_id = credentials.user_for_token(token)
-    if user_id is None:
-        raise AuthError("the access token is not valid")
+    try:
+        # Accepting the token extends its lifetime: "extended by each call".
+        user_id = credentials.accept_token(token, now=now)
+    except TokenRejectedError as error:
+        raise AuthError(str(error)) from None
     if user_headers_required:
         header_user = user_and_date(request.headers, now=now)
         if header_user != user_id:
