@@ -1,17 +1,27 @@
-"""Checks shared by the resources on what the generated parsing returned."""
+"""What the resources share: their base class, and checks on what the generated parsing
+returned."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 from koodrive_client.types import Response
 
+from .._context import Context
 from ..config import USER_ID
 from ..errors import ConfigurationError, MalformedResponseError
 
 ModelT = TypeVar("ModelT")
 ParsedT = TypeVar("ParsedT")
+ContextT = TypeVar("ContextT", bound=Context)
+
+
+class Resource(Generic[ContextT]):
+    """One tag's operations, made on the client's context (sync or async)."""
+
+    def __init__(self, context: ContextT) -> None:
+        self._context = context
 
 
 def expect(

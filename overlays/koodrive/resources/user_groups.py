@@ -11,7 +11,7 @@ from .._runner import CallOptions, checked_trace_id, new_trace_id
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ..errors import InvalidArgumentError, MalformedResponseError
 from ..pagination import FIRST_PAGE, AsyncPager, Page, SyncPager
-from ._common import expect
+from ._common import Resource, expect
 
 _OPERATION = "user_groups.list()"
 DEFAULT_PAGE_SIZE = 100
@@ -67,10 +67,7 @@ def _page(body: ListUserGroupsResponse, trace_id: str) -> Page[UserGroupInfo]:
     return Page(items=body.user_group_list, total=body.total, next_cursor=cursor, trace_id=trace_id)
 
 
-class UserGroups:
-    def __init__(self, context: SyncContext) -> None:
-        self._context = context
-
+class UserGroups(Resource[SyncContext]):
     def list(
         self,
         *,
@@ -109,10 +106,7 @@ class UserGroups:
         return SyncPager(fetch, cursor)
 
 
-class AsyncUserGroups:
-    def __init__(self, context: AsyncContext) -> None:
-        self._context = context
-
+class AsyncUserGroups(Resource[AsyncContext]):
     def list(
         self,
         *,
