@@ -11,32 +11,11 @@ The results are the generated models (`koodrive_client.models`), re-exported her
 
 from koodrive_client.models import BoundDeviceEntity, SourceType, UserGroupInfo
 
+from . import errors
 from ._client import AsyncKooDrive, KooDrive
 from ._types import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Timeout
 from .auth import AppSignatureAuth, TokenAuth
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIResultError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    GatewayAuthenticationError,
-    GatewayBadRequestError,
-    GatewayError,
-    GatewayNotFoundError,
-    GatewayRateLimitError,
-    GatewayServerError,
-    InvalidArgumentError,
-    KooDriveError,
-    MalformedResponseError,
-    NotFoundError,
-    PaginationError,
-    RateLimitError,
-    ServerError,
-)
+from .errors import *  # noqa: F403 (errors.__all__ is the one list of exceptions)
 from .pagination import AsyncPager, Page, SyncPager
 from .retries import Backoff
 
@@ -44,38 +23,18 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
-    "APIResultError",
-    "APIStatusError",
-    "APITimeoutError",
     "AppSignatureAuth",
     "AsyncKooDrive",
     "AsyncPager",
-    "AuthenticationError",
     "Backoff",
-    "BadRequestError",
     "BoundDeviceEntity",
-    "ConfigurationError",
-    "GatewayAuthenticationError",
-    "GatewayBadRequestError",
-    "GatewayError",
-    "GatewayNotFoundError",
-    "GatewayRateLimitError",
-    "GatewayServerError",
-    "InvalidArgumentError",
     "KooDrive",
-    "KooDriveError",
-    "MalformedResponseError",
-    "NotFoundError",
     "NotGiven",
     "Page",
-    "PaginationError",
-    "RateLimitError",
-    "ServerError",
     "SourceType",
     "SyncPager",
     "Timeout",
     "TokenAuth",
     "UserGroupInfo",
 ]
+__all__ += errors.__all__

@@ -205,6 +205,8 @@ def _is_gateway_auth(gateway_code: str | None) -> bool:
     )
 
 
+# The exceptions: `koodrive` re-exports exactly these. `status_error_class` stays public
+# here by name, for the classifier and tests, but is no part of the top-level API.
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -227,5 +229,4 @@ __all__ = [
     "PaginationError",
     "RateLimitError",
     "ServerError",
-    "status_error_class",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
+import koodrive
+import koodrive.errors
 import pytest
 from koodrive import (
     APIConnectionError,
@@ -205,3 +207,18 @@ def test_statuses_the_emulator_does_not_produce_map_as_documented(
 
     assert issubclass(kind, expected)
     assert issubclass(kind, GatewayError) is (gateway_code is not None and status != 200)
+
+
+def test_every_exception_is_exported_from_koodrive() -> None:
+    """`koodrive` re-exports `koodrive.errors.__all__`: a new exception missing from that
+    list would be missing from the top-level API."""
+    defined = {
+        name
+        for name, value in vars(koodrive.errors).items()
+        if isinstance(value, type) and issubclass(value, koodrive.KooDriveError)
+    }
+
+    assert defined == set(koodrive.errors.__all__)
+    assert defined <= set(koodrive.__all__)
+    assert all(getattr(koodrive, name) is getattr(koodrive.errors, name) for name in defined)
+    assert "status_error_class" not in koodrive.__all__
