@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Generic, Self
@@ -24,7 +23,7 @@ from .resources import AsyncDevices, AsyncUserGroups, Devices, UserGroups
 from .retries import Backoff
 
 
-class _Base(ABC, Generic[HttpClient]):
+class _Base(Generic[HttpClient]):
     """What both clients share: settings, auth, call options, the httpx client, and
     `with_options()`. The subclasses add what must differ: the runner, the resources, and
     closing (awaited or not)."""
@@ -51,9 +50,10 @@ class _Base(ABC, Generic[HttpClient]):
             kind, given, base_url=settings.base_url, auth=self._auth, timeout=self._options.timeout
         )
 
-    @abstractmethod
     def _bind(self, options: CallOptions) -> None:
-        """Take `options` as the defaults and build the resources on them."""
+        """Take `options` as the defaults and build the resources on them (per subclass:
+        sync or async resources)."""
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:
