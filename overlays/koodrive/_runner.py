@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from types import TracebackType
 from typing import TypeVar
 
 import httpx
@@ -85,8 +86,8 @@ class SyncRunner:
         retry = 0
         while True:
             try:
-                with attempt(options.timeout) as current:
-                    return _typed_failures(send, trace_id, current)
+                with attempt(options.timeout) as current, _TypedFailures(trace_id, current):
+                    return send(trace_id)
             except APIError as error:
                 delay = _retry_delay(operation, error, retry, options)
                 if delay is None:
@@ -109,14 +110,8 @@ class AsyncRunner:
         retry = 0
         while True:
             try:
-                with attempt(options.timeout) as current:
-                    try:
-                        return await send(trace_id)
-                    except Exception as exc:
-                        error = _typed(exc, trace_id, current)
-                        if error is None:
-                            raise
-                        raise error from exc
+                with attempt(options.timeout) as current, _TypedFailures(trace_id, current):
+                    return await send(trace_id)
             except APIError as error:
                 delay = _retry_delay(operation, error, retry, options)
                 if delay is None:
@@ -125,14 +120,29 @@ class AsyncRunner:
             retry += 1
 
 
-def _typed_failures(send: Callable[[str], T], trace_id: str, current: Attempt) -> T:
-    try:
-        return send(trace_id)
-    except Exception as exc:
-        error = _typed(exc, trace_id, current)
-        if error is None:
-            raise
-        raise error from exc
+class _TypedFailures:
+    """Around one attempt, sync or async: what httpx or the generated parsing raises leaves
+    as the SDK's exception for it (the original as its cause); anything else as it was."""
+
+    __slots__ = ("_current", "_trace_id")
+
+    def __init__(self, trace_id: str, current: Attempt) -> None:
+        self._trace_id = trace_id
+        self._current = current
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, Exception):
+            error = _typed(exc, self._trace_id, self._current)
+            if error is not None:
+                raise error from exc
 
 
 def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
