@@ -11,7 +11,6 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from types import TracebackType
 from typing import TypeVar
 
 import httpx
@@ -133,12 +132,7 @@ class _TypedFailures:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
         if isinstance(exc, Exception):
             error = _typed(exc, self._trace_id, self._current)
             if error is not None:
