@@ -93,6 +93,7 @@ __all__ = [
     "Faults",
     "FixtureError",
     "Group",
+    "MissingExtraError",
     "PagingBehaviour",
     "SourceType",
 ]

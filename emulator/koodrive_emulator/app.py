@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
+from koodrive_emulator.admin import Admin
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
@@ -78,10 +79,17 @@ Handler = Callable[[EmulatorContext, Principal, Request], _Outcome]
 
 
 class EmulatorApp:
-    """The ASGI application. `context` may be replaced between requests."""
+    """The ASGI application. `context` may be replaced between requests.
+
+    `admin` serves the admin API under /_emulator/ (see admin.py).
+    """
 
     def __init__(
-        self, context: EmulatorContext | None = None, *, cursor_secret: str | bytes | None = None
+        self,
+        context: EmulatorContext | None = None,
+        *,
+        cursor_secret: str | bytes | None = None,
+        admin: bool = True,
     ) -> None:
         self.context = context or EmulatorContext()
         self.pager = Pager(cursor_secret or secrets.token_bytes(32))
@@ -101,6 +109,8 @@ class EmulatorApp:
             Mount("/docs/assets", StaticFiles(packages=[("koodrive_emulator", "static")])),
             Route("/", self._root, methods=["GET"]),
         ]
+        if admin:
+            routes += Admin(lambda: self.context).routes
         starlette = Starlette(
             routes=routes,
             exception_handlers={

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from koodrive_emulator.admin import switch_on
 from koodrive_emulator.app import EmulatorApp, EmulatorContext
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import (
@@ -106,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="logging level; info logs one line per request (default)",
     )
+    serve.add_argument(
+        "--no-admin",
+        dest="admin",
+        action="store_false",
+        help="do not serve the admin API under /_emulator/ (faults and reset over HTTP)",
+    )
     data = parser.add_argument_group("data")
     data.add_argument(
         "--fixtures",
@@ -186,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _banner(base_url: str, credentials: Credentials) -> str:
+def _banner(base_url: str, credentials: Credentials, *, admin: bool = True) -> str:
     def shown(value: str, dev_value: str) -> str:
         return value if value == dev_value else "(given, not shown)"
 
@@ -197,6 +204,9 @@ def _banner(base_url: str, credentials: Credentials) -> str:
         [
             f"KooDrive emulator listening on {base_url}",
             f"  docs: {base_url}/docs   spec: {base_url}/openapi.yaml",
+            f"  admin: {base_url}/_emulator/faults, {base_url}/_emulator/reset"
+            if admin
+            else "  admin: off (--no-admin)",
             f"  {kind}:",
             f"    user id:    {credentials.user_id}",
             f"    token:      {shown(credentials.token, DEV_TOKEN)}{_lifetime(credentials)}",
@@ -251,15 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     faults = Faults()
     for fault in args.fault:
-        faults.add(
-            fault.kind,
-            operation=fault.operation,
-            times=fault.times,
-            retry_after=fault.retry_after,
-            seconds=fault.seconds,
-            code=fault.code,
-            msg=fault.msg,
-        )
+        switch_on(faults, fault)
     context = EmulatorContext(
         backend=backend,
         credentials=credentials,
@@ -281,9 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     host, port = sock.getsockname()[:2]
     base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    server = uvicorn_server(EmulatorApp(context), log_level=args.log_level)
+    server = uvicorn_server(EmulatorApp(context, admin=args.admin), log_level=args.log_level)
     _freeze_loaded_data()
-    print(_banner(base_url, credentials), flush=True)
+    print(_banner(base_url, credentials, admin=args.admin), flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

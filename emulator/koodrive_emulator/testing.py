@@ -100,11 +100,14 @@ def running_emulator(
     paging: PagingBehaviour | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    admin: bool = True,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host`:`port` (0: a free port) until the block ends.
 
     The credentials date their tokens with the emulator's clock (given credentials are
-    switched to it), so that moving that clock ages the tokens too.
+    switched to it), so that moving that clock ages the tokens too. `admin` serves the
+    admin API under /_emulator/; its reset leaves the state alone (change `backend`
+    directly instead).
     """
     if clock is None:
         clock = credentials.clock if credentials is not None else Clock()
@@ -118,5 +121,5 @@ def running_emulator(
         clock=clock,
         paging=paging if paging is not None else PagingBehaviour(),
     )
-    with EmulatorServer(EmulatorApp(context), host=host, port=port) as server:
+    with EmulatorServer(EmulatorApp(context, admin=admin), host=host, port=port) as server:
         yield RunningEmulator.of(server.base_url, context)

@@ -1,0 +1,138 @@
+"""The admin API of a running emulator, under `/_emulator/` (as moto's server mode has
+`/moto-api/`): switch faults on and off and reset the emulator over HTTP, for teams that
+run `koodrive-emulator` as a process of its own.
+
+It is not the vendor's API: it needs no KooDrive authentication, `/openapi.yaml` does not
+list it, and `EmulatorApp(admin=False)` (`--no-admin`) switches it off. Faults are parsed
+by `faults.fault_from_options`, as the CLI's `--fault` is, so both accept the same fields
+and refuse bad ones with the same messages.
+
+    GET    /_emulator/faults   the active faults
+    POST   /_emulator/faults   {"kind": "throttle", "times": 2, "retry_after": 1}
+    DELETE /_emulator/faults   switch every fault off
+    POST   /_emulator/reset    faults off, every token's lifetime started afresh
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
+
+if TYPE_CHECKING:
+    from koodrive_emulator.app import EmulatorContext
+
+ADMIN_PREFIX = "/_emulator"
+_KINDS = ", ".join(kind.value for kind in FaultKind)
+_BODY_SHAPE = (
+    'the body must be one JSON object such as {"kind": "throttle", "times": 2}: '
+    f"kind (one of {_KINDS}) and any of the options {', '.join(FAULT_OPTIONS)}"
+)
+
+
+class _BadBody(ValueError):
+    """A request body the admin API cannot use; `str(error)` says why."""
+
+
+def fault_json(fault: Fault) -> dict[str, Any]:
+    """A fault as the admin API shows it: the fields POST takes; `times` is how many more
+    requests it acts on (null: until switched off)."""
+    fields = dataclasses.asdict(fault)
+    fields["kind"] = fault.kind.value
+    return fields
+
+
+def switch_on(faults: Faults, fault: Fault) -> Fault:
+    """Add an already checked `fault` to `faults`; the Fault that is now active."""
+    options = {name: value for name, value in dataclasses.asdict(fault).items() if name != "kind"}
+    return faults.add(fault.kind, **options)
+
+
+class Admin:
+    """The admin routes over the context the app serves at the moment (it may be swapped)."""
+
+    def __init__(self, context: Callable[[], EmulatorContext]) -> None:
+        self._context = context
+
+    @property
+    def routes(self) -> list[Route]:
+        faults = f"{ADMIN_PREFIX}/faults"
+        return [
+            Route(faults, self._list_faults, methods=["GET"]),
+            Route(faults, self._add_fault, methods=["POST"]),
+            Route(faults, self._clear_faults, methods=["DELETE"]),
+            Route(f"{ADMIN_PREFIX}/reset", self._reset, methods=["POST"]),
+        ]
+
+    async def _list_faults(self, request: Request) -> Response:
+        active = self._context().faults.active()
+        return JSONResponse({"faults": [fault_json(f) for f in active]})
+
+    async def _add_fault(self, request: Request) -> Response:
+        try:
+            fault = _fault_from_body(await request.body())
+        except _BadBody as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        added = switch_on(self._context().faults, fault)
+        return JSONResponse({"fault": fault_json(added)}, status_code=201)
+
+    async def _clear_faults(self, request: Request) -> Response:
+        return JSONResponse({"cleared": _clear(self._context().faults)})
+
+    async def _reset(self, request: Request) -> Response:
+        """Faults off and every token's lifetime started afresh; the state stays as it is.
+
+        The state needs no reset over HTTP: both operations only read it, so an emulator
+        run as a process serves its seeded data until it stops. One run from Python was
+        handed its Backend, which the test changes and resets directly. (The Backend has
+        no cheap snapshot; rebuilding it would cost a start-up and restore nothing.)
+        """
+        context = self._context()
+        cleared = _clear(context.faults)
+        context.credentials.renew_tokens()
+        return JSONResponse(
+            {
+                "faults_cleared": cleared,
+                "tokens": "renewed",
+                "state": "unchanged",
+            }
+        )
+
+
+def _clear(faults: Faults) -> int:
+    cleared = len(faults.active())
+    faults.clear()
+    return cleared
+
+
+def _fault_from_body(raw: bytes) -> Fault:
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
+    except _BadBody:
+        raise
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError among them
+        raise _BadBody(_BODY_SHAPE) from None
+    if not isinstance(data, dict):
+        raise _BadBody(_BODY_SHAPE)
+    options = dict(data)
+    kind = options.pop("kind", None)
+    if kind is None:
+        raise _BadBody(f"kind is required: one of {_KINDS}")
+    if not isinstance(kind, str):
+        raise _BadBody(f"kind must be one of: {_KINDS}")
+    try:
+        return fault_from_options(kind, options)
+    except ValueError as error:
+        raise _BadBody(str(error)) from None
+
+
+def _no_constant(name: str) -> object:
+    # Python's json reads NaN and Infinity; as seconds they would mean "never answer".
+    raise _BadBody(f"{name} is not allowed: numbers must be finite")
