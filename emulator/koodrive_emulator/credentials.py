@@ -56,7 +56,10 @@ def token_ttl_from(value: timedelta | float | None) -> timedelta | None:
     """A lifetime from seconds or a timedelta; `None` (never expires) for None or 0."""
     if isinstance(value, bool) or not isinstance(value, timedelta | int | float | None):
         raise ValueError("token_ttl must be seconds or a timedelta, 0 or more (0: never expires)")
-    ttl = timedelta(seconds=value) if isinstance(value, int | float) else value
+    try:
+        ttl = timedelta(seconds=value) if isinstance(value, int | float) else value
+    except (ValueError, OverflowError):  # NaN, infinity, more days than timedelta holds
+        raise ValueError("token_ttl must be a finite number of seconds, 0 or more") from None
     if ttl is not None and ttl < timedelta(0):
         raise ValueError("token_ttl must be 0 or more seconds (0 or None: never expires)")
     return ttl or None

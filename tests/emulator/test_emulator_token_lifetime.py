@@ -168,7 +168,9 @@ def test_running_emulator_dates_given_credentials_with_its_clock() -> None:
     assert "unused for more than 1 minute" in response.json()["error_msg"]
 
 
-@pytest.mark.parametrize("bad", [-1, -0.5, timedelta(seconds=-1), "20", True])
+@pytest.mark.parametrize(
+    "bad", [-1, -0.5, timedelta(seconds=-1), "20", True, float("nan"), float("inf"), 10**20]
+)
 def test_a_bad_ttl_from_python_is_refused(bad: object) -> None:
     with pytest.raises(ValueError, match="token_ttl must be"):
         Credentials(token_ttl=bad)  # type: ignore[arg-type]
