@@ -4,8 +4,9 @@ Both sides call `listBoundDevices` on the same emulator over one pooled keep-ali
 connection, one call at a time. The raw side replays the exact headers the SDK sent (its
 signature stays valid for the 15 minutes of X-Date), so it pays for the HTTP exchange and
 JSON decoding only; the SDK also signs every call afresh, stamps a trace id, classifies
-the response and builds typed models. Rounds alternate between the two sides, so a noisy
-neighbour slows both alike; the ratio is of the medians.
+the response and builds typed models. Rounds alternate between the two sides and each
+SDK round is compared with the raw round beside it, so a noisy neighbour that slows a
+stretch of the run slows both sides of a pair alike; the ratio is the median of the pairs.
 """
 
 from __future__ import annotations
@@ -27,12 +28,24 @@ DEVICES_PATH = "/koodrive/ose/v1/backup/device"
 @dataclass(frozen=True)
 class Overhead:
     label: str
-    sdk_calls_per_second: float
-    raw_calls_per_second: float
+    sdk_rates: list[float]
+    raw_rates: list[float]  # raw_rates[i] was measured right after sdk_rates[i]
+
+    @property
+    def sdk_calls_per_second(self) -> float:
+        return statistics.median(self.sdk_rates)
+
+    @property
+    def raw_calls_per_second(self) -> float:
+        return statistics.median(self.raw_rates)
+
+    @property
+    def pair_ratios(self) -> list[float]:
+        return [sdk / raw for sdk, raw in zip(self.sdk_rates, self.raw_rates, strict=True)]
 
     @property
     def ratio(self) -> float:
-        return self.sdk_calls_per_second / self.raw_calls_per_second
+        return statistics.median(self.pair_ratios)
 
 
 class _Credentials(TypedDict, total=False):
@@ -100,7 +113,7 @@ def measure_sync(base_url: str, mode: str, *, rounds: int, calls: int) -> Overhe
         for _ in range(rounds):
             sdk_rates.append(_rate(sdk.devices.list, calls))
             raw_rates.append(_rate(raw_call, calls))
-    return Overhead(f"{mode}, sync", statistics.median(sdk_rates), statistics.median(raw_rates))
+    return Overhead(f"{mode}, sync", sdk_rates, raw_rates)
 
 
 async def _measure_async(base_url: str, mode: str, rounds: int, calls: int) -> Overhead:
@@ -122,7 +135,7 @@ async def _measure_async(base_url: str, mode: str, rounds: int, calls: int) -> O
         for _ in range(rounds):
             sdk_rates.append(await _rate_async(sdk.devices.list, calls))
             raw_rates.append(await _rate_async(raw_call, calls))
-    return Overhead(f"{mode}, async", statistics.median(sdk_rates), statistics.median(raw_rates))
+    return Overhead(f"{mode}, async", sdk_rates, raw_rates)
 
 
 def measure(base_url: str, *, rounds: int, calls: int) -> list[Overhead]:
