@@ -69,15 +69,15 @@ class AppSignatureAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         x_date = signing.format_x_date(self._clock())
-        request.headers["X-User-Id"] = self.user_id
-        request.headers["X-Date"] = x_date
-        # Only the signed headers, as sent: decoding all of request.headers cost a third
-        # of the signing time.
+        # Only the signed headers, as sent, in a plain dict: signing over request.headers
+        # decoded every header each time, a third of the signing cost.
         signed_headers = {
             "host": request.headers["Host"],
             "x-date": x_date,
             "x-user-id": self.user_id,
         }
+        request.headers["X-User-Id"] = self.user_id
+        request.headers["X-Date"] = x_date
         # raw_path is what goes on the wire: the encoded path and the query after '?'.
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
         authorization = signing.sign(
