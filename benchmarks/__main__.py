@@ -42,11 +42,11 @@ def run(quick: bool) -> list[str]:
         print(line, flush=True)
         lines.append(line)
 
-    emit(f"Machine: {machine()}")
-    emit(f"Mode: {'quick' if quick else 'full'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    emit(f"- Machine: {machine()}")
+    emit(f"- Mode: {'quick' if quick else 'full'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
     emit()
-    emit("## 1. SDK per call against raw httpx (listBoundDevices, same emulator)")
+    emit("### 1. SDK per call against raw httpx (listBoundDevices, same emulator)")
     emit()
     emit(
         "| auth, client | SDK calls/s | raw httpx calls/s | SDK / raw (median of pairs) | "
@@ -64,7 +64,7 @@ def run(quick: bool) -> list[str]:
             )
 
     emit()
-    emit("## 2. Iterating all user groups: SDK beside a bare httpx loop")
+    emit("### 2. Iterating all user groups: SDK beside a bare httpx loop")
     emit()
     emit(
         "| groups | SDK ms per 1,000 | raw ms per 1,000 | SDK / raw time | "
@@ -85,7 +85,7 @@ def run(quick: bool) -> list[str]:
         )
 
     emit()
-    emit("## 3. Emulator under load (wrk, 1 thread, 16 connections) against its stack's ceiling")
+    emit("### 3. Emulator under load (wrk, 1 thread, 16 connections) against its stack's ceiling")
     emit()
     emit("| target | requests/s | share of ceiling | p50 ms | p99 ms |")
     emit("|---|---:|---:|---:|---:|")
@@ -100,7 +100,7 @@ def run(quick: bool) -> list[str]:
 
     if not quick:
         emit()
-        emit("## 4. The contract suite (scripts/contract, emulator start included)")
+        emit("### 4. The contract suite (scripts/contract, emulator start included)")
         emit()
         contract = contract_time.measure()
         emit(
