@@ -4,7 +4,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -130,13 +130,13 @@ def serve_cli() -> Iterator[ServeCli]:
     end of the test if the test did not stop it."""
     started: list[subprocess.Popen[str]] = []
 
-    def serve(*args: str) -> CliEmulator:
+    def serve(*args: str, env: Mapping[str, str] | None = None) -> CliEmulator:
         process = subprocess.Popen(
             [EMULATOR_COMMAND, "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=dict(os.environ),
+            env={**os.environ, **(env or {})},
         )
         started.append(process)
         assert process.stdout is not None
@@ -144,6 +144,7 @@ def serve_cli() -> Iterator[ServeCli]:
         for line in process.stdout:
             output.append(line)
             if "listening on " in line:
+                base_url = line.split("listening on ", 1)[1].strip()
                 break
         else:
             raise AssertionError("the emulator did not start:\n" + "".join(output))
@@ -152,7 +153,6 @@ def serve_cli() -> Iterator[ServeCli]:
             output.append(line)
             if line.startswith("    app secret:"):
                 break
-        base_url = output[0].split("listening on ", 1)[1].strip()
         return CliEmulator(base_url, process, output)
 
     yield serve

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -21,55 +18,12 @@ from koodrive_emulator import Backend, SourceType
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
 
+if TYPE_CHECKING:
+    from tests.emulator.conftest import ServeCli
+
 Conforms = Callable[[str, httpx.Response], None]  # the conftest fixture
 COMMAND = str(Path(sys.executable).with_name("koodrive-emulator"))
 USER = "1395476983395324033"
-
-
-@dataclass
-class Served:
-    base_url: str
-    process: subprocess.Popen[str]
-    output: list[str] = field(default_factory=list)
-
-    def stop(self) -> str:
-        """Stop with Ctrl-C as a user would; the whole output."""
-        self.process.send_signal(signal.SIGINT)
-        # Through the file object: communicate(timeout=...) reads the raw pipe and would
-        # miss what the text wrapper has already buffered.
-        assert self.process.stdout is not None
-        self.output.append(self.process.stdout.read())
-        self.process.wait(timeout=20)
-        return "".join(self.output)
-
-
-@contextmanager
-def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
-    process = subprocess.Popen(
-        [COMMAND, "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    output: list[str] = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            if "listening on " in line:
-                break
-        else:
-            raise AssertionError("the emulator did not start:\n" + "".join(output))
-        base_url = output[-1].split("listening on ", 1)[1].strip()
-        served = Served(base_url, process, output)
-        yield served
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=20)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -97,11 +51,13 @@ def signed(
 
 
 def test_groups_2500_serves_signed_and_token_requests_that_match_the_spec(
+    serve_cli: ServeCli,
     conforms: Conforms,
 ) -> None:
     expected = Backend.default()
     expected.seed_synthetic(USER, groups=2500)
-    with serve("--groups", "2500") as served, httpx.Client(base_url=served.base_url) as http:
+    served = serve_cli("--groups", "2500")
+    with httpx.Client(base_url=served.base_url) as http:
         walked: list[str] = []
         cursor = ""
         while True:
@@ -128,8 +84,11 @@ def test_groups_2500_serves_signed_and_token_requests_that_match_the_spec(
     assert "koodrive-dev-token" in output.split("listening on", 1)[1].split("INFO", 1)[0]
 
 
-def test_the_banner_shows_development_credentials_and_the_log_never_does() -> None:
-    with serve() as served, httpx.Client(base_url=served.base_url) as http:
+def test_the_banner_shows_development_credentials_and_the_log_never_does(
+    serve_cli: ServeCli,
+) -> None:
+    served = serve_cli()
+    with httpx.Client(base_url=served.base_url) as http:
         http.get(
             DEVICES,
             headers={
@@ -149,10 +108,13 @@ def test_the_banner_shows_development_credentials_and_the_log_never_does() -> No
         assert secret not in log
 
 
-def test_given_credentials_replace_the_development_set_and_are_not_printed() -> None:
+def test_given_credentials_replace_the_development_set_and_are_not_printed(
+    serve_cli: ServeCli,
+) -> None:
     args = ("--user-id", "42", "--token", "tok-given-123", "--app-id", "my-app")
     env = {"KOODRIVE_EMULATOR_APP_SECRET": "sec-from-env-456"}
-    with serve(*args, env=env) as served, httpx.Client(base_url=served.base_url) as http:
+    served = serve_cli(*args, env=env)
+    with httpx.Client(base_url=served.base_url) as http:
         params: dict[str, str | int] = {"pageSize": 1, "pageCursor": "", "sourceType": 0}
         dev = http.get(
             GROUPS, params=params, headers={"Authorization": "Bearer koodrive-dev-token"}
@@ -177,7 +139,7 @@ def test_given_credentials_replace_the_development_set_and_are_not_printed() -> 
     assert "my-app" in output
 
 
-def test_fixtures_faults_and_short_pages_from_flags(tmp_path: Path) -> None:
+def test_fixtures_faults_and_short_pages_from_flags(serve_cli: ServeCli, tmp_path: Path) -> None:
     fixtures = tmp_path / "data.json"
     fixtures.write_text(
         json.dumps(
@@ -195,7 +157,8 @@ def test_fixtures_faults_and_short_pages_from_flags(tmp_path: Path) -> None:
         "--short-pages-seed",
         "3",
     )
-    with serve(*args) as served, httpx.Client(base_url=served.base_url) as http:
+    served = serve_cli(*args)
+    with httpx.Client(base_url=served.base_url) as http:
         token = {"Authorization": "Bearer koodrive-dev-token"}
         params: dict[str, str | int] = {"pageSize": 5, "pageCursor": "", "sourceType": 0}
         throttled = http.get(GROUPS, params=params, headers=token)
@@ -215,9 +178,12 @@ def test_fixtures_faults_and_short_pages_from_flags(tmp_path: Path) -> None:
     assert any(size < 5 for size in sizes[:-1])
 
 
-def test_a_client_that_gives_up_during_latency_leaves_one_quiet_log_line() -> None:
+def test_a_client_that_gives_up_during_latency_leaves_one_quiet_log_line(
+    serve_cli: ServeCli,
+) -> None:
     args = ("--fault", "latency:seconds=0.3", "--fault", "throttle:times=1")
-    with serve(*args) as served, httpx.Client(base_url=served.base_url) as http:
+    served = serve_cli(*args)
+    with httpx.Client(base_url=served.base_url) as http:
         token = {"Authorization": "Bearer koodrive-dev-token"}
         params: dict[str, str | int] = {"pageSize": 1, "pageCursor": "", "sourceType": 0}
         with pytest.raises(httpx.ReadTimeout):
@@ -234,7 +200,7 @@ def test_a_client_that_gives_up_during_latency_leaves_one_quiet_log_line() -> No
         assert noise not in log, log
 
 
-def test_the_faults_the_sdk_must_survive_from_flags() -> None:
+def test_the_faults_the_sdk_must_survive_from_flags(serve_cli: ServeCli) -> None:
     args = (
         "--fault",
         "gateway-auth-400:operation=listBoundDevices,times=1",
@@ -245,7 +211,8 @@ def test_the_faults_the_sdk_must_survive_from_flags() -> None:
         "--fault",
         "repeat-cursor",
     )
-    with serve(*args) as served, httpx.Client(base_url=served.base_url) as http:
+    served = serve_cli(*args)
+    with httpx.Client(base_url=served.base_url) as http:
         token = {"Authorization": "Bearer koodrive-dev-token"}
         params: dict[str, str | int] = {"pageSize": 5, "pageCursor": "", "sourceType": 0}
         auth_400 = http.get(DEVICES, headers=signed(served.base_url, DEVICES))
@@ -310,11 +277,9 @@ def test_a_busy_port_is_a_clear_error() -> None:
 
 
 @pytest.mark.slow
-def test_a_hundred_thousand_groups_start_and_page() -> None:
-    with (
-        serve("--groups", "100000", "--log-level", "warning") as served,
-        httpx.Client(base_url=served.base_url) as http,
-    ):
+def test_a_hundred_thousand_groups_start_and_page(serve_cli: ServeCli) -> None:
+    served = serve_cli("--groups", "100000", "--log-level", "warning")
+    with httpx.Client(base_url=served.base_url) as http:
         token = {"Authorization": "Bearer koodrive-dev-token"}
         params: dict[str, str | int] = {"pageSize": 100, "pageCursor": "", "sourceType": 0}
         first = http.get(GROUPS, params=params, headers=token).json()
