@@ -66,6 +66,14 @@ class EmulatorContext:
     clock: Clock = field(default_factory=Clock)
     paging: PagingBehaviour = field(default_factory=PagingBehaviour)
 
+    def __post_init__(self) -> None:
+        # One clock judges a request, its X-Date and its token's age alike. Credentials
+        # that dated their tokens by another clock are re-dated by this one: otherwise a
+        # context whose clock is frozen an hour ahead would find every token expired.
+        if self.credentials.clock is not self.clock:
+            self.credentials.clock = self.clock
+            self.credentials.renew_tokens()
+
 
 @dataclass
 class _Outcome:

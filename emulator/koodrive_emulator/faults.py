@@ -11,6 +11,7 @@ decides what goes wrong; only the faults that acted count against their `times`.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,8 +82,9 @@ class Fault:
             raise ValueError("times must be 1 or more, or None for every request")
         if self.retry_after < 0:
             raise ValueError("retry_after must be 0 or more seconds")
-        if self.seconds < 0:
-            raise ValueError("seconds must be 0 or more")
+        if not math.isfinite(self.seconds) or self.seconds < 0:
+            # JSON's 1e400 is infinity: a latency that never ends would hang every request.
+            raise ValueError("seconds must be a finite number, 0 or more")
         if isinstance(self.code, bool) or not isinstance(self.code, int) or self.code == 0:
             raise ValueError("code must be a non-zero integer (0 means success)")
         if not isinstance(self.msg, str):

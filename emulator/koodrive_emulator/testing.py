@@ -105,15 +105,14 @@ def running_emulator(
     """Serve an emulator on `host`:`port` (0: a free port) until the block ends.
 
     The credentials date their tokens with the emulator's clock (given credentials are
-    switched to it), so that moving that clock ages the tokens too. `admin` serves the
-    admin API under /_emulator/; its reset leaves the state alone (change `backend`
-    directly instead).
+    switched to it, their tokens re-dated), so that moving that clock ages the tokens
+    too. `admin` serves the admin API under /_emulator/; its reset leaves the state
+    alone (change `backend` directly instead).
     """
     if clock is None:
         clock = credentials.clock if credentials is not None else Clock()
     if credentials is None:
         credentials = Credentials.development(clock=clock)
-    credentials.clock = clock
     context = EmulatorContext(
         backend=backend if backend is not None else Backend.default(),
         credentials=credentials,

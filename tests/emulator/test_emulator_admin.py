@@ -124,7 +124,7 @@ def test_the_admin_api_needs_no_koodrive_authentication(
         ({"kind": "throttle", "times": 1.5}, "times must be a whole number, 1 or more"),
         ({"kind": "throttle", "retry_after": -1}, "retry_after must be 0 or more seconds"),
         ({"kind": "throttle", "retry_after": None}, "retry_after must be a whole number"),
-        ({"kind": "latency", "seconds": -0.5}, "seconds must be 0 or more"),
+        ({"kind": "latency", "seconds": -0.5}, "seconds must be a finite number, 0 or more"),
         ({"kind": "latency", "seconds": "soon"}, "seconds must be a number of seconds"),
         ({"kind": "result-error", "code": 0}, "code must be a non-zero integer"),
         ({"kind": "result-error", "code": "13000999"}, "code must be a non-zero whole number"),
@@ -159,9 +159,12 @@ def test_a_bad_fault_is_400_naming_the_field_and_what_is_allowed(
         (b"\xff\xfe\x00", "the body must be one JSON object"),
         (b'{"kind": "latency", "seconds": NaN}', "NaN is not allowed: numbers must be finite"),
         (b'{"kind": "latency", "seconds": Infinity}', "Infinity is not allowed"),
+        # Too large for a float: json reads it as infinity, never calling parse_constant.
+        (b'{"kind": "latency", "seconds": 1e400}', "seconds must be a finite number"),
+        (b'{"kind": "latency", "seconds": -1e400}', "seconds must be a finite number"),
         (b"[" * 100_000, "the body must be one JSON object"),
     ],
-    ids=["empty", "not JSON", "not UTF-8", "NaN", "Infinity", "too deep"],
+    ids=["empty", "not JSON", "not UTF-8", "NaN", "Infinity", "1e400", "-1e400", "too deep"],
 )
 def test_a_body_that_is_not_a_json_object_is_400(
     emulator: RunningEmulator, http: httpx.Client, raw: bytes, message: str

@@ -239,6 +239,8 @@ def test_the_faults_the_sdk_must_survive_from_flags(serve_cli: ServeCli) -> None
         (["--fault", "result-error:code=abc"], "code must be a non-zero whole number"),
         (["--fault", "result-error:code=0"], "code must be a non-zero integer"),
         (["--fault", "latency:seconds=soon"], "seconds must be a number of seconds"),
+        (["--fault", "latency:seconds=inf"], "seconds must be a finite number"),
+        (["--fault", "latency:seconds=nan"], "seconds must be a finite number"),
         (
             ["--fault", "repeat-cursor:operation=listBoundDevices"],
             "repeat-cursor applies to listUserGroups only",

@@ -16,6 +16,9 @@ import pytest
 from koodrive_emulator import Credentials
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
+from koodrive_emulator.app import EmulatorApp, EmulatorContext
+from koodrive_emulator.clock import Clock
+from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 
 if TYPE_CHECKING:  # the conftest fixture's type; conftest is not imported at run time
@@ -166,6 +169,33 @@ def test_running_emulator_dates_given_credentials_with_its_clock() -> None:
         response = groups(http, TOKEN)
     assert response.status_code == 401
     assert "unused for more than 1 minute" in response.json()["error_msg"]
+
+
+def test_an_emulator_clock_an_hour_ahead_still_accepts_fresh_credentials() -> None:
+    # Tokens dated by the credentials' own clock but judged by the emulator's would all
+    # look an hour idle: one clock must do both.
+    ahead = Clock(frozen_at=datetime.now(UTC) + timedelta(hours=1))
+    credentials = Credentials(token=TOKEN)
+    with (
+        running_emulator(credentials=credentials, clock=ahead) as served,
+        httpx.Client(base_url=served.base_url) as http,
+    ):
+        assert credentials.clock is ahead
+        assert groups(http, TOKEN).status_code == 200
+
+
+def test_a_context_built_with_its_own_clock_judges_tokens_by_it() -> None:
+    ahead = Clock(frozen_at=datetime.now(UTC) + timedelta(hours=1))
+    context = EmulatorContext(credentials=Credentials(token=TOKEN), clock=ahead)
+    with (
+        EmulatorServer(EmulatorApp(context)) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
+        assert groups(http, TOKEN).status_code == 200
+        ahead.advance(TTL + 1)
+        assert_expired(groups(http, TOKEN), TOKEN)
+        assert http.post("/_emulator/reset").status_code == 200
+        assert groups(http, TOKEN).status_code == 200  # renewed by the clock that judges
 
 
 @pytest.mark.parametrize(
