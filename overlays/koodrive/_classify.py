@@ -29,6 +29,22 @@ def classify(response: httpx.Response) -> APIError | None:
     return _status_error(response, body, trace_id)
 
 
+def unread_status_error(response: httpx.Response) -> APIError:
+    """The exception for an error response nobody read: a user's response hook raised on
+    its status (`raise_for_status()`) before the SDK's hook could. Typed from the status and
+    headers alone, so the caller still gets the SDK's exception and retries still apply."""
+    kind = status_error_class(response.status_code)
+    return kind(
+        f"HTTP {response.status_code} (a response hook raised before the body was read)",
+        status_code=response.status_code,
+        code=None,
+        trace_id=response.request.headers.get(TRACE_ID_HEADER),
+        request_id=None,
+        headers=response.headers,
+        retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+    )
+
+
 def result_code(value: object) -> int | None:
     """`code` as an int: the spec's integer or the vendor's string of digits, else None."""
     if isinstance(value, bool):

@@ -38,6 +38,11 @@ def attempt(timeout: httpx.Timeout) -> Iterator[Attempt]:
         _CURRENT.reset(token)
 
 
+def in_sdk_call() -> bool:
+    """Whether the SDK is making the request now (in this thread or task)."""
+    return _CURRENT.get() is not None
+
+
 def on_request(request: httpx.Request) -> None:
     current = _CURRENT.get()
     if current is not None:
@@ -45,6 +50,8 @@ def on_request(request: httpx.Request) -> None:
 
 
 def on_response(response: httpx.Response) -> None:
+    if not in_sdk_call():
+        return  # a request of the user's own, on an httpx client given to the SDK
     response.read()
     _unbind_stream(response)
     _record_and_raise(response)
@@ -55,6 +62,8 @@ async def on_request_async(request: httpx.Request) -> None:
 
 
 async def on_response_async(response: httpx.Response) -> None:
+    if not in_sdk_call():
+        return
     await response.aread()
     _unbind_stream(response)
     _record_and_raise(response)

@@ -3,8 +3,10 @@
 A given client (`http_client=`, as in openai-python) keeps its transport, proxies, TLS,
 limits, headers, cookies, params and event hooks. The SDK sets only what its calls cannot
 work without: the base URL, its auth flow, its event hooks after the user's, and its
-User-Agent where httpx's default one stands. Everything that can be refused is checked
-before anything is changed, so a refused client is left as it was.
+User-Agent where httpx's default one stands. The auth flow and the hooks act on the SDK's
+own calls only: any other request the user sends through that client goes out and comes
+back as httpx alone would handle it, without KooDrive credentials. Everything that can be
+refused is checked before anything is changed, so a refused client is left as it was.
 
 Both kinds go through the same code: the kind (`httpx.Client` or `httpx.AsyncClient`)
 picks which SDK class takes it and which of the SDK's hooks it runs.
@@ -12,14 +14,14 @@ picks which SDK class takes it and which of the SDK's hooks it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Final, TypeVar
 
 import httpx
 
-from ._hooks import on_request, on_request_async, on_response, on_response_async
+from ._hooks import in_sdk_call, on_request, on_request_async, on_response, on_response_async
 from ._types import DEFAULT_TIMEOUT, NotGiven, Timeout, as_httpx_timeout
 from .errors import ConfigurationError
 
@@ -109,7 +111,7 @@ def _adopt(
     given: httpx.Client | httpx.AsyncClient, role: _Role, *, base_url: str, auth: httpx.Auth
 ) -> None:
     given.base_url = base_url
-    given.auth = auth
+    given.auth = _SdkCallsOnly(auth)
     if given.headers.get("User-Agent") == _HTTPX_USER_AGENT:
         given.headers["User-Agent"] = USER_AGENT
     # After the user's hooks: theirs see every response, the SDK's then raise on errors.
@@ -118,6 +120,43 @@ def _adopt(
         "request": [*theirs.get("request", []), role.on_request],
         "response": [*theirs.get("response", []), role.on_response],
     }
+
+
+class _SdkCallsOnly(httpx.Auth):
+    """An auth flow for the SDK's calls through a user's client, and for nothing else.
+
+    The client may serve other code too: without this, every request it sent, to any
+    host, would carry the KooDrive token or signature.
+    """
+
+    def __init__(self, auth: httpx.Auth) -> None:
+        self._auth = auth
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        if in_sdk_call():
+            yield from self._auth.sync_auth_flow(request)
+        else:
+            yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not in_sdk_call():
+            yield request
+            return
+        flow = self._auth.async_auth_flow(request)
+        sent = await flow.__anext__()
+        while True:
+            response = yield sent
+            try:
+                sent = await flow.asend(response)
+            except StopAsyncIteration:
+                return
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._auth!r})"
 
 
 def _check_usable(given: httpx.Client | httpx.AsyncClient) -> None:

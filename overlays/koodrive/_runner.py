@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import httpx
 
+from ._classify import unread_status_error
 from ._hooks import Attempt, attempt
 from ._types import NOT_GIVEN, NotGiven, Timeout, as_httpx_timeout
 from .errors import (
@@ -143,6 +144,8 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
     """The SDK exception for what httpx or the generated parsing raised; None: leave it."""
     if isinstance(exc, KooDriveError):
         return None
+    if isinstance(exc, httpx.HTTPStatusError):
+        return unread_status_error(exc.response)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"timed out ({type(exc).__name__})", trace_id=trace_id)
     if isinstance(exc, httpx.RequestError):  # transport failures, undecodable bodies

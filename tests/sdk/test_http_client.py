@@ -117,6 +117,70 @@ def test_user_hooks_run_first_and_see_the_error_the_sdk_then_raises(
     assert answered == [429]
 
 
+@pytest.mark.parametrize("mode", ["token", "app"])
+def test_the_users_own_requests_carry_no_koodrive_credentials_and_are_left_alone(
+    emulator: RunningEmulator, mode: Mode
+) -> None:
+    transport = RecordingTransport()
+    http = httpx.Client(transport=transport)
+
+    with sdk_with(emulator, http, mode=mode) as sdk:
+        sdk.devices.list()
+        # The same client, used by other code: to another path, and to an operation.
+        spec = http.get(f"{emulator.base_url}/openapi.yaml")
+        unauthenticated = http.get(
+            "/koodrive/ose/v1/usergroups", params={"pageSize": 1, "pageCursor": "", "sourceType": 0}
+        )
+
+    sdk_request, *own_requests = transport.sent
+    assert "Authorization" in sdk_request.headers
+    for request in own_requests:
+        assert "Authorization" not in request.headers
+        assert "X-User-Id" not in request.headers
+    assert spec.status_code == 200
+    # Not the SDK's call, so not the SDK's to raise on: httpx hands back the 401 as it is.
+    assert unauthenticated.status_code == 401
+
+
+@pytest.mark.anyio
+async def test_async_the_users_own_requests_carry_no_koodrive_credentials(
+    emulator: RunningEmulator,
+) -> None:
+    transport = AsyncRecordingTransport()
+    http = httpx.AsyncClient(transport=transport)
+
+    async with AsyncKooDrive(
+        base_url=emulator.base_url,
+        http_client=http,
+        environ={},
+        **credentials(emulator, "app"),  # type: ignore[arg-type]
+    ) as sdk:
+        await sdk.devices.list()
+        own = await http.get("/koodrive/ose/v1/backup/device")
+
+    assert transport.sent[0].headers["Authorization"].startswith("HMAC-SHA256 ")
+    assert "Authorization" not in transport.sent[1].headers
+    assert own.status_code == 401
+
+
+@pytest.mark.parametrize(("max_retries", "succeeds"), [(1, True), (0, False)])
+def test_a_user_hook_that_raises_for_status_still_gets_typed_errors_and_retries(
+    emulator: RunningEmulator, sleeps: list[float], max_retries: int, succeeds: bool
+) -> None:
+    emulator.faults.throttle(retry_after=3, times=1)
+    http = httpx.Client(event_hooks={"response": [httpx.Response.raise_for_status]})
+
+    with sdk_with(emulator, http, max_retries=max_retries, sleep=sleeps.append) as sdk:
+        if succeeds:
+            assert sdk.devices.list() is not None
+            assert sleeps == [3.0]  # the Retry-After of the 429 the user's hook raised on
+        else:
+            with pytest.raises(RateLimitError) as raised:
+                sdk.devices.list()
+            assert raised.value.status_code == 429
+            assert raised.value.retry_after == 3.0
+
+
 def test_the_user_transport_carries_every_attempt_page_and_derived_client(
     emulator: RunningEmulator, sleeps: list[float]
 ) -> None:
