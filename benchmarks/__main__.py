@@ -111,13 +111,23 @@ def run(quick: bool) -> list[str]:
 
 
 def write_results(path: Path, lines: list[str]) -> None:
-    """The results between the markers of `path`, or the whole file when it has none."""
+    """The results between the markers of `path`, or the whole file when it has neither.
+
+    A file with one marker, or with them out of order, is refused: rewriting it whole would
+    lose the analysis written around the results.
+    """
     block = "\n".join([RESULTS_BEGIN, *lines, RESULTS_END])
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     before, begin, rest = existing.partition(RESULTS_BEGIN)
     _, end, after = rest.partition(RESULTS_END)
     if begin and end:
         path.write_text(before + block + after, encoding="utf-8")
+    elif RESULTS_BEGIN in existing or RESULTS_END in existing:
+        raise SystemExit(
+            f"scripts/bench: {path} has only one of the results markers, or has them out of "
+            f"order; put {RESULTS_BEGIN!r} then {RESULTS_END!r} around the results, or "
+            "remove both to have the whole file rewritten"
+        )
     else:
         path.write_text(block + "\n", encoding="utf-8")
 

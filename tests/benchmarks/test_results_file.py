@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.__main__ import RESULTS_BEGIN, RESULTS_END, write_results
 
 
@@ -33,3 +35,18 @@ def test_a_file_without_markers_is_replaced(tmp_path: Path) -> None:
     write_results(target, ["fresh"])
 
     assert target.read_text() == f"{RESULTS_BEGIN}\nfresh\n{RESULTS_END}\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"# Analysis\n{RESULTS_BEGIN}\nold\n", f"{RESULTS_END}\nold\n{RESULTS_BEGIN}\n"],
+    ids=["one marker", "out of order"],
+)
+def test_a_file_with_broken_markers_is_left_as_it_was(tmp_path: Path, text: str) -> None:
+    target = tmp_path / "BENCHMARKS.md"
+    target.write_text(text)
+
+    with pytest.raises(SystemExit, match="results markers"):
+        write_results(target, ["new"])
+
+    assert target.read_text() == text
