@@ -14,8 +14,11 @@ so a mistake in koodrive.signing cannot be mirrored in the expected values.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from koodrive import signing
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -154,3 +157,21 @@ def test_x_date_round_trip_and_rejects_the_misprinted_pattern() -> None:
         signing.parse_x_date("2025113T070140Z")
     with pytest.raises(ValueError, match="aware"):
         signing.format_x_date(datetime(2025, 11, 3))
+
+
+# encode() skips quote() for text that needs no encoding; the shortcut must never change
+# the result. RFC 3986 encoding as the standard library does it is the reference.
+@given(st.text())
+def test_encode_is_rfc3986_quoting_for_any_text(text: str) -> None:
+    try:
+        expected = quote(text, safe="-_.~")
+    except UnicodeEncodeError:  # lone surrogates have no UTF-8 form
+        with pytest.raises(UnicodeEncodeError):
+            signing.encode(text)
+        return
+    assert signing.encode(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "~", ".", "-_.~", "a\n", "A-z_0.9~", "é", " ", "%41"])
+def test_encode_edges(text: str) -> None:
+    assert signing.encode(text) == quote(text, safe="-_.~")
