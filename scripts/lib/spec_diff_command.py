@@ -26,10 +26,20 @@ from versioning import VersionError, is_major_bump, next_major, parse_version
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
+RELEASE_TAGS = "v*"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    if arguments.last_release:
+        tag = _last_release_tag(arguments.spec)
+        if tag is None:
+            print(
+                f"spec-diff: no release tag ({RELEASE_TAGS}) in this repository yet:"
+                " nothing to compare with"
+            )
+            return 0
+        arguments.base_rev = tag
     try:
         new_label, new_text = _display(arguments.spec), _read_file(arguments.spec)
         if arguments.base_file is not None:
@@ -78,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     base.add_argument(
         "--base-file", type=Path, help="compare with this spec file instead of a git revision"
     )
+    base.add_argument(
+        "--last-release",
+        action="store_true",
+        help=f"compare with the newest release tag ({RELEASE_TAGS}); passes when there is none",
+    )
     parser.add_argument(
         "--spec",
         type=Path,
@@ -98,6 +113,20 @@ def _read_file(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _last_release_tag(spec: Path) -> str | None:
+    """The newest tag matching RELEASE_TAGS by version order, or None."""
+    directory = str(spec.resolve().parent)
+    listing = ["git", "-C", directory, "tag", "--list", RELEASE_TAGS, "--sort=-version:refname"]
+    result = subprocess.run(  # noqa: S603
+        listing,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    tags = result.stdout.split()
+    return tags[0] if result.returncode == 0 and tags else None
 
 
 def _read_at_revision(spec: Path, revision: str) -> str:

@@ -273,3 +273,35 @@ def test_the_script_compares_with_a_git_revision(tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert "cannot read openapi.yaml at revision 'no-such-revision'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_last_release_compares_with_the_newest_release_tag_or_passes_without_one(
+    tmp_path: Path,
+) -> None:
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    spec = repository / "openapi.yaml"
+    git(repository, "init", "--quiet")
+    with_version(BASE, "1.9.0", spec)
+    git(repository, "add", "openapi.yaml")
+    git(repository, "commit", "--quiet", "-m", "1.9.0")
+
+    def last_release() -> subprocess.CompletedProcess[str]:
+        command = [str(ROOT / "scripts/spec-diff"), "--spec", str(spec), "--last-release"]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    untagged = last_release()
+    assert untagged.returncode == 0, untagged.stderr
+    assert "no release tag (v*) in this repository yet" in untagged.stdout
+
+    git(repository, "tag", "v1.9.0")
+    with_version(BASE, "1.10.0", spec)
+    git(repository, "commit", "--quiet", "-am", "1.10.0")
+    git(repository, "tag", "v1.10.0")
+    with_version(FIXTURES / "breaking/removed-parameter.yaml", "1.11.0", spec)
+
+    unbumped = last_release()
+    # Newest by version order: sorted as text, v1.9.0 would come after v1.10.0.
+    assert unbumped.returncode == 1, unbumped.stdout
+    assert "openapi.yaml at v1.10.0 (1.10.0) -> " in unbumped.stdout
+    assert "need a major version bump" in unbumped.stderr
