@@ -4,12 +4,17 @@ wrk (one thread, a fixed number of keep-alive connections) drives each target fo
 duration: the emulator's two operations, token-authenticated and HMAC-signed, and a
 minimal ASGI app returning a fixed body on the same uvicorn settings (benchmarks.ceiling).
 wrk is C, so on two cores it leaves the server one core of its own.
+
+Both servers run for the whole measurement and the targets take turns in rounds (ceiling,
+then each operation, again and again), so each operation's share of the ceiling compares
+runs a few seconds apart: the median over rounds of operation / ceiling in that round.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import statistics
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +35,31 @@ class Load:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target over all rounds: medians, and its share of the ceiling round by round."""
+
+    label: str
+    rounds: list[Load]
+    shares_of_ceiling: list[float]
+
+    @property
+    def requests_per_second(self) -> float:
+        return statistics.median(r.requests_per_second for r in self.rounds)
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(r.p50_ms for r in self.rounds)
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(r.p99_ms for r in self.rounds)
+
+    @property
+    def share_of_ceiling(self) -> float:
+        return statistics.median(self.shares_of_ceiling)
 
 
 def _ms(text: str) -> float:
@@ -78,25 +108,40 @@ def _signed_headers(base_url: str, path_and_query: str) -> dict[str, str]:
     return {**headers, "Authorization": authorization.header_value()}
 
 
-def measure(*, seconds: int, connections: int = 16) -> list[Load]:
+def measure(*, rounds: int, seconds: int, connections: int = 16) -> list[Target]:
+    """`rounds` turns of `seconds` each per target; the ceiling comes first."""
     development = Credentials.development()
     token = {
         "Authorization": f"Bearer {development.token}",
         "X-User-Id": development.user_id,
         "X-Date": signing.format_x_date(datetime.now(UTC)),
     }
-    results = []
-    with servers.serving(servers.ceiling(), ready_path="/") as url:
-        results.append(wrk("ceiling: fixed body", url + "/", {}, seconds=seconds,
-                           connections=connections))  # fmt: skip
-    # The emulator as users run it: one access-log line per request (to /dev/null here).
-    with servers.serving(servers.emulator("--groups", "2500", log_level="info")) as url:
-        for label, target, headers in [
-            ("listBoundDevices, token", DEVICES, token),
-            ("listUserGroups, token", GROUPS, token),
-            ("listUserGroups, HMAC", GROUPS, _signed_headers(url, GROUPS)),
-        ]:
-            results.append(
-                wrk(label, url + target, headers, seconds=seconds, connections=connections)
-            )
-    return results
+    with (
+        servers.serving(servers.ceiling(), ready_path="/") as ceiling_url,
+        # The emulator as users run it: one access-log line per request (to /dev/null here).
+        servers.serving(servers.emulator("--groups", "2500", log_level="info")) as url,
+    ):
+        targets = [
+            ("ceiling: fixed body", ceiling_url + "/", {}),
+            ("listBoundDevices, token", url + DEVICES, token),
+            ("listUserGroups, token", url + GROUPS, token),
+            ("listUserGroups, HMAC", url + GROUPS, _signed_headers(url, GROUPS)),
+        ]
+        runs: dict[str, list[Load]] = {label: [] for label, _, _ in targets}
+        for _ in range(rounds):
+            for label, target, headers in targets:
+                runs[label].append(
+                    wrk(label, target, headers, seconds=seconds, connections=connections)
+                )
+    ceiling = runs[targets[0][0]]
+    return [
+        Target(
+            label,
+            loads,
+            [
+                load.requests_per_second / top.requests_per_second
+                for load, top in zip(loads, ceiling, strict=True)
+            ],
+        )
+        for label, loads in runs.items()
+    ]
