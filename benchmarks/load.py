@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from koodrive import signing
 from koodrive_emulator import Credentials
+from koodrive_emulator.testing import signed_headers
 
 from benchmarks import servers
 
@@ -92,20 +93,15 @@ def wrk(label: str, url: str, headers: dict[str, str], *, seconds: int, connecti
 def _signed_headers(base_url: str, path_and_query: str) -> dict[str, str]:
     development = Credentials.development()
     path, _, query = path_and_query.partition("?")
-    headers = {
-        "Host": base_url.removeprefix("http://"),
-        "X-Date": signing.format_x_date(datetime.now(UTC)),
-        "X-User-Id": development.user_id,
-    }
-    authorization = signing.sign(
+    return signed_headers(
+        base_url,
+        path,
+        query,
+        user_id=development.user_id,
+        x_date=datetime.now(UTC),
         app_id=development.app_id,
         app_secret=development.app_secret,
-        method="GET",
-        path=path,
-        query=query,
-        headers=headers,
     )
-    return {**headers, "Authorization": authorization.header_value()}
 
 
 def measure(*, rounds: int, seconds: int, connections: int = 16) -> list[Target]:

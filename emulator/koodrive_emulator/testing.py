@@ -73,21 +73,48 @@ class RunningEmulator:
         """`Host`, `X-Date`, `X-User-Id` and an app-signed `Authorization` for a request to
         `path` with the raw `query` string, signed with koodrive.signing like the SDK does.
         Defaults: the primary app and user, and the emulator clock's current time."""
-        headers = {
-            "Host": self.base_url.removeprefix("http://"),
-            "X-Date": signing.format_x_date(x_date or self.clock.now()),
-            "X-User-Id": user_id or self.credentials.user_id,
-        }
-        authorization = signing.sign(
+        return signed_headers(
+            self.base_url,
+            path,
+            query,
+            method=method,
+            body=body,
+            user_id=user_id or self.credentials.user_id,
+            x_date=x_date or self.clock.now(),
             app_id=app_id or self.credentials.app_id,
             app_secret=app_secret or self.credentials.app_secret,
-            method=method,
-            path=path,
-            query=query,
-            headers=headers,
-            payload=body,
         )
-        return {**headers, "Authorization": authorization.header_value()}
+
+
+def signed_headers(
+    base_url: str,
+    path: str,
+    query: str = "",
+    *,
+    user_id: str,
+    x_date: datetime,
+    app_id: str,
+    app_secret: str,
+    method: str = "GET",
+    body: bytes = b"",
+) -> dict[str, str]:
+    """`Host`, `X-Date`, `X-User-Id` and an app-signed `Authorization` for a request to an
+    emulator at `base_url`, in this process or not (a `koodrive-emulator` process, say)."""
+    headers = {
+        "Host": base_url.removeprefix("http://"),
+        "X-Date": signing.format_x_date(x_date),
+        "X-User-Id": user_id,
+    }
+    authorization = signing.sign(
+        app_id=app_id,
+        app_secret=app_secret,
+        method=method,
+        path=path,
+        query=query,
+        headers=headers,
+        payload=body,
+    )
+    return {**headers, "Authorization": authorization.header_value()}
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from koodrive import signing
 from koodrive_emulator import Backend, SourceType
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
+from koodrive_emulator.testing import signed_headers
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import ServeCli
@@ -39,15 +40,15 @@ def signed(
     app_id: str = "koodrive-dev-app",
     user_id: str = USER,
 ) -> dict[str, str]:
-    headers = {
-        "Host": base_url.removeprefix("http://"),
-        "X-Date": signing.format_x_date(datetime.now(UTC)),
-        "X-User-Id": user_id,
-    }
-    authorization = signing.sign(
-        app_id=app_id, app_secret=secret, method="GET", path=path, query=query, headers=headers
+    return signed_headers(
+        base_url,
+        path,
+        query,
+        user_id=user_id,
+        x_date=datetime.now(UTC),
+        app_id=app_id,
+        app_secret=secret,
     )
-    return {**headers, "Authorization": authorization.header_value()}
 
 
 def test_groups_2500_serves_signed_and_token_requests_that_match_the_spec(
