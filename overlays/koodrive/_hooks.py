@@ -50,11 +50,11 @@ def on_request(request: httpx.Request) -> None:
 
 
 def on_response(response: httpx.Response) -> None:
-    if not in_sdk_call():
+    current = _CURRENT.get()
+    if current is None:
         return  # a request of the user's own, on an httpx client given to the SDK
     response.read()
-    _unbind_stream(response)
-    _record_and_raise(response)
+    _record_and_raise(response, current)
 
 
 async def on_request_async(request: httpx.Request) -> None:
@@ -62,11 +62,11 @@ async def on_request_async(request: httpx.Request) -> None:
 
 
 async def on_response_async(response: httpx.Response) -> None:
-    if not in_sdk_call():
+    current = _CURRENT.get()
+    if current is None:
         return
     await response.aread()
-    _unbind_stream(response)
-    _record_and_raise(response)
+    _record_and_raise(response, current)
 
 
 def _unbind_stream(response: httpx.Response) -> None:
@@ -81,10 +81,11 @@ def _unbind_stream(response: httpx.Response) -> None:
     response.stream = httpx.ByteStream(response.content)
 
 
-def _record_and_raise(response: httpx.Response) -> None:
-    current = _CURRENT.get()
-    if current is not None:
-        current.response = response
+def _record_and_raise(response: httpx.Response, current: Attempt) -> None:
+    """For a read response of the SDK's `current` attempt: free it when dropped, keep it on
+    the attempt, and raise the typed error it calls for."""
+    _unbind_stream(response)
+    current.response = response
     error = classify(response)
     if error is not None:
         raise error
