@@ -28,6 +28,7 @@ from koodrive_emulator.admin import Admin
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
+from koodrive_emulator.limits import BodyLimit
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     PARAMETER_ERROR,
@@ -129,7 +130,7 @@ class EmulatorApp:
         )
         # A trailing slash is another path at the gateway: 404, not a redirect.
         starlette.router.redirect_slashes = False
-        self._asgi = AccessLog(starlette)
+        self._asgi = AccessLog(BodyLimit(starlette))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
@@ -190,11 +191,11 @@ class EmulatorApp:
         *,
         user_headers_required: bool,
     ) -> _Outcome:
-        signed = SignedRequest(
+        signed = SignedRequest.from_raw(
             method=request.method,
             path=_raw_path(request.scope),
             query=request.scope["query_string"].decode("latin-1"),
-            headers=request.headers,
+            raw_headers=request.scope["headers"],
             body=await request.body(),
         )
         try:

@@ -3,6 +3,7 @@ foreground (the CLI). The socket is bound here, so port 0 picks a free port."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -11,6 +12,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from koodrive_emulator.app import EmulatorApp
+from koodrive_emulator.limits import HEADER_TIMEOUT, GatewayH11Protocol, WithoutBareRefusals
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -30,7 +32,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_server(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Server:
+def uvicorn_server(
+    app: ASGIApp, *, log_level: str = "warning", header_timeout: float = HEADER_TIMEOUT
+) -> uvicorn.Server:
+    """uvicorn on its pure-Python h11 stack, with the emulator's limits (see limits.py)."""
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, WithoutBareRefusals) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(WithoutBareRefusals())
     config = uvicorn.Config(
         app,
         log_config=None,  # the embedding program owns logging
@@ -38,6 +46,7 @@ def uvicorn_server(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Serve
         lifespan="off",
         log_level=log_level,
         timeout_graceful_shutdown=2,
+        http=GatewayH11Protocol.with_header_timeout(header_timeout),
     )
     return uvicorn.Server(config)
 
@@ -45,13 +54,20 @@ def uvicorn_server(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Serve
 class EmulatorServer:
     """A real HTTP server on a loopback port, run in a daemon thread."""
 
-    def __init__(self, app: EmulatorApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: EmulatorApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        header_timeout: float = HEADER_TIMEOUT,
+    ) -> None:
         self.app = app
         self._socket = bind_socket(host, port)
         bound_host, bound_port = self._socket.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.base_url = f"http://{shown}:{bound_port}"
-        self._server = uvicorn_server(app)
+        self._server = uvicorn_server(app, header_timeout=header_timeout)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},

@@ -18,6 +18,7 @@ from koodrive_emulator.app import EmulatorApp, EmulatorContext
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import Faults
+from koodrive_emulator.limits import HEADER_TIMEOUT
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.state import Backend
@@ -128,6 +129,7 @@ def running_emulator(
     host: str = "127.0.0.1",
     port: int = 0,
     admin: bool = True,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host`:`port` (0: a free port) until the block ends.
 
@@ -147,5 +149,6 @@ def running_emulator(
         clock=clock,
         paging=paging if paging is not None else PagingBehaviour(),
     )
-    with EmulatorServer(EmulatorApp(context, admin=admin), host=host, port=port) as server:
+    app = EmulatorApp(context, admin=admin)
+    with EmulatorServer(app, host=host, port=port, header_timeout=header_timeout) as server:
         yield RunningEmulator.of(server.base_url, context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -10,6 +11,8 @@ from koodrive import signing
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
 from koodrive_emulator.testing import RunningEmulator
+
+from tests.emulator.raw_http import raw_exchange
 
 QUERY = "pageSize=10&pageCursor=&sourceType=0"
 PINNED = datetime(2025, 11, 3, 7, 1, 40, tzinfo=UTC)
@@ -246,3 +249,81 @@ def test_authentication_is_checked_before_parameters(
     emulator: RunningEmulator, http: httpx.Client
 ) -> None:
     assert_auth_failure(http.get(f"{GROUPS}?pageSize=0"), "Authorization header is missing")
+
+
+# --- duplicated credential headers -------------------------------------------------------
+
+
+def _with_copy_first(headers: dict[str, str], name: str, value: str) -> list[tuple[str, str]]:
+    """`headers` as a header list with another `name: value` line before the real one."""
+    return [(name, value), *headers.items()]
+
+
+def test_a_fresh_x_date_before_an_expired_signature_is_refused(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    expired = emulator.signed_headers(
+        GROUPS, QUERY, x_date=emulator.clock.now() - timedelta(minutes=30)
+    )
+    fresh = signing.format_x_date(emulator.clock.now())
+    response = http.get(f"{GROUPS}?{QUERY}", headers=_with_copy_first(expired, "X-Date", fresh))
+    assert_auth_failure(response, "X-Date header is sent more than once")
+
+
+def test_another_user_before_a_signed_user_id_is_refused(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    signed = emulator.signed_headers(GROUPS, QUERY)
+    other = "1395476983395324034"
+    response = http.get(f"{GROUPS}?{QUERY}", headers=_with_copy_first(signed, "X-User-Id", other))
+    assert_auth_failure(response, "X-User-Id header is sent more than once")
+
+
+@pytest.mark.parametrize("name", ["Authorization", "X-Date", "X-User-Id", "Host"])
+@pytest.mark.parametrize("mode", ["token", "app"])
+def test_every_credential_header_sent_twice_is_refused_naming_it(
+    emulator: RunningEmulator, name: str, mode: str
+) -> None:
+    headers = (
+        emulator.token_headers(with_user=True)
+        if mode == "token"
+        else emulator.signed_headers(DEVICES)
+    )
+    headers["Host"] = emulator.base_url.removeprefix("http://")
+    # The very same value twice: neither copy is an attack, yet the server cannot know
+    # which one a signer meant, so it refuses the request. (A raw socket: httpx refuses
+    # to send two Host lines.)
+    lines = [*headers.items(), (name, headers[name])]
+    status, body = raw_exchange(emulator.base_url, "GET", DEVICES, lines)
+    assert status == 401, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0303"
+    assert f"{name} header is sent more than once" in document["error_msg"]
+
+
+def test_a_duplicated_signed_header_beyond_the_required_ones_is_refused(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    headers = {
+        "Host": emulator.base_url.removeprefix("http://"),
+        "X-Date": signing.format_x_date(emulator.clock.now()),
+        "X-User-Id": emulator.credentials.user_id,
+        "X-Traceid": "a" * 58,
+    }
+    authorization = signing.sign(
+        app_id=emulator.credentials.app_id,
+        app_secret=emulator.credentials.app_secret,
+        method="GET",
+        path=DEVICES,
+        query="",
+        headers=headers,
+        payload=b"",
+        signed_headers=("host", "x-date", "x-user-id", "x-traceid"),
+    )
+    lines = [
+        ("X-Traceid", "b" * 58),
+        *headers.items(),
+        ("Authorization", authorization.header_value()),
+    ]
+    response = http.get(DEVICES, headers=lines)
+    assert_auth_failure(response, "signed header is sent more than once (x-traceid)")

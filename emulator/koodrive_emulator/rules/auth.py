@@ -8,7 +8,7 @@ Messages say what is wrong and never echo a token, a signature or a secret.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -18,6 +18,15 @@ from koodrive import signing
 from koodrive_emulator.credentials import Credentials, TokenRejectedError
 
 SIGNATURE_VALIDITY = timedelta(minutes=15)
+# Headers that say who is asking, when, and of which host. Sent twice, a reader of the
+# first copy and a reader of the last would judge different requests (a fresh X-Date in
+# front of an expired signature, another user's X-User-Id in front of a signed one).
+SINGLE_VALUED = {
+    "authorization": "Authorization",
+    "x-date": "X-Date",
+    "x-user-id": "X-User-Id",
+    "host": "Host",
+}
 _USER_ID = re.compile(r"[0-9]{1,32}")
 _BEARER = re.compile(r"bearer[ +]", re.IGNORECASE)
 _EXPECTED_FORMS = (
@@ -45,13 +54,39 @@ class Principal:
 
 @dataclass(frozen=True)
 class SignedRequest:
-    """The parts of an HTTP request the signature covers."""
+    """The parts of an HTTP request the signature covers.
+
+    `headers` holds one value per name; `repeated` names every header sent more than once,
+    so that no check can read another copy than the one the signature covers.
+    """
 
     method: str
     path: str
     query: str
     headers: Mapping[str, str]
     body: bytes
+    repeated: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_raw(
+        cls,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        raw_headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> SignedRequest:
+        """From the header lines as received (ASGI's lower-cased latin-1 pairs)."""
+        headers: dict[str, str] = {}
+        repeated = set()
+        for raw_name, raw_value in raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            if name in headers:
+                repeated.add(name)
+            else:
+                headers[name] = raw_value.decode("latin-1")
+        return cls(method, path, query, headers, body, frozenset(repeated))
 
 
 def authenticate(
@@ -66,6 +101,9 @@ def authenticate(
     `user_headers_required` is true for operations that need X-User-Id and X-Date in token
     mode too (list-bound-devices); app mode always needs them.
     """
+    for name, shown in SINGLE_VALUED.items():
+        if name in request.repeated:
+            raise AuthError(f"the {shown} header is sent more than once; send it once")
     authorization = request.headers.get("authorization", "").strip()
     if not authorization:
         raise AuthError("Authorization header is missing")
@@ -124,6 +162,11 @@ def _verified_app_principal(
     if missing:
         raise AuthError(
             "SignedHeaders must include host, x-date and x-user-id; missing: " + ", ".join(missing)
+        )
+    repeated = sorted(h for h in parsed.signed_headers if h in request.repeated)
+    if repeated:
+        raise AuthError(
+            "a signed header is sent more than once (" + ", ".join(repeated) + "); send it once"
         )
     app = credentials.app(parsed.app_id)
     if app is None:

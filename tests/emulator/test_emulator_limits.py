@@ -1,0 +1,128 @@
+"""What a request may cost: a deadline for its headers, a cap on its body, and the
+gateway's JSON answer for requests HTTP itself refuses. Raw sockets on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+
+import pytest
+from koodrive_emulator.app import GROUPS_PATH
+from koodrive_emulator.limits import MAX_BODY_BYTES
+from koodrive_emulator.testing import RunningEmulator, running_emulator
+
+from tests.emulator.raw_http import connect, raw_exchange, read_response, request_head
+
+QUERY = f"{GROUPS_PATH}?pageSize=10&pageCursor=&sourceType=0"
+
+
+def _host(emulator: RunningEmulator) -> tuple[str, str]:
+    return ("Host", emulator.base_url.removeprefix("http://"))
+
+
+def test_a_body_declared_larger_than_the_cap_is_413_without_being_read(
+    emulator: RunningEmulator,
+) -> None:
+    headers = [_host(emulator), ("Content-Length", str(50 * 1024 * 1024))]
+    with connect(emulator.base_url) as sock:
+        sock.sendall(request_head("GET", QUERY, headers))  # and not one byte of the body
+        status, body = read_response(sock)
+    assert status == 413
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert f"at most {MAX_BODY_BYTES} bytes" in document["error_msg"]
+
+
+def test_a_chunked_body_past_the_cap_is_413(emulator: RunningEmulator) -> None:
+    chunk = b"x" * 65536
+    framed = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20)) + b"0\r\n\r\n"
+    headers = [_host(emulator), ("Transfer-Encoding", "chunked")]
+    with connect(emulator.base_url) as sock:
+        sock.sendall(request_head("GET", QUERY, headers))
+        # Answered and closed before the rest arrived: that is the point.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(framed)
+        status, body = read_response(sock)
+    assert status == 413
+    assert json.loads(body)["error_code"] == "APIGW.0201"
+
+
+def test_a_body_under_the_cap_reaches_the_operation(emulator: RunningEmulator) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Content-Length", "1000"),
+    ]
+    status, body = raw_exchange(emulator.base_url, "GET", QUERY, headers, b"x" * 1000)
+    assert status == 200, body
+    assert json.loads(body)["code"] == 0
+
+
+def test_a_request_whose_headers_never_end_is_closed_after_the_deadline() -> None:
+    with running_emulator(header_timeout=0.5) as emulator, connect(emulator.base_url) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        # A byte now and then does not push the deadline back.
+        for _ in range(3):
+            time.sleep(0.1)
+            sock.sendall(b"X")
+        assert sock.recv(100) == b""  # closed by the server
+        assert time.monotonic() - started < 5
+
+
+def test_a_connection_that_never_sends_a_byte_is_closed_after_the_deadline() -> None:
+    with running_emulator(header_timeout=0.5) as emulator, connect(emulator.base_url) as sock:
+        started = time.monotonic()
+        assert sock.recv(100) == b""
+        assert 0.4 < time.monotonic() - started < 5
+
+
+def test_a_keep_alive_connection_serves_the_next_request_within_the_deadline() -> None:
+    with running_emulator(header_timeout=0.5) as emulator, connect(emulator.base_url) as sock:
+        headers = [_host(emulator), *emulator.token_headers().items()]
+        for _ in range(3):
+            time.sleep(0.3)  # longer in total than one deadline: each request has its own
+            sock.sendall(request_head("GET", QUERY, headers))
+            status, _ = read_response(sock)
+            assert status == 200
+
+
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        (b"GET / HTTP/1.1\r\nHo\x01st: x\r\n\r\n", "illegal header line"),
+        (b"GET / HTTP/1.1\r\n\r\n", "Missing mandatory Host: header"),
+        (b"NOT HTTP\r\n\r\n", "illegal request line"),
+    ],
+)
+def test_what_http_refuses_gets_the_gateway_json_body(
+    emulator: RunningEmulator, head: bytes, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    with connect(emulator.base_url) as sock:
+        sock.sendall(head)
+        status, body = read_response(sock)
+    assert status == 400
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert reason.lower() in document["error_msg"].lower()
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Invalid HTTP request received." not in messages
+    assert any("refused a request HTTP itself forbids" in m for m in messages)
+
+
+def test_a_refused_header_line_is_not_echoed_nor_logged(
+    emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = "koodrive-dev-token-secret-part"
+    with connect(emulator.base_url) as sock:
+        sock.sendall(
+            f"GET / HTTP/1.1\r\nHost: x\r\nAuthor ization: Bearer {secret}\r\n\r\n".encode()
+        )
+        status, body = read_response(sock)
+    assert status == 400
+    assert "secret-part" not in body
+    assert "secret-part" not in caplog.text
