@@ -109,6 +109,22 @@ def assert_bad_cursor(response: httpx.Response, *words: str) -> None:
         assert word in response.json()["msg"]
 
 
+_URLSAFE_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _unused_bits_changed(cursor: str) -> str:
+    """The last character with its lowest bit flipped: the signature's 20 bytes fill 27
+    base64 characters with 2 bits to spare, so a lenient decoder reads the same bytes."""
+    last = _URLSAFE_BASE64.index(cursor[-1])
+    return cursor[:-1] + _URLSAFE_BASE64[last ^ 1]
+
+
+def _non_ascii_inserted(cursor: str) -> str:
+    """An 'é' at the start of the signature, where base64 decoding skips it."""
+    dot = cursor.index(".") + 1
+    return cursor[:dot] + "\u00e9" + cursor[dot:]
+
+
 def _altered(cursor: str) -> str:
     middle = len(cursor) // 3
     return cursor[:middle] + ("A" if cursor[middle] != "A" else "B") + cursor[middle + 1 :]
@@ -120,6 +136,9 @@ def _altered(cursor: str) -> str:
         pytest.param(_altered, id="altered"),
         pytest.param(lambda c: c[:-1], id="truncated"),
         pytest.param(lambda c: c + "x", id="extended"),
+        pytest.param(lambda c: c + "==", id="extra padding"),
+        pytest.param(_non_ascii_inserted, id="non-ASCII inserted"),
+        pytest.param(_unused_bits_changed, id="unused low bits changed"),
         pytest.param(lambda c: "not-a-cursor", id="garbage"),
         pytest.param(
             lambda c: URLSafeSerializer("guessed key", salt="koodrive-emulator.page-cursor").dumps(

@@ -104,6 +104,10 @@ class Pager:
                 pass
             case _:
                 raise ValidationError(["pageCursor is not a cursor this server issued"])
+        # itsdangerous' base64 forgives extra padding, stray characters and the unused low
+        # bits of the last one: only the very spelling issued is a cursor of ours.
+        if self._encode(_Position(after, page_number), bound) != cursor:
+            raise ValidationError(["pageCursor is not a cursor this server issued (altered)"])
         if bound != binding:
             raise ValidationError(
                 [
