@@ -11,13 +11,18 @@ and refuse bad ones with the same messages.
     POST   /_emulator/faults   {"kind": "throttle", "times": 2, "retry_after": 1}
     DELETE /_emulator/faults   switch every fault off
     POST   /_emulator/reset    faults off, every token's lifetime started afresh
+
+A web page open in a developer's browser can send requests to 127.0.0.1 too. So a POST
+body must be `Content-Type: application/json` (a browser only sends that cross-site after a
+CORS preflight, which this API never grants), and a request whose `Origin` (or
+`Sec-Fetch-Site`) says it comes from another site is refused with 403.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from koodrive_emulator.app import EmulatorContext
 
 ADMIN_PREFIX = "/_emulator"
+Endpoint = Callable[[Request], Awaitable[Response]]
 _KINDS = ", ".join(kind.value for kind in FaultKind)
 _BODY_SHAPE = (
     'the body must be one JSON object such as {"kind": "throttle", "times": 2}: '
@@ -65,10 +71,10 @@ class Admin:
     def routes(self) -> list[Route]:
         faults = f"{ADMIN_PREFIX}/faults"
         return [
-            Route(faults, self._list_faults, methods=["GET"]),
-            Route(faults, self._add_fault, methods=["POST"]),
-            Route(faults, self._clear_faults, methods=["DELETE"]),
-            Route(f"{ADMIN_PREFIX}/reset", self._reset, methods=["POST"]),
+            Route(faults, _same_site(self._list_faults), methods=["GET"]),
+            Route(faults, _same_site(self._add_fault), methods=["POST"]),
+            Route(faults, _same_site(self._clear_faults), methods=["DELETE"]),
+            Route(f"{ADMIN_PREFIX}/reset", _same_site(self._reset), methods=["POST"]),
         ]
 
     async def _list_faults(self, request: Request) -> Response:
@@ -76,6 +82,12 @@ class Admin:
         return JSONResponse({"faults": [fault_json(f) for f in active]})
 
     async def _add_fault(self, request: Request) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return JSONResponse(
+                {"error": "Content-Type must be application/json; " + _BODY_SHAPE},
+                status_code=415,
+            )
         try:
             fault = _fault_from_body(await request.body())
         except _BadBody as error:
@@ -104,6 +116,31 @@ class Admin:
                 "state": "unchanged",
             }
         )
+
+
+def _same_site(endpoint: Endpoint) -> Endpoint:
+    """`endpoint`, refusing requests a browser sent on behalf of another site's page."""
+
+    async def guarded(request: Request) -> Response:
+        problem = _cross_site(request)
+        if problem is not None:
+            return JSONResponse({"error": problem}, status_code=403)
+        return await endpoint(request)
+
+    return guarded
+
+
+def _cross_site(request: Request) -> str | None:
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site.lower() not in ("same-origin", "none"):
+        return f"the admin API takes no requests from other sites (Sec-Fetch-Site: {fetch_site})"
+    origins = request.headers.getlist("origin")
+    if not origins:
+        return None  # not a browser's cross-origin request: curl, a script, a test
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+    if len(origins) > 1 or origins[0].lower() != own:
+        return f"the admin API takes no requests from other origins (only {own})"
+    return None
 
 
 def _clear(faults: Faults) -> int:

@@ -262,3 +262,60 @@ def test_no_admin_switches_it_off_in_the_cli(serve_cli: ServeCli) -> None:
         assert http.get(f"{GROUPS}?{QUERY}", headers=token).status_code == 200
     assert (refused.status_code, refused.json()["error_code"]) == (404, "APIGW.0101")
     served.stop()
+
+
+# --- a browser's page on another site cannot drive the admin API -------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+)
+def test_a_fault_body_that_is_not_declared_json_is_415_and_switches_nothing(
+    emulator: RunningEmulator, http: httpx.Client, content_type: str | None
+) -> None:
+    # The content types a browser sends cross-site without a CORS preflight.
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    response = http.post(FAULTS, content=b'{"kind": "throttle"}', headers=headers)
+    assert response.status_code == 415, response.text
+    assert "Content-Type must be application/json" in response.json()["error"]
+    assert emulator.faults.active() == []
+
+
+def test_json_with_a_charset_is_accepted(emulator: RunningEmulator, http: httpx.Client) -> None:
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    assert http.post(FAULTS, content=b'{"kind": "throttle"}', headers=headers).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", FAULTS), ("DELETE", FAULTS), ("POST", RESET), ("GET", FAULTS)],
+)
+@pytest.mark.parametrize(
+    "browser_headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+    ids=["foreign Origin", "opaque Origin", "cross-site fetch", "same-site fetch"],
+)
+def test_requests_from_another_site_are_403_and_change_nothing(
+    emulator: RunningEmulator,
+    http: httpx.Client,
+    method: str,
+    path: str,
+    browser_headers: dict[str, str],
+) -> None:
+    emulator.faults.add("throttle", operation="listBoundDevices")
+    response = http.request(method, path, json={"kind": "unavailable"}, headers=browser_headers)
+    assert response.status_code == 403, response.text
+    assert "from other" in response.json()["error"]
+    assert [f.kind for f in emulator.faults.active()] == ["throttle"]
+
+
+def test_the_emulator_s_own_origin_is_accepted(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    own = {"Origin": emulator.base_url, "Sec-Fetch-Site": "same-origin"}
+    assert http.post(FAULTS, json={"kind": "throttle"}, headers=own).status_code == 201
