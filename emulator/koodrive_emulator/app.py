@@ -164,6 +164,7 @@ class EmulatorApp:
                     handler,
                     request_id,
                     user_headers_required=user_headers_required,
+                    split_copies=fault is not None and fault.kind is FaultKind.SPLIT_HEADER_COPIES,
                 )
                 if fault is not None:
                     outcome = _altered(outcome, fault, request)
@@ -190,6 +191,7 @@ class EmulatorApp:
         request_id: str,
         *,
         user_headers_required: bool,
+        split_copies: bool,
     ) -> _Outcome:
         signed = SignedRequest.from_raw(
             method=request.method,
@@ -197,6 +199,7 @@ class EmulatorApp:
             query=request.scope["query_string"].decode("latin-1"),
             raw_headers=request.scope["headers"],
             body=await request.body(),
+            split_copies=split_copies,
         )
         try:
             principal = authenticate(

@@ -41,6 +41,9 @@ class FaultKind(StrEnum):
     WRONG_TYPE = "wrong-type"  # 200 with a field of the wrong type (total as a string)
     MISSING_FIELD = "missing-field"  # 200 without a required field
     UNDOCUMENTED_500 = "undocumented-500"  # 500 with a body the spec does not describe
+    # A credential header sent twice is not refused: checks read the first copy, the
+    # signature the last (the flaw of a server that reads headers two ways)
+    SPLIT_HEADER_COPIES = "split-header-copies"
 
 
 # Kinds that replace the response outright, as the gateway would, before authentication.

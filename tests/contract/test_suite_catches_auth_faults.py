@@ -6,6 +6,7 @@ test can make it accept exactly the broken credentials the suite probes with.
 
 from __future__ import annotations
 
+import pytest
 from koodrive_emulator.testing import RunningEmulator
 
 from contract_tests.testing import RunSuite
@@ -47,3 +48,32 @@ def test_wrong_credentials_are_reported_as_the_401_wall(run_suite: RunSuite) -> 
     assert "authenticated_requests_succeed" in run.summary
     assert "only reached the 401 wall" in run.junit
     assert "not-the-secret" not in run.output + run.junit + run.summary
+
+
+@pytest.mark.parametrize(
+    ("mode", "broken_promise"),
+    [
+        (
+            "app",
+            "a fresh X-Date sent before an expired, correctly signed one: expected 401, got 200",
+        ),
+        ("app", "another user's X-User-Id sent before the real one: expected 401, got 200"),
+        (
+            "app",
+            "Authorization sent twice (the valid one, then a wrong one): expected 401, got 200",
+        ),
+        (
+            "token",
+            "Authorization sent twice (the valid one, then a wrong one): expected 401, got 200",
+        ),
+    ],
+)
+def test_a_server_reading_header_copies_two_ways_is_reported(
+    emulator: RunningEmulator, run_suite: RunSuite, mode: str, broken_promise: str
+) -> None:
+    emulator.faults.add("split-header-copies")
+
+    run = run_suite(*BOUNDED, *ONE_OPERATION, env={"KOODRIVE_CONTRACT_AUTH": mode})
+
+    assert run.exit_code != 0, run.output
+    assert broken_promise in run.junit, run.junit

@@ -66,6 +66,7 @@ class SignedRequest:
     headers: Mapping[str, str]
     body: bytes
     repeated: frozenset[str] = frozenset()
+    signed_copies: Mapping[str, str] | None = None  # None: `headers`
 
     @classmethod
     def from_raw(
@@ -76,16 +77,26 @@ class SignedRequest:
         query: str,
         raw_headers: Iterable[tuple[bytes, bytes]],
         body: bytes,
+        split_copies: bool = False,
     ) -> SignedRequest:
-        """From the header lines as received (ASGI's lower-cased latin-1 pairs)."""
+        """From the header lines as received (ASGI's lower-cased latin-1 pairs).
+
+        `split_copies` plays a flawed server (the split-header-copies fault): repeats go
+        unnoticed, checks read the first copy and the signature is verified over the last.
+        """
         headers: dict[str, str] = {}
+        last: dict[str, str] = {}
         repeated = set()
         for raw_name, raw_value in raw_headers:
             name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            last[name] = value
             if name in headers:
                 repeated.add(name)
             else:
-                headers[name] = raw_value.decode("latin-1")
+                headers[name] = value
+        if split_copies:
+            return cls(method, path, query, headers, body, frozenset(), last)
         return cls(method, path, query, headers, body, frozenset(repeated))
 
 
@@ -181,7 +192,7 @@ def _verified_app_principal(
             method=request.method,
             path=request.path,
             query=request.query,
-            headers=request.headers,
+            headers=request.headers if request.signed_copies is None else request.signed_copies,
             payload=request.body,
         )
     except ValueError as error:  # a signed header absent from the request
