@@ -131,7 +131,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 def _parse_json(content: bytes) -> object:
     try:
         body: object = json.loads(content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError; nested deep
         return _NOT_JSON
     return body
 

@@ -16,7 +16,13 @@ from . import _http
 from ._context import AsyncContext, SyncContext
 from ._http import HttpClient
 from ._runner import AsyncRunner, CallOptions, SyncRunner
-from ._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, Timeout
+from ._types import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    NOT_GIVEN,
+    NotGiven,
+    Timeout,
+)
 from .auth import AppSignatureAuth, Clock, TokenAuth, auth_for, utc_now
 from .config import Settings, TokenStyle
 from .resources import AsyncDevices, AsyncUserGroups, Devices, UserGroups
@@ -42,10 +48,13 @@ class _Base(Generic[HttpClient]):
         max_retries: int,
         backoff: Backoff,
         clock: Clock,
+        max_response_bytes: int,
     ) -> None:
         self._settings = settings
         self._auth = auth_for(settings, clock)
-        self._options = CallOptions(_http.default_timeout(timeout, given), max_retries, backoff)
+        self._options = CallOptions(
+            _http.default_timeout(timeout, given), max_retries, backoff, max_response_bytes
+        )
         self._http = _http.client(
             kind, given, base_url=settings.base_url, auth=self._auth, timeout=self._options.timeout
         )
@@ -71,17 +80,27 @@ class _Base(Generic[HttpClient]):
     def max_retries(self) -> int:
         return self._options.max_retries
 
+    @property
+    def max_response_bytes(self) -> int:
+        return self._options.max_response_bytes
+
     def with_options(
         self,
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         backoff: Backoff | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other defaults, sharing this one's connections and credentials."""
         clone = copy.copy(self)
         clone._bind(
-            self._options.override(timeout=timeout, max_retries=max_retries, backoff=backoff)
+            self._options.override(
+                timeout=timeout,
+                max_retries=max_retries,
+                backoff=backoff,
+                max_response_bytes=max_response_bytes,
+            )
         )
         return clone
 
@@ -107,6 +126,9 @@ class KooDrive(_Base[httpx.Client]):
 
     `timeout` and `max_retries` are the defaults for every call; each method takes them
     too, and `with_options()` gives a client with other defaults sharing the connections.
+    `timeout` bounds each phase (connect, each read, each write, the pool wait), not the
+    whole call: see docs/sdk.md. `max_response_bytes` caps a response body, counted after
+    decompression (a larger one raises ResponseTooLargeError).
 
     `http_client` is an `httpx.Client` of your own (proxies, CA bundle, mTLS, transport,
     limits, event hooks). The SDK sets its base URL and auth flow on it, appends its event
@@ -129,6 +151,7 @@ class KooDrive(_Base[httpx.Client]):
         language: str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
@@ -146,7 +169,9 @@ class KooDrive(_Base[httpx.Client]):
             language=language,
             environ=environ,
         )
-        super().__init__(httpx.Client, given, settings, timeout, max_retries, backoff, clock)
+        super().__init__(
+            httpx.Client, given, settings, timeout, max_retries, backoff, clock, max_response_bytes
+        )
         self._runner = SyncRunner(sleep)
         self._bind(self._options)
 
@@ -198,6 +223,7 @@ class AsyncKooDrive(_Base[httpx.AsyncClient]):
         language: str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
         clock: Clock = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -215,7 +241,16 @@ class AsyncKooDrive(_Base[httpx.AsyncClient]):
             language=language,
             environ=environ,
         )
-        super().__init__(httpx.AsyncClient, given, settings, timeout, max_retries, backoff, clock)
+        super().__init__(
+            httpx.AsyncClient,
+            given,
+            settings,
+            timeout,
+            max_retries,
+            backoff,
+            clock,
+            max_response_bytes,
+        )
         self._runner = AsyncRunner(sleep)
         self._bind(self._options)
 

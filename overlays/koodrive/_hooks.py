@@ -14,14 +14,16 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._classify import classify
+from ._classify import TRACE_ID_HEADER, classify
+from .errors import ResponseTooLargeError
 
 
 @dataclass
 class Attempt:
-    """One try of one call: its timeout, and the response once it arrives."""
+    """One try of one call: its timeout and body cap, and the response once it arrives."""
 
     timeout: httpx.Timeout
+    max_response_bytes: int
     response: httpx.Response | None = None
 
 
@@ -29,8 +31,8 @@ _CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=No
 
 
 @contextmanager
-def attempt(timeout: httpx.Timeout) -> Iterator[Attempt]:
-    current = Attempt(timeout)
+def attempt(timeout: httpx.Timeout, max_response_bytes: int) -> Iterator[Attempt]:
+    current = Attempt(timeout, max_response_bytes)
     token = _CURRENT.set(current)
     try:
         yield current
@@ -53,7 +55,15 @@ def on_response(response: httpx.Response) -> None:
     current = _CURRENT.get()
     if current is None:
         return  # a request of the user's own, on an httpx client given to the SDK
-    response.read()
+    limit = current.max_response_bytes
+    _refuse_declared_size(response, limit)
+    received = _Received(response, limit)
+    try:
+        for chunk in response.iter_bytes():
+            received.add(chunk)
+    finally:
+        response.close()
+    received.keep()
     _record_and_raise(response, current)
 
 
@@ -65,8 +75,60 @@ async def on_response_async(response: httpx.Response) -> None:
     current = _CURRENT.get()
     if current is None:
         return
-    await response.aread()
+    limit = current.max_response_bytes
+    _refuse_declared_size(response, limit)
+    received = _Received(response, limit)
+    try:
+        async for chunk in response.aiter_bytes():
+            received.add(chunk)
+    finally:
+        await response.aclose()
+    received.keep()
     _record_and_raise(response, current)
+
+
+class _Received:
+    """A body read under a cap, counted as decoded (decompressed) bytes.
+
+    httpx decompresses chunk by chunk, each raw chunk (64 KiB at most from the network)
+    in one go: a compressed bomb costs at most one chunk's inflation past the cap before
+    reading stops, never the whole bomb.
+    """
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self._response = response
+        self._limit = limit
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._limit:
+            self._chunks.clear()
+            raise _too_large(self._response, self._limit, f"more than {self._limit} bytes")
+        self._chunks.append(chunk)
+
+    def keep(self) -> None:
+        # What response.read() would have stored: later readers (the generated parser,
+        # a user's hook) see the body as if httpx had read it.
+        self._response._content = b"".join(self._chunks)
+
+
+def _refuse_declared_size(response: httpx.Response, limit: int) -> None:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit and "Content-Encoding" not in response.headers:
+        raise _too_large(response, limit, f"Content-Length {declared}")
+
+
+def _too_large(response: httpx.Response, limit: int, what: str) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"HTTP {response.status_code} response from {response.request.url.path} is too large "
+        f"({what}; max_response_bytes is {limit}); reading stopped",
+        trace_id=response.request.headers.get(TRACE_ID_HEADER),
+        status_code=response.status_code,
+        limit=limit,
+        headers=response.headers,
+    )
 
 
 def _unbind_stream(response: httpx.Response) -> None:

@@ -17,7 +17,14 @@ import httpx
 
 from ._classify import unread_status_error
 from ._hooks import Attempt, attempt
-from ._types import NOT_GIVEN, NotGiven, Timeout, as_httpx_timeout
+from ._types import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    NotGiven,
+    Timeout,
+    as_httpx_timeout,
+    checked_max_response_bytes,
+)
 from .errors import (
     APIConnectionError,
     APIError,
@@ -54,10 +61,12 @@ class CallOptions:
     timeout: httpx.Timeout
     max_retries: int
     backoff: Backoff
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise InvalidArgumentError("max_retries must be >= 0")
+        checked_max_response_bytes(self.max_response_bytes)
 
     def override(
         self,
@@ -65,8 +74,11 @@ class CallOptions:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         backoff: Backoff | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> CallOptions:
         changed = self
+        if not isinstance(max_response_bytes, NotGiven):
+            changed = replace(changed, max_response_bytes=max_response_bytes)
         if not isinstance(timeout, NotGiven):
             changed = replace(changed, timeout=as_httpx_timeout(timeout))
         if not isinstance(max_retries, NotGiven):
@@ -86,7 +98,10 @@ class SyncRunner:
         retry = 0
         while True:
             try:
-                with attempt(options.timeout) as current, _TypedFailures(trace_id, current):
+                with (
+                    attempt(options.timeout, options.max_response_bytes) as current,
+                    _TypedFailures(trace_id, current),
+                ):
                     return send(trace_id)
             except APIError as error:
                 delay = _retry_delay(operation, error, retry, options)
@@ -110,7 +125,10 @@ class AsyncRunner:
         retry = 0
         while True:
             try:
-                with attempt(options.timeout) as current, _TypedFailures(trace_id, current):
+                with (
+                    attempt(options.timeout, options.max_response_bytes) as current,
+                    _TypedFailures(trace_id, current),
+                ):
                     return await send(trace_id)
             except APIError as error:
                 delay = _retry_delay(operation, error, retry, options)

@@ -6,6 +6,7 @@
     └── APIError                      something went wrong talking to the API
         ├── APIConnectionError        no (complete) response: refused, reset, cut short
         │   └── APITimeoutError
+        ├── ResponseTooLargeError     a body past max_response_bytes (after decompression)
         ├── MalformedResponseError    a 2xx response whose body breaks the spec
         │   └── PaginationError       a cursor the server keeps sending back
         └── APIStatusError            the server answered with an error
@@ -57,6 +58,25 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """The call timed out (connecting, reading or writing)."""
+
+
+class ResponseTooLargeError(APIError):
+    """The response body grew past `max_response_bytes`, counted after decompression (a
+    gzip bomb too): reading stopped there and the connection was closed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        trace_id: str | None,
+        status_code: int,
+        limit: int,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        super().__init__(message, trace_id=trace_id)
+        self.status_code = status_code
+        self.limit = limit
+        self.headers = headers if headers is not None else httpx.Headers()
 
 
 class MalformedResponseError(APIError):
@@ -228,5 +248,6 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
 ]

@@ -1,8 +1,10 @@
 """Cursor paging: follow `nextCursor` until it is absent, holding one page at a time.
 
 Pages may be short or empty before the end (the vendor says so): only a page without a
-`nextCursor` ends the list. A server that hands back the very cursor it was sent would
-loop forever; that is a `PaginationError` instead.
+`nextCursor` ends the list. A server that would make this loop forever is a
+`PaginationError` instead: a `nextCursor` already followed in this iteration (the one just
+sent, A → B → A, or an empty one, which means "start again"), or more empty pages in a
+row than any honest listing needs.
 """
 
 from __future__ import annotations
@@ -27,16 +29,44 @@ class Page(Generic[ItemT]):
 
 
 FIRST_PAGE = ""  # the spec's decision: the first request sends `pageCursor=` empty
+# The vendor allows empty pages before the end, so some in a row are normal; this many
+# is a server that hands out fresh cursors and never items.
+MAX_EMPTY_PAGES_IN_A_ROW = 100
 
 
-def _check_progress(page: Page[ItemT], cursor: str) -> str | None:
-    if page.next_cursor is not None and page.next_cursor == cursor:
-        raise PaginationError(
-            "the server answered a page request with the same nextCursor it was sent; "
-            "following it would never end",
-            trace_id=page.trace_id,
-        )
-    return page.next_cursor
+class _Progress:
+    """What one iteration has followed: every cursor, and the empty pages in a row."""
+
+    def __init__(self, start: str) -> None:
+        self._followed = {start, FIRST_PAGE}
+        self._empty_in_a_row = 0
+        self._pages = 0
+
+    def next_cursor(self, page: Page[ItemT]) -> str | None:
+        """The cursor to follow after `page` (None: it was the last), or PaginationError."""
+        self._pages += 1
+        self._empty_in_a_row = 0 if page.items else self._empty_in_a_row + 1
+        cursor = page.next_cursor
+        if cursor is None:
+            return None
+        if cursor in self._followed:
+            again = (
+                "an empty nextCursor (the first page again)"
+                if cursor == ""
+                else ("a nextCursor it had already sent")
+            )
+            raise PaginationError(
+                f"page {self._pages} carries {again}; following it would never end",
+                trace_id=page.trace_id,
+            )
+        if self._empty_in_a_row > MAX_EMPTY_PAGES_IN_A_ROW:
+            raise PaginationError(
+                f"{self._empty_in_a_row} empty pages in a row, each with a new nextCursor "
+                f"(more than {MAX_EMPTY_PAGES_IN_A_ROW}); the listing does not end",
+                trace_id=page.trace_id,
+            )
+        self._followed.add(cursor)
+        return cursor
 
 
 class SyncPager(Generic[ItemT]):
@@ -50,11 +80,12 @@ class SyncPager(Generic[ItemT]):
         self._start = start
 
     def pages(self) -> Iterator[Page[ItemT]]:
+        progress = _Progress(self._start)
         cursor: str | None = self._start
         while cursor is not None:
             page = self._fetch(cursor)
             yield page
-            cursor = _check_progress(page, cursor)
+            cursor = progress.next_cursor(page)
             del page  # let the page go before the next one is fetched
 
     def __iter__(self) -> Iterator[ItemT]:
@@ -75,11 +106,12 @@ class AsyncPager(Generic[ItemT]):
         self._start = start
 
     async def pages(self) -> AsyncIterator[Page[ItemT]]:
+        progress = _Progress(self._start)
         cursor: str | None = self._start
         while cursor is not None:
             page = await self._fetch(cursor)
             yield page
-            cursor = _check_progress(page, cursor)
+            cursor = progress.next_cursor(page)
             del page
 
     async def __aiter__(self) -> AsyncIterator[ItemT]:

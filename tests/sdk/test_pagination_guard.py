@@ -16,7 +16,7 @@ def stuck_server(cursor: str) -> Page[int]:
 
 
 def test_a_cursor_sent_back_unchanged_is_an_error_not_an_endless_loop() -> None:
-    with pytest.raises(PaginationError, match="same nextCursor") as caught:
+    with pytest.raises(PaginationError, match="a nextCursor it had already sent") as caught:
         list(SyncPager(stuck_server))
 
     assert caught.value.trace_id == "t" * 58

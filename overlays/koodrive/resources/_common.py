@@ -3,11 +3,13 @@ returned."""
 
 from __future__ import annotations
 
+import json
 from typing import Generic, TypeVar
 
 import httpx
 from koodrive_client.types import Response
 
+from .. import _shape
 from .._context import Context
 from ..config import USER_ID
 from ..errors import ConfigurationError, MalformedResponseError
@@ -37,6 +39,15 @@ def expect(
             status_code=int(response.status_code),
             headers=httpx.Headers(response.headers),
         )
+    try:
+        _shape.check(parsed, json.loads(response.content))
+    except _shape.ShapeError as error:
+        raise MalformedResponseError(
+            f"{operation}: HTTP {int(response.status_code)} response breaks the spec: {error}",
+            trace_id=trace_id,
+            status_code=int(response.status_code),
+            headers=httpx.Headers(response.headers),
+        ) from None
     return parsed
 
 

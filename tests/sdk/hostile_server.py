@@ -1,0 +1,104 @@
+"""A small HTTP server on 127.0.0.1 that answers as a test tells it to: bombs, endless
+bodies, loops and wrong shapes the emulator is never made to send. Each response is
+produced by `answer(path_and_query) -> Reply`, written raw to the socket."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    # Bytes as they go out after the head; a generator may go on until the client leaves.
+    body: Iterable[bytes] = ()
+    content_length: int | None = None  # None: the body is sent chunked
+
+
+Answer = Callable[[str], Reply]
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Each response goes out in pieces: without this, each waits for a delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self) -> None:
+        while True:
+            line = self.rfile.readline(65536)
+            if not line:
+                return
+            target = line.split(b" ")[1].decode("latin-1") if b" " in line else "/"
+            while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
+                pass
+            self.server.requests.append(target)
+            reply = self.server.answer(target)
+            try:
+                self._send(reply)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+    def _send(self, reply: Reply) -> None:
+        head = [f"HTTP/1.1 {reply.status} X", *(f"{n}: {v}" for n, v in reply.headers)]
+        head.append(
+            "Transfer-Encoding: chunked"
+            if reply.content_length is None
+            else f"Content-Length: {reply.content_length}"
+        )
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        for chunk in reply.body:
+            if reply.content_length is None:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            else:
+                self.wfile.write(chunk)
+            self.wfile.flush()
+        if reply.content_length is None:
+            self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.answer = answer
+        self.requests: list[str] = []
+
+
+@dataclass
+class Hostile:
+    base_url: str
+    requests: list[str]
+
+
+@contextmanager
+def hostile_server(answer: Answer) -> Iterator[Hostile]:
+    server = _Server(answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield Hostile(f"http://{host!s}:{port}", server.requests)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def json_reply(body: bytes, status: int = 200) -> Reply:
+    return Reply(status, [("Content-Type", "application/json")], [body], len(body))
+
+
+def endless(chunk: bytes) -> Iterator[bytes]:
+    while True:
+        yield chunk
