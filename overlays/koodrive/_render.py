@@ -1,30 +1,27 @@
-"""How the `koodrive` command shows results: a rich table or JSON lines, plus progress.
-
-`rich` (the `cli` extra) is imported only here and only when a table or a progress bar is
-wanted, so `--json` works without it.
-"""
+"""How the `koodrive` command shows results: a table or JSON lines, streamed as pages
+arrive, plus a progress count on a terminal. Plain text: the command needs nothing beyond
+the SDK's own dependencies."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from koodrive_client.models import BoundDeviceEntity, SourceType, UserGroupInfo
 
-from .errors import ConfigurationError
 from .pagination import Page
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 Row = tuple[str, ...]
 DEVICE_COLUMNS: Row = ("Device ID", "Name", "OS", "Machine code", "Created (UTC)")
 GROUP_COLUMNS: Row = ("Group ID", "Name", "Kind", "Owner", "Created (UTC)", "Updated (UTC)")
 KIND_NAMES = {SourceType.GROUP: "group", SourceType.USER_GROUP: "user group"}
+# Widths a later page may need although the first did not: both kinds, longer names.
+GROUP_MIN_WIDTHS = {"Kind": max(len(name) for name in KIND_NAMES.values()), "Name": 24}
 
 
 def when(moment: datetime) -> str:
@@ -79,59 +76,108 @@ def group_record(group: UserGroupInfo, kind: SourceType) -> dict[str, object]:
     }
 
 
-def rich_console(*, stderr: bool) -> Console:
-    try:
-        from rich.console import Console
-    except ImportError:  # pragma: no cover - the cli extra is part of the dev install
-        raise ConfigurationError(
-            "tables need the 'rich' package: pip install 'koodrive-sdk[cli]', or use --json"
-        ) from None
-    console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal:
-        # Piped into a file or a pager: wide enough that no id is cut short.
-        console.width = max(console.width, 160)
-    return console
+class StreamedTable:
+    """A table written row by row as pages arrive, so the first rows show at once and
+    memory stays flat however long the listing.
+
+    Column widths are fixed by the header and the first rows written; a later cell that is
+    wider is cut with '…'. Widths count terminal cells (a CJK character takes two), and
+    control characters are shown as '?', so no cell can move the cursor or recolour the
+    terminal.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        out: TextIO,
+        *,
+        min_widths: Mapping[str, int] | None = None,
+        max_width: int = 48,
+    ) -> None:
+        self._columns = tuple(columns)
+        self._min_widths = min_widths or {}
+        self._out = out
+        self._max_width = max_width
+        self._widths: list[int] | None = None
+        self.rows = 0
+
+    def write(self, rows: Sequence[Row]) -> None:
+        cleaned = [tuple(_printable(cell) for cell in row) for row in rows]
+        if self._widths is None:
+            self._widths = [
+                min(
+                    max(
+                        _cells(name),
+                        self._min_widths.get(name, 0),
+                        *(_cells(row[index]) for row in cleaned),
+                    ),
+                    self._max_width,
+                )
+                for index, name in enumerate(self._columns)
+            ]
+            self._line(self._columns)
+            self._line(tuple("-" * width for width in self._widths))
+        for row in cleaned:
+            self._line(row)
+        self.rows += len(cleaned)
+        self._out.flush()
+
+    def close(self, noun: str) -> None:
+        if self._widths is None:
+            self.write([])
+        self._out.write(f"({self.rows} {noun})\n")
+        self._out.flush()
+
+    def _line(self, row: Row) -> None:
+        assert self._widths is not None
+        cells = [_fit(cell, width) for cell, width in zip(row, self._widths, strict=True)]
+        self._out.write("  ".join(cells).rstrip() + "\n")
 
 
-def print_table(title: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def _printable(text: str) -> str:
+    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
-    table = Table(*columns, title=title, title_justify="left")
-    for row in rows:
-        # Text, not str: a group named "[bold]x" is shown as is, never read as markup.
-        table.add_row(*(Text(cell) for cell in row))
-    rich_console(stderr=False).print(table)
+
+def _cells(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    if _cells(text) > width:
+        kept, used = [], 0
+        for ch in text:
+            size = _cells(ch)
+            if used + size > width - 1:
+                break
+            kept.append(ch)
+            used += size
+        text = "".join(kept) + "…"
+    return text + " " * (width - _cells(text))
 
 
 @contextmanager
 def paging_progress(
-    pages: Iterator[Page[UserGroupInfo]], label: str
+    pages: Iterator[Page[UserGroupInfo]], label: str, *, rows_on_screen: bool
 ) -> Iterator[Iterator[Page[UserGroupInfo]]]:
-    """`pages`, showing on stderr how many of the `total` groups arrived (terminals only)."""
-    try:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    except ImportError:  # pragma: no cover
+    """`pages`, counting on stderr how many of the `total` groups arrived, when stderr is
+    a terminal and the rows are not going to that screen (where they are the progress)."""
+    if rows_on_screen or not sys.stderr.isatty():
         yield pages
         return
-    console = rich_console(stderr=True)
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_interactive,
-    )
-    task = progress.add_task(label, total=None)
 
     def counted() -> Iterator[Page[UserGroupInfo]]:
+        done = 0
         for page in pages:
-            progress.update(task, total=page.total, advance=len(page.items))
+            done += len(page.items)
+            sys.stderr.write(f"\r{label}: {done}/{page.total}")
+            sys.stderr.flush()
             yield page
 
-    with progress:
+    try:
         yield counted()
+    finally:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
 
 
 def stdout() -> TextIO:

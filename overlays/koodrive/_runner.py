@@ -165,10 +165,13 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
     if isinstance(exc, httpx.HTTPStatusError):
         return unread_status_error(exc.response)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"timed out ({type(exc).__name__})", trace_id=trace_id)
+        return APITimeoutError(
+            f"timed out ({type(exc).__name__}) calling {_target(exc)}", trace_id=trace_id
+        )
     if isinstance(exc, httpx.RequestError):  # transport failures, undecodable bodies
         return APIConnectionError(
-            f"connection failed ({type(exc).__name__}: {exc})", trace_id=trace_id
+            f"connection to {_target(exc)} failed ({type(exc).__name__}: {exc})",
+            trace_id=trace_id,
         )
     response = current.response
     if response is None or not isinstance(exc, KeyError | TypeError | ValueError):
@@ -184,6 +187,15 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         status_code=response.status_code,
         headers=response.headers,
     )
+
+
+def _target(exc: httpx.RequestError) -> str:
+    """Where the failed request went: scheme, host and path (the query stays out)."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # an error raised without its request
+        return "the API"
+    return str(url.copy_with(query=None, fragment=None))
 
 
 def _retry_delay(operation: str, error: APIError, retry: int, options: CallOptions) -> float | None:

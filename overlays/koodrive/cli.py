@@ -18,7 +18,14 @@ from koodrive_client.models import SourceType
 
 from . import _render
 from ._client import KooDrive
-from .errors import APIConnectionError, APIError, ConfigurationError, InvalidArgumentError
+from ._http import USER_AGENT
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigurationError,
+    InvalidArgumentError,
+)
 
 EXIT_OK, EXIT_API_ERROR, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -47,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
             "KOODRIVE_APP_SECRET with KOODRIVE_USER_ID."
         ),
     )
+    parser.add_argument(
+        "--version", action="version", version=f"koodrive {USER_AGENT.split('/', 1)[1]}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("devices", parents=[common], help="the devices bound to the user")
     groups = commands.add_parser("groups", parents=[common], help="the groups the user joins")
@@ -59,6 +69,28 @@ def _parser() -> argparse.ArgumentParser:
     groups.add_argument("--group-name", help="only names containing this text")
     groups.add_argument("--page-size", type=int, default=100, help="groups per request (1-100)")
     return parser
+
+
+# The SDK's words for a setting, and the command's: an error names what the user can type.
+_IN_CLI_TERMS = (
+    ("pass base_url= or set", "pass --base-url or set"),
+    ("(or pass user_id= to the client)", "(or pass --user-id)"),
+    ("(or pass user_id=)", "(or pass --user-id)"),
+    ("argument base_url", "--base-url"),
+    ("argument user_id", "--user-id"),
+    ("argument timeout", "--timeout"),
+    ("; or pass token= / app_id=, app_secret=, user_id=", "; --user-id sets the user"),
+    ("(or app_id=)", ""),
+    ("(or app_secret=)", ""),
+    ("max_retries must", "--max-retries must"),
+    ("timeout must", "--timeout must"),
+)
+
+
+def _in_cli_terms(message: str) -> str:
+    for sdk_words, cli_words in _IN_CLI_TERMS:
+        message = message.replace(sdk_words, cli_words)
+    return message.replace("  ", " ")
 
 
 def _client(args: argparse.Namespace) -> KooDrive:
@@ -76,33 +108,40 @@ def _client(args: argparse.Namespace) -> KooDrive:
 
 def _devices(client: KooDrive, args: argparse.Namespace) -> None:
     devices = client.devices.list()
+    out = _render.stdout()
     if args.json:
-        out = _render.stdout()
         for device in devices:
             _render.write_json_line(_render.device_record(device), out)
         return
-    rows = [_render.device_row(device) for device in devices]
-    _render.print_table(f"{len(rows)} devices", _render.DEVICE_COLUMNS, rows)
+    table = _render.StreamedTable(_render.DEVICE_COLUMNS, out)
+    table.write([_render.device_row(device) for device in devices])
+    table.close("devices")
 
 
 def _groups(client: KooDrive, args: argparse.Namespace) -> None:
     kinds = list(SourceType) if args.source_type is None else [SourceType(args.source_type)]
-    rows: list[_render.Row] = []
     out = _render.stdout()
+    table = (
+        None
+        if args.json
+        else _render.StreamedTable(_render.GROUP_COLUMNS, out, min_widths=_render.GROUP_MIN_WIDTHS)
+    )
     for kind in kinds:
         listing = client.user_groups.list(
             source_type=kind, group_name=args.group_name, page_size=args.page_size
         )
         label = f"{_render.KIND_NAMES[kind]}s"
-        with _render.paging_progress(listing.pages(), label) as pages:
+        on_screen = out.isatty()
+        with _render.paging_progress(listing.pages(), label, rows_on_screen=on_screen) as pages:
             for page in pages:
-                for group in page.items:
-                    if args.json:
+                if table is None:
+                    for group in page.items:
                         _render.write_json_line(_render.group_record(group, kind), out)
-                    else:
-                        rows.append(_render.group_row(group, kind))
-    if not args.json:
-        _render.print_table(f"{len(rows)} groups", _render.GROUP_COLUMNS, rows)
+                    out.flush()
+                else:
+                    table.write([_render.group_row(group, kind) for group in page.items])
+    if table is not None:
+        table.close("groups")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,7 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 _groups(client, args)
     except (ConfigurationError, InvalidArgumentError) as error:
-        return _fail(f"configuration: {error}", EXIT_USAGE)
+        return _fail(f"configuration: {_in_cli_terms(str(error))}", EXIT_USAGE)
+    except APITimeoutError as error:
+        return _fail(f"the API did not answer in time: {error}", EXIT_UNREACHABLE)
     except APIConnectionError as error:
         return _fail(f"cannot reach the API: {error}", EXIT_UNREACHABLE)
     except APIError as error:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import subprocess
 import sys
+import unicodedata
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +23,18 @@ COMMAND = Path(sys.executable).with_name("koodrive")  # the console script pypro
 def run(
     emulator: RunningEmulator, *args: str, mode: str = "token", **extra_env: str
 ) -> subprocess.CompletedProcess[str]:
+    return run_to(emulator, args, None, mode=mode, extra_env=extra_env)
+
+
+def run_to(
+    emulator: RunningEmulator,
+    args: Sequence[str],
+    stderr: int | None,
+    *,
+    mode: str = "token",
+    extra_env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`run`, with stderr to the file descriptor `stderr` (None: captured)."""
     found = emulator.credentials
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOODRIVE_")}
     env.update(KOODRIVE_BASE_URL=emulator.base_url, KOODRIVE_USER_ID=found.user_id, COLUMNS="200")
@@ -26,9 +42,15 @@ def run(
         env["KOODRIVE_TOKEN"] = found.token
     else:
         env.update(KOODRIVE_APP_ID=found.app_id, KOODRIVE_APP_SECRET=found.app_secret)
-    env.update(extra_env)
+    env.update(extra_env or {})
     return subprocess.run(
-        [str(COMMAND), *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        [str(COMMAND), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if stderr is None else stderr,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -140,16 +162,104 @@ def test_names_are_shown_as_they_are_never_as_markup(emulator: RunningEmulator) 
     assert "[bold]Ops[/bold] [x" in result.stdout
 
 
-def test_groups_show_progress_on_a_terminal(emulator: RunningEmulator) -> None:
+def test_groups_count_progress_on_a_terminal_when_rows_go_elsewhere(
+    emulator: RunningEmulator,
+) -> None:
     emulator.backend.seed_synthetic(emulator.credentials.user_id, groups=300)
+    total = len(emulator.backend.groups(emulator.credentials.user_id, 1))
+    controller, terminal = pty.openpty()
+    try:
+        result = run_to(emulator, ["groups", "--json", "--source-type", "1"], terminal)
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal's other end is closed
+            while chunk := os.read(controller, 65536):
+                shown += chunk
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    assert result.returncode == 0
+    assert f"user groups: {total}/{total}".encode() in shown
 
-    result = run(
-        emulator, "groups", "--json", "--source-type", "1", TTY_INTERACTIVE="1", TTY_COMPATIBLE="1"
+
+def test_the_table_streams_rows_while_pages_still_arrive(emulator: RunningEmulator) -> None:
+    emulator.backend.seed_synthetic(emulator.credentials.user_id, groups=5000)
+    emulator.faults.latency(0.05, operation="listUserGroups")  # 50 pages: 2.5 s at least
+    found = emulator.credentials
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KOODRIVE_")}
+    env.update(
+        KOODRIVE_BASE_URL=emulator.base_url, KOODRIVE_TOKEN=found.token, PYTHONUNBUFFERED="1"
     )
+    with subprocess.Popen(
+        [str(COMMAND), "groups", "--source-type", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        header = process.stdout.readline()
+        process.stdout.readline()  # the rule under the header
+        first_row = process.stdout.readline()
+        still_running = process.poll() is None
+        rest = process.stdout.read()
+        process.wait(timeout=60)
+    assert header.split() == [
+        "Group",
+        "ID",
+        "Name",
+        "Kind",
+        "Owner",
+        "Created",
+        "(UTC)",
+        "Updated",
+        "(UTC)",
+    ]
+    assert first_row.strip(), "no row"
+    assert still_running, "the first row came only after the whole listing"
+    assert process.returncode == 0
+    assert rest.rstrip().endswith("groups)")
+
+
+def test_cells_never_carry_control_characters(emulator: RunningEmulator) -> None:
+    emulator.backend.add_group(emulator.credentials.user_id, group_name="Ops\x1b[31mred\nx")
+
+    result = run(emulator, "groups", "--source-type", "0")
 
     assert result.returncode == 0, result.stderr
-    assert "user groups" in result.stderr
-    assert f"/{len(emulator.backend.groups(emulator.credentials.user_id, 1))}" in result.stderr
+    assert "\x1b" not in result.stdout
+    assert "Ops?[31mred?x" in result.stdout
+
+
+def test_wide_characters_keep_the_columns_aligned(emulator: RunningEmulator) -> None:
+    user = emulator.credentials.user_id
+    emulator.backend.add_group(user, group_name="研发部门")
+
+    result = run(emulator, "groups", "--source-type", "0")
+
+    lines = result.stdout.splitlines()
+    kind_column = lines[0].index("Kind")
+    row = next(line for line in lines if "研发部门" in line)
+    # Each CJK character takes two terminal cells: count cells, not characters.
+    prefix = row[: row.index("group")]
+    cells = sum(2 if unicodedata.east_asian_width(ch) == "W" else 1 for ch in prefix)
+    assert cells == kind_column
+
+
+@pytest.mark.parametrize("command", ["koodrive", "koodrive-emulator"])
+def test_both_commands_say_their_version(command: str) -> None:
+    result = subprocess.run(
+        [str(COMMAND.with_name(command)), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{command} ")
+    assert any(ch.isdigit() for ch in result.stdout)
 
 
 @pytest.mark.parametrize(
@@ -161,6 +271,17 @@ def test_groups_show_progress_on_a_terminal(emulator: RunningEmulator) -> None:
         (["devices"], {"KOODRIVE_BASE_URL": ""}, 2, "KOODRIVE_BASE_URL"),
         (["devices", "--base-url", "http://127.0.0.1:9", "--max-retries", "0"], {}, 3, "reach"),
         (["groups", "--source-type", "5"], {}, 2, "invalid choice"),
+        (["devices"], {"KOODRIVE_USER_ID": ""}, 2, "(or pass --user-id)"),
+        (["devices", "--user-id", "abc"], {}, 2, "--user-id must be a KooDrive user id"),
+        (["devices", "--timeout", "-1"], {}, 2, "--timeout must be a finite number"),
+        (["devices", "--timeout", "nan"], {}, 2, "--timeout must be a finite number"),
+        (["devices", "--max-retries", "-1"], {}, 2, "--max-retries must be >= 0"),
+        (
+            ["devices", "--base-url", "http://127.0.0.1:9", "--max-retries", "0"],
+            {},
+            3,
+            "http://127.0.0.1:9/koodrive/ose/v1/backup/device",
+        ),
     ],
 )
 def test_errors_are_one_clear_line_and_an_exit_status(
@@ -171,6 +292,8 @@ def test_errors_are_one_clear_line_and_an_exit_status(
     assert result.returncode == status
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+    assert "user_id=" not in result.stderr
+    assert "argument user_id" not in result.stderr
     assert emulator.credentials.token not in result.stderr + result.stdout
 
 
