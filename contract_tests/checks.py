@@ -270,7 +270,20 @@ def register(credentials: Credentials) -> None:
                 rejected = sorted(
                     f"{label} ({mode.value} mode)" for label, mode in self._used - self._succeeded
                 )
+                unproven = [
+                    mode.value
+                    for mode in credentials.modes
+                    if not any(succeeded[1] is mode for succeeded in self._succeeded)
+                ]
             problems = []
+            if unproven:
+                # Whatever the phases: a configured mode that never got a 2xx is unproven,
+                # and its probes never ran (a wrong secret would otherwise pass unnoticed).
+                problems.append(
+                    "no valid request got a 2xx in "
+                    + " and ".join(f"{mode} mode" for mode in unproven)
+                    + " (configured, so it must be proven to work)"
+                )
             if unauthenticated:
                 problems.append(
                     "no valid request carried credentials for " + ", ".join(unauthenticated)

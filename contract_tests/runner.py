@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from contract_tests import credentials as env_names
 from contract_tests.credentials import Credentials, CredentialsError
+from contract_tests.summary import PHASES as ALL_PHASES
 from contract_tests.summary import RunFacts, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +59,9 @@ class Target:
     live: bool
 
 
+_RATE_LIMIT = re.compile(r"[1-9][0-9]*/[smhd]")
+
+
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     live = bool(env.get(BASE_URL))
     parser = argparse.ArgumentParser(
@@ -76,12 +81,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rate-limit",
+        type=_rate_limit,
         default=env.get(RATE_LIMIT, LIVE_RATE_LIMIT if live else ""),
         help=f"e.g. 100/m; empty for none [{RATE_LIMIT}; {LIVE_RATE_LIMIT} live, none on "
         "the emulator]",
     )
     parser.add_argument(
         "--phases",
+        type=_phases,
         default=env.get(PHASES, ""),
         help=f"comma-separated subset of examples,coverage,fuzzing,stateful [{PHASES}; all]",
     )
@@ -106,6 +113,26 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("schemathesis_args", nargs="*", help=argparse.SUPPRESS)
     return parser
+
+
+def _rate_limit(text: str) -> str:
+    """`N/unit` as schemathesis takes it (s, m, h or d), or empty for no limit."""
+    text = text.strip()
+    if text and not _RATE_LIMIT.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"must be requests per second, minute, hour or day, such as 100/m or 5/s; got {text!r}"
+        )
+    return text
+
+
+def _phases(text: str) -> str:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ALL_PHASES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown phase {unknown[0]!r}: use a comma-separated subset of {','.join(ALL_PHASES)}"
+        )
+    return ",".join(names)
 
 
 def _positive_int(text: str) -> int:

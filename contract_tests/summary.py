@@ -44,6 +44,26 @@ def reproductions(junit: Path) -> dict[str, list[str]]:
     return found
 
 
+def run_level_reasons(junit: Path) -> list[str]:
+    """The messages of failures that belong to the run, not to one operation (a check's
+    after_run): schemathesis' JSON report lists them without their text."""
+    if not junit.is_file():
+        return []
+    reasons = []
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        if case.get("name", "").startswith(("GET ", "POST ", "PUT ", "PATCH ", "DELETE ")):
+            continue
+        for failure in case.findall("failure"):
+            text = " ".join(
+                line.strip()
+                for line in (failure.text or "").splitlines()
+                if line.strip() and not line.strip().startswith("- ")
+            )
+            if text:
+                reasons.append(text)
+    return reasons
+
+
 def render(facts: RunFacts) -> str:
     report = _load(facts.report)
     passed = facts.exit_code == 0 and report is not None and not report["failures"]
@@ -62,6 +82,11 @@ def render(facts: RunFacts) -> str:
         "  phases:      "
         + ", ".join(f"{name} {phases.get(name, {}).get('status', 'not run')}" for name in PHASES)
     )
+    if phases.get("stateful", {}).get("status") not in (None, "skip", "not run"):
+        lines.append(
+            "  note:        schemathesis' \"Failed to extract data from response\" above is "
+            "expected: a listing's last page has no nextCursor for the stateful link to follow"
+        )
     operations = report.get("operations") or {}
     cases = report["test_cases"]
     lines += [
@@ -73,8 +98,9 @@ def render(facts: RunFacts) -> str:
     ]
     if report["failures"]:
         lines += ["", "Failures:"]
+        reasons = iter(run_level_reasons(facts.junit))
         for failure in report["failures"]:
-            where = ", ".join(failure["operations"]) or "the whole run"
+            where = ", ".join(failure["operations"]) or next(reasons, "the whole run")
             lines.append(f"  {failure['code']} {failure['title']} x{failure['count']}: {where}")
     for error in report.get("errors", []):
         lines.append(f"  error: {error['title']} x{error['count']}")

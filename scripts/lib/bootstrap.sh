@@ -8,10 +8,13 @@ VENV="${KOODRIVE_VENV:-$ROOT/.venv}"
 STAMP="$VENV/.koodrive-installed"
 WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-  echo "==> setting up $VENV (Python $(python3 -c 'import sys; print(sys.version.split()[0])'))" >&2
+  echo "==> setting up $VENV (Python $(python3 -c 'import sys; print(sys.version.split()[0])')): once, about a minute" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e . --group dev
+  # One line per package as pip fetches it, so a first run is never a silent minute.
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -e . --group dev 2>&1 \
+    | grep --line-buffered -E '^(Collecting|Successfully installed|ERROR)' \
+    | sed -u -E 's/^Collecting ([^ ]+).*/    fetched \1/; s/^Successfully installed.*/    installed/' >&2
   echo "$WANT" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"

@@ -103,3 +103,29 @@ def test_read_only_leaves_out_unsafe_operations_and_nothing_else() -> None:
     unsafe = re.compile(pattern)
     assert [m for m in ("POST", "DELETE", "post") if not unsafe.search(m)] == []
     assert [m for m in ("GET", "OPTIONS", "TRACE", "HEAD") if unsafe.search(m)] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--rate-limit", "fast"], {}, "argument --rate-limit: must be requests per second"),
+        (["--rate-limit", "0/m"], {}, "argument --rate-limit"),
+        ([], {"KOODRIVE_CONTRACT_RATE_LIMIT": "100/week"}, "argument --rate-limit"),
+        (["--phases", "examples,fuzz"], {}, "unknown phase 'fuzz'"),
+        ([], {"KOODRIVE_CONTRACT_PHASES": "all"}, "unknown phase 'all'"),
+    ],
+)
+def test_bad_options_are_refused_by_the_suite_naming_them(
+    args: list[str], env: dict[str, str], named: str
+) -> None:
+    result = contract({**LIVE, **env}, *args)
+
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "schemathesis run" not in result.stderr  # not schemathesis' own usage text
+    assert "a-secret-value" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("rate", ["100/m", "5/s", "1000/h", "20000/d", ""])
+def test_rate_limits_schemathesis_takes_are_accepted(rate: str) -> None:
+    assert build_parser(LIVE).parse_args(["--rate-limit", rate]).rate_limit == rate

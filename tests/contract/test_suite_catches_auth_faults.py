@@ -77,3 +77,14 @@ def test_a_server_reading_header_copies_two_ways_is_reported(
 
     assert run.exit_code != 0, run.output
     assert broken_promise in run.junit, run.junit
+
+
+def test_a_wrong_app_secret_fails_under_any_phases_naming_the_mode(run_suite: RunSuite) -> None:
+    wrong = {"KOODRIVE_APP_SECRET": "not-the-secret"}  # token mode is configured and fine
+    run = run_suite("--phases", "examples", env=wrong)
+
+    assert run.exit_code != 0, run.output
+    # The summary carries the reason, not "the whole run".
+    assert "no valid request got a 2xx in app mode" in run.summary
+    assert "the whole run" not in run.summary
+    assert "not-the-secret" not in run.output + run.junit + run.summary
