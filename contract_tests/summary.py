@@ -84,7 +84,7 @@ def render(facts: RunFacts) -> str:
     )
     if phases.get("stateful", {}).get("status") not in (None, "skip", "not run"):
         lines.append(
-            "  note:        schemathesis' \"Failed to extract data from response\" above is "
+            '  note:        schemathesis\' "Failed to extract data from response" above is '
             "expected: a listing's last page has no nextCursor for the stateful link to follow"
         )
     operations = report.get("operations") or {}
