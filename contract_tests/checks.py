@@ -243,6 +243,7 @@ def register(credentials: Credentials) -> None:
             self._tested: set[str] = set()
             self._used: set[tuple[str, AuthMode]] = set()
             self._succeeded: set[tuple[str, AuthMode]] = set()
+            self._accepted_case: Case | None = None  # a valid case the target answered 2xx
 
         def after_response(
             self,
@@ -258,7 +259,24 @@ def register(credentials: Credentials) -> None:
                     self._used.add((label, mode))
                     if 200 <= response.status_code < 300:
                         self._succeeded.add((label, mode))
+                        self._accepted_case = self._accepted_case or case
             return None
+
+        def _proven_now(self, mode: AuthMode) -> bool:
+            """Send an accepted case again with `mode`'s credentials: a mode the phases
+            never used is proven (or not) all the same."""
+            case = self._accepted_case
+            if case is None:
+                return False
+            try:
+                requirement = requirement_for(mode, security_requirements(case.operation))
+            except KeyError:
+                return False
+            headers = auth_headers(
+                credentials, requirement, moment=datetime.now(UTC), request=wire_request(case)
+            )
+            status, _ = send_probe(case, Probe(f"{mode.value} mode", headers, accepted=True))
+            return 200 <= status < 300
 
         def after_run(self, ctx: schemathesis.CheckContext) -> None:
             with self._lock:
@@ -270,11 +288,12 @@ def register(credentials: Credentials) -> None:
                 rejected = sorted(
                     f"{label} ({mode.value} mode)" for label, mode in self._used - self._succeeded
                 )
-                unproven = [
-                    mode.value
+                untried = [
+                    mode
                     for mode in credentials.modes
                     if not any(succeeded[1] is mode for succeeded in self._succeeded)
                 ]
+            unproven = [mode.value for mode in untried if not self._proven_now(mode)]
             problems = []
             if unproven:
                 # Whatever the phases: a configured mode that never got a 2xx is unproven,
