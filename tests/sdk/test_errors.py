@@ -104,7 +104,7 @@ def test_a_response_cut_short_is_a_connection_error(
 ) -> None:
     emulator.faults.truncated(operation=operation)
 
-    with pytest.raises(APIConnectionError, match="connection to http:.* failed") as caught:
+    with pytest.raises(APIConnectionError, match=r"connection to http:.* failed") as caught:
         call(any_client)
     assert caught.value.trace_id == TRACE_ID
 
