@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 import schemathesis
 from requests.structures import CaseInsensitiveDict
+from schemathesis.core.output.sanitization import is_sensitive_key
 
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
@@ -171,12 +172,27 @@ def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[
         status = connection.getresponse().status
     finally:
         connection.close()
-    curl = " ".join(
-        ["curl", "-X", prepared.method or "GET"]
-        + [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in lines]
-        + [shlex.quote(prepared.url or "")]
+    return status, _curl_with_copies(case, copies)
+
+
+def _curl_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> str:
+    """schemathesis' sanitized curl command for `case`, `copies` in front of its headers and
+    sanitized by the same rules (a copied Authorization holds the very token)."""
+    config = case.operation.schema.config.output.sanitization
+    flags = "".join(
+        " -H "
+        + shlex.quote(
+            f"{name}: "
+            + (
+                config.replacement
+                if is_sensitive_key(name, config.keys_to_sanitize, config.sensitive_markers)
+                else value
+            )
+        )
+        for name, value in copies
     )
-    return status, curl
+    command = case.as_curl_command()
+    return "curl" + flags + command.removeprefix("curl")  # curl takes options in any order
 
 
 def _text(value: str | bytes) -> str:

@@ -77,6 +77,9 @@ def test_a_server_reading_header_copies_two_ways_is_reported(
 
     assert run.exit_code != 0, run.output
     assert broken_promise in run.junit, run.junit
+    secrets = (emulator.credentials.token, emulator.credentials.app_secret)
+    everything = run.output + run.junit + run.summary
+    assert not [secret for secret in secrets if secret in everything]
 
 
 def test_a_wrong_app_secret_fails_under_any_phases_naming_the_mode(run_suite: RunSuite) -> None:
