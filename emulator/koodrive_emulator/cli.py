@@ -8,7 +8,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib import metadata
+
+import koodrive
 
 from koodrive_emulator.admin import switch_on
 from koodrive_emulator.app import EmulatorApp, EmulatorContext
@@ -99,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve an offline emulator of the KooDrive API over HTTP.",
         epilog="Without credentials the documented development set is used and printed.",
     )
-    parser.add_argument("--version", action="version", version=f"koodrive-emulator {_version()}")
+    parser.add_argument(
+        "--version", action="version", version=f"koodrive-emulator {koodrive.__version__}"
+    )
     serve = parser.add_argument_group("serving")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_count, default=8750, help="port (default 8750; 0: any free)")
@@ -298,10 +301,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _version() -> str:
-    try:
-        return metadata.version("koodrive-sdk")
-    except metadata.PackageNotFoundError:
-        return "unknown"

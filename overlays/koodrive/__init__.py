@@ -14,11 +14,13 @@ from koodrive_client.models import BoundDeviceEntity, SourceType, UserGroupInfo
 from . import errors
 from ._client import AsyncKooDrive, KooDrive
 from ._types import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Timeout
+from ._version import VERSION
 from .auth import AppSignatureAuth, TokenAuth
 from .errors import *  # noqa: F403 (errors.__all__ is the one list of exceptions)
 from .pagination import AsyncPager, Page, SyncPager
 from .retries import Backoff
 
+__version__ = VERSION
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Final, TypeVar
 
 import httpx
 
 from ._hooks import in_sdk_call, on_request, on_request_async, on_response, on_response_async
 from ._types import DEFAULT_TIMEOUT, NotGiven, Timeout, as_httpx_timeout
+from ._version import VERSION
 from .errors import ConfigurationError
 
 HTTP_CLIENT = "http_client"
@@ -52,15 +52,7 @@ _SDK_HOOKS: Final = tuple(
 )
 
 
-def _user_agent() -> str:
-    try:
-        version = metadata.version("koodrive-sdk")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"koodrive-sdk-python/{version}"
-
-
-USER_AGENT: Final = _user_agent()
+USER_AGENT: Final = f"koodrive-sdk-python/{VERSION}"
 
 
 def default_timeout(

@@ -18,7 +18,7 @@ from koodrive_client.models import SourceType
 
 from . import _render
 from ._client import KooDrive
-from ._http import USER_AGENT
+from ._version import VERSION
 from .errors import (
     APIConnectionError,
     APIError,
@@ -54,9 +54,7 @@ def _parser() -> argparse.ArgumentParser:
             "KOODRIVE_APP_SECRET with KOODRIVE_USER_ID."
         ),
     )
-    parser.add_argument(
-        "--version", action="version", version=f"koodrive {USER_AGENT.split('/', 1)[1]}"
-    )
+    parser.add_argument("--version", action="version", version=f"koodrive {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("devices", parents=[common], help="the devices bound to the user")
     groups = commands.add_parser("groups", parents=[common], help="the groups the user joins")

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import koodrive
 import pytest
 from koodrive._render import api_time
 from koodrive_emulator.testing import RunningEmulator
@@ -260,6 +261,7 @@ def test_both_commands_say_their_version(command: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{command} ")
     assert any(ch.isdigit() for ch in result.stdout)
+    assert result.stdout.strip() == f"{command} {koodrive.__version__}"
 
 
 @pytest.mark.parametrize(
