@@ -17,13 +17,17 @@ from .errors import APIError, MalformedResponseError, status_error_class
 
 TRACE_ID_HEADER = "X-Traceid"
 _EXCERPT = 120
-_NOT_JSON = object()
+_NOT_JSON = object()  # what parse_json returns for a body that is not JSON
+_UNPARSED = object()
 
 
-def classify(response: httpx.Response) -> APIError | None:
-    """The exception `response` (already read) calls for, or None when it is a success."""
+def classify(response: httpx.Response, body: object = _UNPARSED) -> APIError | None:
+    """The exception `response` (already read) calls for, or None when it is a success.
+
+    `body` is `parse_json(response.content)` when the caller has it already."""
     trace_id = response.request.headers.get(TRACE_ID_HEADER)
-    body = _parse_json(response.content)
+    if body is _UNPARSED:
+        body = parse_json(response.content)
     if response.is_success:
         return _check_success(response, body, trace_id)
     return _status_error(response, body, trace_id)
@@ -128,7 +132,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(seconds, 0.0)
 
 
-def _parse_json(content: bytes) -> object:
+def parse_json(content: bytes) -> object:
     try:
         body: object = json.loads(content)
     except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError; nested deep

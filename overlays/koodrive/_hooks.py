@@ -7,6 +7,7 @@ so the facade hands each attempt's settings to these hooks through a context var
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._classify import TRACE_ID_HEADER, classify
+from ._classify import TRACE_ID_HEADER, classify, parse_json
 from .errors import ResponseTooLargeError
 
 
@@ -25,6 +26,7 @@ class Attempt:
     timeout: httpx.Timeout
     max_response_bytes: int
     response: httpx.Response | None = None
+    body: object = None  # the response's JSON, parsed once, by the classifier
 
 
 _CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=None)
@@ -148,6 +150,16 @@ def _record_and_raise(response: httpx.Response, current: Attempt) -> None:
     the attempt, and raise the typed error it calls for."""
     _unbind_stream(response)
     current.response = response
-    error = classify(response)
+    current.body = parse_json(response.content)
+    error = classify(response, current.body)
     if error is not None:
         raise error
+
+
+def parsed_body(content: bytes) -> object:
+    """The JSON of `content`: when it is the body of the current attempt's response, as the
+    classifier already parsed it (a page is not parsed a third time), else parsed now."""
+    current = _CURRENT.get()
+    if current is not None and current.response is not None and current.response.content is content:
+        return current.body
+    return json.loads(content)

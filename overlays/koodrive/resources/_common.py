@@ -3,7 +3,6 @@ returned."""
 
 from __future__ import annotations
 
-import json
 from typing import Generic, TypeVar
 
 import httpx
@@ -11,6 +10,7 @@ from koodrive_client.types import Response
 
 from .. import _shape
 from .._context import Context
+from .._hooks import parsed_body
 from ..config import USER_ID
 from ..errors import ConfigurationError, MalformedResponseError
 
@@ -40,7 +40,7 @@ def expect(
             headers=httpx.Headers(response.headers),
         )
     try:
-        _shape.check(parsed, json.loads(response.content))
+        _shape.check(parsed, parsed_body(response.content))
     except _shape.ShapeError as error:
         raise MalformedResponseError(
             f"{operation}: HTTP {int(response.status_code)} response breaks the spec: {error}",
