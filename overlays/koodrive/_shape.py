@@ -32,9 +32,9 @@ def check(model: object, body: object, path: str = "") -> None:
     field `model`'s class declares, a value of the declared type."""
     if not isinstance(body, dict):
         raise ShapeError(f"{path or 'the body'} must be a JSON object")
-    keys = _json_keys(body)
-    for name, hint in _fields(type(model)):
-        key = keys.get(_normalised(name))
+    keys = {_normalised(key): key for key in body}
+    for name, normalised, hint in _fields(type(model)):
+        key = keys.get(normalised)
         if key is None or (not path and key in _JUDGED_BEFORE):
             continue  # absent: required fields already failed in from_dict
         _check_value(getattr(model, name), body[key], hint, f"{path}{key}")
@@ -94,16 +94,17 @@ def _without_unset(hint: object) -> object:
     return hint
 
 
-_FIELDS: dict[type, tuple[tuple[str, object], ...]] = {}
+_FIELDS: dict[type, tuple[tuple[str, str, object], ...]] = {}
 
 
-def _fields(model: type) -> tuple[tuple[str, object], ...]:
-    """The declared fields of a generated model and their types, resolved once."""
+def _fields(model: type) -> tuple[tuple[str, str, object], ...]:
+    """The declared fields of a generated model (name, its normalised form, type), resolved
+    once per model."""
     known = _FIELDS.get(model)
     if known is None:
         hints = typing.get_type_hints(model, globalns=_generated_namespace(model))
         known = _FIELDS[model] = tuple(
-            (field.name, hints[field.name])
+            (field.name, _normalised(field.name), hints[field.name])
             for field in attrs.fields(model)
             if field.name != "additional_properties"
         )
@@ -118,10 +119,6 @@ def _generated_namespace(model: type) -> dict[str, object]:
 def _normalised(name: str) -> str:
     # openapi-python-client turns `deviceOS` into `device_os`: compare without case or `_`.
     return name.replace("_", "").lower()
-
-
-def _json_keys(body: dict[str, object]) -> dict[str, str]:
-    return {_normalised(key): key for key in body}
 
 
 def _kind(raw: object) -> str:

@@ -52,8 +52,8 @@ class _Progress:
         if cursor in self._followed:
             again = (
                 "an empty nextCursor (the first page again)"
-                if cursor == ""
-                else ("a nextCursor it had already sent")
+                if cursor == FIRST_PAGE
+                else "a nextCursor it had already sent"
             )
             raise PaginationError(
                 f"page {self._pages} carries {again}; following it would never end",

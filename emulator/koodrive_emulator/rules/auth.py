@@ -84,19 +84,18 @@ class SignedRequest:
         `split_copies` plays a flawed server (the split-header-copies fault): repeats go
         unnoticed, checks read the first copy and the signature is verified over the last.
         """
+        lines = [
+            (name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw_headers
+        ]
         headers: dict[str, str] = {}
-        last: dict[str, str] = {}
         repeated = set()
-        for raw_name, raw_value in raw_headers:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            last[name] = value
+        for name, value in lines:
             if name in headers:
                 repeated.add(name)
             else:
                 headers[name] = value
         if split_copies:
-            return cls(method, path, query, headers, body, frozenset(), last)
+            return cls(method, path, query, headers, body, frozenset(), dict(lines))
         return cls(method, path, query, headers, body, frozenset(repeated))
 
 
