@@ -95,11 +95,7 @@ class GatewayH11Protocol(H11Protocol):
 
     def _send_gateway_error(self, status: int, message: str) -> None:
         body = encode_json(gateway_body(status, "0" * 32, message))
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
+        headers = _closing_json_headers(body)
         for event in (
             h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase),
             h11.Data(data=body),
@@ -191,17 +187,19 @@ class BodyLimit:
         request_id = scope.get(REQUEST_ID_KEY, "0" * 32)
         body = encode_json(gateway_body(413, request_id, message))
         await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+            {"type": "http.response.start", "status": 413, "headers": _closing_json_headers(body)}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _closing_json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    """A JSON answer's headers, the connection closed after it (the rest of the request is
+    never read, so the connection cannot serve another)."""
+    return [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
 
 
 def _declared_length(scope: Scope) -> int:
