@@ -28,6 +28,7 @@ import schemathesis
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
 
+from contract_tests import behaviour
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
     header_container,
@@ -35,7 +36,14 @@ from contract_tests.auth_provider import (
     sent_mode,
 )
 from contract_tests.credentials import AuthMode, Credentials
-from contract_tests.request_auth import WireRequest, auth_headers, host_header, requirement_for
+from contract_tests.request_auth import (
+    REQUEST_DATE,
+    WireRequest,
+    auth_headers,
+    host_header,
+    requirement_for,
+)
+from contract_tests.run_settings import RunSettings
 from contract_tests.types import Case
 
 AUTH_REJECTED = 401  # openapi.yaml, x-koodrive-decisions: "Status of an authentication failure"
@@ -65,9 +73,18 @@ def wire_request(case: Case) -> WireRequest:
     return WireRequest.from_prepared(requests.Request(**kwargs).prepare())
 
 
-def auth_probes(case: Case, mode: AuthMode, credentials: Credentials) -> list[Probe]:
+def _age(seconds: int) -> str:
+    return f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
+
+
+def auth_probes(
+    case: Case, mode: AuthMode, credentials: Credentials, *, clock_tolerance: int = 0
+) -> list[Probe]:
+    """The variants of an accepted `case` to send in `mode`. An X-Date is judged by the
+    spec's `x-koodrive-validity`, widened by `clock_tolerance` seconds and a minute more."""
     request = wire_request(case)
     requirement = requirement_for(mode, security_requirements(case.operation))
+    validity = behaviour.validity(case.operation.schema.raw_schema, REQUEST_DATE)
     now = datetime.now(UTC)
 
     def variant(moment: datetime = now, **overrides: Any) -> dict[str, str]:
@@ -81,6 +98,21 @@ def auth_probes(case: Case, mode: AuthMode, credentials: Credentials) -> list[Pr
         if mode is AuthMode.TOKEN
         else variant(app_secret="wrong-secret")
     )
+    stale = validity.seconds_before + clock_tolerance + 60
+    ahead = validity.seconds_after + clock_tolerance + 60
+    expired = variant(moment=now - timedelta(seconds=stale))
+    dated = []
+    if "X-Date" in valid:
+        dated = [
+            Probe(
+                f"a correctly signed X-Date {_age(stale)} old (expired)",
+                expired,
+            ),
+            Probe(
+                f"a correctly signed X-Date {_age(ahead)} in the future",
+                variant(moment=now + timedelta(seconds=ahead)),
+            ),
+        ]
     twice = [
         Probe(
             "Authorization sent twice (the valid one, then a wrong one)",
@@ -110,9 +142,10 @@ def auth_probes(case: Case, mode: AuthMode, credentials: Credentials) -> list[Pr
                 variant(token_prefix="Bearer+"),
                 accepted=True,
             ),
+            Probe("the token with another user's X-User-Id", {**valid, "X-User-Id": other_user}),
+            *dated,
             *twice,
         ]
-    expired = variant(moment=now - timedelta(minutes=16))
     tampered = f"{request.query}&tampered=1" if request.query else "tampered=1"
     return [
         Probe("a signature made with a wrong app secret", variant(app_secret="wrong-secret")),
@@ -123,14 +156,7 @@ def auth_probes(case: Case, mode: AuthMode, credentials: Credentials) -> list[Pr
         ),
         Probe("X-User-Id changed after signing", {**variant(), "X-User-Id": other_user}),
         Probe("SignedHeaders without x-user-id", variant(signed_headers=("host", "x-date"))),
-        Probe(
-            "a correctly signed X-Date 16 minutes old (expired)",
-            variant(moment=now - timedelta(minutes=16)),
-        ),
-        Probe(
-            "a correctly signed X-Date 5 minutes in the future",
-            variant(moment=now + timedelta(minutes=5)),
-        ),
+        *dated,
         Probe(
             "a fresh X-Date sent before an expired, correctly signed one",
             expired,
@@ -204,7 +230,7 @@ def declared_methods(case: Case) -> set[str]:
     return {method.upper() for method in path_item}
 
 
-def register(credentials: Credentials) -> None:
+def register(credentials: Credentials, settings: RunSettings) -> None:
     """Register the checks with schemathesis for this run."""
 
     @schemathesis.check
@@ -230,7 +256,9 @@ def register(credentials: Credentials) -> None:
                     return None
                 self._probed.add((case.operation.label, mode))
             problems = []
-            for probe in auth_probes(case, mode, credentials):
+            for probe in auth_probes(
+                case, mode, credentials, clock_tolerance=settings.clock_tolerance
+            ):
                 status, curl = send_probe(case, probe)
                 ok = (
                     200 <= status < 300

@@ -1,54 +1,75 @@
 """Page cursors: only the server can make a valid non-empty one.
 
-`pageCursor` is an opaque string (maxLength 1024) that the server issues as `nextCursor`,
-bound to the filters it was issued for; the spec documents a 400 for a forged cursor or one
-used with other filters. Any string up to 1024 characters is schema-valid, so schemathesis
-would send made-up cursors as positive data and report the documented 400 as "schema-valid
-request rejected". These hooks keep the cursors honest without narrowing the fuzzing:
+An operation's `x-koodrive-behaviour.paging` (openapi.yaml) names the cursor parameter, the
+response field of the next cursor and the parameters a cursor is bound to. Any string the
+cursor's schema allows is schema-valid, so schemathesis would send made-up cursors and
+judge the documented 400 wrongly. These hooks keep cursors honest without narrowing the
+fuzzing:
 
-- every `nextCursor` the server returns is remembered with the filters of its request;
-- a schema-valid cursor the server never issued becomes the empty one (the first page,
-  the only valid cursor a client can make up), and an issued cursor travels with the
-  filters it was issued for, as the spec's `nextPage` link means ("with the same filters").
-
-Negative cases are left untouched: whatever makes them invalid must still be sent.
+- every next cursor the server returns is remembered with the bound parameters of its
+  request, as sent;
+- a positive case's schema-valid cursor the server never issued becomes the first-page
+  cursor (the only one a client can make up), and an issued cursor travels with the
+  parameters it was issued for, as the spec's `nextPage` link means ("with the same filters");
+- a negative case keeps a valid cursor unless the cursor is what it breaks: one it was not
+  issued with becomes the first-page cursor, so that the 400 for a made-up cursor cannot
+  hide whether the parameter under test is checked at all.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
 
-from contract_tests.types import Case
+from contract_tests import operations, wire
+from contract_tests.behaviour import Paging
+from contract_tests.types import Case, Operation
 
-CURSOR = "pageCursor"
-NEXT_CURSOR = "nextCursor"
-MAX_LENGTH = 1024  # openapi.yaml: pageCursor.maxLength
-BOUND_FILTERS = ("sourceType", "groupName")  # a cursor is bound to these (openapi.yaml)
-
-_Filters = tuple[tuple[str, Any], ...]
+_Bound = tuple[tuple[str, str], ...]
 
 
 class IssuedCursors:
-    """The cursors the server issued during this run, with the filters of each."""
+    """The cursors the server issued during this run, with the bound parameters of each."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._filters: dict[str, _Filters] = {}
+        self._bound: dict[tuple[str, str], _Bound] = {}
 
-    def remember(self, cursor: str, query: dict[str, Any]) -> None:
-        filters = tuple((name, query[name]) for name in BOUND_FILTERS if name in query)
+    def remember(self, operation: str, cursor: str, bound: _Bound) -> None:
         with self._lock:
-            self._filters[cursor] = filters
+            self._bound[(operation, cursor)] = bound
 
-    def filters_of(self, cursor: str) -> _Filters | None:
+    def bound_of(self, operation: str, cursor: str) -> _Bound | None:
+        """The bound parameters `cursor` was issued with, or None if it never was."""
         with self._lock:
-            return self._filters.get(cursor)
+            return self._bound.get((operation, cursor))
 
 
 ISSUED = IssuedCursors()
+
+
+def bound_values(paging: Paging, query: Mapping[str, Any]) -> _Bound:
+    """The bound parameters of a query (generated values or wire values) as wire text."""
+    return tuple(
+        (name, wire_text(query[name])) for name in paging.bound_to if query.get(name) is not None
+    )
+
+
+def wire_text(value: object) -> str:
+    """A query value as it goes on the wire (a list: its first value)."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def paging_of(operation: Operation) -> Paging | None:
+    found = operations.behaviour_of(operation)
+    return found.paging if found is not None else None
 
 
 def _query(case: Case) -> dict[str, Any] | None:
@@ -61,33 +82,51 @@ def _is_positive(case: Case) -> bool:
     )
 
 
+def _cursor_is_schema_valid(case: Case, paging: Paging, cursor: object) -> bool:
+    if not isinstance(cursor, str):
+        return False  # a list or a number: a case built to break the cursor itself
+    declared = [p for p in operations.parameters_of(case.operation) if p.name == paging.cursor]
+    return not wire.problems(declared, {paging.cursor: [cursor]}, {})
+
+
 @schemathesis.hook
 def after_call(
     context: schemathesis.HookContext, case: Case, response: schemathesis.Response
 ) -> None:
-    query = _query(case)
-    if query is None or CURSOR not in query or response.status_code != 200:
+    paging = paging_of(case.operation)
+    if paging is None or response.status_code != 200:
         return
     try:
         body = response.json()
     except ValueError:
         return
-    cursor = body.get(NEXT_CURSOR) if isinstance(body, dict) else None
+    cursor = body.get(paging.next_cursor) if isinstance(body, dict) else None
     if isinstance(cursor, str):
-        ISSUED.remember(cursor, query)
+        sent = {
+            name: values[0] for name, values in wire.query_of(response.request.url or "").items()
+        }
+        ISSUED.remember(case.operation.label, cursor, bound_values(paging, sent))
 
 
 @schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: Case) -> Case:
-    query = _query(case) if _is_positive(case) else None
-    cursor = query.get(CURSOR) if query is not None else None
-    if query is None or not isinstance(cursor, str) or not cursor or len(cursor) > MAX_LENGTH:
+    paging = paging_of(case.operation)
+    query = _query(case)
+    if paging is None or query is None or paging.cursor not in query:
         return case
-    filters = ISSUED.filters_of(cursor)
-    if filters is None:
-        query[CURSOR] = ""
+    cursor = query[paging.cursor]
+    if not _cursor_is_schema_valid(case, paging, cursor) or cursor == paging.first_cursor:
         return case
-    for name in BOUND_FILTERS:
-        query.pop(name, None)
-    query.update(filters)
+    bound = ISSUED.bound_of(case.operation.label, cursor)
+    if _is_positive(case):
+        if bound is None:
+            query[paging.cursor] = paging.first_cursor
+            return case
+        for name in paging.bound_to:
+            query.pop(name, None)
+        query.update(dict(bound))
+        return case
+    # A negative case: whatever it breaks, it is not the (schema-valid) cursor.
+    if bound is None or bound != bound_values(paging, query):
+        query[paging.cursor] = paging.first_cursor
     return case

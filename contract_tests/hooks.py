@@ -1,17 +1,21 @@
 """What schemathesis loads for the suite (`hooks` in schemathesis.toml).
 
-Credentials come from `KOODRIVE_*` variables (see `contract_tests.credentials`); the runner
-sets them from the emulator it starts, or passes yours through for a live API.
+Credentials come from `KOODRIVE_*` variables (see `contract_tests.credentials`), the run's
+settings from `KOODRIVE_CONTRACT_*` ones (`contract_tests.run_settings`); the runner sets
+them from the emulator it starts, or passes yours through for a live API.
 """
 
 from __future__ import annotations
 
 import os
 
-from contract_tests import auth_provider, checks
+from contract_tests import auth_provider, checks, promises
 from contract_tests import cursors as cursors  # registers its hooks on import
 from contract_tests.credentials import Credentials
+from contract_tests.run_settings import RunSettings
 
 CREDENTIALS = Credentials.from_env(os.environ)
+SETTINGS = RunSettings.from_env(os.environ)
 auth_provider.register(CREDENTIALS)
-checks.register(CREDENTIALS)
+checks.register(CREDENTIALS, SETTINGS)
+promises.register(CREDENTIALS, SETTINGS)

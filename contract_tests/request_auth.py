@@ -87,6 +87,7 @@ def auth_headers(
     app_secret: str | None = None,
     signed_request: WireRequest | None = None,
     signed_headers: Collection[str] = signing.REQUIRED_SIGNED_HEADERS,
+    user_id: str | None = None,
 ) -> dict[str, str]:
     """The headers that satisfy `requirement` (a set of security scheme names) for `request`
     (needed only to sign, in app mode).
@@ -96,7 +97,7 @@ def auth_headers(
     """
     headers: dict[str, str] = {}
     if USER_ID in requirement or APP_SIGNATURE in requirement:
-        headers["X-User-Id"] = credentials.user_id
+        headers["X-User-Id"] = user_id or credentials.user_id
     if REQUEST_DATE in requirement or APP_SIGNATURE in requirement:
         headers["X-Date"] = signing.format_x_date(moment)
     if ACCESS_TOKEN in requirement:

@@ -25,8 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from contract_tests import behaviour
 from contract_tests import credentials as env_names
 from contract_tests.credentials import Credentials, CredentialsError
+from contract_tests.request_auth import REQUEST_DATE
+from contract_tests.run_settings import (
+    CLOCK_TOLERANCE,
+    LIVE_CLOCK_TOLERANCE,
+    OTHER_USER_ID,
+    RunSettings,
+)
 from contract_tests.summary import PHASES as ALL_PHASES
 from contract_tests.summary import RunFacts, render
 
@@ -57,6 +65,7 @@ class Target:
     description: str
     credentials: Credentials
     live: bool
+    other_user_id: str | None = None  # a second user the target holds data for, if known
 
 
 _RATE_LIMIT = re.compile(r"[1-9][0-9]*/[smhd]")
@@ -93,6 +102,21 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         help=f"comma-separated subset of examples,coverage,fuzzing,stateful [{PHASES}; all]",
     )
     parser.add_argument("--seed", default=env.get(SEED, ""), help=f"replay a run's cases [{SEED}]")
+    default_tolerance = LIVE_CLOCK_TOLERANCE if live else 0
+    parser.add_argument(
+        "--clock-tolerance",
+        type=_seconds,
+        default=env.get(CLOCK_TOLERANCE, str(default_tolerance)),
+        help="seconds the target's clock may differ from ours: an X-Date this much and a "
+        f"minute more in the future must be refused [{CLOCK_TOLERANCE}; {default_tolerance}]",
+    )
+    parser.add_argument(
+        "--other-user-id",
+        default=env.get(OTHER_USER_ID, ""),
+        help="a second user of the target: app mode lists its data, which must share no "
+        f"item with ours where an item belongs to one user [{OTHER_USER_ID}; the emulator's "
+        "second user, or a made-up ID live]",
+    )
     parser.add_argument(
         "--read-only",
         action=argparse.BooleanOptionalAction,
@@ -135,6 +159,12 @@ def _phases(text: str) -> str:
     return ",".join(names)
 
 
+def _seconds(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"must be whole seconds, 0 or more, got {text!r}")
+    return int(text)
+
+
 def _positive_int(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
@@ -161,8 +191,10 @@ def emulator_target(env: Mapping[str, str]) -> Iterator[Target]:
     # More groups than fit on a page, and short or empty pages before the end (which the
     # vendor warns about), so that the stateful phase really pages through the nextPage link.
     backend = Backend.default()
-    backend.seed_synthetic(EmulatorCredentials.development().user_id, groups=250, devices=30)
+    given_user = EmulatorCredentials.development().user_id
+    backend.seed_synthetic(given_user, groups=250, devices=30)
     paging = PagingBehaviour(short_pages=0.3)
+    other_user = next(user for user in backend.users() if user != given_user)
     with running_emulator(backend=backend, paging=paging) as emulator:
         given = emulator.credentials
         credentials = Credentials.from_env(
@@ -175,7 +207,7 @@ def emulator_target(env: Mapping[str, str]) -> Iterator[Target]:
             }
         )
         description = f"emulator started for this run ({emulator.base_url})"
-        yield Target(emulator.base_url, description, credentials, live=False)
+        yield Target(emulator.base_url, description, credentials, False, other_user)
 
 
 def schemathesis_command(target: Target, options: argparse.Namespace) -> list[str]:
@@ -234,12 +266,26 @@ def read_only_filter(methods: set[str]) -> list[str]:
     return ["--exclude-method-regex", f"(?i)^({'|'.join(unsafe)})$"] if unsafe else []
 
 
-def schemathesis_env(target: Target, reports: Path, env: Mapping[str, str]) -> dict[str, str]:
-    """The environment of schemathesis: the credentials for the hooks, nothing else of ours."""
+def run_settings(target: Target, options: argparse.Namespace) -> RunSettings:
+    """The settings the checks read; CredentialsError naming the variable if one is bad."""
+    given = RunSettings(
+        rate_limit=options.rate_limit,
+        clock_tolerance=options.clock_tolerance,
+        other_user_id=options.other_user_id.strip() or target.other_user_id,
+    )
+    return RunSettings.from_env(given.as_env())
+
+
+def schemathesis_env(
+    target: Target, options: argparse.Namespace, env: Mapping[str, str]
+) -> dict[str, str]:
+    """The environment of schemathesis: the credentials and settings for the hooks, nothing
+    else of ours."""
     return {
         **{k: v for k, v in env.items() if not k.startswith("KOODRIVE_")},
         **target.credentials.as_env(),
-        REPORTS: str(reports),
+        **run_settings(target, options).as_env(),
+        REPORTS: str(options.reports),
     }
 
 
@@ -254,7 +300,8 @@ def replay(target: Target, options: argparse.Namespace, env: Mapping[str, str]) 
     print(f"==> replaying the failing cases of {reports} against {target.description}", flush=True)
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "replay"]
     command += ["--keep", "--url", target.base_url, str(crashes)]
-    return subprocess.call(command, cwd=ROOT, env=schemathesis_env(target, reports, env))
+    options.reports = reports
+    return subprocess.call(command, cwd=ROOT, env=schemathesis_env(target, options, env))
 
 
 def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -264,7 +311,7 @@ def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str
     options.reports = reports
     shutil.rmtree(reports, ignore_errors=True)  # a report must never be left from an earlier run
     reports.mkdir(parents=True)
-    child_env = schemathesis_env(target, reports, env)
+    child_env = schemathesis_env(target, options, env)
     print(f"==> contract suite against {target.description}", flush=True)
     exit_code = subprocess.call(schemathesis_command(target, options), cwd=ROOT, env=child_env)
     facts = RunFacts(
@@ -283,6 +330,15 @@ def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if env is None else env)
     options = build_parser(env).parse_args(argv)
+    try:
+        import yaml
+
+        document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+        behaviour.load(document)
+        behaviour.validity(document, REQUEST_DATE)
+    except behaviour.BehaviourError as error:
+        print(f"scripts/contract: {SPEC.name}: {error}", file=sys.stderr)
+        return 2
     try:
         if env.get(BASE_URL):
             return run_suite(live_target(env), options, env)

@@ -145,8 +145,14 @@ def _token_principal(
         user_id = credentials.accept_token(token, now=now)
     except TokenRejectedError as error:
         raise AuthError(str(error)) from None
-    if user_headers_required:
-        header_user = user_and_date(request.headers, now=now)
+    # A token acts for its own user only: an X-User-Id naming another is refused even where
+    # the operation does not require the header.
+    if user_headers_required or "x-user-id" in request.headers:
+        header_user = (
+            user_and_date(request.headers, now=now)
+            if user_headers_required
+            else request.headers["x-user-id"].strip()
+        )
         if header_user != user_id:
             raise AuthError("X-User-Id is not the user the access token was issued to")
     return Principal(user_id, "token")

@@ -1,0 +1,324 @@
+"""What each operation promises beyond its schemas, read from openapi.yaml's
+`x-koodrive-behaviour` extension (docs/contract.md, "Behaviour").
+
+The document's own `x-koodrive-behaviour` holds what every operation promises (the success
+status and `code`, the refusal of an invalid request, the echoed headers, whose data it is);
+an operation's adds what is its own (the items field, paging, filters). Every name the
+extension uses is checked against the operation it describes, so that a typo in the spec is
+an error naming the field, not a check that silently finds nothing to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jsonschema
+
+EXTENSION = "x-koodrive-behaviour"
+VALIDITY = "x-koodrive-validity"
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class BehaviourError(ValueError):
+    """The extension is malformed or names what the operation lacks; the message says where."""
+
+
+class Match(StrEnum):
+    """How a filter parameter narrows a listing."""
+
+    # Items whose `field` contains the parameter's text, compared case-insensitively.
+    CONTAINS_IGNORING_CASE = "contains-ignoring-case"
+    # Each value lists items of its own: listings for two different values share none.
+    PARTITIONS = "partitions"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """An HTTP status and the `code` the body carries with it."""
+
+    status: int
+    code: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    parameter: str
+    match: Match
+    field: str | None = None  # the item field compared, for CONTAINS_IGNORING_CASE
+
+    def admits(self, item: Mapping[str, Any], value: str) -> bool:
+        """Whether `item` may be listed when the request sends `value` (as text)."""
+        if self.match is Match.PARTITIONS or self.field is None:
+            return True  # items do not carry the value: judged across listings instead
+        found = item.get(self.field)
+        return isinstance(found, str) and value.casefold() in found.casefold()
+
+
+@dataclass(frozen=True)
+class Paging:
+    cursor: str  # the query parameter that carries the cursor
+    first_cursor: str  # its value for the first page
+    next_cursor: str  # the response field of the next cursor: absent on the last page only
+    total: str | None  # the response field: how many items the whole listing yields
+    page_size: str | None  # the query parameter bounding a page's length
+    bound_to: tuple[str, ...]  # parameters a cursor must travel with, unchanged
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    operation_id: str
+    success: Expected
+    invalid_request: Expected
+    echoed_headers: tuple[str, ...]
+    owner: str | None  # the header naming whose data this is
+    items: str | None  # the response field holding the listed items
+    item_key: str | None  # the item field that identifies it
+    exclusive_owner: bool  # an item belongs to one owner only: two owners' listings share none
+    paging: Paging | None
+    filters: tuple[Filter, ...]
+
+    def items_of(self, body: object) -> list[Mapping[str, Any]] | None:
+        """The listed items of a success body, or None when it holds no list of objects."""
+        if self.items is None or not isinstance(body, Mapping):
+            return None
+        found = body.get(self.items)
+        if not isinstance(found, list) or not all(isinstance(item, Mapping) for item in found):
+            return None
+        return found
+
+    def key_of(self, item: Mapping[str, Any]) -> str:
+        return str(item.get(self.item_key)) if self.item_key is not None else repr(item)
+
+    def filter(self, parameter: str) -> Filter | None:
+        return next((f for f in self.filters if f.parameter == parameter), None)
+
+
+_EXPECTED = {
+    "type": "object",
+    "required": ["status", "code"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "code": {"type": "integer"},
+    },
+}
+_NAME = {"type": "string", "minLength": 1}
+_COMMON = {
+    "success": _EXPECTED,
+    "invalid-request": _EXPECTED,
+    "echoed-headers": {"type": "array", "items": _NAME, "uniqueItems": True},
+    "owner": _NAME,
+}
+_DOCUMENT_SCHEMA = {"type": "object", "additionalProperties": False, "properties": _COMMON}
+_OPERATION_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        **_COMMON,
+        "items": _NAME,
+        "item-key": _NAME,
+        "exclusive-owner": {"type": "boolean"},
+        "paging": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["cursor", "first-cursor", "next-cursor"],
+            "properties": {
+                "cursor": _NAME,
+                "first-cursor": {"type": "string"},
+                "next-cursor": _NAME,
+                "total": _NAME,
+                "page-size": _NAME,
+                "bound-to": {"type": "array", "items": _NAME, "uniqueItems": True},
+            },
+        },
+        "filters": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["match"],
+                "properties": {"match": {"enum": [m.value for m in Match]}, "field": _NAME},
+            },
+        },
+    },
+}
+
+
+def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
+    """Each operation's behaviour, by operationId; BehaviourError naming the field otherwise."""
+    defaults = _validated(document.get(EXTENSION, {}), _DOCUMENT_SCHEMA, EXTENSION)
+    found: dict[str, Behaviour] = {}
+    for path, path_item in (document.get("paths") or {}).items():
+        for method in _HTTP_METHODS:
+            operation = path_item.get(method)
+            if not isinstance(operation, Mapping) or "operationId" not in operation:
+                continue
+            where = f"paths.{path}.{method}.{EXTENSION}"
+            own = _validated(operation.get(EXTENSION, {}), _OPERATION_SCHEMA, where)
+            behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
+            _check_names(behaviour, operation, document, where)
+            found[behaviour.operation_id] = behaviour
+    return found
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How far a request time may lie before and after the server's clock, in seconds."""
+
+    seconds_before: int
+    seconds_after: int
+
+
+def validity(document: Mapping[str, Any], scheme: str) -> Validity:
+    """The `x-koodrive-validity` of security scheme `scheme` (the request time's)."""
+    where = f"components.securitySchemes.{scheme}.{VALIDITY}"
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    raw = _validated(
+        (schemes.get(scheme) or {}).get(VALIDITY),
+        {
+            "type": "object",
+            "required": ["seconds-before", "seconds-after"],
+            "additionalProperties": False,
+            "properties": {
+                "seconds-before": {"type": "integer", "minimum": 0},
+                "seconds-after": {"type": "integer", "minimum": 0},
+            },
+        },
+        where,
+    )
+    return Validity(raw["seconds-before"], raw["seconds-after"])
+
+
+def _validated(value: object, schema: Mapping[str, Any], where: str) -> dict[str, Any]:
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(value)
+    )
+    if error is not None:
+        field = ".".join(str(part) for part in (where, *error.absolute_path))
+        raise BehaviourError(f"{field}: {error.message}")
+    assert isinstance(value, dict)
+    return value
+
+
+def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behaviour:
+    for required in ("success", "invalid-request"):
+        if required not in raw:
+            raise BehaviourError(
+                f"{where}.{required}: required (here or in the document's {EXTENSION})"
+            )
+    paging = raw.get("paging")
+    return Behaviour(
+        operation_id=operation_id,
+        success=Expected(raw["success"]["status"], raw["success"]["code"]),
+        invalid_request=Expected(raw["invalid-request"]["status"], raw["invalid-request"]["code"]),
+        echoed_headers=tuple(raw.get("echoed-headers", ())),
+        owner=raw.get("owner"),
+        items=raw.get("items"),
+        item_key=raw.get("item-key"),
+        exclusive_owner=bool(raw.get("exclusive-owner", False)),
+        paging=None
+        if paging is None
+        else Paging(
+            cursor=paging["cursor"],
+            first_cursor=paging["first-cursor"],
+            next_cursor=paging["next-cursor"],
+            total=paging.get("total"),
+            page_size=paging.get("page-size"),
+            bound_to=tuple(paging.get("bound-to", ())),
+        ),
+        filters=tuple(
+            Filter(name, Match(spec["match"]), spec.get("field"))
+            for name, spec in (raw.get("filters") or {}).items()
+        ),
+    )
+
+
+def _check_names(
+    behaviour: Behaviour,
+    operation: Mapping[str, Any],
+    document: Mapping[str, Any],
+    where: str,
+) -> None:
+    """Every parameter and field the behaviour names exists in the operation."""
+    query = {
+        p["name"]
+        for p in (resolve(p, document) for p in operation.get("parameters", []))
+        if p.get("in") == "query"
+    }
+    body = _success_properties(behaviour, operation, document)
+    listed = resolve(body.get(behaviour.items or "", {}), document)
+    item = _properties(listed.get("items") if isinstance(listed, Mapping) else None, document)
+
+    def must(found: bool, field: str, message: str) -> None:
+        if not found:
+            raise BehaviourError(f"{where}.{field}: {message}")
+
+    if behaviour.items is not None:
+        must(behaviour.items in body, "items", f"{behaviour.items!r} is not a success field")
+    if behaviour.item_key is not None:
+        must(behaviour.item_key in item, "item-key", f"{behaviour.item_key!r} is not an item field")
+    if behaviour.paging is not None:
+        paging = behaviour.paging
+        must(paging.cursor in query, "paging.cursor", f"{paging.cursor!r} is not a query parameter")
+        must(
+            paging.next_cursor in body,
+            "paging.next-cursor",
+            f"{paging.next_cursor!r} is not a success field",
+        )
+        if paging.total is not None:
+            must(paging.total in body, "paging.total", f"{paging.total!r} is not a success field")
+        if paging.page_size is not None:
+            must(
+                paging.page_size in query,
+                "paging.page-size",
+                f"{paging.page_size!r} is not a query parameter",
+            )
+        for name in paging.bound_to:
+            must(name in query, "paging.bound-to", f"{name!r} is not a query parameter")
+    for filter_ in behaviour.filters:
+        field = f"filters.{filter_.parameter}"
+        must(filter_.parameter in query, field, "not a query parameter")
+        if filter_.match is Match.CONTAINS_IGNORING_CASE:
+            must(filter_.field is not None, f"{field}.field", f"required by {filter_.match}")
+            must(filter_.field in item, f"{field}.field", f"{filter_.field!r} is not an item field")
+
+
+def _success_properties(
+    behaviour: Behaviour, operation: Mapping[str, Any], document: Mapping[str, Any]
+) -> dict[str, Any]:
+    response = resolve(
+        (operation.get("responses") or {}).get(str(behaviour.success.status), {}), document
+    )
+    media = (response.get("content") or {}).get("application/json", {})
+    return _properties(media.get("schema"), document)
+
+
+def _properties(schema: object, document: Mapping[str, Any]) -> dict[str, Any]:
+    resolved = resolve(schema, document) if isinstance(schema, Mapping) else {}
+    properties = resolved.get("properties")
+    return dict(properties) if isinstance(properties, Mapping) else {}
+
+
+def resolve(value: Any, document: Mapping[str, Any]) -> Any:
+    """`value` with its local `$ref` followed (one level at a time, until none is left)."""
+    seen: set[str] = set()
+    while isinstance(value, Mapping) and isinstance(value.get("$ref"), str):
+        ref = value["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            raise BehaviourError(f"cannot follow $ref {ref!r}")
+        seen.add(ref)
+        value = _pointer(document, ref[2:].split("/"))
+    return value
+
+
+def _pointer(document: Mapping[str, Any], parts: Sequence[str]) -> Any:
+    value: Any = document
+    for part in parts:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(value, Mapping) or key not in value:
+            raise BehaviourError(f"$ref points at nothing: #/{'/'.join(parts)}")
+        value = value[key]
+    return value

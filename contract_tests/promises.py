@@ -1,0 +1,761 @@
+"""Checks of what each operation promises beyond its schemas (`x-koodrive-behaviour`).
+
+Per response, on every case of every phase:
+
+- `success_as_declared`: a 2xx is the declared success status, with the declared `code`;
+- `headers_echoed`: each echoed header the request sent comes back unchanged on a success;
+- `page_within_request`: a page holds no more items than `pageSize` asked for, and each one
+  matches the filters the request sent;
+- `invalid_requests_refused`: a request that breaks a parameter's schema, as it went on
+  the wire, or that sends a cursor the target never issued for its parameters, gets the
+  declared refusal (400 with code 13000102), whatever phase or mode made it.
+
+Once per operation, after the first request the target accepted (so the credentials are
+proven), with requests of their own:
+
+- `listings_page_as_declared`: whole listings followed to the end, within a bound: no item
+  twice, the listing ends, the items add up to `total`, no page longer than `pageSize`;
+- `filters_applied_as_declared`: every item matches the filters, a filter drops no item
+  that matches it, and listings for two values of a partitioning filter share no item;
+- `cursors_refused_as_declared`: an altered cursor, a made-up one, and an issued one sent
+  with other values of the parameters it is bound to get the declared refusal;
+- `owner_data_only`: another user's listing shares no item with ours where an item belongs
+  to one user only.
+
+Each failure names the broken promise and the requests (curl) that show it.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import string
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import schemathesis
+
+from contract_tests import operations, wire
+from contract_tests.auth_provider import sent_mode
+from contract_tests.behaviour import Behaviour, Filter, Match, Paging
+from contract_tests.credentials import AuthMode, Credentials
+from contract_tests.cursors import ISSUED, bound_values, wire_text
+from contract_tests.probing import Sender, Sent, curl_of
+from contract_tests.run_settings import RunSettings
+from contract_tests.types import Case
+
+# A listing may have short or even empty pages before its end; one that needs more than
+# this many pages per page-size's worth of items (plus a margin) is taken as never ending.
+PAGES_PER_FULL_PAGE = 3
+EXTRA_PAGES = 10
+MAX_PAGES = 500  # a hard bound on one walk, whatever `total` says
+PAGES_PER_WALK = 5  # the page size of a walk is chosen so that a listing takes about this many
+
+_TRACE_ALPHABET = string.ascii_letters + string.digits
+
+
+class BrokenPromise(AssertionError):
+    """One or more promises broken, each with the curl commands that show it."""
+
+    def __init__(self, operation: str, problems: Sequence[str]) -> None:
+        super().__init__(f"{operation} breaks what openapi.yaml promises:\n" + "\n".join(problems))
+
+
+def _problem(text: str, *sent: Sent | str) -> str:
+    curls = [s if isinstance(s, str) else s.curl for s in sent]
+    return "- " + text + "".join(f"\n    {curl}" for curl in curls)
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            if isinstance(value, list):
+                return str(value[0]) if value else None
+            return str(value)
+    return None
+
+
+def _text_headers(request: requests.PreparedRequest) -> dict[str, str]:
+    return {
+        name: value if isinstance(value, str) else value.decode("latin-1")
+        for name, value in request.headers.items()
+    }
+
+
+def _json(response: schemathesis.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _describe(query: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name}={wire_text(value)}" for name, value in query.items())
+
+
+def _fresh_trace_id(length: int) -> str:
+    return "".join(secrets.choice(_TRACE_ALPHABET) for _ in range(length))
+
+
+def _refused(sent: Sent, expected_status: int, expected_code: int) -> bool:
+    return sent.status == expected_status and sent.code() == expected_code
+
+
+# --- listings ----------------------------------------------------------------------------
+
+
+@dataclass
+class Listing:
+    """What following one listing to its end found."""
+
+    query: dict[str, Any]  # the first page's query (cursor included)
+    items: list[Mapping[str, Any]] = field(default_factory=list)
+    pages: list[Sent] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    cursors: list[str] = field(default_factory=list)  # the next cursors issued, in order
+    first_page: dict[str, int] = field(default_factory=dict)  # item key -> page first listed
+    total: int | None = None
+    complete: bool = False  # ended as the spec says, without a problem
+
+    def keys(self, behaviour: Behaviour) -> set[str]:
+        return {behaviour.key_of(item) for item in self.items}
+
+
+class Walker:
+    """Follows listings page by page with the suite's credentials; remembers each walk, so
+    that every check reading a listing reads the same one."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self._lock = threading.Lock()
+        self._walks: dict[tuple[str, str], Listing] = {}
+
+    def walk(
+        self, case: Case, mode: AuthMode, behaviour: Behaviour, query: Mapping[str, Any]
+    ) -> Listing:
+        key = (case.operation.label, _describe(query))
+        with self._lock:  # one walk at a time: a live target is rate-limited anyway
+            if key not in self._walks:
+                self._walks[key] = self._follow(case, mode, behaviour, dict(query))
+            return self._walks[key]
+
+    def _follow(
+        self, case: Case, mode: AuthMode, behaviour: Behaviour, query: dict[str, Any]
+    ) -> Listing:
+        listing = Listing(dict(query))
+        paging = behaviour.paging
+        if paging is None:  # one response holds the whole listing
+            sent = self._page(case, mode, behaviour, query, listing)
+            if sent is not None:
+                self._take(behaviour, listing, sent, 1, _describe(query))
+                listing.complete = not listing.problems
+            return listing
+        where = _describe({k: v for k, v in query.items() if k != paging.cursor})
+        page_size = _page_size(paging, query)
+        bound = MAX_PAGES
+        page_query = dict(query)
+        for number in range(1, MAX_PAGES + 1):
+            sent = self._page(case, mode, behaviour, page_query, listing)
+            if sent is None:
+                return listing
+            body = sent.body if isinstance(sent.body, dict) else {}
+            total = body.get(paging.total) if paging.total is not None else None
+            if isinstance(total, int) and not isinstance(total, bool):
+                if listing.total is None:
+                    listing.total = total
+                    if page_size:
+                        full_pages = math.ceil(total / page_size)
+                        bound = min(MAX_PAGES, PAGES_PER_FULL_PAGE * full_pages + EXTRA_PAGES)
+                elif total != listing.total:
+                    listing.problems.append(
+                        _problem(
+                            f"`{paging.total}` changed from {listing.total} to {total} on page "
+                            f"{number} of one listing ({where})",
+                            sent,
+                        )
+                    )
+            items = self._take(behaviour, listing, sent, number, where)
+            if page_size is not None and items > page_size:
+                listing.problems.append(
+                    _problem(
+                        f"page {number} holds {items} items, more than "
+                        f"{paging.page_size}={page_size} ({where})",
+                        sent,
+                    )
+                )
+            next_cursor = body.get(paging.next_cursor)
+            if not isinstance(next_cursor, str):
+                listing.complete = not listing.problems
+                break
+            if next_cursor in listing.cursors or next_cursor == query.get(paging.cursor):
+                listing.problems.append(
+                    _problem(
+                        f"page {number} sent back a cursor issued before: the listing loops "
+                        f"and never ends ({where})",
+                        sent,
+                    )
+                )
+                return listing
+            listing.cursors.append(next_cursor)
+            ISSUED.remember(case.operation.label, next_cursor, bound_values(paging, query))
+            if number >= bound:
+                listing.problems.append(
+                    _problem(
+                        f"the listing did not end: page {number} of up to {page_size} items, "
+                        f"for a total of {listing.total}, still has a `{paging.next_cursor}` "
+                        f"({where})",
+                        listing.pages[0],
+                        sent,
+                    )
+                )
+                return listing
+            page_query = {**query, paging.cursor: next_cursor}
+        if paging.total is not None and listing.complete and len(listing.items) != listing.total:
+            listing.problems.append(
+                _problem(
+                    f"`{paging.total}` is {listing.total} but the listing yields "
+                    f"{len(listing.items)} items over {len(listing.pages)} pages ({where})",
+                    listing.pages[0],
+                    listing.pages[-1],
+                )
+            )
+            listing.complete = False
+        return listing
+
+    def _take(
+        self, behaviour: Behaviour, listing: Listing, sent: Sent, number: int, where: str
+    ) -> int:
+        """Add a page's items to the listing, reporting any listed before; how many it held."""
+        items = behaviour.items_of(sent.body) or []
+        for item in items:
+            item_key = behaviour.key_of(item)
+            first = listing.first_page.get(item_key)
+            if first is not None:
+                listing.problems.append(
+                    _problem(
+                        f"the listing repeated item {item_key} on page {number}, first listed "
+                        f"on page {first} ({where})",
+                        listing.pages[first - 1],
+                        sent,
+                    )
+                )
+            else:
+                listing.first_page[item_key] = number
+                listing.items.append(item)
+        return len(items)
+
+    def _page(
+        self,
+        case: Case,
+        mode: AuthMode,
+        behaviour: Behaviour,
+        query: Mapping[str, Any],
+        listing: Listing,
+    ) -> Sent | None:
+        """One page, sent with a fresh trace id; None (and a problem) when it is no success."""
+        echoed = {
+            name: _fresh_trace_id(_trace_length(case, name)) for name in behaviour.echoed_headers
+        }
+        sent = self.sender.send(case, mode, query=query, headers=echoed)
+        listing.pages.append(sent)
+        if sent.status != behaviour.success.status or sent.code() != behaviour.success.code:
+            what = "the first page" if len(listing.pages) == 1 else f"page {len(listing.pages)}"
+            listing.problems.append(
+                _problem(
+                    f"{what} of a listing answered {sent.status} with code {sent.code()!r}; "
+                    f"a valid request gets {behaviour.success.status} with code "
+                    f"{behaviour.success.code} ({_describe(query)})",
+                    sent,
+                )
+            )
+            return None
+        for name, value in echoed.items():
+            got = sent.headers.get(name)
+            if got != value:
+                listing.problems.append(_echo_problem(name, value, got, sent))
+        return sent
+
+
+def _trace_length(case: Case, name: str) -> int:
+    for parameter in operations.parameters_of(case.operation):
+        if parameter.name.lower() == name.lower():
+            length = parameter.schema.get("minLength") or parameter.schema.get("maxLength")
+            if isinstance(length, int):
+                return length
+    return 32
+
+
+def _echo_problem(name: str, value: str, got: str | None, sent: Sent | str) -> str:
+    if got is None:
+        return _problem(f"{name} {value} was sent but not echoed", sent)
+    return _problem(f"{name} {value} was sent but echoed as {got}", sent)
+
+
+def _page_size(paging: Paging | None, query: Mapping[str, Any]) -> int | None:
+    if paging is None or paging.page_size is None:
+        return None
+    value = query.get(paging.page_size)
+    try:
+        return int(wire_text(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+# --- planning the walks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The listings an operation's checks follow, from one accepted case."""
+
+    case: Case
+    mode: AuthMode
+    behaviour: Behaviour
+    base: dict[str, Any]  # the accepted case's query: first-page cursor, no contains-filters
+
+
+def _schema_of(case: Case, name: str) -> Mapping[str, Any]:
+    for parameter in operations.parameters_of(case.operation):
+        if parameter.name == name:
+            return parameter.schema
+    return {}
+
+
+def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
+    query = dict(case.query) if isinstance(case.query, dict) else {}
+    paging = behaviour.paging
+    if paging is not None:
+        query[paging.cursor] = paging.first_cursor
+    for filter_ in behaviour.filters:
+        if filter_.match is Match.CONTAINS_IGNORING_CASE:
+            query.pop(filter_.parameter, None)
+    return Plan(case, mode, behaviour, query)
+
+
+def partition_values(plan: Plan) -> list[tuple[Filter | None, dict[str, Any]]]:
+    """A first-page query per value of each partitioning filter (the base alone if none)."""
+    queries: list[tuple[Filter | None, dict[str, Any]]] = []
+    for filter_ in plan.behaviour.filters:
+        if filter_.match is not Match.PARTITIONS:
+            continue
+        values = _schema_of(plan.case, filter_.parameter).get("enum")
+        if isinstance(values, list):
+            queries += [(filter_, {**plan.base, filter_.parameter: value}) for value in values]
+    return queries or [(None, plan.base)]
+
+
+def sized(walker: Walker, plan: Plan, query: dict[str, Any]) -> dict[str, Any]:
+    """`query` with a page size that splits its listing into about PAGES_PER_WALK pages: the
+    first page at the largest page size says how many items there are."""
+    paging = plan.behaviour.paging
+    if paging is None or paging.page_size is None or paging.total is None:
+        return query
+    schema = _schema_of(plan.case, paging.page_size)
+    largest = schema.get("maximum", query.get(paging.page_size))
+    smallest = schema.get("minimum", 1)
+    probe = walker.sender.send(plan.case, plan.mode, query={**query, paging.page_size: largest})
+    total = probe.body.get(paging.total) if isinstance(probe.body, dict) else None
+    if not isinstance(total, int) or isinstance(total, bool):
+        return {**query, paging.page_size: largest}
+    size = max(smallest, min(largest, math.ceil(total / PAGES_PER_WALK) or smallest))
+    return {**query, paging.page_size: size}
+
+
+def _needle(names: Sequence[str]) -> str | None:
+    """A piece of text some of `names` contain and some do not, in another letter case
+    where it has letters (the filter ignores case)."""
+    folded = [name.casefold() for name in names]
+    for length in (3, 2, 1):
+        for name in names:
+            for start in range(max(0, len(name) - length + 1)):
+                piece = name[start : start + length]
+                if not piece.strip():
+                    continue
+                hits = sum(piece.casefold() in other for other in folded)
+                if 0 < hits < len(names):
+                    return piece.swapcase()
+    return None
+
+
+def register(credentials: Credentials, settings: RunSettings) -> None:
+    """Register the checks with schemathesis for this run."""
+    sender = Sender(credentials, settings.rate_limit)
+    walker = Walker(sender)
+
+    def once_per_operation(
+        run: Callable[[Plan], list[str]],
+    ) -> Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None]:
+        lock = threading.Lock()
+        done: set[str] = set()
+
+        def after_response(
+            ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+        ) -> bool | None:
+            behaviour = operations.behaviour_of(case.operation)
+            mode = sent_mode(case)
+            positive = case.meta is not None and case.meta.generation.mode.is_positive
+            if behaviour is None or mode is None or not positive:
+                return None
+            if response.status_code != behaviour.success.status:
+                return None
+            with lock:
+                if case.operation.label in done:
+                    return None
+                done.add(case.operation.label)
+            problems = run(plan_for(case, mode, behaviour))
+            if problems:
+                raise BrokenPromise(case.operation.label, problems)
+            return True
+
+        return after_response
+
+    @schemathesis.check
+    def success_as_declared(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """A 2xx is the declared success status, and its body carries the success `code`."""
+        behaviour = operations.behaviour_of(case.operation)
+        if behaviour is None or not 200 <= response.status_code < 300:
+            return None
+        expected = behaviour.success
+        problems = []
+        if response.status_code != expected.status:
+            problems.append(f"a success answered {response.status_code}, not {expected.status}")
+        body = _json(response)
+        code = body.get("code") if isinstance(body, dict) else None
+        # "0" as a string is the spec's documented deviation, reported by the schema check.
+        if code != expected.code and not (isinstance(code, str) and code == str(expected.code)):
+            problems.append(
+                f"a {response.status_code} whose `code` is {code!r}, not {expected.code}"
+            )
+        if isinstance(code, bool):
+            problems.append(
+                f"a {response.status_code} whose `code` is {code!r}, not {expected.code}"
+            )
+        if problems:
+            curl = curl_of(response.request, case)
+            raise BrokenPromise(case.operation.label, [_problem(p, curl) for p in problems])
+        return True
+
+    @schemathesis.check
+    def headers_echoed(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """Each echoed header the request sent comes back unchanged with a success."""
+        behaviour = operations.behaviour_of(case.operation)
+        if behaviour is None or response.status_code != behaviour.success.status:
+            return None
+        problems = []
+        for name in behaviour.echoed_headers:
+            value = _header(_text_headers(response.request), name)
+            if value is None:
+                continue
+            got = _header(response.headers, name)
+            if got != value.strip(" \t"):
+                problems.append(_echo_problem(name, value, got, curl_of(response.request, case)))
+        if problems:
+            raise BrokenPromise(case.operation.label, problems)
+        return True if behaviour.echoed_headers else None
+
+    @schemathesis.check
+    def page_within_request(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """No more items than the page size asked for; each matches the filters sent."""
+        behaviour = operations.behaviour_of(case.operation)
+        if behaviour is None or response.status_code != behaviour.success.status:
+            return None
+        items = behaviour.items_of(_json(response))
+        if items is None:
+            return None
+        sent = {
+            name: values[0] for name, values in wire.query_of(response.request.url or "").items()
+        }
+        problems = []
+        size = _page_size(behaviour.paging, sent)
+        if size is not None and len(items) > size:
+            problems.append(f"a page of {len(items)} items for {behaviour.paging.page_size}={size}")  # type: ignore[union-attr]
+        for filter_ in behaviour.filters:
+            value = sent.get(filter_.parameter)
+            if value is None:
+                continue
+            unmatched = [item for item in items if not filter_.admits(item, value)]
+            if unmatched:
+                problems.append(
+                    f"item {behaviour.key_of(unmatched[0])} ({filter_.field}="
+                    f"{unmatched[0].get(filter_.field or '')!r}) listed for "
+                    f"{filter_.parameter}={value!r}, which it does not match ({filter_.match})"
+                )
+        if problems:
+            curl = curl_of(response.request, case)
+            raise BrokenPromise(case.operation.label, [_problem(p, curl) for p in problems])
+        return True
+
+    @schemathesis.check
+    def invalid_requests_refused(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """A request that breaks a parameter's schema on the wire, or sends a cursor not issued
+        for its parameters, gets the declared refusal (400 with code 13000102)."""
+        behaviour = operations.behaviour_of(case.operation)
+        if behaviour is None or sent_mode(case) is None:
+            return None  # without our credentials, a 401 comes first
+        url = response.request.url or ""
+        query = wire.query_of(url)
+        problems = wire.problems(
+            operations.parameters_of(case.operation), query, _text_headers(response.request)
+        )
+        paging = behaviour.paging
+        if not problems and paging is not None:
+            cursor = query.get(paging.cursor, [paging.first_cursor])[0]
+            if cursor != paging.first_cursor:
+                bound = ISSUED.bound_of(case.operation.label, cursor)
+                sent = {name: values[0] for name, values in query.items()}
+                if bound is None:
+                    problems.append(f"{paging.cursor} {cursor[:24]!r}… was never issued")
+                elif bound != bound_values(paging, sent):
+                    problems.append(
+                        f"{paging.cursor} was issued for {_describe(dict(bound)) or 'no filters'}"
+                        f", sent with {_describe(dict(bound_values(paging, sent))) or 'none'}"
+                    )
+        if not problems:
+            return None
+        expected = behaviour.invalid_request
+        body = _json(response)
+        code = body.get("code") if isinstance(body, dict) else None
+        if response.status_code == expected.status and code == expected.code:
+            return True
+        raise BrokenPromise(
+            case.operation.label,
+            [
+                _problem(
+                    f"an invalid request ({'; '.join(problems)}) answered "
+                    f"{response.status_code} with code {code!r}; the spec promises "
+                    f"{expected.status} with code {expected.code}",
+                    curl_of(response.request, case),
+                )
+            ],
+        )
+
+    def listings(plan: Plan) -> list[str]:
+        problems: list[str] = []
+        for _, query in partition_values(plan):
+            listing = walker.walk(plan.case, plan.mode, plan.behaviour, sized(walker, plan, query))
+            problems += listing.problems
+        return problems
+
+    def filters(plan: Plan) -> list[str]:
+        behaviour, problems = plan.behaviour, []
+        partitions = [
+            (filter_, walker.walk(plan.case, plan.mode, behaviour, sized(walker, plan, query)))
+            for filter_, query in partition_values(plan)
+        ]
+        by_key: dict[str, tuple[dict[str, Any], Sent]] = {}
+        for filter_, listing in partitions:
+            if filter_ is None or not listing.pages:
+                continue
+            for item in listing.items:
+                key = behaviour.key_of(item)
+                earlier = by_key.get(key)
+                if earlier is not None and earlier[0] != listing.query:
+                    problems.append(
+                        _problem(
+                            f"item {key} is listed for "
+                            f"{_describe(_only(earlier[0], filter_.parameter))} and for "
+                            f"{_describe(_only(listing.query, filter_.parameter))}: the filter "
+                            "partitions items, so it looks ignored",
+                            earlier[1],
+                            listing.pages[0],
+                        )
+                    )
+                    break
+                by_key.setdefault(key, (listing.query, listing.pages[0]))
+        for filter_ in behaviour.filters:
+            if filter_.match is not Match.CONTAINS_IGNORING_CASE:
+                continue
+            for _, unfiltered in partitions:
+                if not unfiltered.complete:
+                    continue
+                names = [str(item.get(filter_.field or "")) for item in unfiltered.items]
+                needle = _needle(names)
+                if needle is None:
+                    continue
+                query = {**unfiltered.query, filter_.parameter: needle}
+                filtered = walker.walk(plan.case, plan.mode, behaviour, query)
+                problems += filtered.problems
+                for item in filtered.items:
+                    if not filter_.admits(item, needle):
+                        problems.append(
+                            _problem(
+                                f"item {behaviour.key_of(item)} ({filter_.field}="
+                                f"{item.get(filter_.field or '')!r}) listed for "
+                                f"{filter_.parameter}={needle!r}, which it does not match "
+                                f"({filter_.match})",
+                                filtered.pages[0],
+                            )
+                        )
+                        break
+                expected = {
+                    behaviour.key_of(item)
+                    for item in unfiltered.items
+                    if filter_.admits(item, needle)
+                }
+                missing = sorted(expected - filtered.keys(behaviour))
+                if filtered.complete and missing:
+                    problems.append(
+                        _problem(
+                            f"{filter_.parameter}={needle!r} left out item {missing[0]}, which "
+                            f"matches it ({filter_.match}; {len(missing)} left out in all)",
+                            filtered.pages[0],
+                        )
+                    )
+                break  # one filtered listing per filter is enough
+        return problems
+
+    def cursors(plan: Plan) -> list[str]:
+        behaviour, paging = plan.behaviour, plan.behaviour.paging
+        if paging is None:
+            return []
+        listing = next(
+            (
+                walked
+                for _, query in partition_values(plan)
+                if (
+                    walked := walker.walk(
+                        plan.case, plan.mode, behaviour, sized(walker, plan, query)
+                    )
+                ).cursors
+            ),
+            None,
+        )
+        if listing is None:
+            return []  # no listing has a second page: no cursor to probe with
+        issued = listing.cursors[0]
+        query = {**listing.query, paging.cursor: issued}
+        variants: list[tuple[str, dict[str, Any]]] = [
+            (
+                "an altered cursor (one character changed)",
+                {**query, paging.cursor: _altered(issued)},
+            ),
+            (
+                "a made-up cursor",
+                {
+                    **query,
+                    paging.cursor: secrets.token_urlsafe(max(8, len(issued) * 3 // 4))[
+                        : len(issued)
+                    ],
+                },
+            ),
+        ]
+        for name in paging.bound_to:
+            other = _other_value(plan, name, query.get(name))
+            if other is None:
+                variants.append((f"an issued cursor sent without {name}", _without(query, name)))
+            else:
+                variants.append(
+                    (
+                        f"an issued cursor sent with {name}={wire_text(other)}",
+                        {**query, name: other},
+                    )
+                )
+            if query.get(name) is not None and other is not None:
+                variants.append((f"an issued cursor sent without {name}", _without(query, name)))
+        expected = behaviour.invalid_request
+        issued_for = _describe(_without(listing.query, paging.cursor))
+        problems = []
+        for description, variant in variants:
+            sent = walker.sender.send(plan.case, plan.mode, query=variant)
+            if not _refused(sent, expected.status, expected.code):
+                problems.append(
+                    _problem(
+                        f"{description} got {sent.status} with code {sent.code()!r}; the spec "
+                        f"promises {expected.status} with code {expected.code} "
+                        f"(the cursor was issued for {issued_for})",
+                        listing.pages[0],
+                        sent,
+                    )
+                )
+        return problems
+
+    def owners(plan: Plan) -> list[str]:
+        behaviour = plan.behaviour
+        if not behaviour.exclusive_owner or behaviour.owner is None:
+            return []
+        if AuthMode.APP not in credentials.modes:
+            return []  # a token acts for its own user only: no other user's listing to read
+        ours = walker.walk(plan.case, AuthMode.APP, behaviour, plan.base)
+        other_user = settings.other_user_id or _another_user(credentials.user_id)
+        sender_query = plan.base
+        theirs = walker.sender.send(plan.case, AuthMode.APP, query=sender_query, user_id=other_user)
+        if theirs.status != behaviour.success.status:
+            return []  # the target refuses to act for that user: nothing leaks
+        keys = ours.keys(behaviour)
+        shared = [
+            behaviour.key_of(item)
+            for item in behaviour.items_of(theirs.body) or []
+            if behaviour.key_of(item) in keys
+        ]
+        if not shared:
+            return []
+        return [
+            _problem(
+                f"item {shared[0]} is listed for {behaviour.owner} {credentials.user_id} and for "
+                f"{behaviour.owner} {other_user} ({len(shared)} shared): each item belongs to "
+                "one user only",
+                ours.pages[0],
+                theirs,
+            )
+        ]
+
+    schemathesis.check(_named("listings_page_as_declared", once_per_operation(listings)))
+    schemathesis.check(_named("filters_applied_as_declared", once_per_operation(filters)))
+    schemathesis.check(_named("cursors_refused_as_declared", once_per_operation(cursors)))
+    schemathesis.check(_named("owner_data_only", once_per_operation(owners)))
+
+
+def _named(
+    name: str,
+    function: Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None],
+) -> Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None]:
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+def _altered(cursor: str) -> str:
+    middle = len(cursor) // 2
+    char = cursor[middle]
+    if char.isdigit():
+        replacement = str((int(char) + 1) % 10)
+    elif char.isalpha() and char.swapcase() != char:
+        replacement = char.swapcase()
+    else:
+        replacement = "A" if char != "A" else "B"
+    return cursor[:middle] + replacement + cursor[middle + 1 :]
+
+
+def _other_value(plan: Plan, name: str, current: object) -> object | None:
+    """Another valid value of parameter `name` than `current` (None: leave it out instead)."""
+    schema = _schema_of(plan.case, name)
+    values = schema.get("enum")
+    if isinstance(values, list):
+        others = [value for value in values if wire_text(value) != wire_text(current)]
+        return others[0] if others else None
+    if schema.get("type") == "string":
+        text = "zz" if current is None else wire_text(current) + "z"
+        return text[: schema.get("maxLength", len(text))]
+    return None
+
+
+def _without(query: Mapping[str, Any], name: str) -> dict[str, Any]:
+    return {key: value for key, value in query.items() if key != name}
+
+
+def _only(query: Mapping[str, Any], name: str) -> dict[str, Any]:
+    return {name: query.get(name)}
+
+
+def _another_user(user_id: str) -> str:
+    return ("1" if user_id[0] == "9" else "9") + user_id[1:]

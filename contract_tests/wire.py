@@ -1,0 +1,131 @@
+"""Whether a request, as it went on the wire, breaks a parameter's schema, and which.
+
+Schemathesis knows which constraint a negative case was generated to break, but hooks and
+serialization change what is sent (a query string has no types; the cursor hook swaps
+cursors), and its own check excuses some cases it cannot judge (docs/contract.md,
+"An upstream bug"). The judge here reads the request as the server does: the query string
+decoded, each value read as its schema's type, header values trimmed; then each declared
+query and header parameter is validated against its schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import jsonschema
+
+from contract_tests.behaviour import resolve
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # "query" or "header"
+    required: bool
+    schema: Mapping[str, Any]
+
+
+def parameters(operation: Mapping[str, Any], document: Mapping[str, Any]) -> list[Parameter]:
+    """The operation's query and header parameters, with their schemas inlined."""
+    found = []
+    for raw in operation.get("parameters", []):
+        parameter = resolve(raw, document)
+        if parameter.get("in") in ("query", "header"):
+            found.append(
+                Parameter(
+                    parameter["name"],
+                    parameter["in"],
+                    bool(parameter.get("required", False)),
+                    _inline(parameter.get("schema", {}), document),
+                )
+            )
+    return found
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    """Each query parameter's values, decoded as the server decodes them."""
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        values.setdefault(name, []).append(value)
+    return values
+
+
+def problems(
+    declared: Sequence[Parameter],
+    query: Mapping[str, Sequence[str]],
+    headers: Mapping[str, str],
+) -> list[str]:
+    """What in the request breaks a parameter's schema, one line per parameter, e.g.
+    "pageSize=101: 101 is greater than the maximum of 100"."""
+    found = []
+    lowered = {name.lower(): value for name, value in headers.items()}
+    for parameter in declared:
+        if parameter.location == "query":
+            sent = list(query.get(parameter.name, ()))
+        else:
+            header = lowered.get(parameter.name.lower())
+            sent = [] if header is None else [header.strip(" \t")]
+        if not sent:
+            if parameter.required:
+                found.append(f"{parameter.name} missing: it is required")
+            continue
+        if len(sent) > 1 and _declared_type(parameter.schema) != "array":
+            found.append(f"{parameter.name} sent {len(sent)} times: it takes one value")
+            continue
+        typed = _typed(sent[0], parameter.schema)
+        error = jsonschema.exceptions.best_match(
+            _validator(_key(parameter.schema)).iter_errors(typed)
+        )
+        if error is not None:
+            found.append(f"{parameter.name}={sent[0]!r}: {error.message}")
+    return found
+
+
+def _typed(text: str, schema: Mapping[str, Any]) -> object:
+    """`text` read as the schema's type, as a server reads a query value; unchanged if it
+    does not read as one (then the type check reports it)."""
+    kind = _declared_type(schema)
+    if kind == "integer" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return float(text)
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def _declared_type(schema: Mapping[str, Any]) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return kind
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, int) for v in enum):
+        return "integer"
+    return None
+
+
+def _inline(value: Any, document: Mapping[str, Any]) -> Any:
+    value = resolve(value, document)
+    if isinstance(value, Mapping):
+        return {key: _inline(item, document) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_inline(item, document) for item in value]
+    return value
+
+
+def _key(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True)
+
+
+@lru_cache(maxsize=64)
+def _validator(schema_key: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(schema_key))
