@@ -36,6 +36,7 @@ from contract_tests.auth_provider import (
     sent_mode,
 )
 from contract_tests.credentials import AuthMode, Credentials
+from contract_tests.probing import detached
 from contract_tests.request_auth import (
     REQUEST_DATE,
     WireRequest,
@@ -44,6 +45,7 @@ from contract_tests.request_auth import (
     requirement_for,
 )
 from contract_tests.run_settings import RunSettings
+from contract_tests.summary import PROMISES_HEADER
 from contract_tests.types import Case
 
 AUTH_REJECTED = 401  # openapi.yaml, x-koodrive-decisions: "Status of an authentication failure"
@@ -74,7 +76,8 @@ def wire_request(case: Case) -> WireRequest:
 
 
 def _age(seconds: int) -> str:
-    return f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
+    count, unit = (seconds // 60, "minute") if seconds % 60 == 0 else (seconds, "second")
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def auth_probes(
@@ -172,7 +175,7 @@ def send_probe(case: Case, probe: Probe) -> tuple[int, str]:
     for name in AUTH_HEADERS:
         headers.pop(name, None)
     headers.update(probe.headers)
-    variant = case.derive(headers=headers)  # without the original's credentials
+    variant = detached(case, headers=headers)  # without the original's credentials
     if probe.copies_first:
         return _send_with_copies(variant, probe.copies_first)
     return variant.call().status_code, variant.as_curl_command()
@@ -273,7 +276,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                     )
             if problems:
                 raise AssertionError(
-                    "Credentials not handled as openapi.yaml says:\n" + "\n".join(problems)
+                    f"{case.operation.label} {PROMISES_HEADER}\n" + "\n".join(problems)
                 )
             return True
 
@@ -288,6 +291,10 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             self._used: set[tuple[str, AuthMode]] = set()
             self._succeeded: set[tuple[str, AuthMode]] = set()
             self._accepted_case: Case | None = None  # a valid case the target answered 2xx
+            # Per operation, a case with our credentials the target answered 2xx, valid or not:
+            # an operation whose first case fails a check is tested no further, so it may
+            # never see a valid one.
+            self._answered: dict[str, Case] = {}
 
         def after_response(
             self,
@@ -299,6 +306,8 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             positive = case.meta is not None and case.meta.generation.mode.is_positive
             with self._lock:
                 self._tested.add(label)
+                if mode is not None and 200 <= response.status_code < 300:
+                    self._answered.setdefault(label, case)
                 if mode is not None and positive:
                     self._used.add((label, mode))
                     if 200 <= response.status_code < 300:
@@ -306,10 +315,10 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                         self._accepted_case = self._accepted_case or case
             return None
 
-        def _proven_now(self, mode: AuthMode) -> bool:
+        def _proven_now(self, mode: AuthMode, case: Case | None = None) -> bool:
             """Send an accepted case again with `mode`'s credentials: a mode the phases
             never used is proven (or not) all the same."""
-            case = self._accepted_case
+            case = case or self._accepted_case or next(iter(self._answered.values()), None)
             if case is None:
                 return False
             try:
@@ -323,6 +332,12 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             return 200 <= status < 300
 
         def after_run(self, ctx: schemathesis.CheckContext) -> None:
+            for label, case in self._answered.items():
+                if not any(used[0] == label for used in self._used):
+                    for mode in credentials.modes:
+                        if self._proven_now(mode, case):
+                            self._used.add((label, mode))
+                            self._succeeded.add((label, mode))
             with self._lock:
                 unauthenticated = sorted(
                     label

@@ -45,6 +45,7 @@ from contract_tests.credentials import AuthMode, Credentials
 from contract_tests.cursors import ISSUED, bound_values, wire_text
 from contract_tests.probing import Sender, Sent, curl_of
 from contract_tests.run_settings import RunSettings
+from contract_tests.summary import PROMISES_HEADER
 from contract_tests.types import Case
 
 # A listing may have short or even empty pages before its end; one that needs more than
@@ -61,7 +62,7 @@ class BrokenPromise(AssertionError):
     """One or more promises broken, each with the curl commands that show it."""
 
     def __init__(self, operation: str, problems: Sequence[str]) -> None:
-        super().__init__(f"{operation} breaks what openapi.yaml promises:\n" + "\n".join(problems))
+        super().__init__(f"{operation} {PROMISES_HEADER}\n" + "\n".join(problems))
 
 
 def _problem(text: str, *sent: Sent | str) -> str:
@@ -117,6 +118,8 @@ class Listing:
     problems: list[str] = field(default_factory=list)
     cursors: list[str] = field(default_factory=list)  # the next cursors issued, in order
     first_page: dict[str, int] = field(default_factory=dict)  # item key -> page first listed
+    repeats: int = 0
+    echo_reported: set[str] = field(default_factory=set)
     total: int | None = None
     complete: bool = False  # ended as the spec says, without a problem
 
@@ -139,7 +142,10 @@ class Walker:
         key = (case.operation.label, _describe(query))
         with self._lock:  # one walk at a time: a live target is rate-limited anyway
             if key not in self._walks:
-                self._walks[key] = self._follow(case, mode, behaviour, dict(query))
+                listing = self._follow(case, mode, behaviour, dict(query))
+                if listing.repeats > 1:
+                    listing.problems.append(f"- ({listing.repeats} items repeated in all)")
+                self._walks[key] = listing
             return self._walks[key]
 
     def _follow(
@@ -204,9 +210,8 @@ class Walker:
             if number >= bound:
                 listing.problems.append(
                     _problem(
-                        f"the listing did not end: page {number} of up to {page_size} items, "
-                        f"for a total of {listing.total}, still has a `{paging.next_cursor}` "
-                        f"({where})",
+                        f"the listing did not end: page {number}, for a total of "
+                        f"{listing.total}, still has a `{paging.next_cursor}` ({where})",
                         listing.pages[0],
                         sent,
                     )
@@ -234,14 +239,16 @@ class Walker:
             item_key = behaviour.key_of(item)
             first = listing.first_page.get(item_key)
             if first is not None:
-                listing.problems.append(
-                    _problem(
-                        f"the listing repeated item {item_key} on page {number}, first listed "
-                        f"on page {first} ({where})",
-                        listing.pages[first - 1],
-                        sent,
+                listing.repeats += 1
+                if listing.repeats == 1:  # the first shows it; the count says how often
+                    listing.problems.append(
+                        _problem(
+                            f"the listing repeated item {item_key} on page {number}, first "
+                            f"listed on page {first} ({where})",
+                            listing.pages[first - 1],
+                            sent,
+                        )
                     )
-                )
             else:
                 listing.first_page[item_key] = number
                 listing.items.append(item)
@@ -274,7 +281,8 @@ class Walker:
             return None
         for name, value in echoed.items():
             got = sent.headers.get(name)
-            if got != value:
+            if got != value and name not in listing.echo_reported:  # once per listing
+                listing.echo_reported.add(name)
                 listing.problems.append(_echo_problem(name, value, got, sent))
         return sent
 
@@ -368,15 +376,16 @@ def _needle(names: Sequence[str]) -> str | None:
     """A piece of text some of `names` contain and some do not, in another letter case
     where it has letters (the filter ignores case)."""
     folded = [name.casefold() for name in names]
-    for length in (3, 2, 1):
-        for name in names:
-            for start in range(max(0, len(name) - length + 1)):
-                piece = name[start : start + length]
-                if not piece.strip():
-                    continue
-                hits = sum(piece.casefold() in other for other in folded)
-                if 0 < hits < len(names):
-                    return piece.swapcase()
+    for with_letters in (True, False):  # letters first: only they tell case apart
+        for length in (3, 2, 1):
+            for name in names:
+                for start in range(max(0, len(name) - length + 1)):
+                    piece = name[start : start + length]
+                    if not piece.strip() or (with_letters and piece.swapcase() == piece):
+                        continue
+                    hits = sum(piece.casefold() in other for other in folded)
+                    if 0 < hits < len(names):
+                        return piece.swapcase()
     return None
 
 

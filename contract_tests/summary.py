@@ -13,6 +13,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# How contract_tests.promises begins a failure; the lines after it are the broken promises.
+PROMISES_HEADER = "breaks what openapi.yaml promises:"
 REPLAY = "scripts/contract --replay   (same environment as this run)"
 
 
@@ -40,7 +42,28 @@ def reproductions(junit: Path) -> dict[str, list[str]]:
                 if line.strip().startswith("curl ")
             ]
             if curls:
-                found.setdefault(case.get("name", "?"), []).extend(curls)
+                known = found.setdefault(case.get("name", "?"), [])
+                known += [curl for curl in curls if curl not in known]
+    return found
+
+
+def broken_promises(junit: Path) -> list[str]:
+    """The promises the suite's behaviour checks found broken, one line each, in order."""
+    if not junit.is_file():
+        return []
+    found: list[str] = []
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        for failure in case.findall("failure"):
+            indent: str | None = None  # a promise is a "- " line indented like the header
+            for line in (failure.text or "").splitlines():
+                text = line.strip()
+                if text.endswith(PROMISES_HEADER):
+                    indent = line[: len(line) - len(line.lstrip())]
+                elif indent is not None and line.startswith(indent + "- "):
+                    if text not in found:
+                        found.append(text)
+                elif indent is not None and text and not text.startswith("curl "):
+                    indent = None
     return found
 
 
@@ -102,6 +125,10 @@ def render(facts: RunFacts) -> str:
         for failure in report["failures"]:
             where = ", ".join(failure["operations"]) or next(reasons, "the whole run")
             lines.append(f"  {failure['code']} {failure['title']} x{failure['count']}: {where}")
+        promises = broken_promises(facts.junit)
+        if promises:
+            lines += ["", "Broken promises (openapi.yaml):"]
+            lines += [f"  {line}" for line in promises]
     for error in report.get("errors", []):
         lines.append(f"  error: {error['title']} x{error['count']}")
     curls = reproductions(facts.junit)

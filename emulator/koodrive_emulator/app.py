@@ -11,7 +11,8 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,6 +30,7 @@ from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
 from koodrive_emulator.limits import BodyLimit
+from koodrive_emulator.models import SourceType
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     PARAMETER_ERROR,
@@ -39,8 +41,14 @@ from koodrive_emulator.responses import (
     gateway_body,
     service_body,
 )
-from koodrive_emulator.rules.auth import AuthError, Principal, SignedRequest, authenticate
-from koodrive_emulator.rules.paging import Pager, PagingBehaviour
+from koodrive_emulator.rules.auth import (
+    AuthError,
+    AuthFlaws,
+    Principal,
+    SignedRequest,
+    authenticate,
+)
+from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
 from koodrive_emulator.rules.validation import (
     ValidationError,
     check_headers,
@@ -84,7 +92,22 @@ class _Outcome:
     raw: bytes | None = None  # sent as text/html instead of `body`: a page from a proxy
 
 
-Handler = Callable[[EmulatorContext, Principal, Request], _Outcome]
+# The flawed kind a request runs into (a fault that alters the service itself), if any.
+Flaw = FaultKind | None
+Handler = Callable[[EmulatorContext, Principal, Request, Flaw], _Outcome]
+
+_PAGING_FLAWS = {
+    FaultKind.REPEAT_ITEM: Flaws(repeat_last_item=True),
+    FaultKind.NEVER_END: Flaws(never_end=True),
+    FaultKind.IGNORE_PAGE_SIZE: Flaws(ignore_page_size=True),
+    FaultKind.FORGED_CURSOR_RESTARTS: Flaws(restart_on_bad_cursor=True),
+    FaultKind.UNBOUND_CURSOR: Flaws(unbound_cursor=True),
+    FaultKind.CASE_SENSITIVE_GROUP_NAME: Flaws(case_sensitive_name=True),
+}
+_AUTH_FLAWS = {
+    FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
+    FaultKind.TOKEN_ANY_USER: AuthFlaws(token_acts_for_any_user=True),
+}
 
 
 class EmulatorApp:
@@ -157,6 +180,12 @@ class EmulatorApp:
             request_id: str = request.scope[REQUEST_ID_KEY]
             if fault is not None and fault.kind in REPLACING_KINDS:
                 outcome = _fault_outcome(fault, request_id)
+            elif (
+                fault is not None
+                and fault.kind is FaultKind.FILTER_404
+                and "groupName" in request.query_params
+            ):
+                outcome = _Outcome(404, gateway_body(404, request_id))
             else:
                 outcome = await self._serve(
                     context,
@@ -164,7 +193,7 @@ class EmulatorApp:
                     handler,
                     request_id,
                     user_headers_required=user_headers_required,
-                    split_copies=fault is not None and fault.kind is FaultKind.SPLIT_HEADER_COPIES,
+                    flaw=None if fault is None else fault.kind,
                 )
                 if fault is not None:
                     outcome = _altered(outcome, fault, request)
@@ -172,8 +201,9 @@ class EmulatorApp:
                 return HTMLResponse(outcome.raw, outcome.status, outcome.headers)
             headers = dict(outcome.headers)
             echoed = trace_id(request.headers)
-            if echoed is not None:
-                headers["X-Traceid"] = echoed
+            if echoed is not None and not (fault and fault.kind is FaultKind.NO_TRACE_ECHO):
+                wrong = fault is not None and fault.kind is FaultKind.WRONG_TRACE_ECHO
+                headers["X-Traceid"] = echoed[::-1] if wrong else echoed
             response_class = (
                 TruncatedResponse
                 if fault is not None and fault.kind is FaultKind.TRUNCATED
@@ -191,7 +221,7 @@ class EmulatorApp:
         request_id: str,
         *,
         user_headers_required: bool,
-        split_copies: bool,
+        flaw: Flaw,
     ) -> _Outcome:
         signed = SignedRequest.from_raw(
             method=request.method,
@@ -199,7 +229,7 @@ class EmulatorApp:
             query=request.scope["query_string"].decode("latin-1"),
             raw_headers=request.scope["headers"],
             body=await request.body(),
-            split_copies=split_copies,
+            split_copies=flaw is FaultKind.SPLIT_HEADER_COPIES,
         )
         try:
             principal = authenticate(
@@ -207,27 +237,43 @@ class EmulatorApp:
                 context.credentials,
                 now=context.clock.now(),
                 user_headers_required=user_headers_required,
+                flaws=_AUTH_FLAWS.get(flaw) if flaw is not None else None,
             )
         except AuthError as error:
             kind = "app authentication" if error.app_mode else "authentication"
             message = f"Incorrect {kind} information: {error}."
             return _Outcome(401, gateway_body(401, request_id, message))
         try:
-            return handler(context, principal, request)
+            return handler(context, principal, request, flaw)
         except ValidationError as error:
+            if flaw is FaultKind.PARAMETER_ERROR_401:
+                return _Outcome(401, gateway_body(401, request_id))
             return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
 
     def _devices(
-        self, context: EmulatorContext, principal: Principal, request: Request
+        self, context: EmulatorContext, principal: Principal, request: Request, flaw: Flaw
     ) -> _Outcome:
         check_headers(request.headers)
-        devices = context.backend.devices(principal.user_id)
+        if flaw is FaultKind.EVERY_USERS_DEVICES:
+            backend = context.backend
+            devices = [d for user in backend.users() for d in backend.devices(user)]
+        else:
+            devices = context.backend.devices(principal.user_id)
         return _Outcome(200, {"code": 0, "msg": "success", "data": [d.to_json() for d in devices]})
 
-    def _groups(self, context: EmulatorContext, principal: Principal, request: Request) -> _Outcome:
+    def _groups(
+        self, context: EmulatorContext, principal: Principal, request: Request, flaw: Flaw
+    ) -> _Outcome:
         params = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        query = parse_groups_query(params, request.headers)
-        page = self.pager.page(context.backend, principal.user_id, query, context.paging)
+        query = parse_groups_query(
+            params, request.headers, lenient=flaw is FaultKind.LENIENT_PARAMETERS
+        )
+        if flaw is FaultKind.IGNORE_GROUP_NAME:
+            query = replace(query, group_name=None)
+        elif flaw is FaultKind.IGNORE_SOURCE_TYPE:
+            query = replace(query, source_type=SourceType.GROUP)
+        flaws = _PAGING_FLAWS.get(flaw, NO_FLAWS) if flaw is not None else NO_FLAWS
+        page = self.pager.page(context.backend, principal.user_id, query, context.paging, flaws)
         body: dict[str, Any] = {
             "code": 0,
             "msg": "OK",
@@ -324,3 +370,7 @@ def _alter_body(outcome: _Outcome, kind: FaultKind) -> None:
             body["data"] = {"devices": body["data"]}
     elif kind is FaultKind.MISSING_FIELD:
         body.pop("total" if "total" in body else "data")
+    elif kind is FaultKind.WRONG_TOTAL and isinstance(body.get("total"), int):
+        body["total"] += 1
+    elif kind is FaultKind.SUCCESS_CODE_NOT_ZERO:
+        body["code"] = 1

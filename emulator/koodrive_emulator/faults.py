@@ -44,6 +44,28 @@ class FaultKind(StrEnum):
     # A credential header sent twice is not refused: checks read the first copy, the
     # signature the last (the flaw of a server that reads headers two ways)
     SPLIT_HEADER_COPIES = "split-header-copies"
+    # Behaviour-breaking, each breaking one promise of openapi.yaml's x-koodrive-behaviour:
+    REPEAT_ITEM = (
+        "repeat-item"  # each page after the first lists the previous one's last item again
+    )
+    NEVER_END = "never-end"  # the last page has a nextCursor, and so has every page after it
+    WRONG_TOTAL = "wrong-total"  # total is one more than the listing yields
+    IGNORE_PAGE_SIZE = "ignore-page-size"  # pages as long as the largest page size allows
+    IGNORE_GROUP_NAME = "ignore-group-name"  # groupName filters nothing
+    CASE_SENSITIVE_GROUP_NAME = "case-sensitive-group-name"  # groupName compared with case
+    IGNORE_SOURCE_TYPE = "ignore-source-type"  # groups (0) listed whatever sourceType says
+    FORGED_CURSOR_RESTARTS = "forged-cursor-restarts"  # a cursor it cannot read: the first page
+    UNBOUND_CURSOR = "unbound-cursor"  # a cursor accepted with other filters than its own
+    LENIENT_PARAMETERS = "lenient-parameters"  # pageSize out of bounds clamped; no sourceType: 0
+    PARAMETER_ERROR_401 = "parameter-error-401"  # a bad parameter answered 401 (gateway body)
+    FILTER_404 = "filter-404"  # a valid request with groupName answered 404 APIGW.0101
+    FUTURE_X_DATE = "future-x-date"  # an X-Date up to 2 minutes ahead accepted
+    # A token acts for whichever user X-User-Id names:
+    TOKEN_ANY_USER = "token-any-user"  # noqa: S105 - a fault's name, not a token
+    EVERY_USERS_DEVICES = "every-users-devices"  # the devices of every user are listed
+    NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
+    WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back
+    SUCCESS_CODE_NOT_ZERO = "success-code-not-zero"  # a 200 with the normal body and code 1
 
 
 # Kinds that replace the response outright, as the gateway would, before authentication.
@@ -59,6 +81,29 @@ REPLACING_KINDS = frozenset(
         FaultKind.HTML_502,
     }
 )
+
+# Kinds that concern one operation only: paging and filters, or the devices listing.
+GROUPS_ONLY = frozenset(
+    {
+        FaultKind.REPEAT_CURSOR,
+        FaultKind.REPEAT_ITEM,
+        FaultKind.NEVER_END,
+        FaultKind.WRONG_TOTAL,
+        FaultKind.IGNORE_PAGE_SIZE,
+        FaultKind.IGNORE_GROUP_NAME,
+        FaultKind.CASE_SENSITIVE_GROUP_NAME,
+        FaultKind.IGNORE_SOURCE_TYPE,
+        FaultKind.FORGED_CURSOR_RESTARTS,
+        FaultKind.UNBOUND_CURSOR,
+        FaultKind.LENIENT_PARAMETERS,
+        FaultKind.FILTER_404,
+    }
+)
+DEVICES_ONLY = frozenset({FaultKind.EVERY_USERS_DEVICES})
+_ONLY_FOR = {
+    **{kind: "listUserGroups" for kind in GROUPS_ONLY},
+    **{kind: "listBoundDevices" for kind in DEVICES_ONLY},
+}
 
 # The vendor's parameter error, the service error it is most likely to send with a 200.
 DEFAULT_RESULT_CODE = 13000102
@@ -79,8 +124,9 @@ class Fault:
         self.kind = FaultKind(self.kind)
         if self.operation is not None and self.operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
-        if self.kind is FaultKind.REPEAT_CURSOR and self.operation == "listBoundDevices":
-            raise ValueError("repeat-cursor applies to listUserGroups only (devices do not page)")
+        only = _ONLY_FOR.get(self.kind)
+        if only is not None and self.operation not in (None, only):
+            raise ValueError(f"{self.kind} applies to {only} only")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be 1 or more, or None for every request")
         if self.retry_after < 0:
@@ -94,11 +140,11 @@ class Fault:
             raise ValueError("msg must be a string")
 
     def matches(self, operation: str, *, cursor_sent: bool = False) -> bool:
-        if self.kind is FaultKind.REPEAT_CURSOR and not (
-            # A first page has no cursor to repeat: the fault waits for a later page.
-            operation == "listUserGroups" and cursor_sent
-        ):
+        only = _ONLY_FOR.get(self.kind)
+        if only is not None and operation != only:
             return False
+        if self.kind is FaultKind.REPEAT_CURSOR and not cursor_sent:
+            return False  # a first page has no cursor to repeat: the fault waits for a later one
         return self.operation is None or self.operation == operation
 
 

@@ -256,8 +256,10 @@ class Backend:
         group_name: str | None,
         after: int,
         limit: int,
+        case_sensitive: bool = False,
     ) -> GroupSlice:
-        """Up to `limit` matching groups positioned after `after`, plus whether more follow."""
+        """Up to `limit` matching groups positioned after `after`, plus whether more follow.
+        `case_sensitive` plays a flawed server (a fault): the API compares without case."""
         needle = group_name.casefold() if group_name is not None else None
         with self._lock:
             state = self._users.get(user_id)
@@ -269,6 +271,13 @@ class Backend:
                 chosen = groups.entries[start : start + limit]
                 has_more = start + limit < len(groups.entries)
                 total = len(groups.entries)
+            elif case_sensitive:
+                assert group_name is not None
+                hits = [e for e in groups.entries if group_name in e.group.group_name]
+                total = len(hits)
+                matches = (e for e in hits if e.position > after)
+                chosen = list(itertools.islice(matches, limit))
+                has_more = next(matches, None) is not None
             else:
                 total = sum(1 for e in groups.entries if needle in e.folded_name)
                 matches = (e for e in groups.entries[start:] if needle in e.folded_name)

@@ -35,6 +35,17 @@ _EXPECTED_FORMS = (
 )
 
 
+@dataclass(frozen=True)
+class AuthFlaws:
+    """Ways to authenticate wrongly on purpose (the emulator's faults)."""
+
+    future_skew: timedelta = timedelta(0)  # an X-Date this far ahead of the clock is accepted
+    token_acts_for_any_user: bool = False  # a token acts for whichever user X-User-Id names
+
+
+NO_AUTH_FLAWS = AuthFlaws()
+
+
 class AuthError(Exception):
     """Authentication failed; `str(error)` is safe to send to the client."""
 
@@ -105,12 +116,14 @@ def authenticate(
     *,
     now: datetime,
     user_headers_required: bool,
+    flaws: AuthFlaws | None = None,
 ) -> Principal:
     """The principal of `request`, or AuthError.
 
     `user_headers_required` is true for operations that need X-User-Id and X-Date in token
-    mode too (list-bound-devices); app mode always needs them.
+    mode too (list-bound-devices); app mode always needs them. `flaws` play a flawed server.
     """
+    flaws = flaws or NO_AUTH_FLAWS
     for name, shown in SINGLE_VALUED.items():
         if name in request.repeated:
             raise AuthError(f"the {shown} header is sent more than once; send it once")
@@ -124,9 +137,10 @@ def authenticate(
             credentials,
             now=now,
             user_headers_required=user_headers_required,
+            flaws=flaws,
         )
     if authorization.startswith(signing.ALGORITHM):
-        return _app_principal(authorization, request, credentials, now=now)
+        return _app_principal(authorization, request, credentials, now=now, flaws=flaws)
     raise AuthError(_EXPECTED_FORMS)
 
 
@@ -137,6 +151,7 @@ def _token_principal(
     *,
     now: datetime,
     user_headers_required: bool,
+    flaws: AuthFlaws,
 ) -> Principal:
     if not token:
         raise AuthError("the access token after 'Bearer' is empty")
@@ -149,26 +164,38 @@ def _token_principal(
     # the operation does not require the header.
     if user_headers_required or "x-user-id" in request.headers:
         header_user = (
-            user_and_date(request.headers, now=now)
+            user_and_date(request.headers, now=now, flaws=flaws)
             if user_headers_required
             else request.headers["x-user-id"].strip()
         )
+        if flaws.token_acts_for_any_user:
+            return Principal(header_user, "token")
         if header_user != user_id:
             raise AuthError("X-User-Id is not the user the access token was issued to")
     return Principal(user_id, "token")
 
 
 def _app_principal(
-    authorization: str, request: SignedRequest, credentials: Credentials, *, now: datetime
+    authorization: str,
+    request: SignedRequest,
+    credentials: Credentials,
+    *,
+    now: datetime,
+    flaws: AuthFlaws,
 ) -> Principal:
     try:
-        return _verified_app_principal(authorization, request, credentials, now=now)
+        return _verified_app_principal(authorization, request, credentials, now=now, flaws=flaws)
     except AuthError as error:
         raise AuthError(str(error), app_mode=True) from None
 
 
 def _verified_app_principal(
-    authorization: str, request: SignedRequest, credentials: Credentials, *, now: datetime
+    authorization: str,
+    request: SignedRequest,
+    credentials: Credentials,
+    *,
+    now: datetime,
+    flaws: AuthFlaws,
 ) -> Principal:
     try:
         parsed = signing.AppAuthorization.parse(authorization)
@@ -187,7 +214,7 @@ def _verified_app_principal(
     app = credentials.app(parsed.app_id)
     if app is None:
         raise AuthError("unknown AppId")
-    user_id = user_and_date(request.headers, now=now)
+    user_id = user_and_date(request.headers, now=now, flaws=flaws)
     if not app.may_act_for(user_id):
         raise AuthError("the app may not act for this X-User-Id")
     try:
@@ -207,18 +234,20 @@ def _verified_app_principal(
     return Principal(user_id, "app", parsed.app_id)
 
 
-def user_and_date(headers: Mapping[str, str], *, now: datetime) -> str:
+def user_and_date(
+    headers: Mapping[str, str], *, now: datetime, flaws: AuthFlaws | None = None
+) -> str:
     """Check X-User-Id and X-Date; return the user id."""
     user_id = headers.get("x-user-id")
     if user_id is None:
         raise AuthError("X-User-Id header is missing")
     if not _USER_ID.fullmatch(user_id):
         raise AuthError("X-User-Id must be a string of 1 to 32 digits")
-    check_x_date(headers.get("x-date"), now=now)
+    check_x_date(headers.get("x-date"), now=now, ahead=(flaws or NO_AUTH_FLAWS).future_skew)
     return user_id
 
 
-def check_x_date(value: str | None, *, now: datetime) -> None:
+def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedelta(0)) -> None:
     """X-Date must lie in the 15 minutes up to `now`, both ends included; no future skew."""
     if value is None:
         raise AuthError("X-Date header is missing")
@@ -228,7 +257,7 @@ def check_x_date(value: str | None, *, now: datetime) -> None:
         raise AuthError(
             "X-Date must be a UTC time as yyyyMMdd'T'HHmmss'Z', e.g. 20251103T070140Z"
         ) from None
-    if moment > now:
+    if moment > now + ahead:
         raise AuthError("X-Date is later than the server clock")
     if moment < now - SIGNATURE_VALIDITY:
         raise AuthError("X-Date is more than 15 minutes before the server clock (expired)")

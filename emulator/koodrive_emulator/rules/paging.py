@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itsdangerous import BadData, URLSafeSerializer
 
 from koodrive_emulator.models import Group
-from koodrive_emulator.rules.validation import GroupsQuery, ValidationError
+from koodrive_emulator.rules.validation import MAX_PAGE_SIZE, GroupsQuery, ValidationError
 from koodrive_emulator.state import Backend
 
 _SALT = "koodrive-emulator.page-cursor"
@@ -35,6 +35,21 @@ class PagingBehaviour:
         if name == "short_pages" and not (isinstance(value, int | float) and 0.0 <= value < 1.0):
             raise ValueError("short_pages must be a probability from 0 up to (not including) 1")
         super().__setattr__(name, value)
+
+
+@dataclass(frozen=True)
+class Flaws:
+    """Ways to page wrongly on purpose (the emulator's faults), each breaking one promise."""
+
+    repeat_last_item: bool = False  # a page's last item comes again first on the next
+    never_end: bool = False  # the last page has a next cursor (to an empty page, and on)
+    ignore_page_size: bool = False  # pages as long as MAX_PAGE_SIZE allows
+    restart_on_bad_cursor: bool = False  # a cursor that fails the signature: the first page
+    unbound_cursor: bool = False  # a cursor is not checked against the filters it was issued for
+    case_sensitive_name: bool = False  # groupName compared with its letter case
+
+
+NO_FLAWS = Flaws()
 
 
 @dataclass(frozen=True)
@@ -60,10 +75,18 @@ class Pager:
         user_id: str,
         query: GroupsQuery,
         behaviour: PagingBehaviour,
+        flaws: Flaws = NO_FLAWS,
     ) -> Page:
         binding = _binding(user_id, query)
-        position = self._decode(query.page_cursor, binding)
-        limit = query.page_size
+        try:
+            position = self._decode(
+                query.page_cursor, binding, check_binding=not flaws.unbound_cursor
+            )
+        except ValidationError:
+            if not flaws.restart_on_bad_cursor:
+                raise
+            position = _Position(after=0, page_number=0)
+        limit = MAX_PAGE_SIZE if flaws.ignore_page_size else query.page_size
         if behaviour.short_pages:
             rng = random.Random(
                 f"{behaviour.seed}|{binding}|{position.after}|{position.page_number}"
@@ -76,10 +99,17 @@ class Pager:
             group_name=query.group_name,
             after=position.after,
             limit=limit,
+            case_sensitive=flaws.case_sensitive_name,
         )
         next_cursor = None
-        if found.has_more:
-            last = found.groups[-1][0] if found.groups else position.after
+        if found.has_more or flaws.never_end:
+            # One item back when the fault asks (never behind the position this page began at).
+            back = (
+                2
+                if flaws.repeat_last_item and len(found.groups) >= 2 and position.page_number
+                else 1
+            )
+            last = found.groups[-back][0] if found.groups else position.after
             next_cursor = self._encode(_Position(last, position.page_number + 1), binding)
         return Page([group for _, group in found.groups], found.total, next_cursor)
 
@@ -87,7 +117,7 @@ class Pager:
         token = self._serializer.dumps([position.after, position.page_number, binding])
         return token if isinstance(token, str) else token.decode()
 
-    def _decode(self, cursor: str, binding: str) -> _Position:
+    def _decode(self, cursor: str, binding: str, *, check_binding: bool = True) -> _Position:
         if cursor == "":
             return _Position(after=0, page_number=0)
         try:
@@ -108,7 +138,7 @@ class Pager:
         # bits of the last one: only the very spelling issued is a cursor of ours.
         if self._encode(_Position(after, page_number), bound) != cursor:
             raise ValidationError(["pageCursor is not a cursor this server issued (altered)"])
-        if bound != binding:
+        if check_binding and bound != binding:
             raise ValidationError(
                 [
                     "pageCursor was issued for another user or other filters; send the same "

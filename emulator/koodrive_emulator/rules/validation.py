@@ -60,9 +60,13 @@ def check_headers(headers: Mapping[str, str]) -> None:
 
 
 def parse_groups_query(
-    params: Sequence[tuple[str, str]], headers: Mapping[str, str]
+    params: Sequence[tuple[str, str]], headers: Mapping[str, str], *, lenient: bool = False
 ) -> GroupsQuery:
-    """The list-user-groups query, or ValidationError naming every bad parameter."""
+    """The list-user-groups query, or ValidationError naming every bad parameter.
+
+    `lenient` plays a flawed server (a fault): a whole-number pageSize out of bounds is
+    clamped into them and a missing sourceType reads as 0, where the spec says 400.
+    """
     values: dict[str, list[str]] = {}
     for name, value in params:
         values.setdefault(name, []).append(value)
@@ -79,11 +83,16 @@ def parse_groups_query(
             return None
         return given[0]
 
-    page_size = _page_size(single("pageSize", "an integer from 1 to 100"), problems)
+    given_size = single("pageSize", "an integer from 1 to 100")
+    if lenient and given_size is not None and _INTEGER.fullmatch(given_size):
+        given_size = str(min(max(int(given_size), 1), MAX_PAGE_SIZE))
+    page_size = _page_size(given_size, problems)
     cursor = single("pageCursor", "empty for the first page, then the previous nextCursor")
     if cursor is not None and len(cursor) > MAX_CURSOR_LENGTH:
         problems.append(f"pageCursor must be at most {MAX_CURSOR_LENGTH} characters")
-    source = single("sourceType", "0 for groups, 1 for user groups")
+    source = single("sourceType", "" if lenient else "0 for groups, 1 for user groups")
+    if lenient and source is None:
+        source = "0"
     source_type = None
     if source is not None:
         if source in ("0", "1"):
