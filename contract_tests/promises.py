@@ -65,6 +65,18 @@ class BrokenPromise(AssertionError):
         super().__init__(f"{operation} {PROMISES_HEADER}\n" + "\n".join(problems))
 
 
+_KINDS: dict[str, type[BrokenPromise]] = {}
+
+
+def broken(kind: str, operation: str, problems: Sequence[str]) -> BrokenPromise:
+    """A BrokenPromise of its own type per `kind`: schemathesis keeps one failure per check,
+    operation and exception type, so that two kinds (pageSize out of bounds, sourceType
+    missing) are both reported, not merged into the first."""
+    name = "BrokenPromise_" + "".join(ch if ch.isalnum() else "_" for ch in kind)
+    found = _KINDS.setdefault(kind, type(name, (BrokenPromise,), {}))
+    return found(operation, problems)
+
+
 def _problem(text: str, *sent: Sent | str) -> str:
     curls = [s if isinstance(s, str) else s.curl for s in sent]
     return "- " + text + "".join(f"\n    {curl}" for curl in curls)
@@ -537,7 +549,9 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         code = body.get("code") if isinstance(body, dict) else None
         if response.status_code == expected.status and code == expected.code:
             return True
-        raise BrokenPromise(
+        kind = problems[0].split("=", 1)[0].split(" ", 1)[0]  # the parameter it breaks
+        raise broken(
+            kind,
             case.operation.label,
             [
                 _problem(

@@ -1,0 +1,117 @@
+"""openapi.yaml's `x-koodrive-behaviour`, read as the contract suite reads it, and the wire
+judge that decides whether a request breaks a parameter's schema."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from contract_tests import behaviour, wire
+from contract_tests.behaviour import BehaviourError, Match
+from contract_tests.runner import SPEC
+
+GROUPS = "/koodrive/ose/v1/usergroups"
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    loaded = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_every_operation_declares_its_behaviour(document: dict[str, Any]) -> None:
+    found = behaviour.load(document)
+
+    assert set(found) == {"listBoundDevices", "listUserGroups"}
+    groups = found["listUserGroups"]
+    assert groups.success.status == 200
+    assert groups.success.code == 0
+    assert groups.invalid_request.status == 400
+    assert groups.invalid_request.code == 13000102
+    assert groups.echoed_headers == ("X-Traceid",)
+    assert groups.paging is not None
+    assert groups.paging.cursor == "pageCursor"
+    assert groups.paging.bound_to == ("sourceType", "groupName")
+    name = groups.filter("groupName")
+    assert name is not None
+    assert name.match is Match.CONTAINS_IGNORING_CASE
+    assert found["listBoundDevices"].exclusive_owner
+    assert found["listBoundDevices"].paging is None
+
+
+def test_the_x_date_window_is_declared(document: dict[str, Any]) -> None:
+    window = behaviour.validity(document, "requestDate")
+
+    assert (window.seconds_before, window.seconds_after) == (900, 0)
+
+
+def _broken(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    changed["paths"][GROUPS]["get"][behaviour.EXTENSION].update(changes)
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"paging": {"cursor": "pageCursr", "first-cursor": "", "next-cursor": "nextCursor"}},
+            f"paths.{GROUPS}.get.x-koodrive-behaviour.paging.cursor: 'pageCursr' is not a query "
+            "parameter",
+        ),
+        ({"items": "groups"}, "x-koodrive-behaviour.items: 'groups' is not a success field"),
+        (
+            {"filters": {"groupName": {"match": "contains-ignoring-case", "field": "name"}}},
+            "filters.groupName.field: 'name' is not an item field",
+        ),
+        ({"filters": {"groupName": {"match": "starts-with"}}}, "filters.groupName.match: "),
+        ({"paging-size": 3}, "'paging-size' was unexpected"),
+    ],
+)
+def test_a_mistake_in_the_extension_is_an_error_naming_the_field(
+    document: dict[str, Any], changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(BehaviourError) as raised:
+        behaviour.load(_broken(document, **changes))
+
+    assert message in str(raised.value)
+
+
+def _judge(
+    document: dict[str, Any], query: str, headers: dict[str, str] | None = None
+) -> list[str]:
+    operation = document["paths"][GROUPS]["get"]
+    declared = wire.parameters(operation, document)
+    return wire.problems(declared, wire.query_of(f"http://h{GROUPS}?{query}"), headers or {})
+
+
+def test_a_valid_request_breaks_nothing(document: dict[str, Any]) -> None:
+    assert _judge(document, "pageSize=100&pageCursor=&sourceType=1&groupName=a") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "problem"),
+    [
+        ("pageSize=101&pageCursor=&sourceType=0", {}, "pageSize='101': 101 is greater than"),
+        ("pageSize=1&pageCursor=", {}, "sourceType missing: it is required"),
+        ("pageSize=1&pageCursor=&sourceType=2", {}, "sourceType='2': 2 is not one of [0, 1]"),
+        ("pageSize=x&pageCursor=&sourceType=0", {}, "pageSize='x': 'x' is not of type 'integer'"),
+        ("pageSize=1&pageSize=2&pageCursor=&sourceType=0", {}, "pageSize sent 2 times"),
+        ("pageSize=1&pageCursor=&sourceType=0&groupName=", {}, "groupName='': '' should be non"),
+        ("pageSize=1&pageCursor=&sourceType=0", {"X-Traceid": "short"}, "X-Traceid='short'"),
+    ],
+)
+def test_the_judge_names_the_broken_parameter(
+    document: dict[str, Any], query: str, headers: dict[str, str], problem: str
+) -> None:
+    assert any(problem in found for found in _judge(document, query, headers))
+
+
+def test_header_values_are_judged_as_a_server_reads_them(document: dict[str, Any]) -> None:
+    padded = {"language": "  en-US\t"}  # servers trim spaces and tabs around a value
+
+    assert _judge(document, "pageSize=1&pageCursor=&sourceType=0", padded) == []
