@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Collection, MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -28,15 +28,21 @@ AUTH_HEADERS = ("Authorization", "X-User-Id", "X-Date")
 class AppSignature(requests.auth.AuthBase):
     """Stamps X-User-Id and X-Date on a prepared request and signs it."""
 
-    def __init__(self, credentials: Credentials, requirement: Collection[str]) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        requirement: Collection[str],
+        clock_tolerance: timedelta = timedelta(0),
+    ) -> None:
         self.credentials = credentials
         self.requirement = frozenset(requirement)
+        self.clock_tolerance = clock_tolerance
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         headers = auth_headers(
             self.credentials,
             self.requirement,
-            moment=datetime.now(UTC),
+            moment=datetime.now(UTC) - self.clock_tolerance,
             request=WireRequest.from_prepared(r),
         )
         r.headers.update(headers)
@@ -99,8 +105,11 @@ def sent_mode(case: Case) -> AuthMode | None:
     return None
 
 
-def register(credentials: Credentials) -> None:
-    """Register the provider with schemathesis for this run."""
+def register(credentials: Credentials, *, clock_tolerance: int = 0) -> None:
+    """Register the provider with schemathesis for this run. A valid request is dated
+    `clock_tolerance` seconds early: a target whose clock is behind ours by up to that much
+    must not see its X-Date in the future (the window allows none)."""
+    early = timedelta(seconds=clock_tolerance)
 
     # No caching (refresh_interval=None): each request gets its own credentials.
     @schemathesis.auth(refresh_interval=None)
@@ -122,6 +131,6 @@ def register(credentials: Credentials) -> None:
                 headers.pop(name, None)
             requirement = requirement_for(data, security_requirements(case.operation))
             if data is AuthMode.APP:
-                case._auth = AppSignature(credentials, requirement)
+                case._auth = AppSignature(credentials, requirement, early)
                 return
-            headers.update(auth_headers(credentials, requirement, moment=datetime.now(UTC)))
+            headers.update(auth_headers(credentials, requirement, moment=datetime.now(UTC) - early))

@@ -243,11 +243,16 @@ def _check_names(
     where: str,
 ) -> None:
     """Every parameter and field the behaviour names exists in the operation."""
-    query = {
-        p["name"]
-        for p in (resolve(p, document) for p in operation.get("parameters", []))
-        if p.get("in") == "query"
+    parameters = [resolve(p, document) for p in operation.get("parameters", [])]
+    query = {p["name"] for p in parameters if p.get("in") == "query"}
+    headers = {p["name"].lower() for p in parameters if p.get("in") == "header"}
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    headers |= {
+        scheme["name"].lower()
+        for scheme in schemes.values()
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header"
     }
+    responses = operation.get("responses") or {}
     body = _success_properties(behaviour, operation, document)
     listed = resolve(body.get(behaviour.items or "", {}), document)
     item = _properties(listed.get("items") if isinstance(listed, Mapping) else None, document)
@@ -256,6 +261,20 @@ def _check_names(
         if not found:
             raise BehaviourError(f"{where}.{field}: {message}")
 
+    for field, expected in (
+        ("success", behaviour.success),
+        ("invalid-request", behaviour.invalid_request),
+    ):
+        must(
+            str(expected.status) in responses,
+            f"{field}.status",
+            f"the operation declares no {expected.status} response",
+        )
+    for name in behaviour.echoed_headers:
+        must(name.lower() in headers, "echoed-headers", f"{name!r} is not a request header")
+    if behaviour.owner is not None:
+        owner = behaviour.owner
+        must(owner.lower() in headers, "owner", f"{owner!r} is not a request header")
     if behaviour.items is not None:
         must(behaviour.items in body, "items", f"{behaviour.items!r} is not a success field")
     if behaviour.item_key is not None:

@@ -35,7 +35,7 @@ from contract_tests.auth_provider import (
     security_requirements,
     sent_mode,
 )
-from contract_tests.credentials import AuthMode, Credentials
+from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.probing import detached
 from contract_tests.request_auth import (
     REQUEST_DATE,
@@ -81,7 +81,12 @@ def _age(seconds: int) -> str:
 
 
 def auth_probes(
-    case: Case, mode: AuthMode, credentials: Credentials, *, clock_tolerance: int = 0
+    case: Case,
+    mode: AuthMode,
+    credentials: Credentials,
+    *,
+    clock_tolerance: int = 0,
+    other_user_id: str | None = None,
 ) -> list[Probe]:
     """The variants of an accepted `case` to send in `mode`. An X-Date is judged by the
     spec's `x-koodrive-validity`, widened by `clock_tolerance` seconds and a minute more."""
@@ -93,8 +98,7 @@ def auth_probes(
     def variant(moment: datetime = now, **overrides: Any) -> dict[str, str]:
         return auth_headers(credentials, requirement, moment=moment, request=request, **overrides)
 
-    user = credentials.user_id
-    other_user = ("1" if user[0] == "9" else "9") + user[1:]
+    other_user = other_user_id or another_user(credentials.user_id)
     valid = variant()
     wrong = (
         variant(token=f"{credentials.token}-wrong")
@@ -260,7 +264,11 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 self._probed.add((case.operation.label, mode))
             problems = []
             for probe in auth_probes(
-                case, mode, credentials, clock_tolerance=settings.clock_tolerance
+                case,
+                mode,
+                credentials,
+                clock_tolerance=settings.clock_tolerance,
+                other_user_id=settings.other_user_id,
             ):
                 status, curl = send_probe(case, probe)
                 ok = (

@@ -82,6 +82,11 @@ class Credentials:
         return env
 
 
+def another_user(user_id: str) -> str:
+    """A user ID of the same length that is not `user_id` (a made-up second user)."""
+    return ("1" if user_id[0] == "9" else "9") + user_id[1:]
+
+
 def _parse_modes(value: str) -> frozenset[AuthMode] | None:
     names = [name.strip().lower() for name in value.split(",") if name.strip()]
     if not names:

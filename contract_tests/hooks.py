@@ -16,6 +16,6 @@ from contract_tests.run_settings import RunSettings
 
 CREDENTIALS = Credentials.from_env(os.environ)
 SETTINGS = RunSettings.from_env(os.environ)
-auth_provider.register(CREDENTIALS)
+auth_provider.register(CREDENTIALS, clock_tolerance=SETTINGS.clock_tolerance)
 checks.register(CREDENTIALS, SETTINGS)
 promises.register(CREDENTIALS, SETTINGS)

@@ -33,5 +33,15 @@ def behaviour_of(operation: Operation) -> Behaviour | None:
     return _behaviours(operation.schema.raw_schema).get(str(operation_id))
 
 
+_parameters: dict[tuple[int, str], list[wire.Parameter]] = {}
+
+
 def parameters_of(operation: Operation) -> list[wire.Parameter]:
-    return wire.parameters(operation.definition.raw, operation.schema.raw_schema)
+    """The operation's query and header parameters, schemas inlined (read once per run)."""
+    key = (id(operation.schema.raw_schema), operation.label)
+    with _lock:
+        if key not in _parameters:
+            _parameters[key] = wire.parameters(
+                operation.definition.raw, operation.schema.raw_schema
+            )
+        return _parameters[key]

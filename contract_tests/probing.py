@@ -1,16 +1,18 @@
 """Requests the suite's own checks send, derived from a case the target accepted.
 
 Each goes out with fresh credentials computed over the request as it goes on the wire,
-under the run's rate limit (schemathesis' own limiter), and comes back with the sanitized
-curl command that reproduces it: a check that fails quotes the requests that show it.
+under the run's rate limit (schemathesis' own limiter, shared with the generated cases),
+waits and tries again when throttled, and comes back with the sanitized curl command that
+reproduces it: a check that fails quotes the requests that show it.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -18,7 +20,7 @@ import schemathesis
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.curl import generate as generate_curl
 from schemathesis.core.output.sanitization import sanitize_url, sanitize_value
-from schemathesis.core.rate_limit import build_limiter, ratelimit
+from schemathesis.core.rate_limit import parse_retry_after, ratelimit
 
 from contract_tests.auth_provider import AUTH_HEADERS, header_container, security_requirements
 from contract_tests.credentials import AuthMode, Credentials
@@ -36,13 +38,28 @@ class Sent:
     curl: str
 
     def code(self) -> object:
-        return self.body.get("code") if isinstance(self.body, dict) else None
+        return result_code(self.body)
+
+
+def result_code(body: object) -> object:
+    """A body's `code`, a string of digits read as the number: openapi.yaml's decisions
+    have clients accept both (the schema check reports the string as a deviation)."""
+    code = body.get("code") if isinstance(body, dict) else None
+    if isinstance(code, str) and code.isascii() and code.lstrip("-").isdigit():
+        return int(code)
+    return code
+
+
+THROTTLED = 429
+MAX_THROTTLED_RETRIES = 3
 
 
 class Sender:
-    def __init__(self, credentials: Credentials, rate_limit: str = "") -> None:
+    def __init__(self, credentials: Credentials, *, clock_tolerance: int = 0) -> None:
         self.credentials = credentials
-        self._limiter = build_limiter(rate_limit) if rate_limit else None
+        # A target whose clock is behind ours by up to this much must not see a valid
+        # request's X-Date in its future: valid requests are dated this much earlier.
+        self.clock_tolerance = timedelta(seconds=clock_tolerance)
 
     def send(
         self,
@@ -61,19 +78,29 @@ class Sender:
             base_headers.pop(name, None)
         base_headers.update(headers or {})
         variant = detached(case, headers=base_headers, query=query)
-        prepared = requests.Request(**{**variant.as_transport_kwargs(), "auth": None}).prepare()
         requirement = requirement_for(mode, security_requirements(case.operation))
-        prepared.headers.update(
-            auth_headers(
-                self.credentials,
-                requirement,
-                moment=moment or datetime.now(UTC),
-                request=WireRequest.from_prepared(prepared),
-                user_id=user_id,
+        # The run's own limiter (--rate-limit): the checks' requests count against it too.
+        limiter = case.operation.schema.config.rate_limit_for(operation=case.operation)
+        for attempt in range(MAX_THROTTLED_RETRIES + 1):
+            prepared = requests.Request(**{**variant.as_transport_kwargs(), "auth": None}).prepare()
+            prepared.headers.update(
+                auth_headers(
+                    self.credentials,
+                    requirement,
+                    moment=moment or datetime.now(UTC) - self.clock_tolerance,
+                    request=WireRequest.from_prepared(prepared),
+                    user_id=user_id,
+                )
             )
-        )
-        with ratelimit(self._limiter, prepared.url), requests.Session() as session:
-            response = session.send(prepared, timeout=30, allow_redirects=False)
+            with (
+                ratelimit(limiter if not isinstance(limiter, str) else None, prepared.url),
+                requests.Session() as session,
+            ):
+                response = session.send(prepared, timeout=30, allow_redirects=False)
+            if response.status_code != THROTTLED or attempt == MAX_THROTTLED_RETRIES:
+                break
+            # Throttling is the gateway's, not a broken promise: wait as it asks, then again.
+            time.sleep(parse_retry_after(response.headers.get("Retry-After", "")) or 1.0)
         try:
             body = response.json()
         except (ValueError, json.JSONDecodeError):

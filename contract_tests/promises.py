@@ -28,11 +28,13 @@ Each failure names the broken promise and the requests (curl) that show it.
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import string
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -41,21 +43,21 @@ import schemathesis
 from contract_tests import operations, wire
 from contract_tests.auth_provider import sent_mode
 from contract_tests.behaviour import Behaviour, Filter, Match, Paging
-from contract_tests.credentials import AuthMode, Credentials
+from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values, wire_text
-from contract_tests.probing import Sender, Sent, curl_of
-from contract_tests.run_settings import RunSettings
-from contract_tests.summary import PROMISES_HEADER
+from contract_tests.probing import Sender, Sent, curl_of, result_code
+from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
+from contract_tests.summary import NOT_EXERCISED, PROMISES_HEADER
 from contract_tests.types import Case
 
 # A listing may have short or even empty pages before its end; one that needs more than
 # this many pages per page-size's worth of items (plus a margin) is taken as never ending.
-PAGES_PER_FULL_PAGE = 3
-EXTRA_PAGES = 10
+PAGES_PER_FULL_PAGE = 4
+EXTRA_PAGES = 20
 MAX_PAGES = 500  # a hard bound on one walk, whatever `total` says
 PAGES_PER_WALK = 5  # the page size of a walk is chosen so that a listing takes about this many
 
-_TRACE_ALPHABET = string.ascii_letters + string.digits
+_ALPHANUMERIC = string.ascii_letters + string.digits
 
 
 class BrokenPromise(AssertionError):
@@ -72,9 +74,27 @@ def broken(kind: str, operation: str, problems: Sequence[str]) -> BrokenPromise:
     """A BrokenPromise of its own type per `kind`: schemathesis keeps one failure per check,
     operation and exception type, so that two kinds (pageSize out of bounds, sourceType
     missing) are both reported, not merged into the first."""
-    name = "BrokenPromise_" + "".join(ch if ch.isalnum() else "_" for ch in kind)
-    found = _KINDS.setdefault(kind, type(name, (BrokenPromise,), {}))
+    found = _KINDS.get(kind)
+    if found is None:
+        name = "BrokenPromise_" + "".join(ch if ch.isalnum() else "_" for ch in kind)
+        found = _KINDS.setdefault(kind, type(name, (BrokenPromise,), {}))
     return found(operation, problems)
+
+
+class Unexercised:
+    """What a check found nothing to judge with (too little data on the target, a mode not
+    configured), written next to the reports so that the summary can say so: a green run
+    must not read as "checked" where nothing was."""
+
+    def __init__(self, reports: Path | None) -> None:
+        self._path = reports / NOT_EXERCISED if reports is not None else None
+        self._lock = threading.Lock()
+
+    def note(self, check: str, operation: str, reason: str) -> None:
+        if self._path is None:
+            return
+        with self._lock, self._path.open("a", encoding="utf-8") as file:
+            file.write(f"{check} on {operation}: {reason}\n")
 
 
 def _problem(text: str, *sent: Sent | str) -> str:
@@ -109,8 +129,22 @@ def _describe(query: Mapping[str, Any]) -> str:
     return ", ".join(f"{name}={wire_text(value)}" for name, value in query.items())
 
 
-def _fresh_trace_id(length: int) -> str:
-    return "".join(secrets.choice(_TRACE_ALPHABET) for _ in range(length))
+def fresh_echoes(case: Case, behaviour: Behaviour) -> dict[str, str]:
+    """A fresh value for each echoed header (`X-Traceid`), of its schema's length, checked
+    against its schema; a header the suite cannot make a valid value for is left out."""
+    values = {}
+    for parameter in operations.parameters_of(case.operation):
+        if parameter.name not in behaviour.echoed_headers:
+            continue
+        length = parameter.schema.get("minLength") or parameter.schema.get("maxLength") or 32
+        value = "".join(secrets.choice(_ALPHANUMERIC) for _ in range(int(length)))
+        if not wire.problems([parameter], {}, {parameter.name: value}):
+            values[parameter.name] = value
+    return values
+
+
+def _fresh(plan: Plan) -> dict[str, str]:
+    return fresh_echoes(plan.case, plan.behaviour)
 
 
 def _refused(sent: Sent, expected_status: int, expected_code: int) -> bool:
@@ -146,19 +180,63 @@ class Walker:
     def __init__(self, sender: Sender) -> None:
         self.sender = sender
         self._lock = threading.Lock()
-        self._walks: dict[tuple[str, str], Listing] = {}
+        self._walks: dict[tuple[str, str, str], Listing] = {}
+        self._sizes: dict[tuple[str, str, str], object] = {}
 
     def walk(
         self, case: Case, mode: AuthMode, behaviour: Behaviour, query: Mapping[str, Any]
     ) -> Listing:
-        key = (case.operation.label, _describe(query))
+        key = (case.operation.label, mode.value, _describe(query))
         with self._lock:  # one walk at a time: a live target is rate-limited anyway
             if key not in self._walks:
                 listing = self._follow(case, mode, behaviour, dict(query))
+                if listing.problems:
+                    # Once more before blaming the target: a live listing may have changed
+                    # while it was followed (a group added or removed between two pages).
+                    again = self._follow(case, mode, behaviour, dict(query))
+                    listing = again if not again.problems else listing
                 if listing.repeats > 1:
                     listing.problems.append(f"- ({listing.repeats} items repeated in all)")
                 self._walks[key] = listing
             return self._walks[key]
+
+    def sized(
+        self, case: Case, mode: AuthMode, behaviour: Behaviour, query: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """`query` with a page size that splits its listing into about PAGES_PER_WALK pages:
+        the first page at the largest page size says how many items there are."""
+        paging = behaviour.paging
+        if paging is None or paging.page_size is None or paging.total is None:
+            return dict(query)
+        key = (case.operation.label, mode.value, _describe(query))
+        with self._lock:
+            if key not in self._sizes:
+                self._sizes[key] = self._size_for(case, mode, behaviour, paging, query)
+            return {**query, paging.page_size: self._sizes[key]}
+
+    def _size_for(
+        self,
+        case: Case,
+        mode: AuthMode,
+        behaviour: Behaviour,
+        paging: Paging,
+        query: Mapping[str, Any],
+    ) -> object:
+        assert paging.page_size is not None
+        assert paging.total is not None
+        schema = _schema_of(case, paging.page_size)
+        largest = schema.get("maximum", query.get(paging.page_size))
+        smallest = schema.get("minimum", 1)
+        probe = self.sender.send(
+            case,
+            mode,
+            query={**query, paging.page_size: largest},
+            headers=fresh_echoes(case, behaviour),
+        )
+        total = probe.body.get(paging.total) if isinstance(probe.body, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool) or not isinstance(largest, int):
+            return largest
+        return max(smallest, min(largest, math.ceil(total / PAGES_PER_WALK) or smallest))
 
     def _follow(
         self, case: Case, mode: AuthMode, behaviour: Behaviour, query: dict[str, Any]
@@ -275,9 +353,7 @@ class Walker:
         listing: Listing,
     ) -> Sent | None:
         """One page, sent with a fresh trace id; None (and a problem) when it is no success."""
-        echoed = {
-            name: _fresh_trace_id(_trace_length(case, name)) for name in behaviour.echoed_headers
-        }
+        echoed = fresh_echoes(case, behaviour)
         sent = self.sender.send(case, mode, query=query, headers=echoed)
         listing.pages.append(sent)
         if sent.status != behaviour.success.status or sent.code() != behaviour.success.code:
@@ -297,15 +373,6 @@ class Walker:
                 listing.echo_reported.add(name)
                 listing.problems.append(_echo_problem(name, value, got, sent))
         return sent
-
-
-def _trace_length(case: Case, name: str) -> int:
-    for parameter in operations.parameters_of(case.operation):
-        if parameter.name.lower() == name.lower():
-            length = parameter.schema.get("minLength") or parameter.schema.get("maxLength")
-            if isinstance(length, int):
-                return length
-    return 32
 
 
 def _echo_problem(name: str, value: str, got: str | None, sent: Sent | str) -> str:
@@ -367,23 +434,6 @@ def partition_values(plan: Plan) -> list[tuple[Filter | None, dict[str, Any]]]:
     return queries or [(None, plan.base)]
 
 
-def sized(walker: Walker, plan: Plan, query: dict[str, Any]) -> dict[str, Any]:
-    """`query` with a page size that splits its listing into about PAGES_PER_WALK pages: the
-    first page at the largest page size says how many items there are."""
-    paging = plan.behaviour.paging
-    if paging is None or paging.page_size is None or paging.total is None:
-        return query
-    schema = _schema_of(plan.case, paging.page_size)
-    largest = schema.get("maximum", query.get(paging.page_size))
-    smallest = schema.get("minimum", 1)
-    probe = walker.sender.send(plan.case, plan.mode, query={**query, paging.page_size: largest})
-    total = probe.body.get(paging.total) if isinstance(probe.body, dict) else None
-    if not isinstance(total, int) or isinstance(total, bool):
-        return {**query, paging.page_size: largest}
-    size = max(smallest, min(largest, math.ceil(total / PAGES_PER_WALK) or smallest))
-    return {**query, paging.page_size: size}
-
-
 def _needle(names: Sequence[str]) -> str | None:
     """A piece of text some of `names` contain and some do not, in another letter case
     where it has letters (the filter ignores case)."""
@@ -393,7 +443,11 @@ def _needle(names: Sequence[str]) -> str | None:
             for name in names:
                 for start in range(max(0, len(name) - length + 1)):
                     piece = name[start : start + length]
-                    if not piece.strip() or (with_letters and piece.swapcase() == piece):
+                    # ASCII letters and digits only: servers fold other letters their own
+                    # way ('ß' is 'SS' to Python), and may trim spaces.
+                    if not (piece.isascii() and piece.isalnum()):
+                        continue
+                    if with_letters and piece.swapcase() == piece:
                         continue
                     hits = sum(piece.casefold() in other for other in folded)
                     if 0 < hits < len(names):
@@ -403,8 +457,14 @@ def _needle(names: Sequence[str]) -> str | None:
 
 def register(credentials: Credentials, settings: RunSettings) -> None:
     """Register the checks with schemathesis for this run."""
-    sender = Sender(credentials, settings.rate_limit)
+    sender = Sender(credentials, clock_tolerance=settings.clock_tolerance)
     walker = Walker(sender)
+    reports = os.environ.get(REPORTS_VARIABLE)
+    unexercised = Unexercised(Path(reports) if reports else None)
+
+    def skipped(check: str, plan: Plan, reason: str) -> list[str]:
+        unexercised.note(check, plan.case.operation.label, reason)
+        return []
 
     def once_per_operation(
         run: Callable[[Plan], list[str]],
@@ -445,11 +505,8 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         problems = []
         if response.status_code != expected.status:
             problems.append(f"a success answered {response.status_code}, not {expected.status}")
-        body = _json(response)
-        code = body.get("code") if isinstance(body, dict) else None
-        # "0" as a string is the spec's documented deviation, reported by the schema check.
-        as_string = isinstance(code, str) and code == str(expected.code)
-        if isinstance(code, bool) or (code != expected.code and not as_string):
+        code = result_code(_json(response))
+        if isinstance(code, bool) or code != expected.code:
             problems.append(
                 f"a {response.status_code} whose `code` is {code!r}, not {expected.code}"
             )
@@ -543,8 +600,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         if not problems:
             return None
         expected = behaviour.invalid_request
-        body = _json(response)
-        code = body.get("code") if isinstance(body, dict) else None
+        code = result_code(_json(response))
         if response.status_code == expected.status and code == expected.code:
             return True
         kind = problems[0].split("=", 1)[0].split(" ", 1)[0]  # the parameter it breaks
@@ -564,16 +620,37 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
     def listings(plan: Plan) -> list[str]:
         problems: list[str] = []
         for _, query in partition_values(plan):
-            listing = walker.walk(plan.case, plan.mode, plan.behaviour, sized(walker, plan, query))
+            listing = walker.walk(
+                plan.case,
+                plan.mode,
+                plan.behaviour,
+                walker.sized(plan.case, plan.mode, plan.behaviour, query),
+            )
             problems += listing.problems
         return problems
 
     def filters(plan: Plan) -> list[str]:
         behaviour, problems = plan.behaviour, []
         partitions = [
-            (filter_, walker.walk(plan.case, plan.mode, behaviour, sized(walker, plan, query)))
+            (
+                filter_,
+                walker.walk(
+                    plan.case,
+                    plan.mode,
+                    behaviour,
+                    walker.sized(plan.case, plan.mode, plan.behaviour, query),
+                ),
+            )
             for filter_, query in partition_values(plan)
         ]
+        judged = [listing for by, listing in partitions if by is not None and listing.items]
+        for declared in behaviour.filters:
+            if declared.match is Match.PARTITIONS and len(judged) < 2:
+                skipped(
+                    "filters_applied_as_declared",
+                    plan,
+                    f"{declared.parameter}: fewer than two of its values list any item",
+                )
         by_key: dict[str, tuple[dict[str, Any], Sent]] = {}
         for filter_, listing in partitions:
             if filter_ is None or not listing.pages:
@@ -597,6 +674,18 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         for filter_ in behaviour.filters:
             if filter_.match is not Match.CONTAINS_IGNORING_CASE:
                 continue
+            needles = [
+                _needle([str(item.get(filter_.field or "")) for item in listing.items])
+                for _, listing in partitions
+                if listing.complete
+            ]
+            if not any(needles):
+                skipped(
+                    "filters_applied_as_declared",
+                    plan,
+                    f"{filter_.parameter}: no listed {filter_.field} has letters or digits "
+                    "that only some of the others share",
+                )
             for _, unfiltered in partitions:
                 if not unfiltered.complete:
                     continue
@@ -646,14 +735,19 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 for _, query in partition_values(plan)
                 if (
                     walked := walker.walk(
-                        plan.case, plan.mode, behaviour, sized(walker, plan, query)
+                        plan.case,
+                        plan.mode,
+                        behaviour,
+                        walker.sized(plan.case, plan.mode, plan.behaviour, query),
                     )
                 ).cursors
             ),
             None,
         )
         if listing is None:
-            return []  # no listing has a second page: no cursor to probe with
+            return skipped(
+                "cursors_refused_as_declared", plan, "no listing has a second page, so no cursor"
+            )
         issued = listing.cursors[0]
         query = {**listing.query, paging.cursor: issued}
         variants: list[tuple[str, dict[str, Any]]] = [
@@ -688,7 +782,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         issued_for = _describe(_without(listing.query, paging.cursor))
         problems = []
         for description, variant in variants:
-            sent = walker.sender.send(plan.case, plan.mode, query=variant)
+            sent = walker.sender.send(plan.case, plan.mode, query=variant, headers=_fresh(plan))
             if not _refused(sent, expected.status, expected.code):
                 problems.append(
                     _problem(
@@ -706,13 +800,18 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         if not behaviour.exclusive_owner or behaviour.owner is None:
             return []
         if AuthMode.APP not in credentials.modes:
-            return []  # a token acts for its own user only: no other user's listing to read
+            # A token acts for its own user only: no other user's listing to read.
+            return skipped("owner_data_only", plan, "needs app mode (a token acts for one user)")
         ours = walker.walk(plan.case, AuthMode.APP, behaviour, plan.base)
-        other_user = settings.other_user_id or _another_user(credentials.user_id)
-        sender_query = plan.base
-        theirs = walker.sender.send(plan.case, AuthMode.APP, query=sender_query, user_id=other_user)
+        other_user = settings.other_user_id or another_user(credentials.user_id)
+        theirs = walker.sender.send(
+            plan.case, AuthMode.APP, query=plan.base, user_id=other_user, headers=_fresh(plan)
+        )
         if theirs.status != behaviour.success.status:
-            return []  # the target refuses to act for that user: nothing leaks
+            # The target refuses to act for that user: nothing leaks, nothing to compare.
+            return skipped(
+                "owner_data_only", plan, f"the target refused to list user {other_user}'s data"
+            )
         keys = ours.keys(behaviour)
         shared = [
             behaviour.key_of(item)
@@ -776,7 +875,3 @@ def _without(query: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def _only(query: Mapping[str, Any], name: str) -> dict[str, Any]:
     return {name: query.get(name)}
-
-
-def _another_user(user_id: str) -> str:
-    return ("1" if user_id[0] == "9" else "9") + user_id[1:]

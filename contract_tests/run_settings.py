@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from contract_tests.credentials import CredentialsError
 
-RATE_LIMIT = "KOODRIVE_CONTRACT_RATE_LIMIT"
 CLOCK_TOLERANCE = "KOODRIVE_CONTRACT_CLOCK_TOLERANCE"
 OTHER_USER_ID = "KOODRIVE_CONTRACT_OTHER_USER_ID"
+REPORTS_VARIABLE = "KOODRIVE_CONTRACT_REPORTS"  # where the run's reports go
 
 # Against a live API the target's clock and ours may differ by this much; the emulator
 # started for a run shares this machine's clock, so there it is 0.
@@ -25,7 +25,6 @@ _USER_ID = re.compile("[0-9]{1,32}")
 
 @dataclass(frozen=True)
 class RunSettings:
-    rate_limit: str = ""  # schemathesis' `N/unit`, empty for none
     clock_tolerance: int = 0  # seconds the target's clock may run ahead of or behind ours
     other_user_id: str | None = None  # a second user whose data the target holds, if known
 
@@ -37,10 +36,10 @@ class RunSettings:
         other = env.get(OTHER_USER_ID, "").strip() or None
         if other is not None and not _USER_ID.fullmatch(other):
             raise CredentialsError(f"{OTHER_USER_ID} must be a KooDrive user ID, 1 to 32 digits")
-        return cls(env.get(RATE_LIMIT, "").strip(), int(tolerance), other)
+        return cls(int(tolerance), other)
 
     def as_env(self) -> dict[str, str]:
-        env = {RATE_LIMIT: self.rate_limit, CLOCK_TOLERANCE: str(self.clock_tolerance)}
+        env = {CLOCK_TOLERANCE: str(self.clock_tolerance)}
         if self.other_user_id is not None:
             env[OTHER_USER_ID] = self.other_user_id
         return env

@@ -33,6 +33,7 @@ from contract_tests.run_settings import (
     CLOCK_TOLERANCE,
     LIVE_CLOCK_TOLERANCE,
     OTHER_USER_ID,
+    REPORTS_VARIABLE,
     RunSettings,
 )
 from contract_tests.summary import PHASES as ALL_PHASES
@@ -48,7 +49,7 @@ RATE_LIMIT = "KOODRIVE_CONTRACT_RATE_LIMIT"
 PHASES = "KOODRIVE_CONTRACT_PHASES"
 SEED = "KOODRIVE_CONTRACT_SEED"
 READ_ONLY = "KOODRIVE_CONTRACT_READ_ONLY"
-REPORTS = "KOODRIVE_CONTRACT_REPORTS"
+REPORTS = REPORTS_VARIABLE
 
 # The safe methods of RFC 9110 (and QUERY): the only ones a read-only run calls.
 SAFE_METHODS = frozenset({"get", "head", "options", "trace", "query"})
@@ -269,11 +270,16 @@ def read_only_filter(methods: set[str]) -> list[str]:
 def run_settings(target: Target, options: argparse.Namespace) -> RunSettings:
     """The settings the checks read; CredentialsError naming the variable if one is bad."""
     given = RunSettings(
-        rate_limit=options.rate_limit,
         clock_tolerance=options.clock_tolerance,
         other_user_id=options.other_user_id.strip() or target.other_user_id,
     )
-    return RunSettings.from_env(given.as_env())
+    settings = RunSettings.from_env(given.as_env())
+    if settings.other_user_id == target.credentials.user_id:
+        raise CredentialsError(
+            f"{OTHER_USER_ID} must be another user than {env_names.USER_ID}: the listings "
+            "of two users are compared"
+        )
+    return settings
 
 
 def schemathesis_env(

@@ -13,6 +13,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+NOT_EXERCISED = "not-exercised.txt"  # written by contract_tests.promises, one line each
 # How contract_tests.promises begins a failure; the lines after it are the broken promises.
 PROMISES_HEADER = "breaks what openapi.yaml promises:"
 REPLAY = "scripts/contract --replay   (same environment as this run)"
@@ -131,6 +132,10 @@ def render(facts: RunFacts) -> str:
             lines += [f"  {line}" for line in promises]
     for error in report.get("errors", []):
         lines.append(f"  error: {error['title']} x{error['count']}")
+    unexercised = _lines(facts.junit.with_name(NOT_EXERCISED))
+    if unexercised:
+        lines += ["", "Not exercised (the target gave these checks nothing to judge):"]
+        lines += [f"  {line}" for line in unexercised]
     curls = reproductions(facts.junit)
     if curls:
         lines += ["", "Reproduce:"]
@@ -145,6 +150,14 @@ def render(facts: RunFacts) -> str:
     if not passed and facts.exit_code != 0 and not report["failures"] and not report.get("errors"):
         lines.append(f"  schemathesis exited with code {facts.exit_code}: see its output above")
     return "\n".join(lines) + "\n"
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return list(dict.fromkeys(line for line in text.splitlines() if line.strip()))
 
 
 def _load(path: Path) -> dict[str, Any] | None:

@@ -78,10 +78,16 @@ def problems(
             if parameter.required:
                 found.append(f"{parameter.name} missing: it is required")
             continue
-        if len(sent) > 1 and _declared_type(parameter.schema) != "array":
+        if _declared_type(parameter.schema) == "array":
+            items = parameter.schema.get("items")
+            typed: object = [
+                _typed(text, items if isinstance(items, Mapping) else {}) for text in sent
+            ]
+        elif len(sent) > 1:
             found.append(f"{parameter.name} sent {len(sent)} times: it takes one value")
             continue
-        typed = _typed(sent[0], parameter.schema)
+        else:
+            typed = _typed(sent[0], parameter.schema)
         error = jsonschema.exceptions.best_match(
             _validator(_key(parameter.schema)).iter_errors(typed)
         )
@@ -105,6 +111,8 @@ def _typed(text: str, schema: Mapping[str, Any]) -> object:
 
 def _declared_type(schema: Mapping[str, Any]) -> str | None:
     kind = schema.get("type")
+    if isinstance(kind, list):  # ["integer", "null"]: a query value reads as the first
+        kind = next((name for name in kind if name != "null"), None)
     if isinstance(kind, str):
         return kind
     enum = schema.get("enum")

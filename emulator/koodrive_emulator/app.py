@@ -11,7 +11,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,7 +30,6 @@ from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
 from koodrive_emulator.limits import BodyLimit
-from koodrive_emulator.models import SourceType
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     PARAMETER_ERROR,
@@ -103,6 +102,8 @@ _PAGING_FLAWS = {
     FaultKind.FORGED_CURSOR_RESTARTS: Flaws(restart_on_bad_cursor=True),
     FaultKind.UNBOUND_CURSOR: Flaws(unbound_cursor=True),
     FaultKind.CASE_SENSITIVE_GROUP_NAME: Flaws(case_sensitive_name=True),
+    FaultKind.IGNORE_GROUP_NAME: Flaws(ignore_group_name=True),
+    FaultKind.IGNORE_SOURCE_TYPE: Flaws(ignore_source_type=True),
 }
 _AUTH_FLAWS = {
     FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
@@ -180,12 +181,6 @@ class EmulatorApp:
             request_id: str = request.scope[REQUEST_ID_KEY]
             if fault is not None and fault.kind in REPLACING_KINDS:
                 outcome = _fault_outcome(fault, request_id)
-            elif (
-                fault is not None
-                and fault.kind is FaultKind.FILTER_404
-                and "groupName" in request.query_params
-            ):
-                outcome = _Outcome(404, gateway_body(404, request_id))
             else:
                 outcome = await self._serve(
                     context,
@@ -243,6 +238,8 @@ class EmulatorApp:
             kind = "app authentication" if error.app_mode else "authentication"
             message = f"Incorrect {kind} information: {error}."
             return _Outcome(401, gateway_body(401, request_id, message))
+        if flaw is FaultKind.FILTER_404 and "groupName" in request.query_params:
+            return _Outcome(404, gateway_body(404, request_id))  # once authenticated
         try:
             return handler(context, principal, request, flaw)
         except ValidationError as error:
@@ -268,10 +265,6 @@ class EmulatorApp:
         query = parse_groups_query(
             params, request.headers, lenient=flaw is FaultKind.LENIENT_PARAMETERS
         )
-        if flaw is FaultKind.IGNORE_GROUP_NAME:
-            query = replace(query, group_name=None)
-        elif flaw is FaultKind.IGNORE_SOURCE_TYPE:
-            query = replace(query, source_type=SourceType.GROUP)
         flaws = _PAGING_FLAWS.get(flaw, NO_FLAWS) if flaw is not None else NO_FLAWS
         page = self.pager.page(context.backend, principal.user_id, query, context.paging, flaws)
         body: dict[str, Any] = {

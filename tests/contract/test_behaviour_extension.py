@@ -70,6 +70,15 @@ def _broken(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
         ),
         ({"filters": {"groupName": {"match": "starts-with"}}}, "filters.groupName.match: "),
         ({"paging-size": 3}, "'paging-size' was unexpected"),
+        (
+            {"echoed-headers": ["X-Trace-Id"]},
+            "echoed-headers: 'X-Trace-Id' is not a request header",
+        ),
+        ({"owner": "X-Owner"}, "owner: 'X-Owner' is not a request header"),
+        (
+            {"success": {"status": 201, "code": 0}},
+            "success.status: the operation declares no 201 response",
+        ),
     ],
 )
 def test_a_mistake_in_the_extension_is_an_error_naming_the_field(

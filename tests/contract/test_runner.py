@@ -113,6 +113,14 @@ def test_read_only_leaves_out_unsafe_operations_and_nothing_else() -> None:
         ([], {"KOODRIVE_CONTRACT_RATE_LIMIT": "100/week"}, "argument --rate-limit"),
         (["--phases", "examples,fuzz"], {}, "unknown phase 'fuzz'"),
         ([], {"KOODRIVE_CONTRACT_PHASES": "all"}, "unknown phase 'all'"),
+        (["--clock-tolerance", "-5"], {}, "argument --clock-tolerance: must be whole seconds"),
+        ([], {"KOODRIVE_CONTRACT_CLOCK_TOLERANCE": "1m"}, "argument --clock-tolerance"),
+        (["--other-user-id", "me"], {}, "KOODRIVE_CONTRACT_OTHER_USER_ID must be a KooDrive"),
+        (
+            ["--other-user-id", LIVE["KOODRIVE_USER_ID"]],
+            {},
+            "KOODRIVE_CONTRACT_OTHER_USER_ID must be another user than KOODRIVE_USER_ID",
+        ),
     ],
 )
 def test_bad_options_are_refused_by_the_suite_naming_them(
@@ -129,3 +137,8 @@ def test_bad_options_are_refused_by_the_suite_naming_them(
 @pytest.mark.parametrize("rate", ["100/m", "5/s", "1000/h", "20000/d", ""])
 def test_rate_limits_schemathesis_takes_are_accepted(rate: str) -> None:
     assert build_parser(LIVE).parse_args(["--rate-limit", rate]).rate_limit == rate
+
+
+def test_live_clocks_get_a_tolerance_and_the_emulator_none() -> None:
+    assert build_parser(LIVE).parse_args([]).clock_tolerance == 60
+    assert build_parser({}).parse_args([]).clock_tolerance == 0

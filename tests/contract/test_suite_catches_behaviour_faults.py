@@ -152,3 +152,25 @@ def test_the_unbroken_emulator_keeps_every_promise(
 
     assert run.exit_code == 0, run.summary + run.output[-3000:]
     assert "<failure" not in run.junit
+
+
+def test_a_check_with_nothing_to_judge_says_so(
+    emulator: RunningEmulator, run_suite: RunSuite
+) -> None:
+    user = emulator.credentials.user_id
+    for group in emulator.backend.groups(user):
+        emulator.backend.remove_group(user, group.id)
+    emulator.backend.add_group(user, group_name="only", source_type=0)
+
+    run = run_suite(*EXAMPLES, *EMULATOR_CLOCK, env={"KOODRIVE_CONTRACT_AUTH": "token"})
+
+    assert run.exit_code == 0, run.summary  # nothing broken: nothing to report as broken
+    assert "Not exercised (the target gave these checks nothing to judge):" in run.summary
+    for expected in (
+        "cursors_refused_as_declared on GET /koodrive/ose/v1/usergroups: no listing has a "
+        "second page",
+        "filters_applied_as_declared on GET /koodrive/ose/v1/usergroups: sourceType: fewer "
+        "than two of its values list any item",
+        "owner_data_only on GET /koodrive/ose/v1/backup/device: needs app mode",
+    ):
+        assert expected in run.summary, run.summary

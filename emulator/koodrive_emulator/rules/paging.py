@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from koodrive_emulator.models import Group
+from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.rules.validation import MAX_PAGE_SIZE, GroupsQuery, ValidationError
 from koodrive_emulator.state import Backend
 
@@ -47,6 +47,9 @@ class Flaws:
     restart_on_bad_cursor: bool = False  # a cursor that fails the signature: the first page
     unbound_cursor: bool = False  # a cursor is not checked against the filters it was issued for
     case_sensitive_name: bool = False  # groupName compared with its letter case
+    # A filter ignored when listing, while cursors stay bound to it as sent:
+    ignore_group_name: bool = False
+    ignore_source_type: bool = False  # groups of kind 0 whatever sourceType says
 
 
 NO_FLAWS = Flaws()
@@ -95,20 +98,16 @@ class Pager:
                 limit = rng.randrange(query.page_size)
         found = backend.find_groups(
             user_id,
-            source_type=query.source_type,
-            group_name=query.group_name,
+            source_type=SourceType.GROUP if flaws.ignore_source_type else query.source_type,
+            group_name=None if flaws.ignore_group_name else query.group_name,
             after=position.after,
             limit=limit,
             case_sensitive=flaws.case_sensitive_name,
         )
         next_cursor = None
         if found.has_more or flaws.never_end:
-            # One item back when the fault asks (never behind the position this page began at).
-            back = (
-                2
-                if flaws.repeat_last_item and len(found.groups) >= 2 and position.page_number
-                else 1
-            )
+            # One item back when the fault asks: the next page begins with this one's last.
+            back = 2 if flaws.repeat_last_item and len(found.groups) >= 2 else 1
             last = found.groups[-back][0] if found.groups else position.after
             next_cursor = self._encode(_Position(last, position.page_number + 1), binding)
         return Page([group for _, group in found.groups], found.total, next_cursor)
