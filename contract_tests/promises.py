@@ -102,6 +102,14 @@ def _problem(text: str, *sent: Sent | str) -> str:
     return "- " + text + "".join(f"\n    {curl}" for curl in curls)
 
 
+def _verdict(case: Case, response: schemathesis.Response, problems: Sequence[str]) -> bool:
+    """True when nothing is broken; else a BrokenPromise quoting this response's request."""
+    if problems:
+        curl = curl_of(response.request, case)
+        raise BrokenPromise(case.operation.label, [_problem(p, curl) for p in problems])
+    return True
+
+
 def _header(headers: Mapping[str, Any], name: str) -> str | None:
     for key, value in headers.items():
         if key.lower() == name.lower():
@@ -510,10 +518,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             problems.append(
                 f"a {response.status_code} whose `code` is {code!r}, not {expected.code}"
             )
-        if problems:
-            curl = curl_of(response.request, case)
-            raise BrokenPromise(case.operation.label, [_problem(p, curl) for p in problems])
-        return True
+        return _verdict(case, response, problems)
 
     @schemathesis.check
     def headers_echoed(
@@ -565,10 +570,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                     f"{unmatched[0].get(filter_.field or '')!r}) listed for "
                     f"{filter_.parameter}={value!r}, which it does not match ({filter_.match})"
                 )
-        if problems:
-            curl = curl_of(response.request, case)
-            raise BrokenPromise(case.operation.label, [_problem(p, curl) for p in problems])
-        return True
+        return _verdict(case, response, problems)
 
     @schemathesis.check
     def invalid_requests_refused(
