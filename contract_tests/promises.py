@@ -676,18 +676,20 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         for filter_ in behaviour.filters:
             if filter_.match is not Match.CONTAINS_IGNORING_CASE:
                 continue
+            complete = [listing for _, listing in partitions if listing.complete]
             needles = [
                 _needle([str(item.get(filter_.field or "")) for item in listing.items])
-                for _, listing in partitions
-                if listing.complete
+                for listing in complete
             ]
-            if not any(needles):
-                skipped(
-                    "filters_applied_as_declared",
-                    plan,
-                    f"{filter_.parameter}: no listed {filter_.field} has letters or digits "
-                    "that only some of the others share",
+            if not complete:
+                reason = "no listing was followed to its end without a broken promise"
+            elif not any(needles):
+                reason = (
+                    f"no listed {filter_.field} has letters or digits that only some of the "
+                    "others share"
                 )
+            if not complete or not any(needles):
+                skipped("filters_applied_as_declared", plan, f"{filter_.parameter}: {reason}")
             for _, unfiltered in partitions:
                 if not unfiltered.complete:
                     continue
