@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 
 import requests
 import schemathesis
+from koodrive_emulator import behaviour
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
 
-from contract_tests import behaviour
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
     header_container,

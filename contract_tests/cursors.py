@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
+from koodrive_emulator.behaviour import Paging
 
 from contract_tests import operations, wire
-from contract_tests.behaviour import Paging
 from contract_tests.types import Case, Operation
 
 _Bound = tuple[tuple[str, str], ...]

@@ -39,10 +39,10 @@ from typing import Any
 
 import requests
 import schemathesis
+from koodrive_emulator.behaviour import Behaviour, Filter, Match, Paging
 
 from contract_tests import operations, wire
 from contract_tests.auth_provider import sent_mode
-from contract_tests.behaviour import Behaviour, Filter, Match, Paging
 from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values, wire_text
 from contract_tests.probing import Sender, Sent, curl_of, result_code

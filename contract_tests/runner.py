@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from contract_tests import behaviour
+from koodrive_emulator import behaviour
+
 from contract_tests import credentials as env_names
 from contract_tests.credentials import Credentials, CredentialsError
 from contract_tests.request_auth import REQUEST_DATE

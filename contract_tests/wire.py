@@ -13,42 +13,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema
-
-from contract_tests.behaviour import resolve
+from koodrive_emulator.spec import Parameter
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    location: str  # "query" or "header"
-    required: bool
-    schema: Mapping[str, Any]
-
-
-def parameters(operation: Mapping[str, Any], document: Mapping[str, Any]) -> list[Parameter]:
-    """The operation's query and header parameters, with their schemas inlined."""
-    found = []
-    for raw in operation.get("parameters", []):
-        parameter = resolve(raw, document)
-        if parameter.get("in") in ("query", "header"):
-            found.append(
-                Parameter(
-                    parameter["name"],
-                    parameter["in"],
-                    bool(parameter.get("required", False)),
-                    _inline(parameter.get("schema", {}), document),
-                )
-            )
-    return found
 
 
 def query_of(url: str) -> dict[str, list[str]]:
@@ -119,15 +92,6 @@ def _declared_type(schema: Mapping[str, Any]) -> str | None:
     if isinstance(enum, list) and enum and all(isinstance(v, int) for v in enum):
         return "integer"
     return None
-
-
-def _inline(value: Any, document: Mapping[str, Any]) -> Any:
-    value = resolve(value, document)
-    if isinstance(value, Mapping):
-        return {key: _inline(item, document) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_inline(item, document) for item in value]
-    return value
 
 
 def _key(schema: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ _EXTRA_MODULES = {
     "yaml": "pyyaml",
     "jinja2": "jinja2",
     "markdown_it": "markdown-it-py",
+    "jsonschema": "jsonschema",
 }
 INSTALL_EXTRA = 'pip install "koodrive-sdk[emulator]"'
 

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from koodrive_emulator.spec import spec_document
+from koodrive_emulator.spec import Spec
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -66,20 +66,15 @@ class Schema:
     properties: list[Property]
 
 
-class _Spec:
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
+class _Page:
+    """What the page shows of the spec, read through the one spec reader."""
 
-    def resolve(self, node: Any) -> Any:
-        while isinstance(node, dict) and "$ref" in node:
-            node = self.lookup(node["$ref"])
-        return node
+    def __init__(self, spec: Spec) -> None:
+        self.document = spec.document
+        self.resolve = spec.resolve
 
     def lookup(self, ref: str) -> Any:
-        node: Any = self.document
-        for part in ref.removeprefix("#/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+        return self.resolve({"$ref": ref})
 
     def describe(self, schema: Any) -> str:
         """A one-line human summary of a schema: type and constraints."""
@@ -184,8 +179,8 @@ class _Spec:
 
 @cache
 def render_docs_page() -> str:
-    document = spec_document()
-    spec = _Spec(document)
+    document = Spec.packaged().document
+    spec = _Page(Spec.packaged())
     markdown = MarkdownIt("commonmark", {"html": False})  # the spec's raw HTML stays text
     environment = Environment(
         loader=PackageLoader("koodrive_emulator", "templates"),

@@ -1,13 +1,124 @@
-"""The spec as shipped inside the package (a symlink to the repository's openapi.yaml that
-the wheel build materialises), loaded once."""
+"""The one reader of openapi.yaml: the emulator, the contract suite and the docs page read
+the spec through it, `$ref`s resolved, once.
+
+The package ships the spec (a symlink to the repository's openapi.yaml that the wheel build
+materialises); `Spec.packaged()` reads that copy. `Spec(document)` reads any other, such as a
+changed copy in a test.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
 import yaml
+
+from koodrive_emulator.behaviour import Behaviour, BehaviourError, load, resolve
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query or header parameter, its schema with every `$ref` inlined."""
+
+    name: str
+    location: str  # "query" or "header"
+    required: bool
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str  # upper case
+    path: str
+    parameters: tuple[Parameter, ...]
+    security: tuple[frozenset[str], ...]  # the requirements, each a set of scheme names
+    definition: Mapping[str, Any]
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+class Spec:
+    """A spec document and what is read from it."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+
+    @classmethod
+    def from_text(cls, text: str | bytes) -> Spec:
+        loaded = yaml.safe_load(text)
+        if not isinstance(loaded, Mapping):
+            raise BehaviourError("the spec is not a mapping")
+        return cls(loaded)
+
+    @staticmethod
+    @cache
+    def packaged() -> Spec:
+        """The spec shipped inside the package, read once."""
+        return Spec.from_text(spec_bytes())
+
+    def resolve(self, value: Any) -> Any:
+        return resolve(value, self.document)
+
+    def inline(self, value: Any) -> Any:
+        """`value` with every `$ref` in it, at any depth, replaced by what it points at."""
+        value = self.resolve(value)
+        if isinstance(value, Mapping):
+            return {key: self.inline(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.inline(item) for item in value]
+        return value
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        """Every operation, by operationId, in the order the spec lists them."""
+        found = {}
+        default_security = self.document.get("security", [])
+        for path, path_item in (self.document.get("paths") or {}).items():
+            for method in HTTP_METHODS:
+                raw = path_item.get(method)
+                if not isinstance(raw, Mapping) or "operationId" not in raw:
+                    continue
+                parameters = tuple(
+                    Parameter(
+                        resolved["name"],
+                        resolved["in"],
+                        bool(resolved.get("required", False)),
+                        self.inline(resolved.get("schema", {})),
+                    )
+                    for resolved in (self.resolve(p) for p in raw.get("parameters", []))
+                    if resolved.get("in") in ("query", "header")
+                )
+                security = tuple(
+                    frozenset(requirement) for requirement in raw.get("security", default_security)
+                )
+                operation_id = str(raw["operationId"])
+                found[operation_id] = Operation(
+                    operation_id, method.upper(), path, parameters, security, raw
+                )
+        return found
+
+    @cached_property
+    def behaviours(self) -> dict[str, Behaviour]:
+        """Each operation's `x-koodrive-behaviour`; BehaviourError naming the field if wrong."""
+        return load(self.document)
+
+    def schema(self, name: str) -> Mapping[str, Any]:
+        """A component schema by name, inlined."""
+        schemas = (self.document.get("components") or {}).get("schemas") or {}
+        if name not in schemas:
+            raise KeyError(f"openapi.yaml has no schema {name!r}")
+        found: Mapping[str, Any] = self.inline(schemas[name])
+        return found
+
+    def operation_ids(self) -> Sequence[str]:
+        return tuple(self.operations)
 
 
 @cache
@@ -15,7 +126,5 @@ def spec_bytes() -> bytes:
     return resources.files("koodrive_emulator").joinpath("openapi.yaml").read_bytes()
 
 
-@cache
-def spec_document() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(spec_bytes())
-    return document
+def spec_document() -> Mapping[str, Any]:
+    return Spec.packaged().document

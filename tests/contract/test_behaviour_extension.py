@@ -1,5 +1,6 @@
-"""openapi.yaml's `x-koodrive-behaviour`, read as the contract suite reads it, and the wire
-judge that decides whether a request breaks a parameter's schema."""
+"""openapi.yaml's `x-koodrive-behaviour`, read through the one spec reader as the contract
+suite and the emulator read it, and the wire judge that decides whether a request breaks a
+parameter's schema."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
+from koodrive_emulator import behaviour
+from koodrive_emulator.behaviour import BehaviourError, Match
+from koodrive_emulator.spec import Spec
 
-from contract_tests import behaviour, wire
-from contract_tests.behaviour import BehaviourError, Match
+from contract_tests import wire
 from contract_tests.runner import SPEC
 
 GROUPS = "/koodrive/ose/v1/usergroups"
@@ -93,8 +96,7 @@ def test_a_mistake_in_the_extension_is_an_error_naming_the_field(
 def _judge(
     document: dict[str, Any], query: str, headers: dict[str, str] | None = None
 ) -> list[str]:
-    operation = document["paths"][GROUPS]["get"]
-    declared = wire.parameters(operation, document)
+    declared = Spec(document).operations["listUserGroups"].parameters
     return wire.problems(declared, wire.query_of(f"http://h{GROUPS}?{query}"), headers or {})
 
 

@@ -1,5 +1,6 @@
 """What each operation promises beyond its schemas, read from openapi.yaml's
-`x-koodrive-behaviour` extension (docs/contract.md, "Behaviour").
+`x-koodrive-behaviour` extension (docs/contract.md, "Behaviour"), through `Spec.behaviours`.
+The contract suite checks these promises; the emulator keeps them.
 
 The document's own `x-koodrive-behaviour` holds what every operation promises (the success
 status and `code`, the refusal of an invalid request, the echoed headers, whose data it is);
