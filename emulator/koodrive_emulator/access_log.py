@@ -13,9 +13,12 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from koodrive_emulator.spec import Spec
+
 logger = logging.getLogger("koodrive_emulator.access")
 REQUEST_ID_KEY = "koodrive.request_id"
-_TRACE_ID = re.compile(rb"[0-9A-Za-z]{58}")
+# The spec's TraceId: a well-formed trace id is logged; anything else could forge log lines.
+_TRACE_ID = re.compile(str(Spec.packaged().schema("TraceId")["pattern"]).encode())
 
 
 class AccessLog:

@@ -48,13 +48,9 @@ from koodrive_emulator.rules.auth import (
     authenticate,
 )
 from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
-from koodrive_emulator.rules.validation import (
-    ValidationError,
-    check_headers,
-    parse_groups_query,
-    trace_id,
-)
-from koodrive_emulator.spec import spec_bytes
+from koodrive_emulator.rules.parameters import OperationRules
+from koodrive_emulator.rules.validation import ValidationError, groups_query
+from koodrive_emulator.spec import Spec, spec_bytes
 from koodrive_emulator.state import Backend
 
 logger = logging.getLogger("koodrive_emulator")
@@ -93,7 +89,7 @@ class _Outcome:
 
 # The flawed kind a request runs into (a fault that alters the service itself), if any.
 Flaw = FaultKind | None
-Handler = Callable[[EmulatorContext, Principal, Request, Flaw], _Outcome]
+Handler = Callable[[EmulatorContext, Principal, Request, Flaw, OperationRules], _Outcome]
 
 _PAGING_FLAWS = {
     FaultKind.REPEAT_ITEM: Flaws(repeat_last_item=True),
@@ -123,9 +119,17 @@ class EmulatorApp:
         *,
         cursor_secret: str | bytes | None = None,
         admin: bool = True,
+        spec: Spec | None = None,
     ) -> None:
         self.context = context or EmulatorContext()
         self.pager = Pager(cursor_secret or secrets.token_bytes(32))
+        # `spec`: another spec than the one shipped (a test's changed copy); the parameters
+        # of each operation are checked against it.
+        self.spec = spec or Spec.packaged()
+        self.rules = {
+            operation_id: OperationRules(operation, self.spec.behaviours.get(operation_id))
+            for operation_id, operation in self.spec.operations.items()
+        }
         routes = [
             Route(
                 DEVICES_PATH,
@@ -164,6 +168,8 @@ class EmulatorApp:
     def _operation(
         self, operation: str, handler: Handler, *, user_headers_required: bool
     ) -> Callable[[Request], Awaitable[Response]]:
+        rules = self.rules[operation]
+
         async def endpoint(request: Request) -> Response:
             context = self.context
             # The whole body first (Request caches it for the signature check): after it,
@@ -189,16 +195,17 @@ class EmulatorApp:
                     request_id,
                     user_headers_required=user_headers_required,
                     flaw=None if fault is None else fault.kind,
+                    rules=rules,
                 )
                 if fault is not None:
                     outcome = _altered(outcome, fault, request)
             if outcome.raw is not None:  # the proxy's page: no trace id, no JSON
                 return HTMLResponse(outcome.raw, outcome.status, outcome.headers)
             headers = dict(outcome.headers)
-            echoed = trace_id(request.headers)
-            if echoed is not None and not (fault and fault.kind is FaultKind.NO_TRACE_ECHO):
+            if not (fault and fault.kind is FaultKind.NO_TRACE_ECHO):
                 wrong = fault is not None and fault.kind is FaultKind.WRONG_TRACE_ECHO
-                headers["X-Traceid"] = echoed[::-1] if wrong else echoed
+                for name, value in rules.echoed(request.headers).items():
+                    headers[name] = value[::-1] if wrong else value
             response_class = (
                 TruncatedResponse
                 if fault is not None and fault.kind is FaultKind.TRUNCATED
@@ -217,6 +224,7 @@ class EmulatorApp:
         *,
         user_headers_required: bool,
         flaw: Flaw,
+        rules: OperationRules,
     ) -> _Outcome:
         signed = SignedRequest.from_raw(
             method=request.method,
@@ -241,16 +249,21 @@ class EmulatorApp:
         if flaw is FaultKind.FILTER_404 and "groupName" in request.query_params:
             return _Outcome(404, gateway_body(404, request_id))  # once authenticated
         try:
-            return handler(context, principal, request, flaw)
+            return handler(context, principal, request, flaw, rules)
         except ValidationError as error:
             if flaw is FaultKind.PARAMETER_ERROR_401:
                 return _Outcome(401, gateway_body(401, request_id))
             return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
 
     def _devices(
-        self, context: EmulatorContext, principal: Principal, request: Request, flaw: Flaw
+        self,
+        context: EmulatorContext,
+        principal: Principal,
+        request: Request,
+        flaw: Flaw,
+        rules: OperationRules,
     ) -> _Outcome:
-        check_headers(request.headers)
+        rules.parse((), request.headers)
         if flaw is FaultKind.EVERY_USERS_DEVICES:
             backend = context.backend
             devices = [d for user in backend.users() for d in backend.devices(user)]
@@ -259,14 +272,25 @@ class EmulatorApp:
         return _Outcome(200, {"code": 0, "msg": "success", "data": [d.to_json() for d in devices]})
 
     def _groups(
-        self, context: EmulatorContext, principal: Principal, request: Request, flaw: Flaw
+        self,
+        context: EmulatorContext,
+        principal: Principal,
+        request: Request,
+        flaw: Flaw,
+        rules: OperationRules,
     ) -> _Outcome:
         params = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        query = parse_groups_query(
-            params, request.headers, lenient=flaw is FaultKind.LENIENT_PARAMETERS
-        )
+        values = rules.parse(params, request.headers, lenient=flaw is FaultKind.LENIENT_PARAMETERS)
+        query = groups_query(values)
         flaws = _PAGING_FLAWS.get(flaw, NO_FLAWS) if flaw is not None else NO_FLAWS
-        page = self.pager.page(context.backend, principal.user_id, query, context.paging, flaws)
+        page = self.pager.page(
+            context.backend,
+            principal.user_id,
+            query,
+            context.paging,
+            flaws,
+            largest_page=rules.largest("pageSize"),
+        )
         body: dict[str, Any] = {
             "code": 0,
             "msg": "OK",

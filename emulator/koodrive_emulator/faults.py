@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from koodrive_emulator.spec import Spec
+
 _T = TypeVar("_T")
 
-OPERATIONS = ("listBoundDevices", "listUserGroups")
+# The spec's operationIds: a fault targets one of them, or every operation.
+OPERATIONS = Spec.packaged().operation_ids()
 
 
 class FaultKind(StrEnum):

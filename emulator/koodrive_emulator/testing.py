@@ -21,6 +21,7 @@ from koodrive_emulator.faults import Faults
 from koodrive_emulator.limits import HEADER_TIMEOUT
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import EmulatorServer
+from koodrive_emulator.spec import Spec
 from koodrive_emulator.state import Backend
 
 
@@ -130,13 +131,15 @@ def running_emulator(
     port: int = 0,
     admin: bool = True,
     header_timeout: float = HEADER_TIMEOUT,
+    spec: Spec | None = None,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host`:`port` (0: a free port) until the block ends.
 
     The credentials date their tokens with the emulator's clock (given credentials are
     switched to it, their tokens re-dated), so that moving that clock ages the tokens
     too. `admin` serves the admin API under /_emulator/; its reset leaves the state
-    alone (change `backend` directly instead).
+    alone (change `backend` directly instead). `spec`: check requests against another spec
+    than the one shipped, such as a changed copy (`Spec.from_text`).
     """
     if clock is None:
         clock = credentials.clock if credentials is not None else Clock()
@@ -149,6 +152,6 @@ def running_emulator(
         clock=clock,
         paging=paging if paging is not None else PagingBehaviour(),
     )
-    app = EmulatorApp(context, admin=admin)
+    app = EmulatorApp(context, admin=admin, spec=spec)
     with EmulatorServer(app, host=host, port=port, header_timeout=header_timeout) as server:
         yield RunningEmulator.of(server.base_url, context)

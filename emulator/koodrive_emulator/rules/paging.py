@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itsdangerous import BadData, URLSafeSerializer
 
 from koodrive_emulator.models import Group, SourceType
-from koodrive_emulator.rules.validation import MAX_PAGE_SIZE, GroupsQuery, ValidationError
+from koodrive_emulator.rules.validation import GroupsQuery, ValidationError
 from koodrive_emulator.state import Backend
 
 _SALT = "koodrive-emulator.page-cursor"
@@ -43,7 +43,7 @@ class Flaws:
 
     repeat_last_item: bool = False  # a page's last item comes again first on the next
     never_end: bool = False  # the last page has a next cursor (to an empty page, and on)
-    ignore_page_size: bool = False  # pages as long as MAX_PAGE_SIZE allows
+    ignore_page_size: bool = False  # pages as long as the largest page size allows
     restart_on_bad_cursor: bool = False  # a cursor that fails the signature: the first page
     unbound_cursor: bool = False  # a cursor is not checked against the filters it was issued for
     case_sensitive_name: bool = False  # groupName compared with its letter case
@@ -79,6 +79,8 @@ class Pager:
         query: GroupsQuery,
         behaviour: PagingBehaviour,
         flaws: Flaws = NO_FLAWS,
+        *,
+        largest_page: int | None = None,  # the page size's maximum, for ignore_page_size
     ) -> Page:
         binding = _binding(user_id, query)
         try:
@@ -89,7 +91,7 @@ class Pager:
             if not flaws.restart_on_bad_cursor:
                 raise
             position = _Position(after=0, page_number=0)
-        limit = MAX_PAGE_SIZE if flaws.ignore_page_size else query.page_size
+        limit = (largest_page or query.page_size) if flaws.ignore_page_size else query.page_size
         if behaviour.short_pages:
             rng = random.Random(
                 f"{behaviour.seed}|{binding}|{position.after}|{position.page_number}"

@@ -1,0 +1,188 @@
+"""Query and header parameters, read and checked against their schemas in openapi.yaml.
+
+Each parameter's schema (inlined by the spec reader) is checked with jsonschema after the
+text is read as the schema's type, as a server reads a query string. A problem is told in
+the vendor's style, from the schema itself: `pageSize must be an integer from 1 to 100`,
+`sourceType must be 0 (groups) or 1 (user groups)`, `X-Traceid must be exactly 58 characters
+from [0-9A-Za-z]`. Every problem of a request is reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from koodrive_emulator.behaviour import Behaviour
+from koodrive_emulator.rules.validation import ValidationError
+from koodrive_emulator.spec import Operation, Parameter
+
+# Longer digit strings are no integer a schema bounds (and Python refuses to read >4300).
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
+# `^[class]{n}$`: a fixed length from one character class, told as such.
+_FIXED_CLASS = re.compile(r"\^(\[[^\]]+\])\{([0-9]+)\}\$")
+
+
+def expectation(schema: Mapping[str, Any]) -> str:
+    """What a value of `schema` must be, in words: "an integer from 1 to 100"."""
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        described = schema.get("x-enum-descriptions")
+        words = (
+            [f"{value} ({text})" for value, text in zip(enum, described, strict=False)]
+            if isinstance(described, list) and len(described) == len(enum)
+            else [str(value) for value in enum]
+        )
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    kind = schema.get("type")
+    if kind == "integer":
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            return f"an integer from {low} to {high}"
+        if low is not None:
+            return f"an integer of at least {low}"
+        return f"an integer of at most {high}" if high is not None else "an integer"
+    if kind == "string":
+        title, examples = schema.get("title"), schema.get("examples")
+        if isinstance(title, str) and isinstance(examples, list) and examples:
+            return f"a {title} such as " + " or ".join(str(example) for example in examples)
+        fixed = _FIXED_CLASS.fullmatch(str(schema.get("pattern", "")))
+        if fixed is not None:
+            return f"exactly {fixed.group(2)} characters from {fixed.group(1)}"
+        low, high = schema.get("minLength"), schema.get("maxLength")
+        if low is not None and high is not None:
+            return f"exactly {low} characters" if low == high else f"{low} to {high} characters"
+        if high is not None:
+            return f"at most {high} characters"
+        if low is not None:
+            return f"at least {low} characters"
+        if "pattern" in schema:
+            return f"text matching {schema['pattern']}"
+        return "text"
+    return f"a valid {kind}" if isinstance(kind, str) else "a valid value"
+
+
+def _is_integer_schema(schema: Mapping[str, Any]) -> bool:
+    enum = schema.get("enum")
+    return schema.get("type") == "integer" or (
+        isinstance(enum, list) and bool(enum) and all(isinstance(v, int) for v in enum)
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One parameter: how to read it, check it and tell what it must be."""
+
+    parameter: Parameter
+    expectation: str
+    missing_hint: str
+    validator: jsonschema.Draft202012Validator
+
+    @classmethod
+    def of(cls, parameter: Parameter, behaviour: Behaviour | None) -> Rule:
+        told = expectation(parameter.schema)
+        hint = told
+        paging = behaviour.paging if behaviour is not None else None
+        if paging is not None and parameter.name == paging.cursor:
+            first = "empty" if paging.first_cursor == "" else repr(paging.first_cursor)
+            hint = f"{first} for the first page, then the previous {paging.next_cursor}"
+        return cls(parameter, told, hint, jsonschema.Draft202012Validator(parameter.schema))
+
+    @property
+    def name(self) -> str:
+        return self.parameter.name
+
+    def read(self, text: str) -> object:
+        """`text` as the schema's type; unchanged when it does not read as one."""
+        if _is_integer_schema(self.parameter.schema) and _INTEGER.fullmatch(text):
+            return int(text)
+        return text
+
+    def is_valid(self, value: object) -> bool:
+        return bool(self.validator.is_valid(value))
+
+    def clamped(self, value: object) -> object:
+        """An integer moved into the schema's bounds (the lenient-parameters fault)."""
+        if not isinstance(value, int):
+            return value
+        low, high = self.parameter.schema.get("minimum"), self.parameter.schema.get("maximum")
+        if isinstance(low, int):
+            value = max(value, low)
+        if isinstance(high, int):
+            value = min(value, high)
+        return value
+
+
+class OperationRules:
+    """The parameter rules of one operation."""
+
+    def __init__(self, operation: Operation, behaviour: Behaviour | None) -> None:
+        self.operation = operation
+        self.behaviour = behaviour
+        self.rules = tuple(Rule.of(p, behaviour) for p in operation.parameters)
+        self._echoed = tuple(
+            rule for rule in self.rules if behaviour and rule.name in behaviour.echoed_headers
+        )
+
+    def rule(self, name: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.name == name), None)
+
+    def largest(self, name: str) -> int | None:
+        """The schema's maximum of integer parameter `name`, if it has one."""
+        rule = self.rule(name)
+        high = rule.parameter.schema.get("maximum") if rule is not None else None
+        return high if isinstance(high, int) else None
+
+    def parse(
+        self,
+        query: Sequence[tuple[str, str]],
+        headers: Mapping[str, str],
+        *,
+        lenient: bool = False,
+    ) -> dict[str, object]:
+        """The request's parameter values, read as their types; ValidationError naming each
+        bad one otherwise. `lenient` plays a flawed server (a fault): integers out of bounds
+        are clamped, and a missing required parameter with a list of values takes the first."""
+        given: dict[str, list[str]] = {}
+        for name, text in query:
+            given.setdefault(name, []).append(text)
+        values: dict[str, object] = {}
+        problems = []
+        for rule in self.rules:
+            if rule.parameter.location == "query":
+                sent = given.get(rule.name)
+            else:
+                header = headers.get(rule.name.lower())
+                sent = None if header is None else [header]
+            if sent is None:
+                enum = rule.parameter.schema.get("enum")
+                if lenient and rule.parameter.required and isinstance(enum, list) and enum:
+                    values[rule.name] = enum[0]
+                elif rule.parameter.required:
+                    problems.append(f"{rule.name} is required ({rule.missing_hint})")
+                continue
+            if len(sent) > 1:
+                problems.append(f"{rule.name} must be given once")
+                continue
+            value: object = rule.read(sent[0])
+            if lenient:
+                value = rule.clamped(value)
+            if not rule.is_valid(value):
+                problems.append(f"{rule.name} must be {rule.expectation}")
+                continue
+            values[rule.name] = value
+        if problems:
+            raise ValidationError(problems)
+        return values
+
+    def echoed(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """The echoed headers the request sent well formed (only those are sent back)."""
+        found = {}
+        for rule in self._echoed:
+            value = headers.get(rule.name.lower())
+            if value is not None and rule.is_valid(value):
+                found[rule.name] = value
+        return found

@@ -1,0 +1,86 @@
+"""The emulator checks parameters against the spec it serves: a limit changed only in the
+spec is honoured, and the refusal says what the changed schema allows."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from koodrive_emulator.rules.parameters import expectation
+from koodrive_emulator.spec import Spec
+from koodrive_emulator.state import Backend
+from koodrive_emulator.testing import RunningEmulator, running_emulator
+
+GROUPS = "/koodrive/ose/v1/usergroups"
+
+
+def changed_spec(**schemas: dict[str, Any]) -> Spec:
+    """The shipped spec with the schemas of some listUserGroups query parameters changed."""
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    for parameter in document["paths"][GROUPS]["get"]["parameters"]:
+        if parameter.get("name") in schemas:
+            parameter["schema"] = {**parameter["schema"], **schemas[parameter["name"]]}
+    return Spec(document)
+
+
+@pytest.fixture
+def wider_pages() -> Iterator[RunningEmulator]:
+    backend = Backend.default()
+    user = "1395476983395324033"
+    backend.seed_synthetic(user, groups=400)
+    spec = changed_spec(pageSize={"maximum": 200})
+    with running_emulator(backend=backend, spec=spec) as emulator:
+        yield emulator
+
+
+def test_a_page_size_maximum_raised_in_the_spec_is_honoured(
+    wider_pages: RunningEmulator,
+) -> None:
+    params = {"pageSize": "150", "pageCursor": "", "sourceType": "0"}
+    with httpx.Client(base_url=wider_pages.base_url) as http:
+        response = http.get(GROUPS, params=params, headers=wider_pages.token_headers())
+        refused = http.get(
+            GROUPS, params={**params, "pageSize": "201"}, headers=wider_pages.token_headers()
+        )
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["userGroupList"]) == 150
+    assert refused.status_code == 400
+    assert "pageSize must be an integer from 1 to 200" in refused.json()["msg"]
+
+
+def test_a_length_changed_in_the_spec_is_told_in_the_refusal() -> None:
+    spec = changed_spec(groupName={"maxLength": 5})
+    params = {"pageSize": "10", "pageCursor": "", "sourceType": "0", "groupName": "abcdef"}
+    with running_emulator(spec=spec) as emulator, httpx.Client(base_url=emulator.base_url) as http:
+        response = http.get(GROUPS, params=params, headers=emulator.token_headers())
+
+    assert response.status_code == 400
+    assert "groupName must be 1 to 5 characters" in response.json()["msg"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "told"),
+    [
+        ({"type": "integer", "minimum": 1, "maximum": 100}, "an integer from 1 to 100"),
+        ({"type": "integer", "minimum": 0}, "an integer of at least 0"),
+        ({"type": "integer", "enum": [0, 1], "x-enum-descriptions": ["a", "b"]}, "0 (a) or 1 (b)"),
+        ({"type": "integer", "enum": [0, 1, 2]}, "0, 1 or 2"),
+        ({"type": "string", "minLength": 1, "maxLength": 128}, "1 to 128 characters"),
+        ({"type": "string", "maxLength": 1024}, "at most 1024 characters"),
+        (
+            {"type": "string", "pattern": "^[0-9A-Za-z]{58}$"},
+            "exactly 58 characters from [0-9A-Za-z]",
+        ),
+        (
+            {"type": "string", "title": "language code", "examples": ["en-US", "zh-CN"]},
+            "a language code such as en-US or zh-CN",
+        ),
+        ({"type": "string", "pattern": "^a+$"}, "text matching ^a+$"),
+    ],
+)
+def test_what_a_value_must_be_is_told_from_its_schema(schema: dict[str, Any], told: str) -> None:
+    assert expectation(schema) == told
