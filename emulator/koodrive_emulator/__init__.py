@@ -20,6 +20,7 @@ _EXTRA_MODULES = {
     "jinja2": "jinja2",
     "markdown_it": "markdown-it-py",
     "jsonschema": "jsonschema",
+    "jsonschema_rs": "jsonschema-rs",
 }
 INSTALL_EXTRA = 'pip install "koodrive-sdk[emulator]"'
 

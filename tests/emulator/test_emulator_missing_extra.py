@@ -16,7 +16,16 @@ import pytest
 
 PYTHON = sys.executable
 COMMAND = str(Path(PYTHON).with_name("koodrive-emulator"))
-EXTRA = ["starlette", "uvicorn", "itsdangerous", "yaml", "jinja2", "markdown_it", "jsonschema"]
+EXTRA = [
+    "starlette",
+    "uvicorn",
+    "itsdangerous",
+    "yaml",
+    "jinja2",
+    "markdown_it",
+    "jsonschema",
+    "jsonschema_rs",
+]
 FIX = 'pip install "koodrive-sdk[emulator]"'
 
 
@@ -48,7 +57,7 @@ def test_one_line_names_the_missing_extra_and_the_command(argv: list[str], tmp_p
     assert result.stderr == (
         "koodrive-emulator: the emulator needs the `emulator` extra, which is not installed "
         "(missing: starlette, uvicorn, itsdangerous, pyyaml, jinja2, markdown-it-py, "
-        "jsonschema); "
+        "jsonschema, jsonschema-rs); "
         f"install it with: {FIX}\n"
     )
 
