@@ -16,11 +16,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -32,6 +33,7 @@ from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
 from koodrive_emulator.limits import BodyLimit
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
+    NOT_IMPLEMENTED,
     PARAMETER_ERROR,
     PROXY_502_PAGE,
     JSONBytesResponse,
@@ -50,14 +52,14 @@ from koodrive_emulator.rules.auth import (
 from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
 from koodrive_emulator.rules.parameters import OperationRules
 from koodrive_emulator.rules.validation import ValidationError, groups_query
-from koodrive_emulator.spec import Spec, spec_bytes
+from koodrive_emulator.spec import Operation, Spec, spec_bytes
 from koodrive_emulator.state import Backend
 
 logger = logging.getLogger("koodrive_emulator")
 
 CLIENT_CLOSED_REQUEST = 499
-DEVICES_PATH = "/koodrive/ose/v1/backup/device"
-GROUPS_PATH = "/koodrive/ose/v1/usergroups"
+DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
+GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
 
 
 @dataclass
@@ -130,17 +132,27 @@ class EmulatorApp:
             operation_id: OperationRules(operation, self.spec.behaviours.get(operation_id))
             for operation_id, operation in self.spec.operations.items()
         }
-        routes = [
+        # One route per operation of the spec; an operation without a handler here answers
+        # 501 naming it, so a spec ahead of the emulator says so instead of a 404.
+        handlers: dict[str, Handler] = {
+            "listBoundDevices": self._devices,
+            "listUserGroups": self._groups,
+        }
+        routes: list[BaseRoute] = [
             Route(
-                DEVICES_PATH,
-                self._operation("listBoundDevices", self._devices, user_headers_required=True),
-                methods=["GET"],
-            ),
-            Route(
-                GROUPS_PATH,
-                self._operation("listUserGroups", self._groups, user_headers_required=False),
-                methods=["GET"],
-            ),
+                operation.path,
+                self._operation(
+                    operation_id,
+                    handlers[operation_id],
+                    user_headers_required=_token_needs_user_headers(operation, self.spec),
+                )
+                if operation_id in handlers
+                else self._not_implemented(operation),
+                methods=[operation.method],
+            )
+            for operation_id, operation in self.spec.operations.items()
+        ]
+        routes += [
             Route("/openapi.yaml", self._spec, methods=["GET"]),
             Route("/docs", self._docs, methods=["GET"]),
             Mount("/docs/assets", StaticFiles(packages=[("koodrive_emulator", "static")])),
@@ -301,10 +313,27 @@ class EmulatorApp:
             body["nextCursor"] = page.next_cursor
         return _Outcome(200, body)
 
+    def _not_implemented(self, operation: Operation) -> Callable[[Request], Awaitable[Response]]:
+        message = (
+            f"Not implemented by the emulator: {operation.operation_id} "
+            f"({operation.method} {operation.path}) is in the spec but has no handler."
+        )
+
+        async def endpoint(request: Request) -> Response:
+            return JSONBytesResponse(encode_json(service_body(NOT_IMPLEMENTED, message)), 501)
+
+        return endpoint
+
     # --- the rest -------------------------------------------------------------------------
 
     async def _spec(self, request: Request) -> Response:
-        return Response(spec_bytes(), media_type="application/yaml")
+        # The spec this emulator obeys: the shipped file as it is, or a given copy.
+        served = (
+            spec_bytes()
+            if self.spec is Spec.packaged()
+            else yaml.safe_dump(dict(self.spec.document), allow_unicode=True).encode()
+        )
+        return Response(served, media_type="application/yaml")
 
     async def _docs(self, request: Request) -> Response:
         from koodrive_emulator.docs_page import render_docs_page
@@ -331,6 +360,23 @@ class EmulatorApp:
         return JSONBytesResponse(
             encode_json(service_body(INTERNAL_ERROR, "Internal server error.")), 500
         )
+
+
+def _token_needs_user_headers(operation: Operation, spec: Spec) -> bool:
+    """Whether the operation's token requirement includes the X-User-Id scheme (and so
+    X-Date): list-bound-devices' does, list-user-groups' does not."""
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    bearer = {
+        name
+        for name, scheme in schemes.items()
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
+    }
+    user = {
+        name
+        for name, scheme in schemes.items()
+        if scheme.get("type") == "apiKey" and str(scheme.get("name", "")).lower() == "x-user-id"
+    }
+    return any(requirement & bearer and requirement & user for requirement in operation.security)
 
 
 def _raw_path(scope: Scope) -> str:

@@ -10,6 +10,8 @@ from starlette.types import Receive, Scope, Send
 
 PARAMETER_ERROR = 13000102
 INTERNAL_ERROR = 13000500
+# The emulator's own, never the vendor's: an operation of the spec it has no handler for.
+NOT_IMPLEMENTED = 13000501
 
 # The vendor names the statuses a gateway adds (404, 413, 429, ...) but not every code;
 # 400 and 413 take the code of Huawei API Gateway's request errors, APIGW.0201.

@@ -62,6 +62,38 @@ def test_a_length_changed_in_the_spec_is_told_in_the_refusal() -> None:
     assert "groupName must be 1 to 5 characters" in response.json()["msg"]
 
 
+def test_an_operation_of_the_spec_without_a_handler_answers_501_naming_it() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    responses = {"200": {"description": "ok"}, "400": {"description": "bad"}}
+    document["paths"]["/koodrive/ose/v1/usergroups/{groupId}/members"] = {
+        "get": {
+            "operationId": "listGroupMembers",
+            "parameters": [{"$ref": "#/components/parameters/TraceId"}],
+            "responses": responses,
+        }
+    }
+    members = "/koodrive/ose/v1/usergroups/1407237551361847809/members"
+    with (
+        running_emulator(spec=Spec(document)) as emulator,
+        httpx.Client(base_url=emulator.base_url) as http,
+    ):
+        response = http.get(members, headers=emulator.token_headers())
+        groups = http.get(
+            GROUPS,
+            params={"pageSize": "10", "pageCursor": "", "sourceType": "0"},
+            headers=emulator.token_headers(),
+        )
+        served = http.get("/openapi.yaml").text
+
+    assert response.status_code == 501
+    assert (
+        "listGroupMembers (GET /koodrive/ose/v1/usergroups/{groupId}/members) is in the spec "
+        "but has no handler" in response.json()["msg"]
+    )
+    assert groups.status_code == 200  # the operations with a handler are served as before
+    assert "listGroupMembers" in served  # /openapi.yaml is the spec this emulator obeys
+
+
 @pytest.mark.parametrize(
     ("schema", "told"),
     [
