@@ -15,9 +15,15 @@ from typing import Literal
 
 from koodrive import signing
 
+from koodrive_emulator.behaviour import validity
 from koodrive_emulator.credentials import Credentials, TokenRejectedError
+from koodrive_emulator.spec import Spec
 
-SIGNATURE_VALIDITY = timedelta(minutes=15)
+# The spec's window for X-Date (`x-koodrive-validity` of the requestDate scheme): how long
+# before the server's clock a request may be dated, and how far after.
+_WINDOW = validity(Spec.packaged().document, "requestDate")
+SIGNATURE_VALIDITY = timedelta(seconds=_WINDOW.seconds_before)
+SIGNATURE_LEEWAY = timedelta(seconds=_WINDOW.seconds_after)
 # Headers that say who is asking, when, and of which host. Sent twice, a reader of the
 # first copy and a reader of the last would judge different requests (a fresh X-Date in
 # front of an expired signature, another user's X-User-Id in front of a signed one).
@@ -247,8 +253,15 @@ def user_and_date(
     return user_id
 
 
+def _span(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    count, unit = (seconds // 60, "minute") if seconds % 60 == 0 else (seconds, "second")
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
 def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedelta(0)) -> None:
-    """X-Date must lie in the 15 minutes up to `now`, both ends included; no future skew."""
+    """X-Date must lie in the spec's window around `now` (the 15 minutes up to it, both ends
+    included, and no later); `ahead` widens it for a fault."""
     if value is None:
         raise AuthError("X-Date header is missing")
     try:
@@ -257,7 +270,9 @@ def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedel
         raise AuthError(
             "X-Date must be a UTC time as yyyyMMdd'T'HHmmss'Z', e.g. 20251103T070140Z"
         ) from None
-    if moment > now + ahead:
+    if moment > now + SIGNATURE_LEEWAY + ahead:
         raise AuthError("X-Date is later than the server clock")
     if moment < now - SIGNATURE_VALIDITY:
-        raise AuthError("X-Date is more than 15 minutes before the server clock (expired)")
+        raise AuthError(
+            f"X-Date is more than {_span(SIGNATURE_VALIDITY)} before the server clock (expired)"
+        )
