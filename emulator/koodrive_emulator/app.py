@@ -31,6 +31,7 @@ from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
 from koodrive_emulator.limits import BodyLimit
+from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     NOT_IMPLEMENTED,
@@ -53,7 +54,7 @@ from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehavio
 from koodrive_emulator.rules.parameters import OperationRules
 from koodrive_emulator.rules.validation import ValidationError, groups_query
 from koodrive_emulator.spec import Operation, Spec, spec_bytes
-from koodrive_emulator.state import Backend
+from koodrive_emulator.state import Backend, Slice
 
 logger = logging.getLogger("koodrive_emulator")
 
@@ -99,9 +100,6 @@ _PAGING_FLAWS = {
     FaultKind.IGNORE_PAGE_SIZE: Flaws(ignore_page_size=True),
     FaultKind.FORGED_CURSOR_RESTARTS: Flaws(restart_on_bad_cursor=True),
     FaultKind.UNBOUND_CURSOR: Flaws(unbound_cursor=True),
-    FaultKind.CASE_SENSITIVE_GROUP_NAME: Flaws(case_sensitive_name=True),
-    FaultKind.IGNORE_GROUP_NAME: Flaws(ignore_group_name=True),
-    FaultKind.IGNORE_SOURCE_TYPE: Flaws(ignore_source_type=True),
 }
 _AUTH_FLAWS = {
     FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
@@ -294,23 +292,41 @@ class EmulatorApp:
         params = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
         values = rules.parse(params, request.headers, lenient=flaw is FaultKind.LENIENT_PARAMETERS)
         query = groups_query(values)
-        flaws = _PAGING_FLAWS.get(flaw, NO_FLAWS) if flaw is not None else NO_FLAWS
-        page = self.pager.page(
-            context.backend,
-            principal.user_id,
-            query,
-            context.paging,
-            flaws,
-            largest_page=rules.largest("pageSize"),
+        # The filter faults act on the query of the backend; cursors stay bound as sent.
+        source_type = (
+            SourceType.GROUP if flaw is FaultKind.IGNORE_SOURCE_TYPE else query.source_type
         )
-        body: dict[str, Any] = {
-            "code": 0,
-            "msg": "OK",
-            "total": page.total,
-            "userGroupList": [g.to_json() for g in page.groups],
-        }
+        group_name = None if flaw is FaultKind.IGNORE_GROUP_NAME else query.group_name
+
+        def find(after: int, limit: int) -> Slice[Group]:
+            return context.backend.find_groups(
+                principal.user_id,
+                source_type=source_type,
+                group_name=group_name,
+                after=after,
+                limit=limit,
+                case_sensitive=flaw is FaultKind.CASE_SENSITIVE_GROUP_NAME,
+            )
+
+        behaviour = rules.behaviour
+        paging = behaviour.paging if behaviour is not None else None
+        if behaviour is None or paging is None:
+            raise TypeError("openapi.yaml's x-koodrive-behaviour declares no paging for it")
+        page = self.pager.page(
+            paging,
+            owner=principal.user_id,
+            values=values,
+            find=find,
+            behaviour=context.paging,
+            flaws=_PAGING_FLAWS.get(flaw, NO_FLAWS) if flaw is not None else NO_FLAWS,
+            largest_page=rules.largest(paging.page_size) if paging.page_size else None,
+        )
+        body: dict[str, Any] = {"code": 0, "msg": "OK"}
+        if paging.total is not None:
+            body[paging.total] = page.total
+        body[behaviour.items or "items"] = [g.to_json() for g in page.items]
         if page.next_cursor is not None:
-            body["nextCursor"] = page.next_cursor
+            body[paging.next_cursor] = page.next_cursor
         return _Outcome(200, body)
 
     def _not_implemented(self, operation: Operation) -> Callable[[Request], Awaitable[Response]]:

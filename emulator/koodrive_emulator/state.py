@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from koodrive_emulator.models import Device, Group, SourceType
 
@@ -49,13 +49,20 @@ class UserState:
     group_ids: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class GroupSlice:
-    """What one page query finds: the groups (with positions), whether more follow, the total."""
+_T = TypeVar("_T")
 
-    groups: list[tuple[int, Group]]
+
+@dataclass(frozen=True)
+class Slice(Generic[_T]):
+    """What one page query finds: the records (with their positions), whether more follow,
+    and how many match in all. The pager reads it; it knows nothing of groups."""
+
+    items: list[tuple[int, _T]]
     has_more: bool
     total: int
+
+
+GroupSlice = Slice[Group]
 
 
 def _now() -> datetime:

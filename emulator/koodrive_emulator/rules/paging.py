@@ -1,22 +1,28 @@
-"""Cursor paging over the Backend: opaque cursors signed with itsdangerous.
+"""Cursor paging for any paged operation: opaque cursors signed with itsdangerous.
 
-A cursor holds the position of the last group returned, a page counter, and a digest of
-what it is bound to (user, sourceType, groupName). Altered or forged cursors fail the
-signature check; a cursor used with other filters or by another user fails the binding
-check. Both are reported as a bad `pageCursor`, never answered with a wrong page.
+A cursor holds the position of the last record returned, a page counter, and a digest of
+what it is bound to: the owner, and the parameters the operation's `x-koodrive-behaviour`
+binds it to (for list-user-groups, sourceType and groupName). Altered or forged cursors
+fail the signature check; a cursor used with other parameters or by another user fails the
+binding check. Both are reported as a bad cursor parameter, never answered with a wrong page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from koodrive_emulator.models import Group, SourceType
-from koodrive_emulator.rules.validation import GroupsQuery, ValidationError
-from koodrive_emulator.state import Backend
+from koodrive_emulator.behaviour import Paging
+from koodrive_emulator.rules.validation import ValidationError
+from koodrive_emulator.state import Slice
+
+_T = TypeVar("_T")
 
 _SALT = "koodrive-emulator.page-cursor"
 
@@ -46,18 +52,14 @@ class Flaws:
     ignore_page_size: bool = False  # pages as long as the largest page size allows
     restart_on_bad_cursor: bool = False  # a cursor that fails the signature: the first page
     unbound_cursor: bool = False  # a cursor is not checked against the filters it was issued for
-    case_sensitive_name: bool = False  # groupName compared with its letter case
-    # A filter ignored when listing, while cursors stay bound to it as sent:
-    ignore_group_name: bool = False
-    ignore_source_type: bool = False  # groups of kind 0 whatever sourceType says
 
 
 NO_FLAWS = Flaws()
 
 
 @dataclass(frozen=True)
-class Page:
-    groups: list[Group]
+class Page(Generic[_T]):
+    items: list[_T]
     total: int
     next_cursor: str | None
 
@@ -69,87 +71,99 @@ class _Position:
 
 
 class Pager:
+    """One cursor pager for every paged operation, driven by its `x-koodrive-behaviour`
+    paging entry: which parameter carries the cursor, which bounds the page, and which ones
+    a cursor is bound to. The handler gives it the owner and a query of the backend."""
+
     def __init__(self, secret: str | bytes) -> None:
         self._serializer = URLSafeSerializer(secret, salt=_SALT)
 
     def page(
         self,
-        backend: Backend,
-        user_id: str,
-        query: GroupsQuery,
+        paging: Paging,
+        *,
+        owner: str,
+        values: Mapping[str, object],
+        find: Callable[[int, int], Slice[_T]],
         behaviour: PagingBehaviour,
         flaws: Flaws = NO_FLAWS,
-        *,
         largest_page: int | None = None,  # the page size's maximum, for ignore_page_size
-    ) -> Page:
-        binding = _binding(user_id, query)
+    ) -> Page[_T]:
+        """The page `values` asks for: `find(after, limit)` returns up to `limit` records
+        positioned after `after`. A cursor is bound to `owner` and the bound parameters."""
+        cursor = values.get(paging.cursor, paging.first_cursor)
+        page_size = values.get(paging.page_size) if paging.page_size is not None else None
+        if not isinstance(cursor, str) or not isinstance(page_size, int):
+            raise TypeError("the cursor is text and the page size an integer, checked before")
+        binding = _binding(owner, [(name, values.get(name)) for name in paging.bound_to])
         try:
-            position = self._decode(
-                query.page_cursor, binding, check_binding=not flaws.unbound_cursor
-            )
+            position = self._decode(cursor, binding, paging, check_binding=not flaws.unbound_cursor)
         except ValidationError:
             if not flaws.restart_on_bad_cursor:
                 raise
             position = _Position(after=0, page_number=0)
-        limit = (largest_page or query.page_size) if flaws.ignore_page_size else query.page_size
+        limit = (largest_page or page_size) if flaws.ignore_page_size else page_size
         if behaviour.short_pages:
             rng = random.Random(
                 f"{behaviour.seed}|{binding}|{position.after}|{position.page_number}"
             )
             if rng.random() < behaviour.short_pages:
-                limit = rng.randrange(query.page_size)
-        found = backend.find_groups(
-            user_id,
-            source_type=SourceType.GROUP if flaws.ignore_source_type else query.source_type,
-            group_name=None if flaws.ignore_group_name else query.group_name,
-            after=position.after,
-            limit=limit,
-            case_sensitive=flaws.case_sensitive_name,
-        )
+                limit = rng.randrange(page_size)
+        found = find(position.after, limit)
         next_cursor = None
         if found.has_more or flaws.never_end:
             # One item back when the fault asks: the next page begins with this one's last.
-            back = 2 if flaws.repeat_last_item and len(found.groups) >= 2 else 1
-            last = found.groups[-back][0] if found.groups else position.after
+            back = 2 if flaws.repeat_last_item and len(found.items) >= 2 else 1
+            last = found.items[-back][0] if found.items else position.after
             next_cursor = self._encode(_Position(last, position.page_number + 1), binding)
-        return Page([group for _, group in found.groups], found.total, next_cursor)
+        return Page([item for _, item in found.items], found.total, next_cursor)
 
     def _encode(self, position: _Position, binding: str) -> str:
         token = self._serializer.dumps([position.after, position.page_number, binding])
         return token if isinstance(token, str) else token.decode()
 
-    def _decode(self, cursor: str, binding: str, *, check_binding: bool = True) -> _Position:
-        if cursor == "":
+    def _decode(
+        self, cursor: str, binding: str, paging: Paging, *, check_binding: bool = True
+    ) -> _Position:
+        name, issued_as = paging.cursor, paging.next_cursor
+        if cursor == paging.first_cursor:
             return _Position(after=0, page_number=0)
         try:
             payload = self._serializer.loads(cursor)
         except BadData:
             raise ValidationError(
                 [
-                    "pageCursor is not a cursor this server issued (altered, forged or from "
-                    "an earlier run); send the previous nextCursor unchanged, or empty to start"
+                    f"{name} is not a cursor this server issued (altered, forged or from an "
+                    f"earlier run); send the previous {issued_as} unchanged, or "
+                    f"{_first(paging)} to start"
                 ]
             ) from None
         match payload:
             case [int(after), int(page_number), str(bound)] if after >= 0 and page_number >= 0:
                 pass
             case _:
-                raise ValidationError(["pageCursor is not a cursor this server issued"])
+                raise ValidationError([f"{name} is not a cursor this server issued"])
         # itsdangerous' base64 forgives extra padding, stray characters and the unused low
         # bits of the last one: only the very spelling issued is a cursor of ours.
         if self._encode(_Position(after, page_number), bound) != cursor:
-            raise ValidationError(["pageCursor is not a cursor this server issued (altered)"])
+            raise ValidationError([f"{name} is not a cursor this server issued (altered)"])
         if check_binding and bound != binding:
             raise ValidationError(
                 [
-                    "pageCursor was issued for another user or other filters; send the same "
-                    "sourceType and groupName as the first page, or an empty pageCursor"
+                    f"{name} was issued for another user or other filters; send the same "
+                    f"{' and '.join(paging.bound_to)} as the first page, or {_first(paging)} "
+                    f"{name}"
                 ]
             )
         return _Position(after, page_number)
 
 
-def _binding(user_id: str, query: GroupsQuery) -> str:
-    name = "" if query.group_name is None else "=" + query.group_name
-    key = f"{user_id}\x00{int(query.source_type)}\x00{name}".encode()
-    return hashlib.sha256(key).hexdigest()[:16]
+def _binding(owner: str, bound: Sequence[tuple[str, object]]) -> str:
+    """A digest of whose listing and of the bound parameters' values (absent apart from any
+    value, a number apart from the same digits as text)."""
+    key = json.dumps([owner, [[name, value] for name, value in bound]], ensure_ascii=False)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _first(paging: Paging) -> str:
+    return "an empty" if paging.first_cursor == "" else repr(paging.first_cursor)
