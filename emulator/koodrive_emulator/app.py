@@ -127,8 +127,15 @@ class EmulatorApp:
         # of each operation are checked against it.
         self.spec = spec or Spec.packaged()
         self.rules = {
-            operation_id: OperationRules(operation, self.spec.behaviours.get(operation_id))
+            operation_id: OperationRules(
+                operation,
+                behaviour,
+                self.spec.response_schema(operation_id, behaviour.success.status)
+                if behaviour is not None
+                else None,
+            )
             for operation_id, operation in self.spec.operations.items()
+            for behaviour in [self.spec.behaviours.get(operation_id)]
         }
         # One route per operation of the spec; an operation without a handler here answers
         # 501 naming it, so a spec ahead of the emulator says so instead of a 404.
@@ -208,7 +215,7 @@ class EmulatorApp:
                     rules=rules,
                 )
                 if fault is not None:
-                    outcome = _altered(outcome, fault, request)
+                    outcome = _altered(outcome, fault, request, rules)
             if outcome.raw is not None:  # the proxy's page: no trace id, no JSON
                 return HTMLResponse(outcome.raw, outcome.status, outcome.headers)
             headers = dict(outcome.headers)
@@ -422,34 +429,46 @@ def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:
             return _Outcome(500, service_body(INTERNAL_ERROR, "Internal server error."))
 
 
-def _altered(outcome: _Outcome, fault: Fault, request: Request) -> _Outcome:
+def _altered(outcome: _Outcome, fault: Fault, request: Request, rules: OperationRules) -> _Outcome:
     """The service's answer as the fault changes it, once authentication has passed."""
     if outcome.status == 401:
         return outcome
     if fault.kind is FaultKind.RESULT_ERROR:
         return _Outcome(200, service_body(fault.code, fault.msg))
+    paging = rules.behaviour.paging if rules.behaviour is not None else None
     if fault.kind is FaultKind.REPEAT_CURSOR:
-        if outcome.status == 200:
-            outcome.body["nextCursor"] = request.query_params["pageCursor"]
+        if outcome.status == 200 and paging is not None:
+            outcome.body[paging.next_cursor] = request.query_params[paging.cursor]
         return outcome
-    _alter_body(outcome, fault.kind)
+    _alter_body(outcome, fault.kind, rules)
     return outcome
 
 
-def _alter_body(outcome: _Outcome, kind: FaultKind) -> None:
+def _alter_body(outcome: _Outcome, kind: FaultKind, rules: OperationRules) -> None:
     body = outcome.body
     if kind is FaultKind.CODE_AS_STRING and isinstance(body.get("code"), int):
         body["code"] = str(body["code"])
-    elif outcome.status != 200:
         return
-    elif kind is FaultKind.WRONG_TYPE:
-        if "total" in body:
-            body["total"] = str(body["total"])
-        else:
-            body["data"] = {"devices": body["data"]}
-    elif kind is FaultKind.MISSING_FIELD:
-        body.pop("total" if "total" in body else "data")
-    elif kind is FaultKind.WRONG_TOTAL and isinstance(body.get("total"), int):
-        body["total"] += 1
+    if outcome.status != 200:
+        return
+    # The field faults act on the last field the success schema requires (list-user-groups'
+    # `total`, list-bound-devices' `data`), read from the spec.
+    required = rules.success_schema.get("required") or []
+    field = str(required[-1]) if required else None
+    paging = rules.behaviour.paging if rules.behaviour is not None else None
+    if kind is FaultKind.WRONG_TYPE and field in body:
+        value = body[field]
+        body[field] = (
+            {"items": value}
+            if isinstance(value, list)
+            else str(value)
+            if isinstance(value, int)
+            else [value]
+        )
+    elif kind is FaultKind.MISSING_FIELD and field in body:
+        body.pop(field)
+    elif kind is FaultKind.WRONG_TOTAL and paging is not None and paging.total is not None:
+        if isinstance(body.get(paging.total), int):
+            body[paging.total] += 1
     elif kind is FaultKind.SUCCESS_CODE_NOT_ZERO:
         body["code"] = 1

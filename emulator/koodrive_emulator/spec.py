@@ -117,6 +117,14 @@ class Spec:
         found: Mapping[str, Any] = self.inline(schemas[name])
         return found
 
+    def response_schema(self, operation_id: str, status: int) -> Mapping[str, Any]:
+        """The JSON schema of an operation's response with `status`, inlined ({} if none)."""
+        responses = self.operations[operation_id].definition.get("responses") or {}
+        response = self.resolve(responses.get(str(status), {}))
+        media = (response.get("content") or {}).get("application/json") or {}
+        found: Mapping[str, Any] = self.inline(media.get("schema", {}))
+        return found
+
     def operation_ids(self) -> Sequence[str]:
         return tuple(self.operations)
 

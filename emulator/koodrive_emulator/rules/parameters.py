@@ -122,9 +122,16 @@ class Rule:
 class OperationRules:
     """The parameter rules of one operation."""
 
-    def __init__(self, operation: Operation, behaviour: Behaviour | None) -> None:
+    def __init__(
+        self,
+        operation: Operation,
+        behaviour: Behaviour | None,
+        success_schema: Mapping[str, Any] | None = None,
+    ) -> None:
         self.operation = operation
         self.behaviour = behaviour
+        # The success body's schema: the field faults pick their field from it.
+        self.success_schema = success_schema or {}
         self.rules = tuple(Rule.of(p, behaviour) for p in operation.parameters)
         self._echoed = tuple(
             rule for rule in self.rules if behaviour and rule.name in behaviour.echoed_headers
