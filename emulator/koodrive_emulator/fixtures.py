@@ -27,7 +27,8 @@ import yaml
 from koodrive_emulator.models import SourceType, parse_timestamp
 
 if TYPE_CHECKING:
-    from koodrive_emulator.state import Backend
+    from koodrive_emulator.records import RecordFields
+from koodrive_emulator.state import Backend
 
 T = TypeVar("T")
 _USER_KEYS = {"id", "devices", "groups", "synthetic"}
@@ -103,7 +104,9 @@ def apply_fixtures(backend: Backend, data: Any, *, source: str) -> None:
 
 
 def _device_action(backend: Backend, user_id: str, value: Any, where: str) -> Callable[[], object]:
-    fields = _mapping(value, where, _DEVICE_KEYS)
+    declared = backend.device_fields
+    fields = _mapping(value, where, _DEVICE_KEYS | declared.names)
+    extra = _declared(declared, fields, where)
     name = _text(fields.get("deviceName"), f"{where}.deviceName", required=True)
     os_name = _text(fields.get("deviceOS"), f"{where}.deviceOS") or "android"
     machine_code = _text(fields.get("machineCode"), f"{where}.machineCode")
@@ -117,11 +120,14 @@ def _device_action(backend: Backend, user_id: str, value: Any, where: str) -> Ca
         machine_code=machine_code,
         device_id=device_id,
         create_time=created,
+        fields=extra,
     )
 
 
 def _group_action(backend: Backend, user_id: str, value: Any, where: str) -> Callable[[], object]:
-    fields = _mapping(value, where, _GROUP_KEYS)
+    declared = backend.group_fields
+    fields = _mapping(value, where, _GROUP_KEYS | declared.names)
+    extra = _declared(declared, fields, where)
     name = _text(fields.get("groupName"), f"{where}.groupName", required=True)
     source_type = fields.get("sourceType", 0)
     if type(source_type) is not int or source_type not in (0, 1):
@@ -139,10 +145,21 @@ def _group_action(backend: Backend, user_id: str, value: Any, where: str) -> Cal
         owner_id=owner_id,
         created_time=created,
         updated_time=updated,
+        fields=extra,
     )
 
 
-def _mapping(value: Any, where: str, allowed: set[str]) -> Mapping[str, Any]:
+def _declared(declared: RecordFields, fields: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The entry's fields beyond those modelled, each checked against its schema in the spec."""
+    extra = {name: value for name, value in fields.items() if name in declared.names}
+    try:
+        declared.checked(extra, where)
+    except ValueError as error:
+        raise FixtureError(str(error)) from None
+    return extra
+
+
+def _mapping(value: Any, where: str, allowed: set[str] | frozenset[str]) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise FixtureError(f"{where} must be a mapping")
     unknown = sorted(str(key) for key in set(value) - allowed)

@@ -35,14 +35,17 @@ class Device:
     device_os: str
     device_name: str
     create_time: datetime
+    # Any other field the spec's item schema declares, by its wire name, as it is sent.
+    extra: tuple[tuple[str, object], ...] = ()
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, object]:
         return {
             "deviceId": self.device_id,
             "machineCode": self.machine_code,
             "deviceOS": self.device_os,
             "deviceName": self.device_name,
             "createTime": format_timestamp(self.create_time),
+            **dict(self.extra),
         }
 
 
@@ -54,12 +57,15 @@ class Group:
     created_time: datetime
     updated_time: datetime
     source_type: SourceType = SourceType.GROUP
+    # Any other field the spec's item schema declares, by its wire name, as it is sent.
+    extra: tuple[tuple[str, object], ...] = ()
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
             "groupName": self.group_name,
             "ownerId": self.owner_id,
             "createdTime": format_timestamp(self.created_time),
             "updatedTime": format_timestamp(self.updated_time),
+            **dict(self.extra),
         }

@@ -13,12 +13,14 @@ import bisect
 import itertools
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from koodrive_emulator.models import Device, Group, SourceType
+from koodrive_emulator.spec import Spec
 
 _FIRST_GENERATED_ID = 1_900_000_000_000_000_000
 _DIGITS = re.compile("[0-9]{1,32}")
@@ -73,7 +75,14 @@ def _now() -> datetime:
 class Backend:
     """All users' devices and groups. Thread-safe: the server reads while tests seed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, spec: Spec | None = None) -> None:
+        """`spec`: the spec whose item schemas declare the fields records may carry beyond
+        those modelled here (default: the one shipped)."""
+        from koodrive_emulator.records import device_fields, group_fields
+
+        spec = spec or Spec.packaged()
+        self.group_fields = group_fields(spec)
+        self.device_fields = device_fields(spec)
         self._lock = threading.RLock()
         self._users: dict[str, UserState] = {}
         self._positions = itertools.count(1)
@@ -155,8 +164,11 @@ class Backend:
         machine_code: str | None = None,
         device_id: str | None = None,
         create_time: datetime | None = None,
+        fields: Mapping[str, object] | None = None,
     ) -> Device:
+        """`fields`: any other field the spec declares for a device, by its wire name."""
         _check_user_id(user_id)
+        extra = self.device_fields.checked(fields or {}, "fields")
         with self._lock:
             created = create_time or _now()
             device = Device(
@@ -165,6 +177,7 @@ class Backend:
                 device_os=device_os,
                 device_name=device_name,
                 create_time=created,
+                extra=extra,
             )
             if not _DIGITS.fullmatch(device.device_id):
                 raise ValueError("device_id must be a string of digits")
@@ -197,9 +210,12 @@ class Backend:
         owner_id: str | None = None,
         created_time: datetime | None = None,
         updated_time: datetime | None = None,
+        fields: Mapping[str, object] | None = None,
     ) -> Group:
-        """Append a group to the user's list (it sorts after every existing group)."""
+        """Append a group to the user's list (it sorts after every existing group).
+        `fields`: any other field the spec declares for a group, by its wire name."""
         _check_user_id(user_id)
+        extra = self.group_fields.checked(fields or {}, "fields")
         with self._lock:
             created = created_time or _now()
             group = Group(
@@ -209,6 +225,7 @@ class Backend:
                 created_time=created,
                 updated_time=updated_time or created,
                 source_type=SourceType(source_type),
+                extra=extra,
             )
             if not (_DIGITS.fullmatch(group.id) and _DIGITS.fullmatch(group.owner_id)):
                 raise ValueError("group_id and owner_id must be strings of digits")

@@ -4,11 +4,13 @@ spec is honoured, and the refusal says what the changed schema allows."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.parameters import expectation
 from koodrive_emulator.spec import Spec
 from koodrive_emulator.state import Backend
@@ -116,3 +118,56 @@ def test_an_operation_of_the_spec_without_a_handler_answers_501_naming_it() -> N
 )
 def test_what_a_value_must_be_is_told_from_its_schema(schema: dict[str, Any], told: str) -> None:
     assert expectation(schema) == told
+
+
+def with_member_count() -> Spec:
+    """The shipped spec with an optional `memberCount` (0 or more) added to UserGroupInfo."""
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    info = document["components"]["schemas"]["UserGroupInfo"]
+    info["properties"]["memberCount"] = {"type": "integer", "minimum": 0}
+    return Spec(document)
+
+
+def test_a_field_added_to_the_spec_round_trips_from_fixtures_to_the_response() -> None:
+    spec = with_member_count()
+    backend = Backend(spec=spec)
+    user = "1395476983395324033"
+    backend.load_fixtures_data(
+        {"users": [{"id": user, "groups": [{"id": "7", "groupName": "seven", "memberCount": 12}]}]}
+    )
+    backend.add_group(user, group_name="eight", group_id="8", fields={"memberCount": 0})
+    params = {"pageSize": "10", "pageCursor": "", "sourceType": "0"}
+    with (
+        running_emulator(spec=spec, backend=backend) as emulator,
+        httpx.Client(base_url=emulator.base_url) as http,
+    ):
+        listed = http.get(GROUPS, params=params, headers=emulator.token_headers()).json()
+
+    counts = {group["id"]: group.get("memberCount") for group in listed["userGroupList"]}
+    assert counts == {"7": 12, "8": 0}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"groupName": "x", "memberCount": -1},
+            "users[0].groups[0].memberCount must be an integer of at least 0",
+        ),
+        (
+            {"groupName": "x", "memberCounts": 1},
+            "users[0].groups[0] has unknown keys ['memberCounts']",
+        ),
+    ],
+)
+def test_a_declared_field_is_checked_against_its_schema(
+    entry: dict[str, Any], message: str
+) -> None:
+    backend = Backend(spec=with_member_count())
+    with pytest.raises(FixtureError, match=re.escape(message)):
+        backend.load_fixtures_data({"users": [{"id": "1", "groups": [entry]}]})
+
+
+def test_the_shipped_spec_declares_no_field_beyond_those_modelled() -> None:
+    with pytest.raises(ValueError, match="memberCount is not a field the spec declares"):
+        Backend().add_group("1", group_name="x", fields={"memberCount": 1})

@@ -1,0 +1,73 @@
+"""The fields a record may carry beyond those the emulator models, read from the spec.
+
+A group or a device holds the fields the emulator gives meaning to (ids, names, times) as
+attributes; any other field its item schema in openapi.yaml declares is kept as sent and
+returned in every response. A field added to the spec can be seeded from fixtures or the
+Python API at once, checked against its schema, with no code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema_rs
+
+from koodrive_emulator.rules.parameters import expectation
+from koodrive_emulator.spec import Spec
+
+GROUP_FIELDS_MODELLED = frozenset({"id", "groupName", "ownerId", "createdTime", "updatedTime"})
+DEVICE_FIELDS_MODELLED = frozenset(
+    {"deviceId", "machineCode", "deviceOS", "deviceName", "createTime"}
+)
+
+
+class RecordFields:
+    """The declared fields of one kind of record that the emulator keeps as sent."""
+
+    def __init__(self, kind: str, item_schema: Mapping[str, Any], modelled: frozenset[str]) -> None:
+        self.kind = kind
+        properties = item_schema.get("properties") or {}
+        self._schemas = {
+            name: schema for name, schema in properties.items() if name not in modelled
+        }
+        self._validators = {
+            name: jsonschema_rs.Draft202012Validator(dict(schema))
+            for name, schema in self._schemas.items()
+        }
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self._schemas)
+
+    def checked(self, fields: Mapping[str, object], where: str) -> tuple[tuple[str, object], ...]:
+        """`fields` as a record keeps them; ValueError naming the first bad one otherwise."""
+        for name, value in fields.items():
+            if name not in self._schemas:
+                declared = ", ".join(sorted(self._schemas)) or "none"
+                raise ValueError(
+                    f"{where}.{name} is not a field the spec declares for a {self.kind} "
+                    f"beyond those the emulator models (declared: {declared})"
+                )
+            if not self._validators[name].is_valid(value):
+                raise ValueError(f"{where}.{name} must be {expectation(self._schemas[name])}")
+        return tuple(fields.items())
+
+
+def item_schema(spec: Spec, operation_id: str) -> Mapping[str, Any]:
+    """The schema of one listed item of an operation (its behaviour's `items` field)."""
+    behaviour = spec.behaviours.get(operation_id)
+    if behaviour is None or behaviour.items is None:
+        return {}
+    body = spec.response_schema(operation_id, behaviour.success.status)
+    listed = (body.get("properties") or {}).get(behaviour.items) or {}
+    items: Mapping[str, Any] = listed.get("items") or {}
+    return items
+
+
+def group_fields(spec: Spec) -> RecordFields:
+    return RecordFields("group", item_schema(spec, "listUserGroups"), GROUP_FIELDS_MODELLED)
+
+
+def device_fields(spec: Spec) -> RecordFields:
+    return RecordFields("device", item_schema(spec, "listBoundDevices"), DEVICE_FIELDS_MODELLED)
