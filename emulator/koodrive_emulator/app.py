@@ -139,10 +139,11 @@ class EmulatorApp:
         }
         # One route per operation of the spec; an operation without a handler here answers
         # 501 naming it, so a spec ahead of the emulator says so instead of a 404.
-        handlers: dict[str, Handler] = {
+        self.handlers: dict[str, Handler] = {
             "listBoundDevices": self._devices,
             "listUserGroups": self._groups,
         }
+        handlers = self.handlers
         routes: list[BaseRoute] = [
             Route(
                 operation.path,

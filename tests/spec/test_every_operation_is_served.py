@@ -1,0 +1,44 @@
+"""The guard: every operation of the spec has a facade method (sync and async), an emulator
+handler, fault targeting and the behaviour the contract suite checks. An operation added to
+openapi.yaml without one of them fails here, by name."""
+
+from __future__ import annotations
+
+import pytest
+from koodrive import AsyncKooDrive, KooDrive
+from koodrive_emulator.app import EmulatorApp
+from koodrive_emulator.faults import OPERATIONS
+from koodrive_emulator.spec import Spec
+
+SPEC = Spec.packaged()
+OPERATION_IDS = list(SPEC.operations)
+SDK = "x-koodrive-sdk"  # each operation's facade name: {resource: ..., method: ...}
+
+
+def facade_name(operation_id: str) -> tuple[str, str]:
+    declared = SPEC.operations[operation_id].definition.get(SDK)
+    assert isinstance(declared, dict), f"{operation_id} declares no {SDK}"
+    return str(declared["resource"]), str(declared["method"])
+
+
+@pytest.mark.parametrize("operation_id", OPERATION_IDS)
+def test_the_facade_has_a_sync_and_an_async_method(operation_id: str) -> None:
+    resource, method = facade_name(operation_id)
+    with KooDrive(base_url="http://127.0.0.1:9", token="t", user_id="1") as client:
+        call = getattr(getattr(client, resource, None), method, None)
+        assert callable(call), f"KooDrive().{resource}.{method} is missing for {operation_id}"
+    async_client = AsyncKooDrive(base_url="http://127.0.0.1:9", token="t", user_id="1")
+    async_call = getattr(getattr(async_client, resource, None), method, None)
+    assert callable(async_call), f"AsyncKooDrive().{resource}.{method} is missing"
+
+
+@pytest.mark.parametrize("operation_id", OPERATION_IDS)
+def test_the_emulator_handles_it_and_faults_target_it(operation_id: str) -> None:
+    assert operation_id in EmulatorApp().handlers, f"the emulator has no handler for {operation_id}"
+    assert operation_id in OPERATIONS
+
+
+@pytest.mark.parametrize("operation_id", OPERATION_IDS)
+def test_the_contract_suite_knows_its_behaviour(operation_id: str) -> None:
+    behaviour = SPEC.behaviours[operation_id]
+    assert behaviour.items is not None, f"{operation_id}: x-koodrive-behaviour names no items"
