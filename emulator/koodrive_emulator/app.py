@@ -126,6 +126,13 @@ class EmulatorApp:
         # `spec`: another spec than the one shipped (a test's changed copy); the parameters
         # of each operation are checked against it.
         self.spec = spec or Spec.packaged()
+        # The spec this emulator obeys, as /openapi.yaml serves it: the shipped file as it
+        # is, or a given copy in its own order.
+        self._spec_text = (
+            spec_bytes()
+            if spec is None
+            else yaml.safe_dump(dict(spec.document), allow_unicode=True, sort_keys=False).encode()
+        )
         self.rules = {
             operation_id: OperationRules(
                 operation,
@@ -187,6 +194,8 @@ class EmulatorApp:
         self, operation: str, handler: Handler, *, user_headers_required: bool
     ) -> Callable[[Request], Awaitable[Response]]:
         rules = self.rules[operation]
+        paging = rules.behaviour.paging if rules.behaviour is not None else None
+        filters = [f.parameter for f in rules.behaviour.filters] if rules.behaviour else []
 
         async def endpoint(request: Request) -> Response:
             context = self.context
@@ -195,7 +204,8 @@ class EmulatorApp:
             # then look for without swallowing any of the body.
             await request.body()
             triggered = context.faults.take(
-                operation, cursor_sent=bool(request.query_params.get("pageCursor"))
+                operation,
+                cursor_sent=paging is not None and bool(request.query_params.get(paging.cursor)),
             )
             if triggered.delay:
                 await asyncio.sleep(triggered.delay)
@@ -214,6 +224,7 @@ class EmulatorApp:
                     user_headers_required=user_headers_required,
                     flaw=None if fault is None else fault.kind,
                     rules=rules,
+                    filtered=any(name in request.query_params for name in filters),
                 )
                 if fault is not None:
                     outcome = _altered(outcome, fault, request, rules)
@@ -243,6 +254,7 @@ class EmulatorApp:
         user_headers_required: bool,
         flaw: Flaw,
         rules: OperationRules,
+        filtered: bool,
     ) -> _Outcome:
         signed = SignedRequest.from_raw(
             method=request.method,
@@ -264,7 +276,7 @@ class EmulatorApp:
             kind = "app authentication" if error.app_mode else "authentication"
             message = f"Incorrect {kind} information: {error}."
             return _Outcome(401, gateway_body(401, request_id, message))
-        if flaw is FaultKind.FILTER_404 and "groupName" in request.query_params:
+        if flaw is FaultKind.FILTER_404 and filtered:
             return _Outcome(404, gateway_body(404, request_id))  # once authenticated
         try:
             return handler(context, principal, request, flaw, rules)
@@ -351,13 +363,7 @@ class EmulatorApp:
     # --- the rest -------------------------------------------------------------------------
 
     async def _spec(self, request: Request) -> Response:
-        # The spec this emulator obeys: the shipped file as it is, or a given copy.
-        served = (
-            spec_bytes()
-            if self.spec is Spec.packaged()
-            else yaml.safe_dump(dict(self.spec.document), allow_unicode=True).encode()
-        )
-        return Response(served, media_type="application/yaml")
+        return Response(self._spec_text, media_type="application/yaml")
 
     async def _docs(self, request: Request) -> Response:
         from koodrive_emulator.docs_page import render_docs_page

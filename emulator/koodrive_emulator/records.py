@@ -8,6 +8,7 @@ Python API at once, checked against its schema, with no code.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +52,8 @@ class RecordFields:
                 )
             if not self._validators[name].is_valid(value):
                 raise ValueError(f"{where}.{name} must be {expectation(self._schemas[name])}")
-        return tuple(fields.items())
+        # A copy: a record is frozen, and must not change when the caller's value does.
+        return tuple((name, copy.deepcopy(value)) for name, value in fields.items())
 
 
 def item_schema(spec: Spec, operation_id: str) -> Mapping[str, Any]:

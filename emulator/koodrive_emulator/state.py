@@ -91,11 +91,11 @@ class Backend:
     # --- construction -------------------------------------------------------------------
 
     @classmethod
-    def default(cls) -> Backend:
+    def default(cls, *, spec: Spec | None = None) -> Backend:
         """The small data set embedded in the package (see docs/emulator.md)."""
         from koodrive_emulator.fixtures import load_default_fixtures
 
-        backend = cls()
+        backend = cls(spec=spec)
         load_default_fixtures(backend)
         return backend
 

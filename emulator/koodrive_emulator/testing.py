@@ -146,7 +146,7 @@ def running_emulator(
     if credentials is None:
         credentials = Credentials.development(clock=clock)
     context = EmulatorContext(
-        backend=backend if backend is not None else Backend.default(),
+        backend=backend if backend is not None else Backend.default(spec=spec),
         credentials=credentials,
         faults=faults if faults is not None else Faults(),
         clock=clock,

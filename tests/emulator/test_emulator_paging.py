@@ -155,6 +155,16 @@ def test_altered_or_forged_cursors_are_400_never_a_page(
     assert_bad_cursor(get_page(emulator, http, make_cursor(cursor)), "not a cursor this server")
 
 
+def test_a_forged_cursor_is_told_how_to_start_again(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    assert_bad_cursor(
+        get_page(emulator, http, "not-a-cursor"),
+        "pageCursor is not a cursor this server issued (altered, forged or from an earlier "
+        "run); send the previous nextCursor unchanged, or empty to start",
+    )
+
+
 @pytest.mark.parametrize(
     "changes",
     [{"source_type": 1}, {"name": "a"}, {"headers": "other user"}],

@@ -46,6 +46,9 @@ def without(name: str) -> dict[str, str]:
         ({**GOOD, "pageSize": "9" * 5000}, ["pageSize must be an integer from 1 to 100"]),
         ({**GOOD, "sourceType": "2"}, ["sourceType must be 0 (groups) or 1 (user groups)"]),
         ({**GOOD, "sourceType": "group"}, ["sourceType must be 0"]),
+        ({**GOOD, "sourceType": "01"}, ["sourceType must be 0"]),  # only the value's spelling
+        ({**GOOD, "pageSize": "0" * 11 + "50"}, ["pageSize must be an integer from 1 to 100"]),
+        (without("sourceType"), ["sourceType is required (0 for groups, 1 for user groups)"]),
         ({**GOOD, "sourceType": ""}, ["sourceType must be 0"]),
         ({**GOOD, "groupName": ""}, ["groupName must be 1 to 128 characters"]),
         ({**GOOD, "groupName": "x" * 129}, ["groupName must be 1 to 128 characters"]),
@@ -58,6 +61,16 @@ def test_bad_query_parameters_are_named(
 ) -> None:
     response = http.get(GROUPS, params=params, headers=emulator.token_headers())
     assert_bad_parameter(response, *words)
+
+
+def test_header_problems_are_told_before_the_query_s(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    headers = {**emulator.token_headers(), "X-Traceid": "short"}
+    message = assert_bad_parameter(
+        http.get(GROUPS, params={**GOOD, "pageSize": "0"}, headers=headers), "X-Traceid"
+    )
+    assert message.index("X-Traceid") < message.index("pageSize")
 
 
 def test_a_repeated_parameter_is_rejected(emulator: RunningEmulator, http: httpx.Client) -> None:

@@ -135,7 +135,7 @@ class Pager:
                 [
                     f"{name} is not a cursor this server issued (altered, forged or from an "
                     f"earlier run); send the previous {issued_as} unchanged, or "
-                    f"{_first(paging)} to start"
+                    f"{_first(paging, article=False)} to start"
                 ]
             ) from None
         match payload:
@@ -165,5 +165,8 @@ def _binding(owner: str, bound: Sequence[tuple[str, object]]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _first(paging: Paging) -> str:
-    return "an empty" if paging.first_cursor == "" else repr(paging.first_cursor)
+def _first(paging: Paging, *, article: bool = True) -> str:
+    """How to tell the first-page cursor: "an empty" (pageCursor), or "empty" alone."""
+    if paging.first_cursor == "":
+        return "an empty" if article else "empty"
+    return repr(paging.first_cursor)

@@ -21,8 +21,9 @@ from koodrive_emulator.behaviour import Behaviour
 from koodrive_emulator.rules.validation import ValidationError
 from koodrive_emulator.spec import Operation, Parameter
 
-# Longer digit strings are no integer a schema bounds (and Python refuses to read >4300).
-_INTEGER = re.compile(r"-?[0-9]{1,20}")
+# Longer digit strings are read as no integer: no schema here bounds one that long, and
+# Python refuses to read more than 4300 digits.
+_INTEGER = re.compile(r"-?[0-9]{1,12}")
 # `^[class]{n}$`: a fixed length from one character class, told as such.
 _FIXED_CLASS = re.compile(r"\^(\[[^\]]+\])\{([0-9]+)\}\$")
 
@@ -66,11 +67,12 @@ def expectation(schema: Mapping[str, Any]) -> str:
     return f"a valid {kind}" if isinstance(kind, str) else "a valid value"
 
 
-def _is_integer_schema(schema: Mapping[str, Any]) -> bool:
-    enum = schema.get("enum")
-    return schema.get("type") == "integer" or (
-        isinstance(enum, list) and bool(enum) and all(isinstance(v, int) for v in enum)
-    )
+def _hint(schema: Mapping[str, Any], told: str) -> str:
+    """What to send, told after "is required": a list's values as "0 for groups, 1 for ..."."""
+    enum, described = schema.get("enum"), schema.get("x-enum-descriptions")
+    if isinstance(enum, list) and isinstance(described, list) and len(described) == len(enum):
+        return ", ".join(f"{value} for {text}" for value, text in zip(enum, described, strict=True))
+    return told
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Rule:
     @classmethod
     def of(cls, parameter: Parameter, behaviour: Behaviour | None) -> Rule:
         told = expectation(parameter.schema)
-        hint = told
+        hint = _hint(parameter.schema, told)
         paging = behaviour.paging if behaviour is not None else None
         if paging is not None and parameter.name == paging.cursor:
             first = "empty" if paging.first_cursor == "" else repr(paging.first_cursor)
@@ -99,8 +101,12 @@ class Rule:
         return self.parameter.name
 
     def read(self, text: str) -> object:
-        """`text` as the schema's type; unchanged when it does not read as one."""
-        if _is_integer_schema(self.parameter.schema) and _INTEGER.fullmatch(text):
+        """`text` as the schema's type; unchanged when it does not read as one. A value of
+        a list is read only in the list's own spelling (`01` is not `1`)."""
+        enum = self.parameter.schema.get("enum")
+        if isinstance(enum, list):
+            return next((value for value in enum if str(value) == text), text)
+        if self.parameter.schema.get("type") == "integer" and _INTEGER.fullmatch(text):
             return int(text)
         return text
 
@@ -132,9 +138,14 @@ class OperationRules:
         self.behaviour = behaviour
         # The success body's schema: the field faults pick their field from it.
         self.success_schema = success_schema or {}
-        self.rules = tuple(Rule.of(p, behaviour) for p in operation.parameters)
+        # Headers first: a request's header problems are told before its query's.
+        ordered = sorted(operation.parameters, key=lambda p: p.location != "header")
+        self.rules = tuple(Rule.of(p, behaviour) for p in ordered)
+        echoed = {name.lower() for name in behaviour.echoed_headers} if behaviour else set()
         self._echoed = tuple(
-            rule for rule in self.rules if behaviour and rule.name in behaviour.echoed_headers
+            rule
+            for rule in self.rules
+            if rule.parameter.location == "header" and rule.name.lower() in echoed
         )
 
     def rule(self, name: str) -> Rule | None:
