@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import Admin
+from koodrive_emulator.behaviour import Match
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
@@ -195,7 +196,12 @@ class EmulatorApp:
     ) -> Callable[[Request], Awaitable[Response]]:
         rules = self.rules[operation]
         paging = rules.behaviour.paging if rules.behaviour is not None else None
-        filters = [f.parameter for f in rules.behaviour.filters] if rules.behaviour else []
+        # The filter-404 fault answers a request that narrows by text (groupName) with 404.
+        filters = [
+            f.parameter
+            for f in (rules.behaviour.filters if rules.behaviour else ())
+            if f.match is Match.CONTAINS_IGNORING_CASE
+        ]
 
         async def endpoint(request: Request) -> Response:
             context = self.context
