@@ -40,11 +40,14 @@ class UnknownTokenError(TokenRejectedError):
 
 class ExpiredTokenError(TokenRejectedError):
     def __init__(self, ttl: timedelta) -> None:
-        super().__init__(f"the access token has expired (unused for more than {_span(ttl)})")
+        super().__init__(
+            f"the access token has expired (unused for more than {span_in_words(ttl)})"
+        )
         self.ttl = ttl
 
 
-def _span(ttl: timedelta) -> str:
+def span_in_words(ttl: timedelta) -> str:
+    """`ttl` as a message tells it: "20 minutes", "1.5 seconds"."""
     seconds = ttl.total_seconds()
     if seconds % 60 == 0:
         minutes = int(seconds // 60)

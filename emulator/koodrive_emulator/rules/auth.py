@@ -16,7 +16,7 @@ from typing import Literal
 from koodrive import signing
 
 from koodrive_emulator.behaviour import validity
-from koodrive_emulator.credentials import Credentials, TokenRejectedError
+from koodrive_emulator.credentials import Credentials, TokenRejectedError, span_in_words
 from koodrive_emulator.spec import Spec
 
 # The spec's window for X-Date (`x-koodrive-validity` of the requestDate scheme): how long
@@ -253,12 +253,6 @@ def user_and_date(
     return user_id
 
 
-def _span(span: timedelta) -> str:
-    seconds = int(span.total_seconds())
-    count, unit = (seconds // 60, "minute") if seconds % 60 == 0 else (seconds, "second")
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
 def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedelta(0)) -> None:
     """X-Date must lie in the spec's window around `now` (the 15 minutes up to it, both ends
     included, and no later); `ahead` widens it for a fault."""
@@ -274,5 +268,6 @@ def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedel
         raise AuthError("X-Date is later than the server clock")
     if moment < now - SIGNATURE_VALIDITY:
         raise AuthError(
-            f"X-Date is more than {_span(SIGNATURE_VALIDITY)} before the server clock (expired)"
+            f"X-Date is more than {span_in_words(SIGNATURE_VALIDITY)} before the server clock "
+            "(expired)"
         )
