@@ -11,6 +11,7 @@ from typing import Generic, Self
 
 import httpx
 from koodrive_client import AuthenticatedClient
+from koodrive_resources import AsyncResources, SyncResources
 
 from . import _http
 from ._context import AsyncContext, SyncContext
@@ -25,7 +26,6 @@ from ._types import (
 )
 from .auth import AppSignatureAuth, Clock, TokenAuth, auth_for, utc_now
 from .config import Settings, TokenStyle
-from .resources import AsyncDevices, AsyncUserGroups, Devices, UserGroups
 from .retries import Backoff
 
 
@@ -119,7 +119,7 @@ class _Base(Generic[HttpClient]):
         )
 
 
-class KooDrive(_Base[httpx.Client]):
+class KooDrive(_Base[httpx.Client], SyncResources):
     """The synchronous client. Every argument left out is read from the environment:
     `KOODRIVE_BASE_URL`, `KOODRIVE_TOKEN` or `KOODRIVE_APP_ID` + `KOODRIVE_APP_SECRET`,
     and `KOODRIVE_USER_ID`.
@@ -135,9 +135,6 @@ class KooDrive(_Base[httpx.Client]):
     hooks after yours, and closes it in `close()`; the rest of its settings stay yours.
     Without `timeout=`, its timeout is the default for calls unless it is httpx's own 5 s.
     """
-
-    devices: Devices
-    user_groups: UserGroups
 
     def __init__(
         self,
@@ -177,9 +174,7 @@ class KooDrive(_Base[httpx.Client]):
 
     def _bind(self, options: CallOptions) -> None:
         self._options = options
-        context = SyncContext(self._generated(), options, self._settings, self._runner)
-        self.devices = Devices(context)
-        self.user_groups = UserGroups(context)
+        self._bind_resources(SyncContext(self._generated(), options, self._settings, self._runner))
 
     def close(self) -> None:
         """Close the connections (shared with every `with_options()` copy).
@@ -201,15 +196,12 @@ class KooDrive(_Base[httpx.Client]):
         self.close()
 
 
-class AsyncKooDrive(_Base[httpx.AsyncClient]):
+class AsyncKooDrive(_Base[httpx.AsyncClient], AsyncResources):
     """The asynchronous client: the same settings and methods as `KooDrive`, awaited.
 
     `http_client`, if given, is an `httpx.AsyncClient`, treated as `KooDrive` treats its
     `httpx.Client`, and closed by `aclose()`.
     """
-
-    devices: AsyncDevices
-    user_groups: AsyncUserGroups
 
     def __init__(
         self,
@@ -256,9 +248,7 @@ class AsyncKooDrive(_Base[httpx.AsyncClient]):
 
     def _bind(self, options: CallOptions) -> None:
         self._options = options
-        context = AsyncContext(self._generated(), options, self._settings, self._runner)
-        self.devices = AsyncDevices(context)
-        self.user_groups = AsyncUserGroups(context)
+        self._bind_resources(AsyncContext(self._generated(), options, self._settings, self._runner))
 
     async def aclose(self) -> None:
         """Close the connections (shared with every `with_options()` copy), a given

@@ -1,7 +1,9 @@
-"""Produce generated/koodrive_client from openapi.yaml, and tell when it has gone stale.
+"""Produce generated/ from openapi.yaml, and tell when it has gone stale.
 
-The generator always writes into a fresh temporary directory, so its output depends on
-the spec, generator-config.yaml and the pinned generator alone, never on where it runs.
+generated/ holds two packages: koodrive_client, openapi-python-client's raw client, and
+koodrive_resources, the SDK's resources around it (scripts/lib/facade.py). Both are
+written into a fresh temporary directory, so the output depends on the spec,
+generator-config.yaml, the templates and the pinned tools alone, never on where it runs.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import facade
+from koodrive_emulator.behaviour import BehaviourError
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yaml"
 PACKAGE = "koodrive_client"
-GENERATED = ROOT / "generated" / PACKAGE
+GENERATED = ROOT / "generated"
 IGNORED = {"__pycache__", ".ruff_cache"}
 
 
@@ -28,7 +33,8 @@ class GenerationError(RuntimeError):
 
 
 def generate(spec: Path, destination: Path, config: Path = CONFIG) -> None:
-    """Generate the client package for `spec` into `destination`, replacing it whole."""
+    """Generate both packages for `spec` into `destination` (a generated/ folder),
+    replacing them whole."""
     with tempfile.TemporaryDirectory(prefix="koodrive-codegen-") as scratch:
         output = Path(scratch) / PACKAGE
         command = [
@@ -46,12 +52,38 @@ def generate(spec: Path, destination: Path, config: Path = CONFIG) -> None:
             raise GenerationError(
                 f"openapi-python-client failed on {spec}:\n{result.stdout}{result.stderr}"
             )
-        for cache in output.rglob(".ruff_cache"):
+        resources = Path(scratch) / facade.PACKAGE
+        try:
+            facade.render(spec, config, resources)
+        except (facade.FacadeError, BehaviourError) as error:
+            raise GenerationError(f"the SDK's resources cannot be generated: {error}") from None
+        _format(resources, env)
+        for cache in Path(scratch).rglob(".ruff_cache"):
             shutil.rmtree(cache)
-        if destination.exists():
-            shutil.rmtree(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(output, destination)
+        destination.mkdir(parents=True, exist_ok=True)
+        for package in (output, resources):
+            target = destination / package.name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(package, target)
+
+
+def _format(package: Path, env: dict[str, str]) -> None:
+    """The pinned ruff's formatting, as generator-config.yaml's post-hooks give the client."""
+    for command in (
+        ["ruff", "check", ".", "--select", "I", "--fix-only", "--quiet", "--isolated"],
+        ["ruff", "format", ".", "--quiet", "--isolated", "--line-length", "100"],
+    ):
+        result = subprocess.run(  # noqa: S603
+            [str(Path(sys.executable).parent / command[0]), *command[1:], "--no-cache"],
+            cwd=package,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        if result.returncode != 0:
+            raise GenerationError(f"ruff failed on {package.name}:\n{result.stdout}{result.stderr}")
 
 
 def _files(tree: Path) -> set[Path]:
@@ -65,20 +97,20 @@ def _files(tree: Path) -> set[Path]:
 def stale_files(spec: Path = SPEC, generated: Path = GENERATED) -> list[str]:
     """The files of `generated` that differ from what `spec` produces (added, changed, gone)."""
     with tempfile.TemporaryDirectory(prefix="koodrive-check-") as scratch:
-        fresh = Path(scratch) / PACKAGE
+        fresh = Path(scratch) / "generated"
         generate(spec, fresh)
         expected, actual = _files(fresh), _files(generated) if generated.exists() else set()
         stale = {p for p in expected ^ actual}
         stale |= {
             p for p in expected & actual if not filecmp.cmp(fresh / p, generated / p, shallow=False)
         }
-        return sorted(str(Path("generated", PACKAGE, p)) for p in stale)
+        return sorted(str(Path("generated", p)) for p in stale)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    regen = sub.add_parser("regenerate", help="spec -> generated/koodrive_client")
+    regen = sub.add_parser("regenerate", help="spec -> generated/ (client and resources)")
     regen.add_argument("--spec", type=Path, default=SPEC)
     regen.add_argument("--output", type=Path, default=GENERATED)
     check = sub.add_parser("check", help="fail, naming the stale files, when generated/ is stale")

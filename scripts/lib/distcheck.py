@@ -1,14 +1,16 @@
 """What a built sdist and wheel must hold, checked before anything is uploaded.
 
 `twine check` looks at the metadata's rendering; this looks at the content: the wheel holds
-the three packages and nothing else, each typed (`py.typed`), with the emulator's copy of the
-spec equal to openapi.yaml, and a version equal to the spec's `info.version`.
+the packages pyproject.toml lists and nothing else, each typed (`py.typed`), with the
+emulator's copy of the spec equal to openapi.yaml, and a version equal to the spec's
+`info.version`.
 """
 
 from __future__ import annotations
 
 import posixpath
 import tarfile
+import tomllib
 import zipfile
 from dataclasses import dataclass
 from email.message import Message
@@ -18,12 +20,18 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 DISTRIBUTION = "koodrive_sdk"
-PACKAGES = ("koodrive", "koodrive_client", "koodrive_emulator")
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+# The wheel's packages as pyproject.toml lists them (their folders in the sdist).
+SDIST_PACKAGES = tuple(
+    tomllib.loads(PYPROJECT.read_text("utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "packages"
+    ]
+)
+PACKAGES = tuple(PurePosixPath(folder).name for folder in SDIST_PACKAGES)
 SPEC_IN_PACKAGE = "koodrive_emulator/openapi.yaml"
 # What every release's metadata must say, beyond what twine checks.
 REQUIRED_METADATA = ("Summary", "License-Expression", "Requires-Python", "Requires-Dist")
 SDIST_FILES = ("PKG-INFO", "pyproject.toml", "openapi.yaml", "README.md", "CHANGELOG.md", "LICENSE")
-SDIST_PACKAGES = ("overlays/koodrive", "generated/koodrive_client", "emulator/koodrive_emulator")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from distcheck import Distributions, find_distributions, spec_version, wheel_pro
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
 VERSION = spec_version(SPEC)
-PACKAGES = {"koodrive", "koodrive_client", "koodrive_emulator"}
+PACKAGES = {"koodrive", "koodrive_client", "koodrive_resources", "koodrive_emulator"}
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,12 @@ def test_the_sdist_holds_the_sources_and_the_spec(built: tuple[Distributions, st
         assert extracted.read() == SPEC.read_bytes()
     for name in ("openapi.yaml", "pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE"):
         assert f"{root}/{name}" in names
-    for package in ("overlays/koodrive", "generated/koodrive_client", "emulator/koodrive_emulator"):
+    for package in (
+        "overlays/koodrive",
+        "generated/koodrive_client",
+        "generated/koodrive_resources",
+        "emulator/koodrive_emulator",
+    ):
         assert f"{root}/{package}/py.typed" in names
     assert not [name for name in names if f"{root}/tests/" in name or "/.venv/" in name]
 
@@ -124,8 +129,9 @@ def test_distcheck_names_what_is_wrong_with_a_wheel(tmp_path: Path) -> None:
 
     assert problems == [
         "unexpected top-level entries ['tests'] (allowed: "
-        "('koodrive', 'koodrive_client', 'koodrive_emulator'))",
+        "('koodrive', 'koodrive_client', 'koodrive_resources', 'koodrive_emulator'))",
         "koodrive_client/py.typed is missing",
+        "koodrive_resources/py.typed is missing",
         "compiled or cached file koodrive/__pycache__/x.cpython-311.pyc",
         "koodrive_emulator/openapi.yaml differs from openapi.yaml",
         f"metadata version 9.9.9 is not info.version {VERSION}",

@@ -6,6 +6,7 @@ These run the real generator (openapi-python-client), a few seconds per run.
 from __future__ import annotations
 
 import filecmp
+import re
 import subprocess
 from pathlib import Path
 
@@ -59,12 +60,52 @@ def test_check_generated_names_the_stale_files_after_a_spec_edit(tmp_path: Path)
 
 
 def test_check_generated_names_a_file_added_by_hand(tmp_path: Path) -> None:
-    copy = tmp_path / "koodrive_client"
+    copy = tmp_path / "generated"
     codegen.generate(codegen.SPEC, copy)
-    (copy / "models" / "hand_written.py").write_text("X = 1\n", encoding="utf-8")
+    (copy / "koodrive_client" / "models" / "hand_written.py").write_text("X = 1\n", "utf-8")
     assert codegen.stale_files(codegen.SPEC, copy) == [
         "generated/koodrive_client/models/hand_written.py"
     ]
+
+
+def test_check_generated_names_a_resource_edited_by_hand(tmp_path: Path) -> None:
+    copy = tmp_path / "generated"
+    codegen.generate(codegen.SPEC, copy)
+    with (copy / "koodrive_resources" / "devices.py").open("a", encoding="utf-8") as edited:
+        edited.write("# a hand edit\n")
+    assert codegen.stale_files(codegen.SPEC, copy) == ["generated/koodrive_resources/devices.py"]
+
+
+def test_a_method_renamed_in_the_spec_renames_the_resources_method(tmp_path: Path) -> None:
+    edited = tmp_path / "openapi.yaml"
+    text = codegen.SPEC.read_text(encoding="utf-8")
+    edited.write_text(
+        text.replace("{resource: devices, method: list}", "{resource: devices, method: bound}"),
+        encoding="utf-8",
+    )
+    codegen.generate(edited, tmp_path / "generated")
+    resource = (tmp_path / "generated" / "koodrive_resources" / "devices.py").read_text("utf-8")
+    assert "def bound(" in resource
+    assert "def list(" not in resource
+    assert '"devices.bound()"' in resource
+
+
+@pytest.mark.parametrize(
+    ("declared", "told"),
+    [
+        ("{resource: devices, method: List}", "x-koodrive-sdk.method must be snake_case"),
+        ("{resource: 2devices, method: list}", "must be a Python identifier"),
+        ("{resource: user_groups, method: list}", "both declare user_groups.list()"),
+    ],
+)
+def test_a_facade_name_that_cannot_work_stops_the_regeneration_naming_it(
+    tmp_path: Path, declared: str, told: str
+) -> None:
+    edited = tmp_path / "openapi.yaml"
+    text = codegen.SPEC.read_text(encoding="utf-8")
+    edited.write_text(text.replace("{resource: devices, method: list}", declared), "utf-8")
+    with pytest.raises(codegen.GenerationError, match=re.escape(told)):
+        codegen.generate(edited, tmp_path / "generated")
 
 
 def test_a_spec_the_generator_rejects_is_reported_not_crashed(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
-"""The API's operations, grouped as the spec's tags: devices and user groups."""
+"""The API's operations, one class per resource, sync and async.
 
-from .devices import AsyncDevices, Devices
-from .user_groups import AsyncUserGroups, UserGroups
+They are generated from openapi.yaml (`x-koodrive-sdk` names each operation's resource and
+method) into `koodrive_resources` by scripts/regenerate; this module keeps them where the
+SDK's users import them from."""
 
-__all__ = ["AsyncDevices", "AsyncUserGroups", "Devices", "UserGroups"]
+from koodrive_resources import *  # noqa: F403
+from koodrive_resources import __all__ as __all__

@@ -1,0 +1,151 @@
+"""The hand-written core the generated resources (`koodrive_resources`) call.
+
+`scripts/regenerate` writes one method per operation of openapi.yaml around these pieces:
+what is checked before a call is sent, what a parsed body must be, and how a page is read.
+Everything per operation (its name, arguments, models, paging fields) is in the generated
+code; everything shared is here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import httpx
+from koodrive_client.types import UNSET, Response, Unset
+
+from . import _shape
+from ._context import Context
+from ._hooks import parsed_body
+from ._runner import CallOptions, checked_trace_id, new_trace_id
+from ._types import NotGiven, Timeout
+from .config import USER_ID
+from .errors import ConfigurationError, InvalidArgumentError, MalformedResponseError
+from .pagination import Page
+
+ContextT = TypeVar("ContextT", bound=Context)
+ModelT = TypeVar("ModelT")
+ParsedT = TypeVar("ParsedT")
+ItemT = TypeVar("ItemT")
+EnumT = TypeVar("EnumT", bound=enum.Enum)
+ValueT = TypeVar("ValueT")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the core needs to know of one operation: how errors name it, and whether it
+    acts for one user (every security requirement of the spec names `X-User-Id`)."""
+
+    label: str  # "user_groups.list()"
+    acts_for_one_user: bool
+    # A paged operation's response fields, by their names on the wire (for error messages).
+    next_cursor_field: str = "nextCursor"
+    total_field: str = "total"
+
+
+class Resource(Generic[ContextT]):
+    """One resource's operations, made on the client's context (sync or async)."""
+
+    def __init__(self, context: ContextT) -> None:
+        self._context = context
+
+
+class Call:
+    """One call's options and trace ids, checked before anything is sent."""
+
+    def __init__(
+        self,
+        context: Context,
+        operation: Operation,
+        *,
+        timeout: Timeout | NotGiven,
+        max_retries: int | NotGiven,
+        trace_id: str | None,
+    ) -> None:
+        if operation.acts_for_one_user and context.settings.user_id is None:
+            raise ConfigurationError(
+                f"{operation.label} acts for one user and needs X-User-Id: set {USER_ID} "
+                "(or pass user_id= to the client)"
+            )
+        self.operation = operation
+        self.options: CallOptions = context.options.override(
+            timeout=timeout, max_retries=max_retries
+        )
+        self._trace_id = None if trace_id is None else checked_trace_id(trace_id)
+
+    @property
+    def label(self) -> str:
+        return self.operation.label
+
+    def trace_id(self) -> str:
+        """The caller's trace id for every request (each page), or a fresh one for each."""
+        return self._trace_id or new_trace_id()
+
+
+def enum_argument(kind: type[EnumT], value: object, name: str) -> EnumT:
+    """`value` as a member of `kind` (a member or its value), or InvalidArgumentError
+    naming the argument and every allowed value."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(f"{member.value} ({kind.__name__}.{member.name})" for member in kind)
+        raise InvalidArgumentError(f"{name} must be one of {allowed}; got {value!r}") from None
+
+
+def omitted(value: ValueT | None) -> ValueT | Unset:
+    """An optional argument left out (None) is not sent at all."""
+    return UNSET if value is None else value
+
+
+def expect(
+    response: Response[ParsedT], model: type[ModelT], operation: Operation, trace_id: str
+) -> ModelT:
+    """The parsed body as `model`; a 2xx the spec does not document, or a body that breaks
+    its schema, is malformed."""
+    parsed = response.parsed
+    status = int(response.status_code)
+    if not isinstance(parsed, model):
+        raise MalformedResponseError(
+            f"{operation.label}: HTTP {status} is not a success status the spec documents",
+            trace_id=trace_id,
+            status_code=status,
+            headers=httpx.Headers(response.headers),
+        )
+    try:
+        _shape.check(parsed, parsed_body(response.content))
+    except _shape.ShapeError as error:
+        raise MalformedResponseError(
+            f"{operation.label}: HTTP {status} response breaks the spec: {error}",
+            trace_id=trace_id,
+            status_code=status,
+            headers=httpx.Headers(response.headers),
+        ) from None
+    return parsed
+
+
+def page_of(
+    operation: Operation,
+    items: list[ItemT],
+    total: object,
+    next_cursor: object,
+    trace_id: str,
+) -> Page[ItemT]:
+    """One page, from the fields the spec's paging names; a cursor that could not be
+    followed, or a total that is no count, is malformed."""
+
+    def malformed(problem: str) -> MalformedResponseError:
+        return MalformedResponseError(f"{operation.label}: {problem}", trace_id=trace_id)
+
+    if isinstance(next_cursor, Unset):
+        cursor = None
+    elif isinstance(next_cursor, str) and next_cursor:
+        cursor = next_cursor
+    else:
+        raise malformed(
+            f"{operation.next_cursor_field} must be a non-empty string when present; "
+            f"got {next_cursor!r}"
+        )
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise malformed(f"{operation.total_field} must be an integer; got {total!r}")
+    return Page(items=items, total=total, next_cursor=cursor, trace_id=trace_id)

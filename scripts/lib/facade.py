@@ -1,0 +1,330 @@
+"""Generate the SDK's resources (`generated/koodrive_resources`) from openapi.yaml.
+
+Each operation becomes a method, sync and async, on the resource its `x-koodrive-sdk`
+entry names (`{resource: user_groups, method: list}` is `client.user_groups.list()`). The
+method's arguments are the operation's parameters under the names and types
+openapi-python-client gave them, minus what the core supplies (the trace id, the language,
+the cursor). Its paging comes from the operation's `x-koodrive-behaviour`, read through
+the emulator's spec reader: the same declaration the emulator serves and the contract
+suite checks. The methods call the hand-written core, `overlays/koodrive/_resource.py`.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from koodrive_emulator.spec import Spec
+from openapi_python_client.config import Config, ConfigFile, MetaType
+from openapi_python_client.parser import GeneratorData
+from openapi_python_client.parser.openapi import Endpoint
+from openapi_python_client.parser.properties import EnumProperty, ModelProperty, Property
+from openapi_python_client.parser.properties.list_property import ListProperty
+from openapi_python_client.strings import PythonIdentifier
+
+PACKAGE = "koodrive_resources"
+SDK = "x-koodrive-sdk"
+TEMPLATES = Path(__file__).resolve().with_name("templates")
+
+
+class FacadeError(ValueError):
+    """The spec cannot be turned into a facade; the message names the operation and field."""
+
+
+# Parameters the core fills on every call, by their name on the wire: the caller names
+# them as `trace_id=` (or not at all) and as the client's `language=`.
+SUPPLIED_BY_THE_CORE = {
+    "X-Traceid": "trace",
+    "language": "context.language",
+}
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One parameter of an operation as the facade method takes it."""
+
+    name: str  # the Python name, as the generated client's function has it
+    annotation: str
+    default: str | None  # Python code; None: the caller must give it
+    sent_as: str  # the expression passed to the generated function
+    enum: str | None  # the enum class a value is converted to, checked before sending
+
+
+@dataclass(frozen=True)
+class Paging:
+    cursor: str  # the generated function's name for the cursor parameter
+    first_cursor: str  # Python code
+    next_cursor: str  # the response model's attribute
+    total: str
+    next_cursor_field: str  # their names on the wire, for error messages
+    total_field: str
+
+
+@dataclass(frozen=True)
+class Method:
+    operation_id: str
+    resource: str
+    name: str
+    summary: str
+    module: str  # koodrive_client.api.<tag>.<module>
+    tag: str
+    response_model: str
+    items: str | None  # the response model's attribute holding the items
+    item_type: str | None
+    arguments: tuple[Argument, ...]
+    supplied: tuple[tuple[str, str], ...]  # (python name, expression) the core fills
+    paging: Paging | None
+    acts_for_one_user: bool
+    models: tuple[str, ...]  # what the module imports from koodrive_client.models
+
+    @property
+    def label(self) -> str:
+        return f"{self.resource}.{self.name}()"
+
+    @property
+    def constant(self) -> str:
+        return f"_{self.resource.upper()}_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class ResourceModule:
+    name: str
+    methods: tuple[Method, ...]
+
+    @property
+    def class_name(self) -> str:
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+    @property
+    def imports(self) -> Sequence[tuple[str, str]]:
+        return sorted({(method.tag, method.module) for method in self.methods})
+
+    @property
+    def models(self) -> Sequence[str]:
+        return sorted({model for method in self.methods for model in method.models})
+
+    @property
+    def paged(self) -> bool:
+        return any(method.paging is not None for method in self.methods)
+
+    @property
+    def optional_arguments(self) -> bool:
+        return any(a.sent_as.startswith("omitted(") for m in self.methods for a in m.arguments)
+
+    @property
+    def enums(self) -> bool:
+        return any(a.enum for m in self.methods for a in m.arguments)
+
+
+def _code(value: Any) -> str:
+    """The text of one of openapi-python-client's PythonCode values."""
+    return str(value.as_unembedded_code())
+
+
+def _docstring_text(text: str) -> str:
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _identifier(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
+        raise FacadeError(f"{where} must be a Python identifier in snake_case; got {value!r}")
+    if value != value.lower():
+        raise FacadeError(f"{where} must be snake_case; got {value!r}")
+    return value
+
+
+def _generator_data(spec_path: Path, config_path: Path) -> tuple[GeneratorData, Config]:
+    """openapi-python-client's reading of the spec, with the configuration it generates by."""
+    config = Config.from_sources(
+        ConfigFile.load_from_path(config_path), MetaType.NONE, spec_path, "utf-8", True, None
+    )
+    loaded = GeneratorData.from_dict(yaml.safe_load(spec_path.read_text("utf-8")), config=config)
+    if not isinstance(loaded, GeneratorData):
+        raise FacadeError(f"openapi-python-client cannot read {spec_path}: {loaded.header}")
+    return loaded, config
+
+
+def _success_model(endpoint: Endpoint, status: int) -> ModelProperty:
+    for response in endpoint.responses.patterns:
+        if response.status_code.range == (status, status) and isinstance(
+            response.prop, ModelProperty
+        ):
+            return response.prop
+    raise FacadeError(f"{endpoint.name}: the success response ({status}) has no JSON object schema")
+
+
+def _attribute(model: ModelProperty, wire_name: str, where: str) -> Property:
+    for prop in [*(model.required_properties or []), *(model.optional_properties or [])]:
+        if prop.name.get_untrusted_value() == wire_name:
+            found: Property = prop
+            return found
+    raise FacadeError(f"{where}: {model.class_info.name} has no field {wire_name!r}")
+
+
+def _argument(prop: Property, operation_id: str) -> tuple[Argument, str | None]:
+    """The facade's argument for `prop`, and the enum class it needs, if any."""
+    name = prop.python_name
+    base = _code(prop.get_type_string(no_optional=True))
+    enum = None
+    if isinstance(prop, EnumProperty):
+        enum = str(prop.class_info.name)
+        value_type = prop.value_type.__name__
+        base = f"{enum} | {value_type}"
+    sent = f"{name}_" if enum else name
+    if prop.required:
+        default = _code(prop.default.python_code) if prop.default is not None else None
+        return Argument(name, base, default, sent, enum), enum
+    return Argument(name, f"{base} | None", "None", f"omitted({sent})", enum), enum
+
+
+def _method(
+    endpoint: Endpoint, tag: str, spec: Spec, operation_id: str, field_prefix: str
+) -> Method:
+    operation = spec.operations[operation_id]
+    declared = operation.definition.get(SDK)
+    if not isinstance(declared, Mapping):
+        raise FacadeError(
+            f"{operation_id}: {SDK} is missing; give it {{resource: ..., method: ...}}"
+        )
+    resource = _identifier(declared.get("resource"), f"{operation_id}: {SDK}.resource")
+    name = _identifier(declared.get("method"), f"{operation_id}: {SDK}.method")
+    behaviour = spec.behaviours.get(operation_id)
+    success = behaviour.success.status if behaviour is not None else 200
+    response_model = _success_model(endpoint, success)
+    models = {str(response_model.class_info.name)}
+
+    items = item_type = None
+    if behaviour is not None and behaviour.items is not None:
+        listed = _attribute(response_model, behaviour.items, f"{operation_id}: items")
+        if not isinstance(listed, ListProperty):
+            raise FacadeError(f"{operation_id}: items {behaviour.items!r} is not an array")
+        items = listed.python_name
+        item_type = _code(listed.inner_property.get_type_string(no_optional=True))
+        if isinstance(listed.inner_property, ModelProperty | EnumProperty):
+            models.add(str(listed.inner_property.class_info.name))
+
+    paging_declared = behaviour.paging if behaviour is not None else None
+    if paging_declared is not None and items is None:
+        raise FacadeError(f"{operation_id}: paging needs `items` in x-koodrive-behaviour")
+    if paging_declared is not None and paging_declared.total is None:
+        raise FacadeError(f"{operation_id}: the SDK's pages need `total` in the paging")
+
+    arguments: list[Argument] = []
+    supplied: list[tuple[str, str]] = []
+    paging = None
+    parameters = [
+        *endpoint.path_parameters,
+        *endpoint.query_parameters,
+        *endpoint.header_parameters,
+    ]
+    for prop in parameters:
+        wire = prop.name.get_untrusted_value()
+        if wire in SUPPLIED_BY_THE_CORE:
+            supplied.append((prop.python_name, SUPPLIED_BY_THE_CORE[wire]))
+        elif paging_declared is not None and wire == paging_declared.cursor:
+            assert paging_declared.total is not None
+            next_cursor = _attribute(response_model, paging_declared.next_cursor, operation_id)
+            total = _attribute(response_model, paging_declared.total, operation_id)
+            paging = Paging(
+                cursor=prop.python_name,
+                first_cursor=repr(paging_declared.first_cursor),
+                next_cursor=next_cursor.python_name,
+                total=total.python_name,
+                next_cursor_field=paging_declared.next_cursor,
+                total_field=paging_declared.total,
+            )
+        elif prop in endpoint.header_parameters:
+            raise FacadeError(
+                f"{operation_id}: header parameter {wire!r} is not one the SDK's core supplies "
+                f"({', '.join(SUPPLIED_BY_THE_CORE)}); add it to SUPPLIED_BY_THE_CORE in "
+                "scripts/lib/facade.py and to the core"
+            )
+        else:
+            argument, enum = _argument(prop, operation_id)
+            arguments.append(argument)
+            if enum:
+                models.add(enum)
+    # Required arguments without a default first, in the spec's order, as Python needs.
+    arguments.sort(key=lambda argument: argument.default is not None)
+
+    owner = behaviour.owner if behaviour is not None else None
+    return Method(
+        operation_id=operation_id,
+        resource=resource,
+        name=name,
+        summary=_docstring_text(str(operation.definition.get("summary") or operation_id)),
+        module=PythonIdentifier(endpoint.name, field_prefix),  # as the generator names it
+        tag=tag,
+        response_model=str(response_model.class_info.name),
+        items=items,
+        item_type=item_type,
+        arguments=tuple(arguments),
+        supplied=tuple(supplied),
+        paging=paging,
+        acts_for_one_user=_acts_for_one_user(spec, operation.security, owner),
+        models=tuple(sorted(models)),
+    )
+
+
+def _acts_for_one_user(spec: Spec, security: Sequence[frozenset[str]], owner: str | None) -> bool:
+    """Every security requirement includes the scheme that sends the owner header."""
+    if owner is None:
+        return False
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    owners = {
+        name
+        for name, scheme in schemes.items()
+        if str(scheme.get("name", "")).lower() == owner.lower() and scheme.get("in") == "header"
+    }
+    return bool(security) and all(requirement & owners for requirement in security)
+
+
+def resource_modules(spec_path: Path, config_path: Path) -> list[ResourceModule]:
+    """Every resource of the spec with its methods, in the spec's order."""
+    spec = Spec.from_text(spec_path.read_bytes())
+    data, config = _generator_data(spec_path, config_path)
+    field_prefix = config.field_prefix
+    endpoints = {
+        (endpoint.method.upper(), endpoint.path.get_untrusted_value()): (endpoint, str(tag))
+        for tag, collection in data.endpoint_collections_by_tag.items()
+        for endpoint in collection.endpoints
+    }
+    by_resource: dict[str, list[Method]] = {}
+    seen: dict[str, str] = {}
+    for operation_id, operation in spec.operations.items():
+        found = endpoints.get((operation.method, operation.path))
+        if found is None:
+            raise FacadeError(f"{operation_id}: openapi-python-client generated no function")
+        endpoint, tag = found
+        method = _method(endpoint, tag, spec, operation_id, field_prefix)
+        if method.label in seen:
+            raise FacadeError(
+                f"{operation_id} and {seen[method.label]} both declare {method.label} "
+                f"in {SDK}; each operation needs a method of its own"
+            )
+        seen[method.label] = operation_id
+        by_resource.setdefault(method.resource, []).append(method)
+    return [ResourceModule(name, tuple(methods)) for name, methods in by_resource.items()]
+
+
+def render(spec_path: Path, config_path: Path, destination: Path) -> None:
+    """Write the resources package for `spec_path` into `destination` (a fresh directory)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 (Python source, not HTML)
+    )
+    modules = resource_modules(spec_path, config_path)
+    destination.mkdir(parents=True)
+    resource = environment.get_template("resource.py.jinja")
+    for module in modules:
+        (destination / f"{module.name}.py").write_text(resource.render(module=module), "utf-8")
+    package = environment.get_template("resources_init.py.jinja")
+    (destination / "__init__.py").write_text(package.render(modules=modules), "utf-8")
+    (destination / "py.typed").write_text("# Marker file for PEP 561\n", "utf-8")
