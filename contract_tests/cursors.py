@@ -27,6 +27,7 @@ from koodrive_emulator.behaviour import Paging
 
 from contract_tests import operations, wire
 from contract_tests.types import Case, Operation
+from contract_tests.wire import wire_text
 
 _Bound = tuple[tuple[str, str], ...]
 
@@ -56,15 +57,6 @@ def bound_values(paging: Paging, query: Mapping[str, Any]) -> _Bound:
     return tuple(
         (name, wire_text(query[name])) for name in paging.bound_to if query.get(name) is not None
     )
-
-
-def wire_text(value: object) -> str:
-    """A query value as it goes on the wire (a list: its first value)."""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def paging_of(operation: Operation) -> Paging | None:
@@ -102,9 +94,7 @@ def after_call(
         return
     cursor = body.get(paging.next_cursor) if isinstance(body, dict) else None
     if isinstance(cursor, str):
-        sent = {
-            name: values[0] for name, values in wire.query_of(response.request.url or "").items()
-        }
+        sent = operations.sent_values(case, response.request.url or "")
         ISSUED.remember(case.operation.label, cursor, bound_values(paging, sent))
 
 
@@ -122,11 +112,19 @@ def map_case(context: schemathesis.HookContext, case: Case) -> Case:
         if bound is None:
             query[paging.cursor] = paging.first_cursor
             return case
+        # The cursor's own parameters, in the path or the query, as it was issued for.
+        in_path = operations.path_names(case.operation)
         for name in paging.bound_to:
-            query.pop(name, None)
-        query.update(dict(bound))
+            if name not in in_path:
+                query.pop(name, None)
+        for name, value in bound:
+            if name in in_path:
+                case.path_parameters[name] = value
+            else:
+                query[name] = value
         return case
     # A negative case: whatever it breaks, it is not the (schema-valid) cursor.
-    if bound is None or bound != bound_values(paging, query):
+    given = {**{k: wire_text(v) for k, v in (case.path_parameters or {}).items()}, **query}
+    if bound is None or bound != bound_values(paging, given):
         query[paging.cursor] = paging.first_cursor
     return case

@@ -15,7 +15,9 @@ from typing import Any
 from koodrive_emulator.behaviour import Behaviour
 from koodrive_emulator.spec import Parameter, Spec
 
-from contract_tests.types import Operation
+from contract_tests import wire
+from contract_tests.types import Case, Operation
+from contract_tests.wire import wire_text
 
 _lock = threading.Lock()
 _read: dict[int, tuple[Mapping[str, Any], Spec]] = {}
@@ -40,6 +42,19 @@ def behaviour_of(operation: Operation) -> Behaviour | None:
 
 
 def parameters_of(operation: Operation) -> tuple[Parameter, ...]:
-    """The operation's query and header parameters, schemas inlined."""
+    """The operation's path, query and header parameters, schemas inlined."""
     found = spec_of(operation).operations.get(_operation_id(operation))
     return found.parameters if found is not None else ()
+
+
+def path_names(operation: Operation) -> frozenset[str]:
+    """The names of the operation's path parameters."""
+    return frozenset(p.name for p in parameters_of(operation) if p.location == "path")
+
+
+def sent_values(case: Case, url: str) -> dict[str, str]:
+    """What a request sent for each path and query parameter, as wire text (a query
+    parameter sent twice: its first value)."""
+    values = {name: wire_text(value) for name, value in (case.path_parameters or {}).items()}
+    values.update({name: found[0] for name, found in wire.query_of(url).items()})
+    return values

@@ -22,6 +22,7 @@ from schemathesis.core.curl import generate as generate_curl
 from schemathesis.core.output.sanitization import sanitize_url, sanitize_value
 from schemathesis.core.rate_limit import parse_retry_after, ratelimit
 
+from contract_tests import operations
 from contract_tests.auth_provider import AUTH_HEADERS, header_container, security_requirements
 from contract_tests.credentials import AuthMode, Credentials
 from contract_tests.request_auth import WireRequest, auth_headers, requirement_for
@@ -120,19 +121,25 @@ def detached(
     query: Mapping[str, Any] | None = None,
 ) -> Case:
     """A copy of `case` with other `headers` or `query`, and no generation metadata.
+    `query` may hold path parameters too (the suite's listings bind cursors to both): those
+    go into the path.
 
     Not `Case.derive`: its copy shares the original's metadata, which revalidates against
     the copy's containers, so a probe with other headers would turn the accepted case it
     came from into a "negative" one for every check that runs after it (schemathesis 4.32.5).
     """
+    parameters = dict(query if query is not None else (case.query or {}))
+    path_parameters = dict(case.path_parameters or {})
+    for name in operations.path_names(case.operation) & parameters.keys():
+        path_parameters[name] = parameters.pop(name)
     return schemathesis.Case(
         operation=case.operation,
         method=case.method,
         path=case.path,
-        path_parameters=dict(case.path_parameters),
+        path_parameters=path_parameters,
         headers=CaseInsensitiveDict(headers if headers is not None else header_container(case)),
         cookies=dict(case.cookies),
-        query=dict(query if query is not None else (case.query or {})),
+        query=parameters,
         body=case.body,
         media_type=case.media_type,
     )

@@ -44,11 +44,12 @@ from koodrive_emulator.behaviour import Behaviour, Filter, Match, Paging
 from contract_tests import operations, wire
 from contract_tests.auth_provider import sent_mode
 from contract_tests.credentials import AuthMode, Credentials, another_user
-from contract_tests.cursors import ISSUED, bound_values, wire_text
+from contract_tests.cursors import ISSUED, bound_values
 from contract_tests.probing import Sender, Sent, curl_of, result_code
 from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
 from contract_tests.summary import NOT_EXERCISED, PROMISES_HEADER
 from contract_tests.types import Case
+from contract_tests.wire import wire_text
 
 # A listing may have short or even empty pages before its end; one that needs more than
 # this many pages per page-size's worth of items (plus a margin) is taken as never ending.
@@ -420,7 +421,9 @@ def _schema_of(case: Case, name: str) -> Mapping[str, Any]:
 
 
 def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
-    query = dict(case.query) if isinstance(case.query, dict) else {}
+    # The path parameters too: a listing is bound to them as to the query's.
+    query = {**(case.path_parameters or {})}
+    query.update(case.query if isinstance(case.query, dict) else {})
     paging = behaviour.paging
     if paging is not None:
         query[paging.cursor] = paging.first_cursor
@@ -584,14 +587,17 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         url = response.request.url or ""
         query = wire.query_of(url)
         problems = wire.problems(
-            operations.parameters_of(case.operation), query, _text_headers(response.request)
+            operations.parameters_of(case.operation),
+            query,
+            _text_headers(response.request),
+            case.path_parameters,
         )
         paging = behaviour.paging
         if not problems and paging is not None:
             cursor = query.get(paging.cursor, [paging.first_cursor])[0]
             if cursor != paging.first_cursor:
                 bound = ISSUED.bound_of(case.operation.label, cursor)
-                sent = {name: values[0] for name, values in query.items()}
+                sent = operations.sent_values(case, url)
                 if bound is None:
                     problems.append(f"{paging.cursor} {cursor[:24]!r}… was never issued")
                 elif bound != bound_values(paging, sent):
@@ -769,8 +775,11 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 },
             ),
         ]
+        in_path = operations.path_names(plan.case.operation)
         for name in paging.bound_to:
             other = _other_value(plan, name, query.get(name))
+            if other is None and name in in_path:
+                continue  # a path parameter is never left out
             if other is None:
                 variants.append((f"an issued cursor sent without {name}", _without(query, name)))
             else:
@@ -780,7 +789,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                         {**query, name: other},
                     )
                 )
-            if query.get(name) is not None and other is not None:
+            if query.get(name) is not None and other is not None and name not in in_path:
                 variants.append((f"an issued cursor sent without {name}", _without(query, name)))
         expected = behaviour.invalid_request
         issued_for = _describe(_without(listing.query, paging.cursor))
@@ -869,7 +878,19 @@ def _other_value(plan: Plan, name: str, current: object) -> object | None:
         return others[0] if others else None
     if schema.get("type") == "string":
         text = "zz" if current is None else wire_text(current) + "z"
-        return text[: schema.get("maxLength", len(text))]
+        candidates = [text[: schema.get("maxLength", len(text))]]
+        if current is not None and wire_text(current):
+            # An id of digits: another id, its last digit changed, still valid.
+            last = wire_text(current)[-1]
+            swapped = "0" if last != "0" else "1"
+            candidates.append(wire_text(current)[:-1] + (swapped if last.isdigit() else "z"))
+        parameter = next(p for p in operations.parameters_of(plan.case.operation) if p.name == name)
+        valid = [
+            candidate
+            for candidate in candidates
+            if not wire.problems([parameter], {name: [candidate]}, {}, {name: candidate})
+        ]
+        return valid[0] if valid else candidates[0]
     return None
 
 

@@ -32,10 +32,20 @@ def query_of(url: str) -> dict[str, list[str]]:
     return values
 
 
+def wire_text(value: object) -> str:
+    """A parameter's value as it goes on the wire (a list: its first value)."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def problems(
     declared: Sequence[Parameter],
     query: Mapping[str, Sequence[str]],
     headers: Mapping[str, str],
+    path: Mapping[str, object] | None = None,
 ) -> list[str]:
     """What in the request breaks a parameter's schema, one line per parameter, e.g.
     "pageSize=101: 101 is greater than the maximum of 100"."""
@@ -44,6 +54,9 @@ def problems(
     for parameter in declared:
         if parameter.location == "query":
             sent = list(query.get(parameter.name, ()))
+        elif parameter.location == "path":
+            segment = (path or {}).get(parameter.name)
+            sent = [] if segment is None else [wire_text(segment)]
         else:
             header = lowered.get(parameter.name.lower())
             sent = [] if header is None else [header.strip(" \t")]

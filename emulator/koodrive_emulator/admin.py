@@ -23,16 +23,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
-
-if TYPE_CHECKING:
-    from koodrive_emulator.app import EmulatorContext
 
 ADMIN_PREFIX = "/_emulator"
 Endpoint = Callable[[Request], Awaitable[Response]]

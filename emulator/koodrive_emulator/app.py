@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Any
 from urllib.parse import parse_qsl
 
 import yaml
@@ -28,11 +26,11 @@ from starlette.types import Receive, Scope, Send
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import Admin
 from koodrive_emulator.behaviour import Match
-from koodrive_emulator.clock import Clock
-from koodrive_emulator.credentials import Credentials
-from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind, Faults
+from koodrive_emulator.context import EmulatorContext
+from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
+from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
+from koodrive_emulator.handlers import Outcome as _Outcome
 from koodrive_emulator.limits import BodyLimit
-from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     NOT_IMPLEMENTED,
@@ -44,18 +42,11 @@ from koodrive_emulator.responses import (
     gateway_body,
     service_body,
 )
-from koodrive_emulator.rules.auth import (
-    AuthError,
-    AuthFlaws,
-    Principal,
-    SignedRequest,
-    authenticate,
-)
-from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
+from koodrive_emulator.rules.auth import AuthError, AuthFlaws, SignedRequest, authenticate
+from koodrive_emulator.rules.paging import Pager
 from koodrive_emulator.rules.parameters import OperationRules
-from koodrive_emulator.rules.validation import ValidationError, groups_query
+from koodrive_emulator.rules.validation import ValidationError
 from koodrive_emulator.spec import Operation, Spec, spec_bytes
-from koodrive_emulator.state import Backend, Slice
 
 logger = logging.getLogger("koodrive_emulator")
 
@@ -64,44 +55,8 @@ DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
 
 
-@dataclass
-class EmulatorContext:
-    """Everything a request reads; swapped whole to give each test fresh state."""
+__all__ = ["DEVICES_PATH", "GROUPS_PATH", "EmulatorApp", "EmulatorContext"]
 
-    backend: Backend = field(default_factory=Backend.default)
-    credentials: Credentials = field(default_factory=Credentials.development)
-    faults: Faults = field(default_factory=Faults)
-    clock: Clock = field(default_factory=Clock)
-    paging: PagingBehaviour = field(default_factory=PagingBehaviour)
-
-    def __post_init__(self) -> None:
-        # One clock judges a request, its X-Date and its token's age alike. Credentials
-        # that dated their tokens by another clock are re-dated by this one: otherwise a
-        # context whose clock is frozen an hour ahead would find every token expired.
-        if self.credentials.clock is not self.clock:
-            self.credentials.clock = self.clock
-            self.credentials.renew_tokens()
-
-
-@dataclass
-class _Outcome:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None  # sent as text/html instead of `body`: a page from a proxy
-
-
-# The flawed kind a request runs into (a fault that alters the service itself), if any.
-Flaw = FaultKind | None
-Handler = Callable[[EmulatorContext, Principal, Request, Flaw, OperationRules], _Outcome]
-
-_PAGING_FLAWS = {
-    FaultKind.REPEAT_ITEM: Flaws(repeat_last_item=True),
-    FaultKind.NEVER_END: Flaws(never_end=True),
-    FaultKind.IGNORE_PAGE_SIZE: Flaws(ignore_page_size=True),
-    FaultKind.FORGED_CURSOR_RESTARTS: Flaws(restart_on_bad_cursor=True),
-    FaultKind.UNBOUND_CURSOR: Flaws(unbound_cursor=True),
-}
 _AUTH_FLAWS = {
     FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
     FaultKind.TOKEN_ANY_USER: AuthFlaws(token_acts_for_any_user=True),
@@ -121,6 +76,7 @@ class EmulatorApp:
         cursor_secret: str | bytes | None = None,
         admin: bool = True,
         spec: Spec | None = None,
+        handlers: Mapping[str, Handler] | None = None,
     ) -> None:
         self.context = context or EmulatorContext()
         self.pager = Pager(cursor_secret or secrets.token_bytes(32))
@@ -145,12 +101,24 @@ class EmulatorApp:
             for operation_id, operation in self.spec.operations.items()
             for behaviour in [self.spec.behaviours.get(operation_id)]
         }
-        # One route per operation of the spec; an operation without a handler here answers
-        # 501 naming it, so a spec ahead of the emulator says so instead of a 404.
-        self.handlers: dict[str, Handler] = {
-            "listBoundDevices": self._devices,
-            "listUserGroups": self._groups,
+        # The success `msg` of each operation, as the spec's example of its success shows.
+        self._messages = {
+            operation_id: next(
+                (
+                    str(example["msg"])
+                    for example in self.spec.response_examples(
+                        operation_id, rules.behaviour.success.status
+                    )
+                    if "msg" in example
+                ),
+                SUCCESS_MESSAGE,
+            )
+            for operation_id, rules in self.rules.items()
+            if rules.behaviour is not None
         }
+        # One route per operation of the spec; an operation without a handler (handlers.py,
+        # or `handlers=`) answers 501 naming it: a spec ahead of the emulator says so.
+        self.handlers: dict[str, Handler] = dict(HANDLERS if handlers is None else handlers)
         handlers = self.handlers
         routes: list[BaseRoute] = [
             Route(
@@ -284,76 +252,28 @@ class EmulatorApp:
             return _Outcome(401, gateway_body(401, request_id, message))
         if flaw is FaultKind.FILTER_404 and filtered:
             return _Outcome(404, gateway_body(404, request_id))  # once authenticated
+        query = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
         try:
-            return handler(context, principal, request, flaw, rules)
+            values = rules.parse(
+                query,
+                request.headers,
+                request.path_params,
+                lenient=flaw is FaultKind.LENIENT_PARAMETERS,
+            )
+            call = OperationCall(
+                context,
+                principal,
+                values,
+                flaw,
+                rules,
+                self.pager,
+                self._messages.get(rules.operation.operation_id, SUCCESS_MESSAGE),
+            )
+            return handler(call)
         except ValidationError as error:
             if flaw is FaultKind.PARAMETER_ERROR_401:
                 return _Outcome(401, gateway_body(401, request_id))
             return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
-
-    def _devices(
-        self,
-        context: EmulatorContext,
-        principal: Principal,
-        request: Request,
-        flaw: Flaw,
-        rules: OperationRules,
-    ) -> _Outcome:
-        rules.parse((), request.headers)
-        if flaw is FaultKind.EVERY_USERS_DEVICES:
-            backend = context.backend
-            devices = [d for user in backend.users() for d in backend.devices(user)]
-        else:
-            devices = context.backend.devices(principal.user_id)
-        return _Outcome(200, {"code": 0, "msg": "success", "data": [d.to_json() for d in devices]})
-
-    def _groups(
-        self,
-        context: EmulatorContext,
-        principal: Principal,
-        request: Request,
-        flaw: Flaw,
-        rules: OperationRules,
-    ) -> _Outcome:
-        params = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        values = rules.parse(params, request.headers, lenient=flaw is FaultKind.LENIENT_PARAMETERS)
-        query = groups_query(values)
-        # The filter faults act on the query of the backend; cursors stay bound as sent.
-        source_type = (
-            SourceType.GROUP if flaw is FaultKind.IGNORE_SOURCE_TYPE else query.source_type
-        )
-        group_name = None if flaw is FaultKind.IGNORE_GROUP_NAME else query.group_name
-
-        def find(after: int, limit: int) -> Slice[Group]:
-            return context.backend.find_groups(
-                principal.user_id,
-                source_type=source_type,
-                group_name=group_name,
-                after=after,
-                limit=limit,
-                case_sensitive=flaw is FaultKind.CASE_SENSITIVE_GROUP_NAME,
-            )
-
-        behaviour = rules.behaviour
-        paging = behaviour.paging if behaviour is not None else None
-        if behaviour is None or paging is None:
-            raise TypeError("openapi.yaml's x-koodrive-behaviour declares no paging for it")
-        page = self.pager.page(
-            paging,
-            owner=principal.user_id,
-            values=values,
-            find=find,
-            behaviour=context.paging,
-            flaws=_PAGING_FLAWS.get(flaw, NO_FLAWS) if flaw is not None else NO_FLAWS,
-            largest_page=rules.largest(paging.page_size) if paging.page_size else None,
-        )
-        body: dict[str, Any] = {"code": 0, "msg": "OK"}
-        if paging.total is not None:
-            body[paging.total] = page.total
-        body[behaviour.items or "items"] = [g.to_json() for g in page.items]
-        if page.next_cursor is not None:
-            body[paging.next_cursor] = page.next_cursor
-        return _Outcome(200, body)
 
     def _not_implemented(self, operation: Operation) -> Callable[[Request], Awaitable[Response]]:
         message = (

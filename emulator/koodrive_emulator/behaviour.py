@@ -246,6 +246,7 @@ def _check_names(
     """Every parameter and field the behaviour names exists in the operation."""
     parameters = [resolve(p, document) for p in operation.get("parameters", [])]
     query = {p["name"] for p in parameters if p.get("in") == "query"}
+    path = {p["name"] for p in parameters if p.get("in") == "path"}
     headers = {p["name"].lower() for p in parameters if p.get("in") == "header"}
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     headers |= {
@@ -297,7 +298,11 @@ def _check_names(
                 f"{paging.page_size!r} is not a query parameter",
             )
         for name in paging.bound_to:
-            must(name in query, "paging.bound-to", f"{name!r} is not a query parameter")
+            must(
+                name in query | path,
+                "paging.bound-to",
+                f"{name!r} is not a query or path parameter",
+            )
     for filter_ in behaviour.filters:
         field = f"filters.{filter_.parameter}"
         must(filter_.parameter in query, field, "not a query parameter")

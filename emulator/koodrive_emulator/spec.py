@@ -23,10 +23,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 @dataclass(frozen=True)
 class Parameter:
-    """A query or header parameter, its schema with every `$ref` inlined."""
+    """A path, query or header parameter, its schema with every `$ref` inlined."""
 
     name: str
-    location: str  # "query" or "header"
+    location: str  # "path", "query" or "header"
     required: bool
     schema: Mapping[str, Any]
 
@@ -93,7 +93,7 @@ class Spec:
                         self.inline(resolved.get("schema", {})),
                     )
                     for resolved in (self.resolve(p) for p in raw.get("parameters", []))
-                    if resolved.get("in") in ("query", "header")
+                    if resolved.get("in") in ("path", "query", "header")
                 )
                 security = tuple(
                     frozenset(requirement) for requirement in raw.get("security", default_security)
@@ -124,6 +124,17 @@ class Spec:
         media = (response.get("content") or {}).get("application/json") or {}
         found: Mapping[str, Any] = self.inline(media.get("schema", {}))
         return found
+
+    def response_examples(self, operation_id: str, status: int) -> list[Mapping[str, Any]]:
+        """The example bodies of an operation's response with `status` (objects only)."""
+        responses = self.operations[operation_id].definition.get("responses") or {}
+        response = self.resolve(responses.get(str(status), {}))
+        media = (response.get("content") or {}).get("application/json") or {}
+        examples = (media.get("examples") or {}).values()
+        found = [self.inline(example).get("value") for example in examples]
+        if "example" in media:
+            found.append(self.inline(media["example"]))
+        return [example for example in found if isinstance(example, Mapping)]
 
     def operation_ids(self) -> Sequence[str]:
         return tuple(self.operations)

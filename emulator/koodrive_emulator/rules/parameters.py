@@ -1,4 +1,4 @@
-"""Query and header parameters, read and checked against their schemas in openapi.yaml.
+"""Path, query and header parameters, read and checked against their schemas in openapi.yaml.
 
 Each parameter's schema (inlined by the spec reader) is checked with jsonschema-rs (the
 validator schemathesis uses; a Rust one, fast enough for every request) after the text is
@@ -138,8 +138,9 @@ class OperationRules:
         self.behaviour = behaviour
         # The success body's schema: the field faults pick their field from it.
         self.success_schema = success_schema or {}
-        # Headers first: a request's header problems are told before its query's.
-        ordered = sorted(operation.parameters, key=lambda p: p.location != "header")
+        # Headers first, then the path: a request's problems are told in that order.
+        order = {"header": 0, "path": 1, "query": 2}
+        ordered = sorted(operation.parameters, key=lambda p: order[p.location])
         self.rules = tuple(Rule.of(p, behaviour) for p in ordered)
         echoed = {name.lower() for name in behaviour.echoed_headers} if behaviour else set()
         self._echoed = tuple(
@@ -161,6 +162,7 @@ class OperationRules:
         self,
         query: Sequence[tuple[str, str]],
         headers: Mapping[str, str],
+        path: Mapping[str, str] | None = None,
         *,
         lenient: bool = False,
     ) -> dict[str, object]:
@@ -175,6 +177,9 @@ class OperationRules:
         for rule in self.rules:
             if rule.parameter.location == "query":
                 sent = given.get(rule.name)
+            elif rule.parameter.location == "path":
+                segment = (path or {}).get(rule.name)
+                sent = None if segment is None else [segment]
             else:
                 header = headers.get(rule.name.lower())
                 sent = None if header is None else [header]

@@ -1,0 +1,30 @@
+"""What every request reads: the backend, the credentials, the faults, the clock, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from koodrive_emulator.clock import Clock
+from koodrive_emulator.credentials import Credentials
+from koodrive_emulator.faults import Faults
+from koodrive_emulator.rules.paging import PagingBehaviour
+from koodrive_emulator.state import Backend
+
+
+@dataclass
+class EmulatorContext:
+    """Everything a request reads; swapped whole to give each test fresh state."""
+
+    backend: Backend = field(default_factory=Backend.default)
+    credentials: Credentials = field(default_factory=Credentials.development)
+    faults: Faults = field(default_factory=Faults)
+    clock: Clock = field(default_factory=Clock)
+    paging: PagingBehaviour = field(default_factory=PagingBehaviour)
+
+    def __post_init__(self) -> None:
+        # One clock judges a request, its X-Date and its token's age alike. Credentials
+        # that dated their tokens by another clock are re-dated by this one: otherwise a
+        # context whose clock is frozen an hour ahead would find every token expired.
+        if self.credentials.clock is not self.clock:
+            self.credentials.clock = self.clock
+            self.credentials.renew_tokens()

@@ -1,0 +1,161 @@
+"""One small handler per operation: what it asks the backend and what it answers.
+
+Everything else is done before a handler runs, from the spec: the route, authentication,
+the parameters (read and checked against their schemas), the faults. A handler gets the
+checked values in an `OperationCall` and answers with `call.listing(...)` or `call.page(...)`,
+which shape the success body from the operation's `x-koodrive-behaviour` (the items field,
+the paging fields, the success code). Register one with `@handles("operationId")`; an
+operation of the spec without one answers 501 naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from koodrive_emulator.behaviour import Behaviour, Paging
+from koodrive_emulator.context import EmulatorContext
+from koodrive_emulator.faults import FaultKind
+from koodrive_emulator.models import Group, SourceType
+from koodrive_emulator.rules.auth import Principal
+from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager
+from koodrive_emulator.rules.parameters import OperationRules
+from koodrive_emulator.rules.validation import groups_query
+from koodrive_emulator.state import Slice
+
+_T = TypeVar("_T")
+Flaw = FaultKind | None  # the flawed kind a request runs into (a fault of the service)
+
+SUCCESS_MESSAGE = "success"
+_PAGING_FLAWS = {
+    FaultKind.REPEAT_ITEM: Flaws(repeat_last_item=True),
+    FaultKind.NEVER_END: Flaws(never_end=True),
+    FaultKind.IGNORE_PAGE_SIZE: Flaws(ignore_page_size=True),
+    FaultKind.FORGED_CURSOR_RESTARTS: Flaws(restart_on_bad_cursor=True),
+    FaultKind.UNBOUND_CURSOR: Flaws(unbound_cursor=True),
+}
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as text/html instead of `body`: a page from a proxy
+
+
+@dataclass(frozen=True)
+class OperationCall:
+    """One authenticated request with checked parameters, as a handler sees it."""
+
+    context: EmulatorContext
+    principal: Principal
+    values: Mapping[str, object]  # each parameter sent, read as its schema's type
+    flaw: Flaw
+    rules: OperationRules
+    pager: Pager
+    message: str = SUCCESS_MESSAGE  # the success `msg` (from the spec's example)
+
+    @property
+    def user_id(self) -> str:
+        return self.principal.user_id
+
+    @property
+    def behaviour(self) -> Behaviour:
+        behaviour = self.rules.behaviour
+        if behaviour is None:
+            raise TypeError(f"{self.rules.operation.operation_id} declares no x-koodrive-behaviour")
+        return behaviour
+
+    def success(self, fields: Mapping[str, Any]) -> Outcome:
+        """The declared success (status and `code`) carrying `fields`."""
+        success = self.behaviour.success
+        return Outcome(success.status, {"code": success.code, "msg": self.message, **fields})
+
+    def listing(self, items: Sequence[Mapping[str, Any]]) -> Outcome:
+        """Every item in one response, in the declared items field."""
+        return self.success({self._items_field(): list(items)})
+
+    def page(
+        self, find: Callable[[int, int], Slice[_T]], to_json: Callable[[_T], Mapping[str, Any]]
+    ) -> Outcome:
+        """The page the request's cursor asks for, bound to the user and the parameters the
+        paging names: `find(after, limit)` returns up to `limit` records after `after`."""
+        paging = self._paging()
+        flaws = _PAGING_FLAWS.get(self.flaw, NO_FLAWS) if self.flaw is not None else NO_FLAWS
+        page = self.pager.page(
+            paging,
+            owner=self.user_id,
+            values=self.values,
+            find=find,
+            behaviour=self.context.paging,
+            flaws=flaws,
+            largest_page=self.rules.largest(paging.page_size) if paging.page_size else None,
+        )
+        fields: dict[str, Any] = {}
+        if paging.total is not None:
+            fields[paging.total] = page.total
+        fields[self._items_field()] = [to_json(item) for item in page.items]
+        if page.next_cursor is not None:
+            fields[paging.next_cursor] = page.next_cursor
+        return self.success(fields)
+
+    def _items_field(self) -> str:
+        items = self.behaviour.items
+        if items is None:
+            raise TypeError(f"{self.behaviour.operation_id}: x-koodrive-behaviour names no items")
+        return items
+
+    def _paging(self) -> Paging:
+        paging = self.behaviour.paging
+        if paging is None:
+            raise TypeError(f"{self.behaviour.operation_id}: x-koodrive-behaviour has no paging")
+        return paging
+
+
+Handler = Callable[[OperationCall], Outcome]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(operation_id: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of `operation_id`."""
+
+    def register(handler: Handler) -> Handler:
+        if operation_id in HANDLERS:
+            raise ValueError(f"{operation_id} has a handler already: {HANDLERS[operation_id]}")
+        HANDLERS[operation_id] = handler
+        return handler
+
+    return register
+
+
+@handles("listBoundDevices")
+def list_bound_devices(call: OperationCall) -> Outcome:
+    backend = call.context.backend
+    if call.flaw is FaultKind.EVERY_USERS_DEVICES:
+        devices = [device for user in backend.users() for device in backend.devices(user)]
+    else:
+        devices = backend.devices(call.user_id)
+    return call.listing([device.to_json() for device in devices])
+
+
+@handles("listUserGroups")
+def list_user_groups(call: OperationCall) -> Outcome:
+    query = groups_query(call.values)
+    flaw = call.flaw
+    # The filter faults act on the backend's query; the cursors stay bound as sent.
+    source_type = SourceType.GROUP if flaw is FaultKind.IGNORE_SOURCE_TYPE else query.source_type
+    group_name = None if flaw is FaultKind.IGNORE_GROUP_NAME else query.group_name
+
+    def find(after: int, limit: int) -> Slice[Group]:
+        return call.context.backend.find_groups(
+            call.user_id,
+            source_type=source_type,
+            group_name=group_name,
+            after=after,
+            limit=limit,
+            case_sensitive=flaw is FaultKind.CASE_SENSITIVE_GROUP_NAME,
+        )
+
+    return call.page(find, Group.to_json)
