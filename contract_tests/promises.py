@@ -82,6 +82,10 @@ def broken(kind: str, operation: str, problems: Sequence[str]) -> BrokenPromise:
     return found(operation, problems)
 
 
+# Accepted cases whose listing is empty, tried before an operation's checks run on one.
+MAX_EMPTY_PLANS = 20
+
+
 class Unexercised:
     """What a check found nothing to judge with (too little data on the target, a mode not
     configured), written next to the reports so that the summary can say so: a green run
@@ -482,6 +486,8 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
     ) -> Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None]:
         lock = threading.Lock()
         done: set[str] = set()
+        busy: set[str] = set()
+        empty_plans: dict[str, int] = {}
 
         def after_response(
             ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
@@ -493,13 +499,32 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 return None
             if response.status_code != behaviour.success.status:
                 return None
+            label = case.operation.label
             with lock:
-                if case.operation.label in done:
+                if label in done or label in busy:
                     return None
-                done.add(case.operation.label)
-            problems = run(plan_for(case, mode, behaviour))
+                busy.add(label)
+            try:
+                plan = plan_for(case, mode, behaviour)
+                # A case whose listing is empty (a path parameter naming nothing the target
+                # holds) would judge nothing: a later one may list items. After enough
+                # tries the plan runs anyway, and the checks say what they could not judge.
+                tried = empty_plans.get(label, 0)
+                if (
+                    behaviour.items is not None
+                    and tried < MAX_EMPTY_PLANS
+                    and not walker.walk(plan.case, plan.mode, behaviour, plan.base).items
+                ):
+                    empty_plans[label] = tried + 1
+                    return None
+                with lock:
+                    done.add(label)
+                problems = run(plan)
+            finally:
+                with lock:
+                    busy.discard(label)
             if problems:
-                raise BrokenPromise(case.operation.label, problems)
+                raise BrokenPromise(label, problems)
             return True
 
         return after_response

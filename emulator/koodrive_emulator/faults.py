@@ -85,28 +85,46 @@ REPLACING_KINDS = frozenset(
     }
 )
 
-# Kinds that concern one operation only: paging and filters, or the devices listing.
-GROUPS_ONLY = frozenset(
+# Kinds that concern some operations only, read from the spec: paging faults act on every
+# operation whose x-koodrive-behaviour declares paging, filter-404 on those with a text
+# filter; the rest are flaws of one handler (handlers.py).
+PAGING_KINDS = frozenset(
     {
         FaultKind.REPEAT_CURSOR,
         FaultKind.REPEAT_ITEM,
         FaultKind.NEVER_END,
         FaultKind.WRONG_TOTAL,
         FaultKind.IGNORE_PAGE_SIZE,
-        FaultKind.IGNORE_GROUP_NAME,
-        FaultKind.CASE_SENSITIVE_GROUP_NAME,
-        FaultKind.IGNORE_SOURCE_TYPE,
         FaultKind.FORGED_CURSOR_RESTARTS,
         FaultKind.UNBOUND_CURSOR,
-        FaultKind.LENIENT_PARAMETERS,
-        FaultKind.FILTER_404,
     }
 )
-DEVICES_ONLY = frozenset({FaultKind.EVERY_USERS_DEVICES})
-_ONLY_FOR = {
-    **{kind: "listUserGroups" for kind in GROUPS_ONLY},
-    **{kind: "listBoundDevices" for kind in DEVICES_ONLY},
+_HANDLER_FLAWS = {
+    FaultKind.IGNORE_GROUP_NAME: "listUserGroups",
+    FaultKind.CASE_SENSITIVE_GROUP_NAME: "listUserGroups",
+    FaultKind.IGNORE_SOURCE_TYPE: "listUserGroups",
+    FaultKind.EVERY_USERS_DEVICES: "listBoundDevices",
 }
+
+
+def _operations_for(kind: FaultKind) -> tuple[str, ...] | None:
+    """The operations a fault of `kind` can act on (None: every one)."""
+    from koodrive_emulator.behaviour import Match
+
+    behaviours = Spec.packaged().behaviours
+    if kind in PAGING_KINDS:
+        return tuple(op for op, b in behaviours.items() if b.paging is not None)
+    if kind is FaultKind.FILTER_404:
+        return tuple(
+            op
+            for op, b in behaviours.items()
+            if any(f.match is Match.CONTAINS_IGNORING_CASE for f in b.filters)
+        )
+    handler = _HANDLER_FLAWS.get(kind)
+    return (handler,) if handler is not None else None
+
+
+_ONLY_FOR = {kind: found for kind in FaultKind if (found := _operations_for(kind)) is not None}
 
 # The vendor's parameter error, the service error it is most likely to send with a 200.
 DEFAULT_RESULT_CODE = 13000102
@@ -128,8 +146,8 @@ class Fault:
         if self.operation is not None and self.operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
         only = _ONLY_FOR.get(self.kind)
-        if only is not None and self.operation not in (None, only):
-            raise ValueError(f"{self.kind} applies to {only} only")
+        if only is not None and self.operation is not None and self.operation not in only:
+            raise ValueError(f"{self.kind} applies to {' and '.join(only)} only")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be 1 or more, or None for every request")
         if self.retry_after < 0:
@@ -144,7 +162,7 @@ class Fault:
 
     def matches(self, operation: str, *, cursor_sent: bool = False) -> bool:
         only = _ONLY_FOR.get(self.kind)
-        if only is not None and operation != only:
+        if only is not None and operation not in only:
             return False
         if self.kind is FaultKind.REPEAT_CURSOR and not cursor_sent:
             return False  # a first page has no cursor to repeat: the fault waits for a later one

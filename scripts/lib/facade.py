@@ -53,6 +53,7 @@ class Argument:
     default: str | None  # Python code; None: the caller must give it
     sent_as: str  # the expression passed to the generated function
     enum: str | None  # the enum class a value is converted to, checked before sending
+    optional: bool  # None (the default) leaves it out of the request
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ def _argument(prop: Property, operation_id: str) -> tuple[Argument, str | None]:
     sent = f"{name}_" if enum else name
     if prop.required:
         default = _code(prop.default.python_code) if prop.default is not None else None
-        return Argument(name, base, default, sent, enum), enum
-    return Argument(name, f"{base} | None", "None", f"omitted({sent})", enum), enum
+        return Argument(name, base, default, sent, enum, optional=False), enum
+    return Argument(name, f"{base} | None", "None", f"omitted({sent})", enum, optional=True), enum
 
 
 def _method(
@@ -289,15 +290,16 @@ def resource_modules(spec_path: Path, config_path: Path) -> list[ResourceModule]
     spec = Spec.from_text(spec_path.read_bytes())
     data, config = _generator_data(spec_path, config_path)
     field_prefix = config.field_prefix
+    # The generator names each endpoint after its operationId, as below.
     endpoints = {
-        (endpoint.method.upper(), endpoint.path.get_untrusted_value()): (endpoint, str(tag))
+        str(endpoint.name): (endpoint, str(tag))
         for tag, collection in data.endpoint_collections_by_tag.items()
         for endpoint in collection.endpoints
     }
     by_resource: dict[str, list[Method]] = {}
     seen: dict[str, str] = {}
-    for operation_id, operation in spec.operations.items():
-        found = endpoints.get((operation.method, operation.path))
+    for operation_id in spec.operations:
+        found = endpoints.get(PythonIdentifier(operation_id, field_prefix))
         if found is None:
             raise FacadeError(f"{operation_id}: openapi-python-client generated no function")
         endpoint, tag = found
