@@ -7,10 +7,11 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import contract_time, load, paging, sdk_overhead, servers
+from benchmarks import contract_time, load, paging, sdk_overhead, servers, versions
 
 TARGET_SDK_RATIO = 0.90
 # --output replaces only what lies between these lines, so the analysis around a run's
@@ -35,7 +36,7 @@ def machine() -> str:
     )
 
 
-def run(quick: bool) -> list[str]:
+def run(quick: bool, baseline: str = versions.BASELINE, only: str | None = None) -> list[str]:
     lines: list[str] = []
 
     def emit(line: str = "") -> None:
@@ -44,6 +45,9 @@ def run(quick: bool) -> list[str]:
 
     emit(f"- Machine: {machine()}")
     emit(f"- Mode: {'quick' if quick else 'full'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    if only == "versions":
+        _versions(emit, quick, baseline)
+        return lines
 
     emit()
     emit("### 1. SDK per call against raw httpx (listBoundDevices, same emulator)")
@@ -101,6 +105,8 @@ def run(quick: bool) -> list[str]:
             f"{target.p50_ms:.2f} | {target.p99_ms:.2f} |"
         )
 
+    _versions(emit, quick, baseline)
+
     if not quick:
         emit()
         emit("### 4. The contract suite (scripts/contract, emulator start included)")
@@ -111,6 +117,26 @@ def run(quick: bool) -> list[str]:
             f"({contract.cases_per_second:.0f} per second)."
         )
     return lines
+
+
+def _versions(emit: Callable[..., None], quick: bool, baseline: str) -> None:
+    emit()
+    emit(f"### 5. This emulator beside its version at {baseline} (wrk, 16 connections)")
+    emit()
+    emit(
+        f"| target | {baseline} requests/s | this version requests/s | this / {baseline} "
+        "(median of rounds) | rounds, lowest to highest | target >= 1.00 |"
+    )
+    emit("|---|---:|---:|---:|---:|---|")
+    rounds, seconds = (2, 1) if quick else (5, 2)
+    for comparison in versions.measure(rounds=rounds, seconds=seconds, ref=baseline):
+        ratios = comparison.ratios
+        met = "met" if comparison.ratio >= 1.0 else "MISSED"
+        emit(
+            f"| {comparison.label} | {comparison.baseline_rate:,.0f} | "
+            f"{comparison.current_rate:,.0f} | {comparison.ratio:.2f} | "
+            f"{min(ratios):.2f} to {max(ratios):.2f} | {met} |"
+        )
 
 
 def write_results(path: Path, lines: list[str]) -> None:
@@ -141,9 +167,20 @@ def main() -> int:
     parser.add_argument(
         "--output", type=Path, help="also write the results (markdown) to this file"
     )
+    parser.add_argument(
+        "--baseline",
+        default=versions.BASELINE,
+        help="the git commit whose emulator section 5 compares with this one "
+        f"(default {versions.BASELINE}, the last before the spec-driven emulator)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["versions"],
+        help="run one section only: versions (this emulator beside --baseline's)",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
-    lines = run(args.quick)
+    lines = run(args.quick, args.baseline, args.only)
     print(f"\n(benchmarks took {time.perf_counter() - start:.0f} s)", file=sys.stderr)
     if args.output is not None:
         write_results(args.output, lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 
@@ -37,16 +37,22 @@ class Device:
     create_time: datetime
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
+    _json: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "deviceId": self.device_id,
-            "machineCode": self.machine_code,
-            "deviceOS": self.device_os,
-            "deviceName": self.device_name,
-            "createTime": format_timestamp(self.create_time),
-            **dict(self.extra),
-        }
+        """The record as the API sends it (a fresh dict each time, its body built once)."""
+        if self._json is None:
+            body: dict[str, object] = {
+                "deviceId": self.device_id,
+                "machineCode": self.machine_code,
+                "deviceOS": self.device_os,
+                "deviceName": self.device_name,
+                "createTime": format_timestamp(self.create_time),
+            }
+            body.update(self.extra)
+            object.__setattr__(self, "_json", body)
+            return dict(body)
+        return dict(self._json)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +65,20 @@ class Group:
     source_type: SourceType = SourceType.GROUP
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
+    _json: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "groupName": self.group_name,
-            "ownerId": self.owner_id,
-            "createdTime": format_timestamp(self.created_time),
-            "updatedTime": format_timestamp(self.updated_time),
-            **dict(self.extra),
-        }
+        """The group as the API sends it (a fresh dict each time, its body built once:
+        every page of every listing goes through here)."""
+        if self._json is None:
+            body: dict[str, object] = {
+                "id": self.id,
+                "groupName": self.group_name,
+                "ownerId": self.owner_id,
+                "createdTime": format_timestamp(self.created_time),
+                "updatedTime": format_timestamp(self.updated_time),
+            }
+            body.update(self.extra)
+            object.__setattr__(self, "_json", body)
+            return dict(body)
+        return dict(self._json)
