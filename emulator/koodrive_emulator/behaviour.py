@@ -297,6 +297,18 @@ def _check_names(
                 "paging.page-size",
                 f"{paging.page_size!r} is not a query parameter",
             )
+            size = next(p for p in parameters if p.get("name") == paging.page_size)
+            schema = resolve(size.get("schema", {}), document)
+            low = schema.get("minimum") if isinstance(schema, Mapping) else None
+            must(
+                isinstance(schema, Mapping)
+                and schema.get("type") == "integer"
+                and isinstance(low, int)
+                and low >= 1,
+                "paging.page-size",
+                f"{paging.page_size!r} must be an integer with a minimum of 1 or more "
+                "(a page of no items would never end a listing)",
+            )
         for name in paging.bound_to:
             must(
                 name in query | path,

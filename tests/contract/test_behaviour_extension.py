@@ -11,7 +11,7 @@ import pytest
 import yaml
 from koodrive_emulator import behaviour
 from koodrive_emulator.behaviour import BehaviourError, Match
-from koodrive_emulator.spec import Spec
+from koodrive_emulator.spec import Parameter, Spec
 
 from contract_tests import wire
 from contract_tests.runner import SPEC
@@ -91,6 +91,50 @@ def test_a_mistake_in_the_extension_is_an_error_naming_the_field(
         behaviour.load(_broken(document, **changes))
 
     assert message in str(raised.value)
+
+
+def test_a_page_size_that_may_be_zero_is_refused_at_load(document: dict[str, Any]) -> None:
+    changed = copy.deepcopy(document)
+    for parameter in changed["paths"][GROUPS]["get"]["parameters"]:
+        if parameter.get("name") == "pageSize":
+            parameter["schema"]["minimum"] = 0
+
+    with pytest.raises(BehaviourError) as raised:
+        behaviour.load(changed)
+
+    assert "paging.page-size: 'pageSize' must be an integer with a minimum of 1 or more" in str(
+        raised.value
+    )
+
+
+def test_a_cursor_may_be_bound_to_a_path_parameter_but_not_to_a_made_up_one(
+    document: dict[str, Any],
+) -> None:
+    changed = copy.deepcopy(document)
+    operation = changed["paths"].pop(GROUPS)["get"]
+    operation["parameters"].append(
+        {"name": "tenant", "in": "path", "required": True, "schema": {"type": "string"}}
+    )
+    changed["paths"]["/koodrive/ose/v1/{tenant}/usergroups"] = {"get": operation}
+    paging = operation[behaviour.EXTENSION]["paging"]
+    paging["bound-to"] = ["sourceType", "tenant"]
+
+    loaded = behaviour.load(changed)["listUserGroups"]
+    assert loaded.paging is not None
+    assert loaded.paging.bound_to == ("sourceType", "tenant")
+    paging["bound-to"] = ["tenantId"]
+    with pytest.raises(BehaviourError, match="'tenantId' is not a query or path parameter"):
+        behaviour.load(changed)
+
+
+def test_the_judge_reads_path_parameters_from_the_path() -> None:
+    declared = [
+        Parameter("groupId", "path", True, {"type": "string", "pattern": "^[0-9]{1,32}$"}),
+    ]
+    assert wire.problems(declared, {}, {}, {"groupId": "123"}) == []
+    assert wire.problems(declared, {}, {}, {"groupId": "12ab"}) == [
+        "groupId='12ab': '12ab' does not match '^[0-9]{1,32}$'"
+    ]
 
 
 def _judge(

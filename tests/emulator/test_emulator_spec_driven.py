@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from koodrive_emulator.fixtures import FixtureError
+from koodrive_emulator.rules.paging import SERVER_PAGE_SIZE
 from koodrive_emulator.rules.parameters import expectation
 from koodrive_emulator.spec import Spec
 from koodrive_emulator.state import Backend
@@ -171,3 +172,24 @@ def test_a_declared_field_is_checked_against_its_schema(
 def test_the_shipped_spec_declares_no_field_beyond_those_modelled() -> None:
     with pytest.raises(ValueError, match="memberCount is not a field the spec declares"):
         Backend().add_group("1", group_name="x", fields={"memberCount": 1})
+
+
+def test_paging_without_a_page_size_in_the_spec_pages_at_the_servers_size() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    operation = document["paths"][GROUPS]["get"]
+    operation["parameters"] = [p for p in operation["parameters"] if p.get("name") != "pageSize"]
+    del operation["x-koodrive-behaviour"]["paging"]["page-size"]
+    operation["responses"]["200"].pop("links")
+    backend = Backend.default()
+    backend.seed_synthetic("1395476983395324033", groups=400)
+    with (
+        running_emulator(backend=backend, spec=Spec(document)) as emulator,
+        httpx.Client(base_url=emulator.base_url) as http,
+    ):
+        first = http.get(
+            GROUPS, params={"pageCursor": "", "sourceType": "0"}, headers=emulator.token_headers()
+        )
+
+    assert first.status_code == 200, first.text
+    assert len(first.json()["userGroupList"]) == SERVER_PAGE_SIZE
+    assert "nextCursor" in first.json()

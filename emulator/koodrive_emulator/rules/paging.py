@@ -25,6 +25,8 @@ from koodrive_emulator.state import Slice
 _T = TypeVar("_T")
 
 _SALT = "koodrive-emulator.page-cursor"
+# The length of a page when the spec's paging lets the server choose it (no page-size).
+SERVER_PAGE_SIZE = 100
 
 
 @dataclass
@@ -92,9 +94,11 @@ class Pager:
         """The page `values` asks for: `find(after, limit)` returns up to `limit` records
         positioned after `after`. A cursor is bound to `owner` and the bound parameters."""
         cursor = values.get(paging.cursor, paging.first_cursor)
-        page_size = values.get(paging.page_size) if paging.page_size is not None else None
-        if not isinstance(cursor, str) or not isinstance(page_size, int):
-            raise TypeError("the cursor is text and the page size an integer, checked before")
+        page_size = (
+            values.get(paging.page_size) if paging.page_size is not None else SERVER_PAGE_SIZE
+        )
+        if not isinstance(cursor, str) or not isinstance(page_size, int) or page_size < 1:
+            raise TypeError("the cursor is text and the page size a positive integer, checked")
         binding = _binding(owner, [(name, values.get(name)) for name in paging.bound_to])
         try:
             position = self._decode(cursor, binding, paging, check_binding=not flaws.unbound_cursor)

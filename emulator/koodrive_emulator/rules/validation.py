@@ -24,18 +24,16 @@ class ValidationError(Exception):
 
 @dataclass(frozen=True)
 class GroupsQuery:
-    page_size: int
-    page_cursor: str
+    """What list-user-groups asks the backend for (the pager reads the paging parameters)."""
+
     source_type: SourceType
     group_name: str | None
 
 
 def groups_query(values: Mapping[str, object]) -> GroupsQuery:
-    """The list-user-groups query from its parameter values, checked against the spec."""
+    """The list-user-groups filters from its parameter values, checked against the spec."""
     name = values.get("groupName")
     return GroupsQuery(
-        _typed(values, "pageSize", int),
-        _typed(values, "pageCursor", str),
         SourceType(_typed(values, "sourceType", int)),
         None if name is None else _typed(values, "groupName", str),
     )
