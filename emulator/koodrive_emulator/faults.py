@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from koodrive_emulator.behaviour import Match
 from koodrive_emulator.spec import Spec
 
 _T = TypeVar("_T")
@@ -109,8 +110,6 @@ _HANDLER_FLAWS = {
 
 def _operations_for(kind: FaultKind) -> tuple[str, ...] | None:
     """The operations a fault of `kind` can act on (None: every one)."""
-    from koodrive_emulator.behaviour import Match
-
     behaviours = Spec.packaged().behaviours
     if kind in PAGING_KINDS:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)

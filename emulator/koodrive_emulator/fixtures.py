@@ -28,7 +28,7 @@ from koodrive_emulator.models import SourceType, parse_timestamp
 
 if TYPE_CHECKING:
     from koodrive_emulator.records import RecordFields
-from koodrive_emulator.state import Backend
+    from koodrive_emulator.state import Backend
 
 T = TypeVar("T")
 _USER_KEYS = {"id", "devices", "groups", "synthetic"}

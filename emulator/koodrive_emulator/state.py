@@ -19,8 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from koodrive_emulator.fixtures import apply_fixtures, load_default_fixtures, load_fixtures_file
 from koodrive_emulator.models import Device, Group, SourceType
+from koodrive_emulator.records import device_fields, group_fields
 from koodrive_emulator.spec import Spec
+from koodrive_emulator.synthetic import synthetic_devices, synthetic_groups
 
 _FIRST_GENERATED_ID = 1_900_000_000_000_000_000
 _DIGITS = re.compile("[0-9]{1,32}")
@@ -78,8 +81,6 @@ class Backend:
     def __init__(self, *, spec: Spec | None = None) -> None:
         """`spec`: the spec whose item schemas declare the fields records may carry beyond
         those modelled here (default: the one shipped)."""
-        from koodrive_emulator.records import device_fields, group_fields
-
         spec = spec or Spec.packaged()
         self.group_fields = group_fields(spec)
         self.device_fields = device_fields(spec)
@@ -93,8 +94,6 @@ class Backend:
     @classmethod
     def default(cls, *, spec: Spec | None = None) -> Backend:
         """The small data set embedded in the package (see docs/emulator.md)."""
-        from koodrive_emulator.fixtures import load_default_fixtures
-
         backend = cls(spec=spec)
         load_default_fixtures(backend)
         return backend
@@ -107,22 +106,16 @@ class Backend:
         return backend
 
     def load_fixtures(self, path: str | Path) -> None:
-        from koodrive_emulator.fixtures import load_fixtures_file
-
         load_fixtures_file(self, Path(path))
 
     def load_fixtures_data(self, data: Any, *, source: str = "fixtures") -> None:
         """Seed from already-parsed fixtures (the mapping a fixtures file holds)."""
-        from koodrive_emulator.fixtures import apply_fixtures
-
         apply_fixtures(self, data, source=source)
 
     def seed_synthetic(
         self, user_id: str, *, groups: int = 0, devices: int = 0, seed: int = 0
     ) -> None:
         """Add `groups` and `devices` generated records to `user_id` (100,000 in about a second)."""
-        from koodrive_emulator.synthetic import synthetic_devices, synthetic_groups
-
         with self._lock:
             first = next(self._ids)
             for device in synthetic_devices(devices, seed=seed, first_id=first):
