@@ -29,24 +29,24 @@ class Devices(Resource[SyncContext]):
 
         One response: the operation does not page.
         """
-        context = self._context
-        call = Call(
-            context,
+        _context = self._context
+        _call = Call(
+            _context,
             _DEVICES_LIST,
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
         )
 
-        def send(trace: str) -> list[BoundDeviceEntity]:
-            response = list_bound_devices.sync_detailed(
-                client=context.generated,
-                x_traceid=trace,
-                language=context.language,
+        def _send(_trace: str) -> list[BoundDeviceEntity]:
+            _response = list_bound_devices.sync_detailed(
+                client=_context.generated,
+                x_traceid=_trace,
+                language=_context.language,
             )
-            return expect(response, ListBoundDevicesResponse, _DEVICES_LIST, trace).data
+            return expect(_response, ListBoundDevicesResponse, _DEVICES_LIST, _trace).data
 
-        return context.runner.run(call.label, send, call.options, call.trace_id())
+        return _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
 
 
 class AsyncDevices(Resource[AsyncContext]):
@@ -61,21 +61,21 @@ class AsyncDevices(Resource[AsyncContext]):
 
         One response: the operation does not page.
         """
-        context = self._context
-        call = Call(
-            context,
+        _context = self._context
+        _call = Call(
+            _context,
             _DEVICES_LIST,
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
         )
 
-        async def send(trace: str) -> list[BoundDeviceEntity]:
-            response = await list_bound_devices.asyncio_detailed(
-                client=context.generated,
-                x_traceid=trace,
-                language=context.language,
+        async def _send(_trace: str) -> list[BoundDeviceEntity]:
+            _response = await list_bound_devices.asyncio_detailed(
+                client=_context.generated,
+                x_traceid=_trace,
+                language=_context.language,
             )
-            return expect(response, ListBoundDevicesResponse, _DEVICES_LIST, trace).data
+            return expect(_response, ListBoundDevicesResponse, _DEVICES_LIST, _trace).data
 
-        return await context.runner.run(call.label, send, call.options, call.trace_id())
+        return await _context.runner.run(_call.label, _send, _call.options, _call.trace_id())

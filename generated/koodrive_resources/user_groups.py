@@ -46,39 +46,39 @@ class UserGroups(Resource[SyncContext]):
         pages and their `total`. Nothing is fetched before iteration. `cursor` resumes a
         listing from a page's `next_cursor`.
         """
-        context = self._context
-        call = Call(
-            context,
+        _context = self._context
+        _call = Call(
+            _context,
             _USER_GROUPS_LIST,
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
         )
-        source_type_ = enum_argument(SourceType, source_type, "source_type")
+        _source_type = enum_argument(SourceType, source_type, "source_type")
 
-        def fetch(page_cursor: str) -> Page[UserGroupInfo]:
-            def send(trace: str) -> Page[UserGroupInfo]:
-                response = list_user_groups.sync_detailed(
-                    client=context.generated,
-                    source_type=source_type_,
+        def _fetch(page_cursor: str) -> Page[UserGroupInfo]:
+            def _send(_trace: str) -> Page[UserGroupInfo]:
+                _response = list_user_groups.sync_detailed(
+                    client=_context.generated,
+                    source_type=_source_type,
                     page_size=page_size,
                     group_name=omitted(group_name),
                     page_cursor=page_cursor,
-                    x_traceid=trace,
-                    language=context.language,
+                    x_traceid=_trace,
+                    language=_context.language,
                 )
-                body = expect(response, ListUserGroupsResponse, _USER_GROUPS_LIST, trace)
+                _body = expect(_response, ListUserGroupsResponse, _USER_GROUPS_LIST, _trace)
                 return page_of(
                     _USER_GROUPS_LIST,
-                    body.user_group_list,
-                    body.total,
-                    body.next_cursor,
-                    trace,
+                    _body.user_group_list,
+                    _body.total,
+                    _body.next_cursor,
+                    _trace,
                 )
 
-            return context.runner.run(call.label, send, call.options, call.trace_id())
+            return _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
 
-        return SyncPager(fetch, cursor)
+        return SyncPager(_fetch, cursor)
 
 
 class AsyncUserGroups(Resource[AsyncContext]):
@@ -99,36 +99,36 @@ class AsyncUserGroups(Resource[AsyncContext]):
         pages and their `total`. Nothing is fetched before iteration. `cursor` resumes a
         listing from a page's `next_cursor`.
         """
-        context = self._context
-        call = Call(
-            context,
+        _context = self._context
+        _call = Call(
+            _context,
             _USER_GROUPS_LIST,
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
         )
-        source_type_ = enum_argument(SourceType, source_type, "source_type")
+        _source_type = enum_argument(SourceType, source_type, "source_type")
 
-        async def fetch(page_cursor: str) -> Page[UserGroupInfo]:
-            async def send(trace: str) -> Page[UserGroupInfo]:
-                response = await list_user_groups.asyncio_detailed(
-                    client=context.generated,
-                    source_type=source_type_,
+        async def _fetch(page_cursor: str) -> Page[UserGroupInfo]:
+            async def _send(_trace: str) -> Page[UserGroupInfo]:
+                _response = await list_user_groups.asyncio_detailed(
+                    client=_context.generated,
+                    source_type=_source_type,
                     page_size=page_size,
                     group_name=omitted(group_name),
                     page_cursor=page_cursor,
-                    x_traceid=trace,
-                    language=context.language,
+                    x_traceid=_trace,
+                    language=_context.language,
                 )
-                body = expect(response, ListUserGroupsResponse, _USER_GROUPS_LIST, trace)
+                _body = expect(_response, ListUserGroupsResponse, _USER_GROUPS_LIST, _trace)
                 return page_of(
                     _USER_GROUPS_LIST,
-                    body.user_group_list,
-                    body.total,
-                    body.next_cursor,
-                    trace,
+                    _body.user_group_list,
+                    _body.total,
+                    _body.next_cursor,
+                    _trace,
                 )
 
-            return await context.runner.run(call.label, send, call.options, call.trace_id())
+            return await _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
 
-        return AsyncPager(fetch, cursor)
+        return AsyncPager(_fetch, cursor)

@@ -11,7 +11,7 @@ from typing import Generic, Self
 
 import httpx
 from koodrive_client import AuthenticatedClient
-from koodrive_resources import AsyncResources, SyncResources
+from koodrive_resources._bind import AsyncResources, SyncResources
 
 from . import _http
 from ._context import AsyncContext, SyncContext

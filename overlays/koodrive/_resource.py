@@ -93,6 +93,13 @@ def enum_argument(kind: type[EnumT], value: object, name: str) -> EnumT:
         raise InvalidArgumentError(f"{name} must be one of {allowed}; got {value!r}") from None
 
 
+def path_argument(value: str, name: str) -> None:
+    """A path segment of text must name something: an empty one, `.` or `..` would send the
+    request to another path (clients and proxies resolve dot segments)."""
+    if value in ("", ".", ".."):
+        raise InvalidArgumentError(f"{name} must be a path segment, not {value!r}")
+
+
 def omitted(value: ValueT | None) -> ValueT | Unset:
     """An optional argument left out (None) is not sent at all."""
     return UNSET if value is None else value

@@ -39,9 +39,25 @@ class FacadeError(ValueError):
 # Parameters the core fills on every call, by their name on the wire: the caller names
 # them as `trace_id=` (or not at all) and as the client's `language=`.
 SUPPLIED_BY_THE_CORE = {
-    "X-Traceid": "trace",
-    "language": "context.language",
+    "X-Traceid": "_trace",
+    "language": "_context.language",
 }
+# Arguments every method takes itself; a parameter may not become one of them.
+RESERVED_ARGUMENTS = frozenset({"self", "cursor", "timeout", "max_retries", "trace_id"})
+# What KooDrive and AsyncKooDrive have of their own (tests/spec/test_codegen.py keeps this
+# list whole): a resource may not take one of these names.
+RESERVED_RESOURCES = frozenset(
+    {
+        "aclose",
+        "base_url",
+        "close",
+        "max_response_bytes",
+        "max_retries",
+        "timeout",
+        "user_id",
+        "with_options",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,7 @@ class Argument:
     sent_as: str  # the expression passed to the generated function
     enum: str | None  # the enum class a value is converted to, checked before sending
     optional: bool  # None (the default) leaves it out of the request
+    path: bool  # a path parameter of text: `.` and `..` would change the path
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ class Method:
     paging: Paging | None
     acts_for_one_user: bool
     models: tuple[str, ...]  # what the module imports from koodrive_client.models
+    imports: tuple[str, ...]  # other imports its arguments' types need (datetime, ...)
 
     @property
     def label(self) -> str:
@@ -121,6 +139,14 @@ class ResourceModule:
     def enums(self) -> bool:
         return any(a.enum for m in self.methods for a in m.arguments)
 
+    @property
+    def path_arguments(self) -> bool:
+        return any(a.path for m in self.methods for a in m.arguments)
+
+    @property
+    def extra_imports(self) -> Sequence[str]:
+        return sorted({line for method in self.methods for line in method.imports})
+
 
 def _code(value: Any) -> str:
     """The text of one of openapi-python-client's PythonCode values."""
@@ -134,8 +160,8 @@ def _docstring_text(text: str) -> str:
 def _identifier(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
         raise FacadeError(f"{where} must be a Python identifier in snake_case; got {value!r}")
-    if value != value.lower():
-        raise FacadeError(f"{where} must be snake_case; got {value!r}")
+    if value != value.lower() or value.startswith("_"):
+        raise FacadeError(f"{where} must be snake_case, not starting with _; got {value!r}")
     return value
 
 
@@ -167,20 +193,43 @@ def _attribute(model: ModelProperty, wire_name: str, where: str) -> Property:
     raise FacadeError(f"{where}: {model.class_info.name} has no field {wire_name!r}")
 
 
-def _argument(prop: Property, operation_id: str) -> tuple[Argument, str | None]:
+def _argument(prop: Property, operation_id: str, *, path: bool) -> tuple[Argument, str | None]:
     """The facade's argument for `prop`, and the enum class it needs, if any."""
-    name = prop.python_name
+    name = str(prop.python_name)
+    if name in RESERVED_ARGUMENTS or name.startswith("_"):
+        raise FacadeError(
+            f"{operation_id}: parameter {prop.name.get_untrusted_value()!r} would be the "
+            f"argument {name!r}, which every method of the SDK takes itself (or a name of "
+            f"its own, starting with _); rename the parameter (reserved: "
+            f"{', '.join(sorted(RESERVED_ARGUMENTS))})"
+        )
     base = _code(prop.get_type_string(no_optional=True))
     enum = None
     if isinstance(prop, EnumProperty):
         enum = str(prop.class_info.name)
         value_type = prop.value_type.__name__
         base = f"{enum} | {value_type}"
-    sent = f"{name}_" if enum else name
+    sent = f"_{name}" if enum else name
+    text_path = path and base == "str"
     if prop.required:
         default = _code(prop.default.python_code) if prop.default is not None else None
-        return Argument(name, base, default, sent, enum, optional=False), enum
-    return Argument(name, f"{base} | None", "None", f"omitted({sent})", enum, optional=True), enum
+        return Argument(name, base, default, sent, enum, optional=False, path=text_path), enum
+    optional = Argument(
+        name, f"{base} | None", "None", f"omitted({sent})", enum, optional=True, path=text_path
+    )
+    return optional, enum
+
+
+def _imports(prop: Property) -> tuple[set[str], set[str]]:
+    """What the generated module must import for `prop`'s type: the models it names, and
+    any other import (datetime, ...)."""
+    models, other = set(), set()
+    for line in prop.get_imports(prefix="koodrive_client."):
+        if ".models." in line:
+            models.add(line.rsplit(" import ", 1)[1].strip())
+        elif ".types import" not in line:
+            other.add(line)
+    return models, other
 
 
 def _method(
@@ -193,6 +242,11 @@ def _method(
             f"{operation_id}: {SDK} is missing; give it {{resource: ..., method: ...}}"
         )
     resource = _identifier(declared.get("resource"), f"{operation_id}: {SDK}.resource")
+    if resource in RESERVED_RESOURCES:
+        raise FacadeError(
+            f"{operation_id}: {SDK}.resource {resource!r} is a name the client has of its own "
+            f"(reserved: {', '.join(sorted(RESERVED_RESOURCES))})"
+        )
     name = _identifier(declared.get("method"), f"{operation_id}: {SDK}.method")
     behaviour = spec.behaviours.get(operation_id)
     success = behaviour.success.status if behaviour is not None else 200
@@ -215,8 +269,14 @@ def _method(
     if paging_declared is not None and paging_declared.total is None:
         raise FacadeError(f"{operation_id}: the SDK's pages need `total` in the paging")
 
+    if endpoint.bodies or endpoint.cookie_parameters:
+        raise FacadeError(
+            f"{operation_id}: request bodies and cookie parameters are not supported by the "
+            "SDK's generated methods yet (scripts/lib/facade.py)"
+        )
     arguments: list[Argument] = []
     supplied: list[tuple[str, str]] = []
+    imports: set[str] = set()
     paging = None
     parameters = [
         *endpoint.path_parameters,
@@ -246,8 +306,11 @@ def _method(
                 "scripts/lib/facade.py and to the core"
             )
         else:
-            argument, enum = _argument(prop, operation_id)
+            argument, enum = _argument(prop, operation_id, path=prop in endpoint.path_parameters)
             arguments.append(argument)
+            named, other = _imports(prop)
+            models |= named
+            imports |= other
             if enum:
                 models.add(enum)
     # Required arguments without a default first, in the spec's order, as Python needs.
@@ -269,6 +332,7 @@ def _method(
         paging=paging,
         acts_for_one_user=_acts_for_one_user(spec, operation.security, owner),
         models=tuple(sorted(models)),
+        imports=tuple(sorted(imports)),
     )
 
 
@@ -329,4 +393,6 @@ def render(spec_path: Path, config_path: Path, destination: Path) -> None:
         (destination / f"{module.name}.py").write_text(resource.render(module=module), "utf-8")
     package = environment.get_template("resources_init.py.jinja")
     (destination / "__init__.py").write_text(package.render(modules=modules), "utf-8")
+    binding = environment.get_template("resources_bind.py.jinja")
+    (destination / "_bind.py").write_text(binding.render(modules=modules), "utf-8")
     (destination / "py.typed").write_text("# Marker file for PEP 561\n", "utf-8")

@@ -8,10 +8,12 @@ from __future__ import annotations
 import filecmp
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import codegen
 import pytest
+import yaml
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +95,10 @@ def test_a_method_renamed_in_the_spec_renames_the_resources_method(tmp_path: Pat
 @pytest.mark.parametrize(
     ("declared", "told"),
     [
-        ("{resource: devices, method: List}", "x-koodrive-sdk.method must be snake_case"),
+        (
+            "{resource: devices, method: List}",
+            "x-koodrive-sdk.method must be snake_case, not starting with _",
+        ),
         ("{resource: 2devices, method: list}", "must be a Python identifier"),
         ("{resource: user_groups, method: list}", "both declare user_groups.list()"),
     ],
@@ -113,3 +118,83 @@ def test_a_spec_the_generator_rejects_is_reported_not_crashed(tmp_path: Path) ->
     broken.write_text("openapi: 3.1.0\ninfo: {title: x}\npaths: 7\n", encoding="utf-8")
     with pytest.raises(codegen.GenerationError, match="openapi-python-client failed"):
         codegen.generate(broken, tmp_path / "out")
+
+
+def _with_groups_parameter(tmp_path: Path, parameter: dict[str, object]) -> Path:
+    spec = yaml.safe_load(codegen.SPEC.read_text(encoding="utf-8"))
+    spec["paths"]["/koodrive/ose/v1/usergroups"]["get"]["parameters"].append(parameter)
+    edited = tmp_path / "openapi.yaml"
+    edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
+    return edited
+
+
+@pytest.mark.parametrize("name", ["timeout", "cursor", "trace_id", "max_retries"])
+def test_a_parameter_named_as_a_methods_own_argument_stops_the_regeneration(
+    tmp_path: Path, name: str
+) -> None:
+    edited = _with_groups_parameter(
+        tmp_path, {"name": name, "in": "query", "schema": {"type": "string"}}
+    )
+    with pytest.raises(codegen.GenerationError, match=f"would be the argument '{name}'"):
+        codegen.generate(edited, tmp_path / "generated")
+
+
+def test_a_parameter_named_as_a_methods_local_still_reaches_the_request(tmp_path: Path) -> None:
+    """The methods' own locals start with _, so a parameter called `context` or `body` is
+    sent as given, not replaced by the SDK's objects."""
+    edited = _with_groups_parameter(
+        tmp_path, {"name": "context", "in": "query", "schema": {"type": "string"}}
+    )
+    codegen.generate(edited, tmp_path / "generated")
+    resource = (tmp_path / "generated" / "koodrive_resources" / "user_groups.py").read_text("utf-8")
+    assert "context: str | None = None" in resource
+    assert "context=omitted(context)," in resource
+
+
+def test_a_date_time_parameter_gets_its_import(tmp_path: Path) -> None:
+    edited = _with_groups_parameter(
+        tmp_path,
+        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+    )
+    codegen.generate(edited, tmp_path / "generated")
+    resource = (tmp_path / "generated" / "koodrive_resources" / "user_groups.py").read_text("utf-8")
+    assert "import datetime" in resource
+    assert "since: datetime.datetime | None = None" in resource
+
+
+def test_a_request_body_is_refused_until_the_facade_supports_it(tmp_path: Path) -> None:
+    spec = yaml.safe_load(codegen.SPEC.read_text(encoding="utf-8"))
+    operation = spec["paths"]["/koodrive/ose/v1/usergroups"]["get"]
+    spec["paths"]["/koodrive/ose/v1/usergroups"]["post"] = {
+        **operation,
+        "operationId": "createUserGroup",
+        "x-koodrive-sdk": {"resource": "user_groups", "method": "create"},
+        "requestBody": {
+            "content": {"application/json": {"schema": {"type": "object", "properties": {}}}}
+        },
+    }
+    edited = tmp_path / "openapi.yaml"
+    edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
+    with pytest.raises(codegen.GenerationError, match="createUserGroup: request bodies"):
+        codegen.generate(edited, tmp_path / "generated")
+
+
+def test_the_reserved_resource_names_are_every_name_the_clients_have() -> None:
+    import facade
+    from koodrive import AsyncKooDrive, KooDrive
+
+    own = {
+        name
+        for client in (KooDrive, AsyncKooDrive)
+        for name in dir(client)
+        if not name.startswith("_")
+    } - {module.name for module in facade.resource_modules(codegen.SPEC, codegen.CONFIG)}
+    assert own == facade.RESERVED_RESOURCES
+
+
+def test_the_resources_package_imports_on_its_own() -> None:
+    for module in ("koodrive_resources", "koodrive_resources.user_groups"):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
