@@ -101,6 +101,19 @@ class Unexercised:
         with self._lock, self._path.open("a", encoding="utf-8") as file:
             file.write(f"{check} on {operation}: {reason}\n")
 
+    def retract(self, check: str, operation: str) -> None:
+        """Take back what was noted for `check` on `operation` (it found something after all)."""
+        if self._path is None:
+            return
+        prefix = f"{check} on {operation}: "
+        with self._lock:
+            if not self._path.exists():
+                return
+            lines = self._path.read_text(encoding="utf-8").splitlines(keepends=True)
+            kept = [line for line in lines if not line.startswith(prefix)]
+            if len(kept) != len(lines):
+                self._path.write_text("".join(kept), encoding="utf-8")
+
 
 def _problem(text: str, *sent: Sent | str) -> str:
     curls = [s if isinstance(s, str) else s.curl for s in sent]
@@ -482,7 +495,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         return []
 
     def once_per_operation(
-        run: Callable[[Plan], list[str]],
+        name: str, run: Callable[[Plan], list[str]]
     ) -> Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None]:
         lock = threading.Lock()
         done: set[str] = set()
@@ -510,15 +523,19 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 # holds) would judge nothing: a later one may list items. After enough
                 # tries the plan runs anyway, and the checks say what they could not judge.
                 tried = empty_plans.get(label, 0)
-                if (
-                    behaviour.items is not None
-                    and tried < MAX_EMPTY_PLANS
-                    and not walker.walk(plan.case, plan.mode, behaviour, plan.base).items
-                ):
-                    empty_plans[label] = tried + 1
-                    return None
+                if behaviour.items is not None and tried < MAX_EMPTY_PLANS:
+                    # The walk the listing check makes first (sized, cached): no extra cost.
+                    sized = walker.sized(plan.case, plan.mode, behaviour, plan.base)
+                    probe = walker.walk(plan.case, plan.mode, behaviour, sized)
+                    if not probe.items and not probe.problems:
+                        if tried == 0:  # said now, taken back if a later case lists items
+                            skipped(name, plan, "every accepted request's listing was empty")
+                        empty_plans[label] = tried + 1
+                        return None
                 with lock:
                     done.add(label)
+                if empty_plans.get(label):
+                    unexercised.retract(name, label)
                 problems = run(plan)
             finally:
                 with lock:
@@ -868,10 +885,13 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             )
         ]
 
-    schemathesis.check(_named("listings_page_as_declared", once_per_operation(listings)))
-    schemathesis.check(_named("filters_applied_as_declared", once_per_operation(filters)))
-    schemathesis.check(_named("cursors_refused_as_declared", once_per_operation(cursors)))
-    schemathesis.check(_named("owner_data_only", once_per_operation(owners)))
+    for name, run in (
+        ("listings_page_as_declared", listings),
+        ("filters_applied_as_declared", filters),
+        ("cursors_refused_as_declared", cursors),
+        ("owner_data_only", owners),
+    ):
+        schemathesis.check(_named(name, once_per_operation(name, run)))
 
 
 def _named(

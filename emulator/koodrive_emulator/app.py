@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -51,6 +52,7 @@ from koodrive_emulator.spec import Operation, Spec, spec_bytes
 logger = logging.getLogger("koodrive_emulator")
 
 CLIENT_CLOSED_REQUEST = 499
+_PLACEHOLDER = re.compile(r"\{([^}]*)\}")
 DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
 
@@ -119,6 +121,14 @@ class EmulatorApp:
         # One route per operation of the spec; an operation without a handler (handlers.py,
         # or `handlers=`) answers 501 naming it: a spec ahead of the emulator says so.
         self.handlers: dict[str, Handler] = dict(HANDLERS if handlers is None else handlers)
+        for operation in self.spec.operations.values():
+            for name in _PLACEHOLDER.findall(operation.path):
+                if not name.isidentifier():
+                    raise ValueError(
+                        f"{operation.operation_id}: the path parameter {{{name}}} of "
+                        f"{operation.path} must be named as an identifier (letters, digits, _) "
+                        "for the emulator to route it"
+                    )
         handlers = self.handlers
         routes: list[BaseRoute] = [
             Route(

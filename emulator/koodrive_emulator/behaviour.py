@@ -160,7 +160,8 @@ def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
             where = f"paths.{path}.{method}.{EXTENSION}"
             own = _validated(operation.get(EXTENSION, {}), _OPERATION_SCHEMA, where)
             behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
-            _check_names(behaviour, operation, document, where)
+            parameters = operation_parameters(path_item, operation, document)
+            _check_names(behaviour, operation, parameters, document, where)
             found[behaviour.operation_id] = behaviour
     return found
 
@@ -237,14 +238,26 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
     )
 
 
+def operation_parameters(
+    path_item: Mapping[str, Any], operation: Mapping[str, Any], document: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    """An operation's parameters, `$ref`s resolved: those of its path item, each replaced by
+    the operation's own of the same name and location (OpenAPI's rule), then the rest of
+    the operation's own."""
+    own = [resolve(p, document) for p in operation.get("parameters", [])]
+    keys = {(p.get("name"), p.get("in")) for p in own}
+    shared = [resolve(p, document) for p in path_item.get("parameters", [])]
+    return [p for p in shared if (p.get("name"), p.get("in")) not in keys] + own
+
+
 def _check_names(
     behaviour: Behaviour,
     operation: Mapping[str, Any],
+    parameters: list[Mapping[str, Any]],
     document: Mapping[str, Any],
     where: str,
 ) -> None:
     """Every parameter and field the behaviour names exists in the operation."""
-    parameters = [resolve(p, document) for p in operation.get("parameters", [])]
     query = {p["name"] for p in parameters if p.get("in") == "query"}
     path = {p["name"] for p in parameters if p.get("in") == "path"}
     headers = {p["name"].lower() for p in parameters if p.get("in") == "header"}

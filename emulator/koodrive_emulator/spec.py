@@ -16,7 +16,13 @@ from typing import Any
 
 import yaml
 
-from koodrive_emulator.behaviour import Behaviour, BehaviourError, load, resolve
+from koodrive_emulator.behaviour import (
+    Behaviour,
+    BehaviourError,
+    load,
+    operation_parameters,
+    resolve,
+)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -92,7 +98,7 @@ class Spec:
                         bool(resolved.get("required", False)),
                         self.inline(resolved.get("schema", {})),
                     )
-                    for resolved in (self.resolve(p) for p in raw.get("parameters", []))
+                    for resolved in operation_parameters(path_item, raw, self.document)
                     if resolved.get("in") in ("path", "query", "header")
                 )
                 security = tuple(

@@ -174,3 +174,19 @@ def test_a_check_with_nothing_to_judge_says_so(
         "owner_data_only on GET /koodrive/ose/v1/backup/device: needs app mode",
     ):
         assert expected in run.summary, run.summary
+
+
+def test_a_listing_that_is_always_empty_is_told_not_exercised(
+    emulator: RunningEmulator, run_suite: RunSuite
+) -> None:
+    user = emulator.credentials.user_id
+    for device in emulator.backend.devices(user):
+        emulator.backend.remove_device(user, device.device_id)
+
+    run = run_suite(*EXAMPLES, *EMULATOR_CLOCK, "--", "--include-operation-id", DEVICES)
+
+    assert run.exit_code == 0, run.summary
+    assert (
+        "listings_page_as_declared on GET /koodrive/ose/v1/backup/device: every accepted "
+        "request's listing was empty"
+    ) in run.summary, run.summary

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from koodrive_emulator.app import EmulatorApp
 from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.paging import SERVER_PAGE_SIZE
 from koodrive_emulator.rules.parameters import expectation
@@ -193,3 +194,16 @@ def test_paging_without_a_page_size_in_the_spec_pages_at_the_servers_size() -> N
     assert first.status_code == 200, first.text
     assert len(first.json()["userGroupList"]) == SERVER_PAGE_SIZE
     assert "nextCursor" in first.json()
+
+
+def test_a_path_parameter_the_emulator_cannot_route_is_refused_naming_it() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    document["paths"]["/koodrive/ose/v1/usergroups/{group-id}/members"] = {
+        "get": {
+            "operationId": "listGroupMembers",
+            "parameters": [{"$ref": "#/components/parameters/TraceId"}],
+            "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}},
+        }
+    }
+    with pytest.raises(ValueError, match=r"listGroupMembers: the path parameter \{group-id\}"):
+        EmulatorApp(spec=Spec(document))

@@ -19,7 +19,7 @@ GROUPS_PATH = "/koodrive/ose/v1/usergroups"
 
 def main(reports: Path) -> dict[str, Any]:
     import httpx
-    from koodrive import AsyncKooDrive, KooDrive
+    from koodrive import AsyncKooDrive, InvalidArgumentError, KooDrive
     from koodrive_emulator.fixtures import parse_fixtures_text
     from koodrive_emulator.state import Backend
     from koodrive_emulator.testing import running_emulator
@@ -36,9 +36,12 @@ def main(reports: Path) -> dict[str, Any]:
             pages = list(sdk.group_members.list(group_id=GROUP, page_size=2).pages())
             found["sync_pages"] = [[m.user_id for m in page.items] for page in pages]
             found["sync_totals"] = [page.total for page in pages]
-            found["owners"] = [
-                m.user_id for m in sdk.group_members.list(group_id=GROUP, role="owner")
-            ]
+            try:
+                sdk.group_members.list(group_id="..")
+            except InvalidArgumentError as error:
+                found["dot_segment"] = str(error)
+            owners = sdk.group_members.list(group_id=GROUP, role="owner")
+            found["owners"] = [member.user_id for member in owners]
             groups = list(sdk.user_groups.list(source_type=0, page_size=150))
             found["member_count"] = next(g.member_count for g in groups if g.id == GROUP)
             found["first_group_page"] = len(

@@ -123,6 +123,16 @@ def change_spec(spec: dict[str, Any]) -> None:
         if status != "200"  # the same refusals as listUserGroups
     }
     spec["paths"][MEMBERS_PATH] = {
+        # On the path item, as is usual for a path parameter: every operation of it shares it.
+        "parameters": [
+            {
+                "name": "groupId",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[0-9]{1,32}$"},
+                "example": GROUP,
+            },
+        ],
         "get": {
             "operationId": "listGroupMembers",
             "tags": ["User groups"],
@@ -143,13 +153,6 @@ def change_spec(spec: dict[str, Any]) -> None:
             },
             "summary": "List the members of a user group",
             "parameters": [
-                {
-                    "name": "groupId",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^[0-9]{1,32}$"},
-                    "example": GROUP,
-                },
                 {
                     "name": "pageSize",
                     "in": "query",
@@ -183,5 +186,5 @@ def change_spec(spec: dict[str, Any]) -> None:
                 },
                 **errors,
             },
-        }
+        },
     }
