@@ -129,7 +129,12 @@ def _versions(emit: Callable[..., None], quick: bool, baseline: str) -> None:
     )
     emit("|---|---:|---:|---:|---:|---|")
     rounds, seconds = (2, 1) if quick else (5, 2)
-    for comparison in versions.measure(rounds=rounds, seconds=seconds, ref=baseline):
+    try:
+        comparisons = versions.measure(rounds=rounds, seconds=seconds, ref=baseline)
+    except versions.MissingBaseline as error:
+        emit(f"Skipped: {error}")
+        return
+    for comparison in comparisons:
         ratios = comparison.ratios
         met = "met" if comparison.ratio >= 1.0 else "MISSED"
         emit(

@@ -63,6 +63,10 @@ class Comparison:
         return statistics.median(load.requests_per_second for load in self.current)
 
 
+class MissingBaseline(RuntimeError):
+    """The baseline commit is not in this clone's history."""
+
+
 @contextmanager
 def checked_out(ref: str) -> Iterator[Path]:
     """The emulator's trees at `ref`, in a temporary directory."""
@@ -73,7 +77,10 @@ def checked_out(ref: str) -> Iterator[Path]:
         check=False,
     )
     if archive.returncode != 0:
-        raise RuntimeError(f"git archive {ref} failed: {archive.stderr.decode(errors='replace')}")
+        raise MissingBaseline(
+            f"{ref} is not in this clone's history (a shallow clone?); fetch it or pass "
+            f"--baseline (git said: {archive.stderr.decode(errors='replace').strip()})"
+        )
     with tempfile.TemporaryDirectory(prefix="koodrive-baseline-") as scratch:
         with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
             tar.extractall(scratch, filter="tar")

@@ -50,3 +50,24 @@ def test_a_file_with_broken_markers_is_left_as_it_was(tmp_path: Path, text: str)
         write_results(target, ["new"])
 
     assert target.read_text() == text
+
+
+def test_a_baseline_missing_from_the_history_is_named() -> None:
+    from benchmarks import versions
+
+    with (
+        pytest.raises(versions.MissingBaseline, match="0000000 is not in this clone's history"),
+        versions.checked_out("0000000"),
+    ):
+        pass
+
+
+def test_the_baseline_tree_holds_what_its_emulator_imports() -> None:
+    from benchmarks import versions
+
+    try:
+        with versions.checked_out(versions.BASELINE) as tree:
+            assert (tree / "emulator" / "koodrive_emulator" / "cli.py").is_file()
+            assert (tree / "openapi.yaml").is_file()
+    except versions.MissingBaseline as error:  # a shallow clone has no history to take
+        pytest.skip(str(error))
