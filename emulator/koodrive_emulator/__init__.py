@@ -75,6 +75,9 @@ from koodrive_emulator.credentials import (
 )
 from koodrive_emulator.faults import Fault, FaultKind, Faults
 from koodrive_emulator.fixtures import FixtureError
+
+# The handlers register themselves (and the faults only they play) on import.
+from koodrive_emulator.handlers import HANDLERS, OperationCall, handles
 from koodrive_emulator.models import Device, Group, SourceType
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.state import Backend
@@ -85,6 +88,7 @@ __all__ = [
     "DEV_APP_SECRET",
     "DEV_TOKEN",
     "DEV_USER_ID",
+    "HANDLERS",
     "App",
     "Backend",
     "Clock",
@@ -96,6 +100,8 @@ __all__ = [
     "FixtureError",
     "Group",
     "MissingExtraError",
+    "OperationCall",
     "PagingBehaviour",
     "SourceType",
+    "handles",
 ]

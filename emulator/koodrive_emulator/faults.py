@@ -11,6 +11,7 @@ decides what goes wrong; only the faults that acted count against their `times`.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Mapping
@@ -100,16 +101,13 @@ PAGING_KINDS = frozenset(
         FaultKind.UNBOUND_CURSOR,
     }
 )
-_HANDLER_FLAWS = {
-    FaultKind.IGNORE_GROUP_NAME: "listUserGroups",
-    FaultKind.CASE_SENSITIVE_GROUP_NAME: "listUserGroups",
-    FaultKind.IGNORE_SOURCE_TYPE: "listUserGroups",
-    FaultKind.EVERY_USERS_DEVICES: "listBoundDevices",
-}
+# The kinds that are flaws of one handler, by the operations whose handler has them: filled
+# by handlers.py's `@handles(operation_id, flaws=...)` (the package imports it first).
+HANDLER_FLAWS: dict[FaultKind, set[str]] = {}
 
 
-def _operations_for(kind: FaultKind) -> tuple[str, ...] | None:
-    """The operations a fault of `kind` can act on (None: every one)."""
+@functools.cache
+def _spec_targets(kind: FaultKind) -> tuple[str, ...] | None:
     behaviours = Spec.packaged().behaviours
     if kind in PAGING_KINDS:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)
@@ -119,11 +117,14 @@ def _operations_for(kind: FaultKind) -> tuple[str, ...] | None:
             for op, b in behaviours.items()
             if any(f.match is Match.CONTAINS_IGNORING_CASE for f in b.filters)
         )
-    handler = _HANDLER_FLAWS.get(kind)
-    return (handler,) if handler is not None else None
+    return None
 
 
-_ONLY_FOR = {kind: found for kind in FaultKind if (found := _operations_for(kind)) is not None}
+def _only_for(kind: FaultKind) -> tuple[str, ...] | None:
+    """The operations a fault of `kind` can act on (None: every one)."""
+    handlers = HANDLER_FLAWS.get(kind)
+    return tuple(sorted(handlers)) if handlers else _spec_targets(kind)
+
 
 # The vendor's parameter error, the service error it is most likely to send with a 200.
 DEFAULT_RESULT_CODE = 13000102
@@ -133,7 +134,7 @@ DEFAULT_RESULT_MSG = "Verify parameters failed."
 @dataclass
 class Fault:
     kind: FaultKind
-    operation: str | None = None  # None: both operations
+    operation: str | None = None  # None: every operation
     times: int | None = None  # None: until removed; N: the next N matching requests
     retry_after: int = 1  # seconds, for throttle and unavailable
     seconds: float = 0.0  # for latency
@@ -144,7 +145,7 @@ class Fault:
         self.kind = FaultKind(self.kind)
         if self.operation is not None and self.operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
-        only = _ONLY_FOR.get(self.kind)
+        only = _only_for(self.kind)
         if only is not None and self.operation is not None and self.operation not in only:
             raise ValueError(f"{self.kind} applies to {' and '.join(only)} only")
         if self.times is not None and self.times < 1:
@@ -160,7 +161,7 @@ class Fault:
             raise ValueError("msg must be a string")
 
     def matches(self, operation: str, *, cursor_sent: bool = False) -> bool:
-        only = _ONLY_FOR.get(self.kind)
+        only = _only_for(self.kind)
         if only is not None and operation not in only:
             return False
         if self.kind is FaultKind.REPEAT_CURSOR and not cursor_sent:

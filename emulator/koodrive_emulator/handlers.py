@@ -10,13 +10,13 @@ operation of the spec without one answers 501 naming it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from koodrive_emulator.behaviour import Behaviour, Paging
 from koodrive_emulator.context import EmulatorContext
-from koodrive_emulator.faults import FaultKind
+from koodrive_emulator.faults import HANDLER_FLAWS, FaultKind
 from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.rules.auth import Principal
 from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager
@@ -118,19 +118,25 @@ Handler = Callable[[OperationCall], Outcome]
 HANDLERS: dict[str, Handler] = {}
 
 
-def handles(operation_id: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of `operation_id`."""
+def handles(
+    operation_id: str, *, flaws: Collection[FaultKind] = ()
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of `operation_id`. `flaws`: the fault
+    kinds only this handler plays (it reads `call.flaw`), so that a fault of one of them
+    targets this operation only."""
 
     def register(handler: Handler) -> Handler:
         if operation_id in HANDLERS:
             raise ValueError(f"{operation_id} has a handler already: {HANDLERS[operation_id]}")
         HANDLERS[operation_id] = handler
+        for kind in flaws:
+            HANDLER_FLAWS.setdefault(kind, set()).add(operation_id)
         return handler
 
     return register
 
 
-@handles("listBoundDevices")
+@handles("listBoundDevices", flaws=[FaultKind.EVERY_USERS_DEVICES])
 def list_bound_devices(call: OperationCall) -> Outcome:
     backend = call.context.backend
     if call.flaw is FaultKind.EVERY_USERS_DEVICES:
@@ -140,7 +146,14 @@ def list_bound_devices(call: OperationCall) -> Outcome:
     return call.listing([device.to_json() for device in devices])
 
 
-@handles("listUserGroups")
+@handles(
+    "listUserGroups",
+    flaws=[
+        FaultKind.IGNORE_SOURCE_TYPE,
+        FaultKind.IGNORE_GROUP_NAME,
+        FaultKind.CASE_SENSITIVE_GROUP_NAME,
+    ],
+)
 def list_user_groups(call: OperationCall) -> Outcome:
     query = groups_query(call.values)
     flaw = call.flaw
