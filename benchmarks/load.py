@@ -104,14 +104,19 @@ def _signed_headers(base_url: str, path_and_query: str) -> dict[str, str]:
     )
 
 
-def measure(*, rounds: int, seconds: int, connections: int = 16) -> list[Target]:
-    """`rounds` turns of `seconds` each per target; the ceiling comes first."""
+def token_headers() -> dict[str, str]:
+    """The development token's headers, dated now (they stay valid for the whole run)."""
     development = Credentials.development()
-    token = {
+    return {
         "Authorization": f"Bearer {development.token}",
         "X-User-Id": development.user_id,
         "X-Date": signing.format_x_date(datetime.now(UTC)),
     }
+
+
+def measure(*, rounds: int, seconds: int, connections: int = 16) -> list[Target]:
+    """`rounds` turns of `seconds` each per target; the ceiling comes first."""
+    token = token_headers()
     with (
         servers.serving(servers.ceiling(), ready_path="/") as ceiling_url,
         # The emulator as users run it: one access-log line per request (to /dev/null here).

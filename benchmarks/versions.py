@@ -20,15 +20,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from koodrive import signing
-from koodrive_emulator import Credentials
-
 from benchmarks import servers
-from benchmarks.load import DEVICES, GROUPS, Load, wrk
+from benchmarks.load import DEVICES, GROUPS, Load, token_headers, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 # The last commit whose emulator had hand-written routes, parameter parsing and paging.
@@ -97,12 +93,7 @@ def _emulator_at(tree: Path) -> list[str]:
 
 
 def measure(*, rounds: int, seconds: int, ref: str = BASELINE) -> list[Comparison]:
-    development = Credentials.development()
-    token = {
-        "Authorization": f"Bearer {development.token}",
-        "X-User-Id": development.user_id,
-        "X-Date": signing.format_x_date(datetime.now(UTC)),
-    }
+    token = token_headers()
     with (
         checked_out(ref) as tree,
         servers.serving(_emulator_at(tree)) as earlier,
