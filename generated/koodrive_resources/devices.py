@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from koodrive._context import AsyncContext, SyncContext
-from koodrive._resource import Call, Operation, Resource, expect
+from koodrive._resource import Call, Operation, Resource, TraceIds, expect
 from koodrive._types import NOT_GIVEN, NotGiven, Timeout
 from koodrive_client.api.devices import list_bound_devices
 from koodrive_client.models import BoundDeviceEntity, ListBoundDevicesResponse
@@ -14,6 +14,11 @@ from koodrive_client.models import BoundDeviceEntity, ListBoundDevicesResponse
 _DEVICES_LIST = Operation(
     "devices.list()",
     acts_for_one_user=True,
+    trace_ids=TraceIds(
+        pattern="^[0-9A-Za-z]{58}$",
+        length=58,
+        told="exactly 58 characters from [0-9A-Za-z]",
+    ),
 )
 
 

@@ -10,6 +10,7 @@ from koodrive._resource import (
     Call,
     Operation,
     Resource,
+    TraceIds,
     enum_argument,
     expect,
     omitted,
@@ -23,6 +24,11 @@ from koodrive_client.models import ListUserGroupsResponse, SourceType, UserGroup
 _USER_GROUPS_LIST = Operation(
     "user_groups.list()",
     acts_for_one_user=False,
+    trace_ids=TraceIds(
+        pattern="^[0-9A-Za-z]{58}$",
+        length=58,
+        told="exactly 58 characters from [0-9A-Za-z]",
+    ),
     next_cursor_field="nextCursor",
     total_field="total",
 )

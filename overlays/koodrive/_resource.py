@@ -9,6 +9,8 @@ code; everything shared is here.
 from __future__ import annotations
 
 import enum
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -18,7 +20,7 @@ from koodrive_client.types import UNSET, Response, Unset
 from . import _shape
 from ._context import Context
 from ._hooks import parsed_body
-from ._runner import CallOptions, checked_trace_id, new_trace_id
+from ._runner import CallOptions
 from ._types import NotGiven, Timeout
 from .config import USER_ID
 from .errors import ConfigurationError, InvalidArgumentError, MalformedResponseError
@@ -33,12 +35,36 @@ ValueT = TypeVar("ValueT")
 
 
 @dataclass(frozen=True)
+class TraceIds:
+    """The spec's trace id header (`X-Traceid`) as the SDK makes and checks its values."""
+
+    pattern: str  # the schema's pattern
+    length: int  # the schema's fixed length
+    told: str  # what a value must be, in words: "exactly 58 characters from [0-9A-Za-z]"
+
+    def new(self) -> str:
+        """A random value of the schema (hex digits, which the generator checked it allows)."""
+        return secrets.token_hex((self.length + 1) // 2)[: self.length]
+
+    def checked(self, value: str) -> str:
+        if not re.fullmatch(self.pattern, value):
+            raise InvalidArgumentError(f"trace_id must be {self.told}")
+        return value
+
+
+# An operation without a trace id header still gets one id per call, for logs and errors.
+UNSENT_TRACE_IDS = TraceIds(pattern="^[0-9a-f]{32}$", length=32, told="32 hex digits")
+
+
+@dataclass(frozen=True)
 class Operation:
-    """What the core needs to know of one operation: how errors name it, and whether it
-    acts for one user (every security requirement of the spec names `X-User-Id`)."""
+    """What the core needs to know of one operation: how errors name it, whether it acts
+    for one user (every security requirement of the spec names `X-User-Id`), and its trace
+    id header's rule."""
 
     label: str  # "user_groups.list()"
     acts_for_one_user: bool
+    trace_ids: TraceIds = UNSENT_TRACE_IDS
     # A paged operation's response fields, by their names on the wire (for error messages).
     next_cursor_field: str = "nextCursor"
     total_field: str = "total"
@@ -72,7 +98,7 @@ class Call:
         self.options: CallOptions = context.options.override(
             timeout=timeout, max_retries=max_retries
         )
-        self._trace_id = None if trace_id is None else checked_trace_id(trace_id)
+        self._trace_id = None if trace_id is None else operation.trace_ids.checked(trace_id)
 
     @property
     def label(self) -> str:
@@ -80,7 +106,7 @@ class Call:
 
     def trace_id(self) -> str:
         """The caller's trace id for every request (each page), or a fresh one for each."""
-        return self._trace_id or new_trace_id()
+        return self._trace_id or self.operation.trace_ids.new()
 
 
 def enum_argument(kind: type[EnumT], value: object, name: str) -> EnumT:

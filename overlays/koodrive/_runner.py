@@ -7,8 +7,6 @@ through httpx's auth flow again, so it is signed afresh with a new `X-Date`.
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -37,21 +35,6 @@ from .retries import Backoff, is_retryable, retry_after_of
 
 T = TypeVar("T")
 logger = logging.getLogger("koodrive")
-
-_TRACE_ID = re.compile(r"[0-9A-Za-z]{58}")  # components/schemas/TraceId
-
-
-def new_trace_id() -> str:
-    """58 random characters from [0-9a-f]: the spec's X-Traceid."""
-    return secrets.token_hex(29)
-
-
-def checked_trace_id(trace_id: str | None) -> str:
-    if trace_id is None:
-        return new_trace_id()
-    if not _TRACE_ID.fullmatch(trace_id):
-        raise InvalidArgumentError("trace_id must be exactly 58 characters from [0-9A-Za-z]")
-    return trace_id
 
 
 @dataclass(frozen=True)

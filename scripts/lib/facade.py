@@ -12,6 +12,7 @@ suite checks. The methods call the hand-written core, `overlays/koodrive/_resour
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ from typing import Any
 
 import jinja2
 import yaml
-from koodrive_emulator.spec import Spec
+from koodrive_emulator.rules.parameters import expectation
+from koodrive_emulator.spec import Parameter, Spec
 from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.openapi import Endpoint
@@ -38,10 +40,13 @@ class FacadeError(ValueError):
 
 # Parameters the core fills on every call, by their name on the wire: the caller names
 # them as `trace_id=` (or not at all) and as the client's `language=`.
+TRACE_ID = "X-Traceid"
 SUPPLIED_BY_THE_CORE = {
-    "X-Traceid": "_trace",
+    TRACE_ID: "_trace",
     "language": "_context.language",
 }
+# The SDK makes trace ids of hex digits; the spec's pattern must allow them.
+_HEX_SAMPLE = "0123456789abcdef"
 # Arguments every method takes itself; a parameter may not become one of them.
 RESERVED_ARGUMENTS = frozenset({"self", "cursor", "timeout", "max_retries", "trace_id"})
 # What KooDrive and AsyncKooDrive have of their own (tests/spec/test_codegen.py keeps this
@@ -100,6 +105,7 @@ class Method:
     acts_for_one_user: bool
     models: tuple[str, ...]  # what the module imports from koodrive_client.models
     imports: tuple[str, ...]  # other imports its arguments' types need (datetime, ...)
+    trace_ids: tuple[str, int, str] | None  # the trace id header's pattern, length, rule
 
     @property
     def label(self) -> str:
@@ -138,6 +144,10 @@ class ResourceModule:
     @property
     def enums(self) -> bool:
         return any(a.enum for m in self.methods for a in m.arguments)
+
+    @property
+    def traced(self) -> bool:
+        return any(method.trace_ids is not None for method in self.methods)
 
     @property
     def path_arguments(self) -> bool:
@@ -333,7 +343,29 @@ def _method(
         acts_for_one_user=_acts_for_one_user(spec, operation.security, owner),
         models=tuple(sorted(models)),
         imports=tuple(sorted(imports)),
+        trace_ids=_trace_ids(operation_id, operation.parameter(TRACE_ID)),
     )
+
+
+def _trace_ids(operation_id: str, parameter: Parameter | None) -> tuple[str, int, str] | None:
+    """The trace id header's rule, from its schema: the SDK makes values of it and checks
+    the caller's."""
+    if parameter is None:
+        return None
+    schema = parameter.schema
+    pattern, low, high = schema.get("pattern"), schema.get("minLength"), schema.get("maxLength")
+    if not isinstance(pattern, str) or not isinstance(low, int) or low != high:
+        raise FacadeError(
+            f"{operation_id}: {TRACE_ID} needs a pattern and a fixed length (minLength = "
+            "maxLength) for the SDK to make its values"
+        )
+    sample = (_HEX_SAMPLE * (low // len(_HEX_SAMPLE) + 1))[:low]
+    if not re.fullmatch(pattern, sample):
+        raise FacadeError(
+            f"{operation_id}: {TRACE_ID}'s pattern {pattern!r} refuses hex digits, which the "
+            "SDK makes its trace ids of"
+        )
+    return pattern, low, expectation(schema)
 
 
 def _acts_for_one_user(spec: Spec, security: Sequence[frozenset[str]], owner: str | None) -> bool:
@@ -386,6 +418,7 @@ def render(spec_path: Path, config_path: Path, destination: Path) -> None:
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 (Python source, not HTML)
     )
+    environment.filters["py"] = repr  # a value as a Python literal
     modules = resource_modules(spec_path, config_path)
     destination.mkdir(parents=True)
     resource = environment.get_template("resource.py.jinja")

@@ -198,3 +198,22 @@ def test_the_resources_package_imports_on_its_own() -> None:
             [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_the_trace_id_rule_of_the_sdk_is_read_from_the_spec(tmp_path: Path) -> None:
+    spec = yaml.safe_load(codegen.SPEC.read_text(encoding="utf-8"))
+    spec["components"]["schemas"]["TraceId"].update(
+        {"minLength": 32, "maxLength": 32, "pattern": "^[0-9a-f]{32}$"}
+    )
+    edited = tmp_path / "openapi.yaml"
+    edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
+    codegen.generate(edited, tmp_path / "generated")
+    resource = (tmp_path / "generated" / "koodrive_resources" / "devices.py").read_text("utf-8")
+    assert 'pattern="^[0-9a-f]{32}$"' in resource
+    assert "length=32" in resource
+    assert 'told="exactly 32 characters from [0-9a-f]"' in resource
+
+    spec["components"]["schemas"]["TraceId"]["pattern"] = "^[A-Z]{32}$"
+    edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
+    with pytest.raises(codegen.GenerationError, match="refuses hex digits"):
+        codegen.generate(edited, tmp_path / "again")
