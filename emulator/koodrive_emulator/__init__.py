@@ -4,12 +4,12 @@ State (`Backend`) lives apart from the rules (authentication, validation, paging
 and from the HTTP layer; see docs/emulator.md.
 """
 
-# ruff: noqa: E402 - the extra is checked before anything that needs it is imported
-
+import importlib
 import importlib.util
 import sys
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 # What the `emulator` extra installs: module name -> distribution name.
 _EXTRA_MODULES = {
@@ -63,24 +63,59 @@ def _require_extra() -> None:
 
 _require_extra()
 
-from koodrive_emulator.clock import Clock
-from koodrive_emulator.credentials import (
-    DEFAULT_TOKEN_TTL,
-    DEV_APP_ID,
-    DEV_APP_SECRET,
-    DEV_TOKEN,
-    DEV_USER_ID,
-    App,
-    Credentials,
-)
-from koodrive_emulator.faults import Fault, FaultKind, Faults
-from koodrive_emulator.fixtures import FixtureError
+# The public names, each imported on first use (PEP 562): reading the spec
+# (`koodrive_emulator.spec`, as scripts/regenerate does) must not import the SDK, the
+# server or the generated code it serves.
+_EXPORTS = {
+    "Clock": "koodrive_emulator.clock",
+    "DEFAULT_TOKEN_TTL": "koodrive_emulator.credentials",
+    "DEV_APP_ID": "koodrive_emulator.credentials",
+    "DEV_APP_SECRET": "koodrive_emulator.credentials",
+    "DEV_TOKEN": "koodrive_emulator.credentials",
+    "DEV_USER_ID": "koodrive_emulator.credentials",
+    "App": "koodrive_emulator.credentials",
+    "Credentials": "koodrive_emulator.credentials",
+    "Fault": "koodrive_emulator.faults",
+    "FaultKind": "koodrive_emulator.faults",
+    "Faults": "koodrive_emulator.faults",
+    "FixtureError": "koodrive_emulator.fixtures",
+    "HANDLERS": "koodrive_emulator.handlers",
+    "OperationCall": "koodrive_emulator.handlers",
+    "handles": "koodrive_emulator.handlers",
+    "Device": "koodrive_emulator.models",
+    "Group": "koodrive_emulator.models",
+    "SourceType": "koodrive_emulator.models",
+    "PagingBehaviour": "koodrive_emulator.rules.paging",
+    "Backend": "koodrive_emulator.state",
+}
 
-# The handlers register themselves (and the faults only they play) on import.
-from koodrive_emulator.handlers import HANDLERS, OperationCall, handles
-from koodrive_emulator.models import Device, Group, SourceType
-from koodrive_emulator.rules.paging import PagingBehaviour
-from koodrive_emulator.state import Backend
+if TYPE_CHECKING:
+    from koodrive_emulator.clock import Clock
+    from koodrive_emulator.credentials import (
+        DEFAULT_TOKEN_TTL,
+        DEV_APP_ID,
+        DEV_APP_SECRET,
+        DEV_TOKEN,
+        DEV_USER_ID,
+        App,
+        Credentials,
+    )
+    from koodrive_emulator.faults import Fault, FaultKind, Faults
+    from koodrive_emulator.fixtures import FixtureError
+    from koodrive_emulator.handlers import HANDLERS, OperationCall, handles
+    from koodrive_emulator.models import Device, Group, SourceType
+    from koodrive_emulator.rules.paging import PagingBehaviour
+    from koodrive_emulator.state import Backend
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'koodrive_emulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_TOKEN_TTL",

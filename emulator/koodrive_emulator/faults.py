@@ -102,7 +102,7 @@ PAGING_KINDS = frozenset(
     }
 )
 # The kinds that are flaws of one handler, by the operations whose handler has them: filled
-# by handlers.py's `@handles(operation_id, flaws=...)` (the package imports it first).
+# by handlers.py's `@handles(operation_id, flaws=...)`.
 HANDLER_FLAWS: dict[FaultKind, set[str]] = {}
 
 
@@ -122,6 +122,9 @@ def _spec_targets(kind: FaultKind) -> tuple[str, ...] | None:
 
 def _only_for(kind: FaultKind) -> tuple[str, ...] | None:
     """The operations a fault of `kind` can act on (None: every one)."""
+    # The handlers register their own faults here when imported; they import this module.
+    import koodrive_emulator.handlers  # noqa: F401
+
     handlers = HANDLER_FLAWS.get(kind)
     return tuple(sorted(handlers)) if handlers else _spec_targets(kind)
 

@@ -6,10 +6,12 @@
     for group in client.user_groups.list(source_type=SourceType.USER_GROUP):
         print(group.id, group.group_name)
 
-The results are the generated models (`koodrive_client.models`), re-exported here.
+The results are the generated models (`koodrive_client.models`); those the methods take and
+return are re-exported here (`koodrive_resources._models`, generated with the methods).
 """
 
-from koodrive_client.models import BoundDeviceEntity, SourceType, UserGroupInfo
+from koodrive_resources import _models
+from koodrive_resources._models import *  # noqa: F403 (its __all__ is generated)
 
 from . import errors
 from ._client import AsyncKooDrive, KooDrive
@@ -29,14 +31,12 @@ __all__ = [
     "AsyncKooDrive",
     "AsyncPager",
     "Backoff",
-    "BoundDeviceEntity",
     "KooDrive",
     "NotGiven",
     "Page",
-    "SourceType",
     "SyncPager",
     "Timeout",
     "TokenAuth",
-    "UserGroupInfo",
 ]
 __all__ += errors.__all__
+__all__ += _models.__all__

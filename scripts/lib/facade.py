@@ -106,6 +106,7 @@ class Method:
     models: tuple[str, ...]  # what the module imports from koodrive_client.models
     imports: tuple[str, ...]  # other imports its arguments' types need (datetime, ...)
     trace_ids: tuple[str, int, str] | None  # the trace id header's pattern, length, rule
+    public_models: tuple[str, ...]  # what its callers hold: items, arguments' enums and models
 
     @property
     def label(self) -> str:
@@ -344,6 +345,9 @@ def _method(
         models=tuple(sorted(models)),
         imports=tuple(sorted(imports)),
         trace_ids=_trace_ids(operation_id, operation.parameter(TRACE_ID)),
+        public_models=tuple(
+            sorted(models - {str(response_model.class_info.name)} if items else models)
+        ),
     )
 
 
@@ -426,6 +430,10 @@ def render(spec_path: Path, config_path: Path, destination: Path) -> None:
         (destination / f"{module.name}.py").write_text(resource.render(module=module), "utf-8")
     package = environment.get_template("resources_init.py.jinja")
     (destination / "__init__.py").write_text(package.render(modules=modules), "utf-8")
+    public = sorted({name for m in modules for f in m.methods for name in f.public_models})
+    (destination / "_models.py").write_text(
+        environment.get_template("resources_models.py.jinja").render(models=public), "utf-8"
+    )
     binding = environment.get_template("resources_bind.py.jinja")
     (destination / "_bind.py").write_text(binding.render(modules=modules), "utf-8")
     (destination / "py.typed").write_text("# Marker file for PEP 561\n", "utf-8")

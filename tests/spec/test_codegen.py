@@ -217,3 +217,17 @@ def test_the_trace_id_rule_of_the_sdk_is_read_from_the_spec(tmp_path: Path) -> N
     edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
     with pytest.raises(codegen.GenerationError, match="refuses hex digits"):
         codegen.generate(edited, tmp_path / "again")
+
+
+def test_the_generator_reads_the_spec_without_importing_what_it_generates() -> None:
+    """So that a broken or stale generated/ never stops its own regeneration."""
+    code = (
+        "import sys; sys.path.insert(0, 'scripts/lib'); import codegen; "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('koodrive', 'koodrive_resources', 'koodrive_client')); print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
