@@ -19,7 +19,7 @@ GROUPS_PATH = "/koodrive/ose/v1/usergroups"
 
 def main(reports: Path) -> dict[str, Any]:
     import httpx
-    from koodrive import AsyncKooDrive, InvalidArgumentError, KooDrive
+    from koodrive import AsyncKooDrive, GroupMember, InvalidArgumentError, KooDrive, MemberRole
     from koodrive_emulator.fixtures import parse_fixtures_text
     from koodrive_emulator.state import Backend
     from koodrive_emulator.testing import running_emulator
@@ -40,8 +40,10 @@ def main(reports: Path) -> dict[str, Any]:
                 sdk.group_members.list(group_id="..")
             except InvalidArgumentError as error:
                 found["dot_segment"] = str(error)
-            owners = sdk.group_members.list(group_id=GROUP, role="owner")
+            owners = sdk.group_members.list(group_id=GROUP, role=MemberRole.OWNER)
             found["owners"] = [member.user_id for member in owners]
+            found["item_type"] = type(next(iter(owners))).__name__
+            assert GroupMember.__name__ == found["item_type"]
             groups = list(sdk.user_groups.list(source_type=0, page_size=150))
             found["member_count"] = next(g.member_count for g in groups if g.id == GROUP)
             found["first_group_page"] = len(

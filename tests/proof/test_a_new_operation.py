@@ -141,6 +141,7 @@ def test_the_sdk_lists_the_new_operation_sync_and_async_across_pages(
     assert found["sync_totals"] == [12] * 6
     assert found["async_pages"] == [everyone[0:5], everyone[5:10], everyone[10:12]]
     assert found["owners"] == [proof.USER]  # the filter, through the SDK
+    assert found["item_type"] == "GroupMember"  # re-exported by koodrive, with MemberRole
     assert found["dot_segment"] == "group_id must be a path segment, not '..'"
 
 
