@@ -187,9 +187,14 @@ class EmulatorApp:
             # the only message left to receive is a disconnect, which is_disconnected() can
             # then look for without swallowing any of the body.
             await request.body()
+            # Read once per request (Starlette's query_params would read it again), and as
+            # Starlette reads it: for these lookups, a parameter's last value.
+            query = parse_qsl(
+                request.scope["query_string"].decode("latin-1"), keep_blank_values=True
+            )
+            last = dict(query)
             triggered = context.faults.take(
-                operation,
-                cursor_sent=paging is not None and bool(request.query_params.get(paging.cursor)),
+                operation, cursor_sent=paging is not None and bool(last.get(paging.cursor))
             )
             if triggered.delay:
                 await asyncio.sleep(triggered.delay)
@@ -208,7 +213,8 @@ class EmulatorApp:
                     user_headers_required=user_headers_required,
                     flaw=None if fault is None else fault.kind,
                     rules=rules,
-                    filtered=any(name in request.query_params for name in filters),
+                    query=query,
+                    filtered=any(name in last for name in filters),
                 )
                 if fault is not None:
                     outcome = _altered(outcome, fault, request, rules)
@@ -238,6 +244,7 @@ class EmulatorApp:
         user_headers_required: bool,
         flaw: Flaw,
         rules: OperationRules,
+        query: list[tuple[str, str]],
         filtered: bool,
     ) -> _Outcome:
         signed = SignedRequest.from_raw(
@@ -262,7 +269,6 @@ class EmulatorApp:
             return _Outcome(401, gateway_body(401, request_id, message))
         if flaw is FaultKind.FILTER_404 and filtered:
             return _Outcome(404, gateway_body(404, request_id))  # once authenticated
-        query = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
         try:
             values = rules.parse(
                 query,
