@@ -17,13 +17,15 @@ from koodrive_emulator.spec import Spec
 
 logger = logging.getLogger("koodrive_emulator.access")
 REQUEST_ID_KEY = "koodrive.request_id"
-# The spec's TraceId: a well-formed trace id is logged; anything else could forge log lines.
-_TRACE_ID = re.compile(str(Spec.packaged().schema("TraceId")["pattern"]).encode())
+# The shipped spec's TraceId: a well-formed trace id is logged; anything else could forge
+# log lines. An app serving another spec passes its own pattern.
+_SHIPPED_TRACE_ID = str(Spec.packaged().schema("TraceId")["pattern"])
 
 
 class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, trace_id_pattern: str = _SHIPPED_TRACE_ID) -> None:
         self.app = app
+        self._trace_id = re.compile((trace_id_pattern or _SHIPPED_TRACE_ID).encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,7 +46,7 @@ class AccessLog:
                 _path(scope),
                 status,
                 (time.perf_counter() - started) * 1000,
-                _trace_id(scope),
+                _trace_id(scope, self._trace_id),
                 request_id,
             )
 
@@ -73,8 +75,8 @@ def _path(scope: Scope) -> str:
     return str(scope["path"]).encode("ascii", "backslashreplace").decode()
 
 
-def _trace_id(scope: Scope) -> str:
+def _trace_id(scope: Scope, well_formed: re.Pattern[bytes]) -> str:
     for name, value in scope["headers"]:
         if name == b"x-traceid":
-            return value.decode() if _TRACE_ID.fullmatch(value) else "(malformed)"
+            return value.decode() if well_formed.fullmatch(value) else "(malformed)"
     return "-"

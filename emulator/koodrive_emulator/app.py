@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import Admin
-from koodrive_emulator.behaviour import Match
+from koodrive_emulator.behaviour import Match, validity
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
@@ -52,6 +52,7 @@ from koodrive_emulator.spec import Operation, Spec, spec_bytes
 logger = logging.getLogger("koodrive_emulator")
 
 CLIENT_CLOSED_REQUEST = 499
+REQUEST_DATE_SCHEME = "requestDate"  # the security scheme whose x-koodrive-validity is X-Date's
 _PLACEHOLDER = re.compile(r"\{([^}]*)\}")
 DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
@@ -85,6 +86,7 @@ class EmulatorApp:
         # `spec`: another spec than the one shipped (a test's changed copy); the parameters
         # of each operation are checked against it.
         self.spec = spec or Spec.packaged()
+        self.window = validity(self.spec.document, REQUEST_DATE_SCHEME)
         # The spec this emulator obeys, as /openapi.yaml serves it: the shipped file as it
         # is, or a given copy in its own order.
         self._spec_text = (
@@ -162,7 +164,8 @@ class EmulatorApp:
         )
         # A trailing slash is another path at the gateway: 404, not a redirect.
         starlette.router.redirect_slashes = False
-        self._asgi = AccessLog(BodyLimit(starlette))
+        trace_id = self.spec.schema("TraceId").get("pattern")
+        self._asgi = AccessLog(BodyLimit(starlette), trace_id_pattern=str(trace_id or ""))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
@@ -262,6 +265,7 @@ class EmulatorApp:
                 now=context.clock.now(),
                 user_headers_required=user_headers_required,
                 flaws=_AUTH_FLAWS.get(flaw) if flaw is not None else None,
+                window=self.window,
             )
         except AuthError as error:
             kind = "app authentication" if error.app_mode else "authentication"
@@ -310,7 +314,7 @@ class EmulatorApp:
     async def _docs(self, request: Request) -> Response:
         from koodrive_emulator.docs_page import render_docs_page
 
-        return HTMLResponse(render_docs_page())
+        return HTMLResponse(render_docs_page(self.spec))
 
     async def _root(self, request: Request) -> Response:
         return RedirectResponse("/docs")

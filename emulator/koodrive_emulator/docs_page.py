@@ -178,9 +178,11 @@ class _Page:
 
 
 @cache
-def render_docs_page() -> str:
-    document = Spec.packaged().document
-    spec = _Page(Spec.packaged())
+def render_docs_page(served: Spec | None = None) -> str:
+    """The /docs page of `served` (default: the shipped spec), rendered once per spec."""
+    served = served or Spec.packaged()
+    document = served.document
+    spec = _Page(served)
     markdown = MarkdownIt("commonmark", {"html": False})  # the spec's raw HTML stays text
     environment = Environment(
         loader=PackageLoader("koodrive_emulator", "templates"),

@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from koodrive import signing
 from koodrive_emulator.app import EmulatorApp
 from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.paging import SERVER_PAGE_SIZE
@@ -19,6 +21,7 @@ from koodrive_emulator.state import Backend
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 
 GROUPS = "/koodrive/ose/v1/usergroups"
+DEVICES = "/koodrive/ose/v1/backup/device"
 
 
 def changed_spec(**schemas: dict[str, Any]) -> Spec:
@@ -207,3 +210,44 @@ def test_a_path_parameter_the_emulator_cannot_route_is_refused_naming_it() -> No
     }
     with pytest.raises(ValueError, match=r"listGroupMembers: the path parameter \{group-id\}"):
         EmulatorApp(spec=Spec(document))
+
+
+def test_the_x_date_window_of_the_served_spec_is_the_one_checked() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    scheme = document["components"]["securitySchemes"]["requestDate"]
+    scheme["x-koodrive-validity"] = {"seconds-before": 60, "seconds-after": 0}
+    with (
+        running_emulator(spec=Spec(document)) as emulator,
+        httpx.Client(base_url=emulator.base_url) as http,
+    ):
+        credentials = emulator.credentials
+
+        def dated(age: timedelta) -> httpx.Response:
+            moment = emulator.clock.now() - age
+            return http.get(
+                DEVICES,
+                headers={
+                    "Authorization": f"Bearer {credentials.token}",
+                    "X-User-Id": credentials.user_id,
+                    "X-Date": signing.format_x_date(moment),
+                },
+            )
+
+        recent, old = dated(timedelta(seconds=30)), dated(timedelta(minutes=2))
+
+    assert recent.status_code == 200, recent.text
+    assert old.status_code == 401
+    assert "X-Date is more than 1 minute before the server clock" in old.text
+
+
+def test_the_docs_page_shows_the_served_spec() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    document["paths"][GROUPS]["get"]["summary"] = "List the groups, as a changed spec says"
+    with (
+        running_emulator(spec=Spec(document)) as emulator,
+        httpx.Client(base_url=emulator.base_url) as http,
+    ):
+        page = http.get("/docs")
+
+    assert page.status_code == 200
+    assert "List the groups, as a changed spec says" in page.text

@@ -15,15 +15,14 @@ from typing import Literal
 
 from koodrive import signing
 
-from koodrive_emulator.behaviour import validity
+from koodrive_emulator.behaviour import Validity, validity
 from koodrive_emulator.credentials import Credentials, TokenRejectedError, span_in_words
 from koodrive_emulator.spec import Spec
 
 # The spec's window for X-Date (`x-koodrive-validity` of the requestDate scheme): how long
 # before the server's clock a request may be dated, and how far after.
-_WINDOW = validity(Spec.packaged().document, "requestDate")
-SIGNATURE_VALIDITY = timedelta(seconds=_WINDOW.seconds_before)
-SIGNATURE_LEEWAY = timedelta(seconds=_WINDOW.seconds_after)
+# An app serving another spec passes that spec's window instead.
+SHIPPED_WINDOW = validity(Spec.packaged().document, "requestDate")
 # Headers that say who is asking, when, and of which host. Sent twice, a reader of the
 # first copy and a reader of the last would judge different requests (a fresh X-Date in
 # front of an expired signature, another user's X-User-Id in front of a signed one).
@@ -123,8 +122,9 @@ def authenticate(
     now: datetime,
     user_headers_required: bool,
     flaws: AuthFlaws | None = None,
+    window: Validity = SHIPPED_WINDOW,
 ) -> Principal:
-    """The principal of `request`, or AuthError.
+    """The principal of `request`, or AuthError. `window`: how far X-Date may lie from `now`.
 
     `user_headers_required` is true for operations that need X-User-Id and X-Date in token
     mode too (list-bound-devices); app mode always needs them. `flaws` play a flawed server.
@@ -144,9 +144,12 @@ def authenticate(
             now=now,
             user_headers_required=user_headers_required,
             flaws=flaws,
+            window=window,
         )
     if authorization.startswith(signing.ALGORITHM):
-        return _app_principal(authorization, request, credentials, now=now, flaws=flaws)
+        return _app_principal(
+            authorization, request, credentials, now=now, flaws=flaws, window=window
+        )
     raise AuthError(_EXPECTED_FORMS)
 
 
@@ -158,6 +161,7 @@ def _token_principal(
     now: datetime,
     user_headers_required: bool,
     flaws: AuthFlaws,
+    window: Validity,
 ) -> Principal:
     if not token:
         raise AuthError("the access token after 'Bearer' is empty")
@@ -170,7 +174,7 @@ def _token_principal(
     # the operation does not require the header.
     if user_headers_required or "x-user-id" in request.headers:
         header_user = (
-            user_and_date(request.headers, now=now, flaws=flaws)
+            user_and_date(request.headers, now=now, flaws=flaws, window=window)
             if user_headers_required
             else request.headers["x-user-id"].strip()
         )
@@ -188,9 +192,12 @@ def _app_principal(
     *,
     now: datetime,
     flaws: AuthFlaws,
+    window: Validity,
 ) -> Principal:
     try:
-        return _verified_app_principal(authorization, request, credentials, now=now, flaws=flaws)
+        return _verified_app_principal(
+            authorization, request, credentials, now=now, flaws=flaws, window=window
+        )
     except AuthError as error:
         raise AuthError(str(error), app_mode=True) from None
 
@@ -202,6 +209,7 @@ def _verified_app_principal(
     *,
     now: datetime,
     flaws: AuthFlaws,
+    window: Validity,
 ) -> Principal:
     try:
         parsed = signing.AppAuthorization.parse(authorization)
@@ -220,7 +228,7 @@ def _verified_app_principal(
     app = credentials.app(parsed.app_id)
     if app is None:
         raise AuthError("unknown AppId")
-    user_id = user_and_date(request.headers, now=now, flaws=flaws)
+    user_id = user_and_date(request.headers, now=now, flaws=flaws, window=window)
     if not app.may_act_for(user_id):
         raise AuthError("the app may not act for this X-User-Id")
     try:
@@ -241,7 +249,11 @@ def _verified_app_principal(
 
 
 def user_and_date(
-    headers: Mapping[str, str], *, now: datetime, flaws: AuthFlaws | None = None
+    headers: Mapping[str, str],
+    *,
+    now: datetime,
+    flaws: AuthFlaws | None = None,
+    window: Validity = SHIPPED_WINDOW,
 ) -> str:
     """Check X-User-Id and X-Date; return the user id."""
     user_id = headers.get("x-user-id")
@@ -249,13 +261,22 @@ def user_and_date(
         raise AuthError("X-User-Id header is missing")
     if not _USER_ID.fullmatch(user_id):
         raise AuthError("X-User-Id must be a string of 1 to 32 digits")
-    check_x_date(headers.get("x-date"), now=now, ahead=(flaws or NO_AUTH_FLAWS).future_skew)
+    ahead = (flaws or NO_AUTH_FLAWS).future_skew
+    check_x_date(headers.get("x-date"), now=now, ahead=ahead, window=window)
     return user_id
 
 
-def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedelta(0)) -> None:
+def check_x_date(
+    value: str | None,
+    *,
+    now: datetime,
+    ahead: timedelta = timedelta(0),
+    window: Validity = SHIPPED_WINDOW,
+) -> None:
     """X-Date must lie in the spec's window around `now` (the 15 minutes up to it, both ends
     included, and no later); `ahead` widens it for a fault."""
+    before = timedelta(seconds=window.seconds_before)
+    after = timedelta(seconds=window.seconds_after)
     if value is None:
         raise AuthError("X-Date header is missing")
     try:
@@ -264,10 +285,9 @@ def check_x_date(value: str | None, *, now: datetime, ahead: timedelta = timedel
         raise AuthError(
             "X-Date must be a UTC time as yyyyMMdd'T'HHmmss'Z', e.g. 20251103T070140Z"
         ) from None
-    if moment > now + SIGNATURE_LEEWAY + ahead:
+    if moment > now + after + ahead:
         raise AuthError("X-Date is later than the server clock")
-    if moment < now - SIGNATURE_VALIDITY:
+    if moment < now - before:
         raise AuthError(
-            f"X-Date is more than {span_in_words(SIGNATURE_VALIDITY)} before the server clock "
-            "(expired)"
+            f"X-Date is more than {span_in_words(before)} before the server clock (expired)"
         )
