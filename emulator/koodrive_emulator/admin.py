@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
+from koodrive_emulator.spec import Spec
 
 ADMIN_PREFIX = "/_emulator"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -87,7 +88,7 @@ class Admin:
                 status_code=415,
             )
         try:
-            fault = _fault_from_body(await request.body())
+            fault = _fault_from_body(await request.body(), self._context().faults.spec)
         except _BadBody as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         added = switch_on(self._context().faults, fault)
@@ -147,7 +148,7 @@ def _clear(faults: Faults) -> int:
     return cleared
 
 
-def _fault_from_body(raw: bytes) -> Fault:
+def _fault_from_body(raw: bytes, spec: Spec) -> Fault:
     try:
         data = json.loads(raw, parse_constant=_no_constant)
     except _BadBody:
@@ -163,7 +164,7 @@ def _fault_from_body(raw: bytes) -> Fault:
     if not isinstance(kind, str):
         raise _BadBody(f"kind must be one of: {_KINDS}")
     try:
-        return fault_from_options(kind, options)
+        return fault_from_options(kind, options, spec)
     except ValueError as error:
         raise _BadBody(str(error)) from None
 

@@ -86,6 +86,8 @@ class EmulatorApp:
         # `spec`: another spec than the one shipped (a test's changed copy); the parameters
         # of each operation are checked against it.
         self.spec = spec or Spec.packaged()
+        # The faults of this app's context target the operations of the spec it serves.
+        self.context.faults.spec = self.spec
         self.window = validity(self.spec.document, REQUEST_DATE_SCHEME)
         # The spec this emulator obeys, as /openapi.yaml serves it: the shipped file as it
         # is, or a given copy in its own order.

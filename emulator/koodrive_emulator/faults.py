@@ -107,8 +107,8 @@ HANDLER_FLAWS: dict[FaultKind, set[str]] = {}
 
 
 @functools.cache
-def _spec_targets(kind: FaultKind) -> tuple[str, ...] | None:
-    behaviours = Spec.packaged().behaviours
+def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
+    behaviours = spec.behaviours
     if kind in PAGING_KINDS:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)
     if kind is FaultKind.FILTER_404:
@@ -120,13 +120,23 @@ def _spec_targets(kind: FaultKind) -> tuple[str, ...] | None:
     return None
 
 
-def _only_for(kind: FaultKind) -> tuple[str, ...] | None:
-    """The operations a fault of `kind` can act on (None: every one)."""
+def _only_for(kind: FaultKind, spec: Spec) -> tuple[str, ...] | None:
+    """The operations of `spec` a fault of `kind` can act on (None: every one)."""
     # The handlers register their own faults here when imported; they import this module.
     import koodrive_emulator.handlers  # noqa: F401
 
     handlers = HANDLER_FLAWS.get(kind)
-    return tuple(sorted(handlers)) if handlers else _spec_targets(kind)
+    return tuple(sorted(handlers)) if handlers else _spec_targets(spec, kind)
+
+
+def check_targets(fault: Fault, spec: Spec) -> None:
+    """ValueError unless `fault` targets an operation of `spec` it can act on."""
+    operations = spec.operation_ids()
+    if fault.operation is not None and fault.operation not in operations:
+        raise ValueError(f"operation must be one of {', '.join(operations)} or None")
+    only = _only_for(fault.kind, spec)
+    if only is not None and fault.operation is not None and fault.operation not in only:
+        raise ValueError(f"{fault.kind} applies to {' and '.join(only)} only")
 
 
 # The vendor's parameter error, the service error it is most likely to send with a 200.
@@ -145,12 +155,8 @@ class Fault:
     msg: str = DEFAULT_RESULT_MSG  # for result-error
 
     def __post_init__(self) -> None:
+        # Which operations it may target is the spec's to say: Faults.add checks it.
         self.kind = FaultKind(self.kind)
-        if self.operation is not None and self.operation not in OPERATIONS:
-            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
-        only = _only_for(self.kind)
-        if only is not None and self.operation is not None and self.operation not in only:
-            raise ValueError(f"{self.kind} applies to {' and '.join(only)} only")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be 1 or more, or None for every request")
         if self.retry_after < 0:
@@ -163,8 +169,8 @@ class Fault:
         if not isinstance(self.msg, str):
             raise ValueError("msg must be a string")
 
-    def matches(self, operation: str, *, cursor_sent: bool = False) -> bool:
-        only = _only_for(self.kind)
+    def matches(self, operation: str, spec: Spec, *, cursor_sent: bool = False) -> bool:
+        only = _only_for(self.kind, spec)
         if only is not None and operation not in only:
             return False
         if self.kind is FaultKind.REPEAT_CURSOR and not cursor_sent:
@@ -183,8 +189,9 @@ FAULT_OPTIONS: dict[str, str] = {
 }
 
 
-def fault_from_options(kind: str, options: Mapping[str, object]) -> Fault:
-    """A Fault from a kind name and named options; ValueError naming the field otherwise."""
+def fault_from_options(kind: str, options: Mapping[str, object], spec: Spec | None = None) -> Fault:
+    """A Fault of `spec` (default: the shipped one) from a kind name and named options;
+    ValueError naming the field otherwise."""
     try:
         fault_kind = FaultKind(kind)
     except ValueError:
@@ -194,7 +201,7 @@ def fault_from_options(kind: str, options: Mapping[str, object]) -> Fault:
     if unknown:
         raise ValueError(f"unknown option {unknown[0]!r}; options: {', '.join(FAULT_OPTIONS)}")
     seconds = _option(options, "seconds", (int, float), 0.0)
-    return Fault(
+    fault = Fault(
         fault_kind,
         operation=_option(options, "operation", str, None),
         times=_option(options, "times", int, None),
@@ -203,6 +210,8 @@ def fault_from_options(kind: str, options: Mapping[str, object]) -> Fault:
         code=_option(options, "code", int, DEFAULT_RESULT_CODE),
         msg=_option(options, "msg", str, DEFAULT_RESULT_MSG),
     )
+    check_targets(fault, spec or Spec.packaged())
+    return fault
 
 
 def _option(
@@ -232,9 +241,11 @@ NO_FAULT = Triggered()
 
 
 class Faults:
-    """The active faults of one emulator; thread-safe (tests add, the server takes)."""
+    """The active faults of one emulator; thread-safe (tests add, the server takes).
+    `spec`: the spec whose operations they target (default: the shipped one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, spec: Spec | None = None) -> None:
+        self.spec = spec or Spec.packaged()
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
@@ -250,6 +261,7 @@ class Faults:
         msg: str = DEFAULT_RESULT_MSG,
     ) -> Fault:
         fault = Fault(FaultKind(kind), operation, times, retry_after, seconds, code, msg)
+        check_targets(fault, self.spec)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -315,8 +327,9 @@ class Faults:
     def html_502(self, *, operation: str | None = None, times: int | None = None) -> Fault:
         return self.add(FaultKind.HTML_502, operation=operation, times=times)
 
-    def repeat_cursor(self, *, times: int | None = None) -> Fault:
-        return self.add(FaultKind.REPEAT_CURSOR, operation="listUserGroups", times=times)
+    def repeat_cursor(self, *, operation: str | None = None, times: int | None = None) -> Fault:
+        """On every paged operation, or on `operation`."""
+        return self.add(FaultKind.REPEAT_CURSOR, operation=operation, times=times)
 
     def remove(self, fault: Fault) -> None:
         with self._lock:
@@ -340,7 +353,7 @@ class Faults:
             chosen: Fault | None = None
             used: list[Fault] = []
             for fault in self._faults:
-                if not fault.matches(operation, cursor_sent=cursor_sent):
+                if not fault.matches(operation, self.spec, cursor_sent=cursor_sent):
                     continue
                 if fault.kind is FaultKind.LATENCY:
                     delay += fault.seconds

@@ -148,7 +148,7 @@ def running_emulator(
     context = EmulatorContext(
         backend=backend if backend is not None else Backend.default(spec=spec),
         credentials=credentials,
-        faults=faults if faults is not None else Faults(),
+        faults=faults if faults is not None else Faults(spec=spec),
         clock=clock,
         paging=paging if paging is not None else PagingBehaviour(),
     )

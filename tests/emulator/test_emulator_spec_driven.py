@@ -13,6 +13,7 @@ import httpx
 import pytest
 from koodrive import signing
 from koodrive_emulator.app import EmulatorApp
+from koodrive_emulator.faults import Faults
 from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.paging import SERVER_PAGE_SIZE
 from koodrive_emulator.rules.parameters import expectation
@@ -251,3 +252,18 @@ def test_the_docs_page_shows_the_served_spec() -> None:
 
     assert page.status_code == 200
     assert "List the groups, as a changed spec says" in page.text
+
+
+def test_faults_target_the_operations_of_the_served_spec() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    again = copy.deepcopy(document["paths"][GROUPS]["get"])
+    again["operationId"] = "listUserGroupsAgain"
+    again["responses"]["200"].pop("links")
+    document["paths"]["/koodrive/ose/v1/usergroups-again"] = {"get": again}
+    with running_emulator(spec=Spec(document)) as emulator:
+        emulator.faults.add("repeat-item", operation="listUserGroupsAgain")  # paged there
+        with pytest.raises(ValueError, match="repeat-item applies to listUserGroups and"):
+            emulator.faults.add("repeat-item", operation="listBoundDevices")
+
+    with pytest.raises(ValueError, match="operation must be one of"):
+        Faults().add("repeat-item", operation="listUserGroupsAgain")  # not in the shipped spec
