@@ -77,8 +77,10 @@ def _is_positive(case: Case) -> bool:
 def _cursor_is_schema_valid(case: Case, paging: Paging, cursor: object) -> bool:
     if not isinstance(cursor, str):
         return False  # a list or a number: a case built to break the cursor itself
-    declared = [p for p in operations.parameters_of(case.operation) if p.name == paging.cursor]
-    return not wire.problems(declared, {paging.cursor: [cursor]}, {})
+    declared = operations.parameter_of(case.operation, paging.cursor)
+    return not wire.problems(
+        [declared] if declared is not None else [], {paging.cursor: [cursor]}, {}
+    )
 
 
 @schemathesis.hook
@@ -124,7 +126,7 @@ def map_case(context: schemathesis.HookContext, case: Case) -> Case:
                 query[name] = value
         return case
     # A negative case: whatever it breaks, it is not the (schema-valid) cursor.
-    given = {**{k: wire_text(v) for k, v in (case.path_parameters or {}).items()}, **query}
+    given = {**operations.path_values(case), **query}
     if bound is None or bound != bound_values(paging, given):
         query[paging.cursor] = paging.first_cursor
     return case

@@ -47,14 +47,25 @@ def parameters_of(operation: Operation) -> tuple[Parameter, ...]:
     return found.parameters if found is not None else ()
 
 
+def parameter_of(operation: Operation, name: str) -> Parameter | None:
+    """The operation's parameter `name`, schema inlined, if it has one."""
+    found = spec_of(operation).operations.get(_operation_id(operation))
+    return found.parameter(name) if found is not None else None
+
+
 def path_names(operation: Operation) -> frozenset[str]:
     """The names of the operation's path parameters."""
     return frozenset(p.name for p in parameters_of(operation) if p.location == "path")
 
 
+def path_values(case: Case) -> dict[str, str]:
+    """The case's path parameters as wire text."""
+    return {name: wire_text(value) for name, value in (case.path_parameters or {}).items()}
+
+
 def sent_values(case: Case, url: str) -> dict[str, str]:
     """What a request sent for each path and query parameter, as wire text (a query
     parameter sent twice: its first value)."""
-    values = {name: wire_text(value) for name, value in (case.path_parameters or {}).items()}
+    values = path_values(case)
     values.update({name: found[0] for name, found in wire.query_of(url).items()})
     return values

@@ -431,10 +431,8 @@ class Plan:
 
 
 def _schema_of(case: Case, name: str) -> Mapping[str, Any]:
-    for parameter in operations.parameters_of(case.operation):
-        if parameter.name == name:
-            return parameter.schema
-    return {}
+    parameter = operations.parameter_of(case.operation, name)
+    return parameter.schema if parameter is not None else {}
 
 
 def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
@@ -444,9 +442,8 @@ def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
     paging = behaviour.paging
     if paging is not None:
         query[paging.cursor] = paging.first_cursor
-    for filter_ in behaviour.filters:
-        if filter_.match is Match.CONTAINS_IGNORING_CASE:
-            query.pop(filter_.parameter, None)
+    for name in behaviour.text_filters:
+        query.pop(name, None)
     return Plan(case, mode, behaviour, query)
 
 
@@ -929,11 +926,12 @@ def _other_value(plan: Plan, name: str, current: object) -> object | None:
             last = wire_text(current)[-1]
             swapped = "0" if last != "0" else "1"
             candidates.append(wire_text(current)[:-1] + (swapped if last.isdigit() else "z"))
-        parameter = next(p for p in operations.parameters_of(plan.case.operation) if p.name == name)
+        parameter = operations.parameter_of(plan.case.operation, name)
         valid = [
             candidate
             for candidate in candidates
-            if not wire.problems([parameter], {name: [candidate]}, {}, {name: candidate})
+            if parameter is not None
+            and not wire.problems([parameter], {name: [candidate]}, {}, {name: candidate})
         ]
         return valid[0] if valid else candidates[0]
     return None

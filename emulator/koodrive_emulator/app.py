@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import Admin
-from koodrive_emulator.behaviour import Match, validity
+from koodrive_emulator.behaviour import validity
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
@@ -180,11 +180,7 @@ class EmulatorApp:
         rules = self.rules[operation]
         paging = rules.behaviour.paging if rules.behaviour is not None else None
         # The filter-404 fault answers a request that narrows by text (groupName) with 404.
-        filters = [
-            f.parameter
-            for f in (rules.behaviour.filters if rules.behaviour else ())
-            if f.match is Match.CONTAINS_IGNORING_CASE
-        ]
+        filters = rules.behaviour.text_filters if rules.behaviour is not None else ()
 
         async def endpoint(request: Request) -> Response:
             context = self.context
@@ -349,11 +345,7 @@ def _token_needs_user_headers(operation: Operation, spec: Spec) -> bool:
         for name, scheme in schemes.items()
         if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
     }
-    user = {
-        name
-        for name, scheme in schemes.items()
-        if scheme.get("type") == "apiKey" and str(scheme.get("name", "")).lower() == "x-user-id"
-    }
+    user = spec.header_schemes("X-User-Id")
     return any(requirement & bearer and requirement & user for requirement in operation.security)
 
 

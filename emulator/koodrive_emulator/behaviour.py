@@ -11,7 +11,7 @@ an error naming the field, not a check that silently finds nothing to check.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -20,7 +20,7 @@ import jsonschema
 
 EXTENSION = "x-koodrive-behaviour"
 VALIDITY = "x-koodrive-validity"
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 class BehaviourError(ValueError):
@@ -96,6 +96,11 @@ class Behaviour:
     def filter(self, parameter: str) -> Filter | None:
         return next((f for f in self.filters if f.parameter == parameter), None)
 
+    @property
+    def text_filters(self) -> tuple[str, ...]:
+        """The parameters that narrow by text (contains-ignoring-case)."""
+        return tuple(f.parameter for f in self.filters if f.match is Match.CONTAINS_IGNORING_CASE)
+
 
 _EXPECTED = {
     "type": "object",
@@ -152,18 +157,26 @@ def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
     """Each operation's behaviour, by operationId; BehaviourError naming the field otherwise."""
     defaults = _validated(document.get(EXTENSION, {}), _DOCUMENT_SCHEMA, EXTENSION)
     found: dict[str, Behaviour] = {}
-    for path, path_item in (document.get("paths") or {}).items():
-        for method in _HTTP_METHODS:
-            operation = path_item.get(method)
-            if not isinstance(operation, Mapping) or "operationId" not in operation:
-                continue
-            where = f"paths.{path}.{method}.{EXTENSION}"
-            own = _validated(operation.get(EXTENSION, {}), _OPERATION_SCHEMA, where)
-            behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
-            parameters = operation_parameters(path_item, operation, document)
-            _check_names(behaviour, operation, parameters, document, where)
-            found[behaviour.operation_id] = behaviour
+    for path, method, path_item, operation in operations_of(document):
+        where = f"paths.{path}.{method}.{EXTENSION}"
+        own = _validated(operation.get(EXTENSION, {}), _OPERATION_SCHEMA, where)
+        behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
+        parameters = operation_parameters(path_item, operation, document)
+        _check_names(behaviour, operation, parameters, document, where)
+        found[behaviour.operation_id] = behaviour
     return found
+
+
+def operations_of(
+    document: Mapping[str, Any],
+) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    """Each operation that has an operationId, in the spec's order: its path, its method
+    (lower case), its path item and its definition."""
+    for path, path_item in (document.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            operation = path_item.get(method)
+            if isinstance(operation, Mapping) and "operationId" in operation:
+                yield path, method, path_item, operation
 
 
 @dataclass(frozen=True)

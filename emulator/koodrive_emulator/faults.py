@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from koodrive_emulator.behaviour import Match
 from koodrive_emulator.spec import Spec
 
 _T = TypeVar("_T")
@@ -112,11 +111,7 @@ def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
     if kind in PAGING_KINDS:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)
     if kind is FaultKind.FILTER_404:
-        return tuple(
-            op
-            for op, b in behaviours.items()
-            if any(f.match is Match.CONTAINS_IGNORING_CASE for f in b.filters)
-        )
+        return tuple(op for op, b in behaviours.items() if b.text_filters)
     return None
 
 

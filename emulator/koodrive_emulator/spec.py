@@ -21,10 +21,9 @@ from koodrive_emulator.behaviour import (
     BehaviourError,
     load,
     operation_parameters,
+    operations_of,
     resolve,
 )
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -86,28 +85,24 @@ class Spec:
         """Every operation, by operationId, in the order the spec lists them."""
         found = {}
         default_security = self.document.get("security", [])
-        for path, path_item in (self.document.get("paths") or {}).items():
-            for method in HTTP_METHODS:
-                raw = path_item.get(method)
-                if not isinstance(raw, Mapping) or "operationId" not in raw:
-                    continue
-                parameters = tuple(
-                    Parameter(
-                        resolved["name"],
-                        resolved["in"],
-                        bool(resolved.get("required", False)),
-                        self.inline(resolved.get("schema", {})),
-                    )
-                    for resolved in operation_parameters(path_item, raw, self.document)
-                    if resolved.get("in") in ("path", "query", "header")
+        for path, method, path_item, raw in operations_of(self.document):
+            parameters = tuple(
+                Parameter(
+                    resolved["name"],
+                    resolved["in"],
+                    bool(resolved.get("required", False)),
+                    self.inline(resolved.get("schema", {})),
                 )
-                security = tuple(
-                    frozenset(requirement) for requirement in raw.get("security", default_security)
-                )
-                operation_id = str(raw["operationId"])
-                found[operation_id] = Operation(
-                    operation_id, method.upper(), path, parameters, security, raw
-                )
+                for resolved in operation_parameters(path_item, raw, self.document)
+                if resolved.get("in") in ("path", "query", "header")
+            )
+            security = tuple(
+                frozenset(requirement) for requirement in raw.get("security", default_security)
+            )
+            operation_id = str(raw["operationId"])
+            found[operation_id] = Operation(
+                operation_id, method.upper(), path, parameters, security, raw
+            )
         return found
 
     @cached_property
@@ -123,24 +118,39 @@ class Spec:
         found: Mapping[str, Any] = self.inline(schemas[name])
         return found
 
-    def response_schema(self, operation_id: str, status: int) -> Mapping[str, Any]:
-        """The JSON schema of an operation's response with `status`, inlined ({} if none)."""
+    def _json_response(self, operation_id: str, status: int) -> Mapping[str, Any]:
+        """The application/json entry of an operation's response with `status` ({} if none)."""
         responses = self.operations[operation_id].definition.get("responses") or {}
         response = self.resolve(responses.get(str(status), {}))
-        media = (response.get("content") or {}).get("application/json") or {}
-        found: Mapping[str, Any] = self.inline(media.get("schema", {}))
+        media: Mapping[str, Any] = (response.get("content") or {}).get("application/json") or {}
+        return media
+
+    def response_schema(self, operation_id: str, status: int) -> Mapping[str, Any]:
+        """The JSON schema of an operation's response with `status`, inlined ({} if none)."""
+        found: Mapping[str, Any] = self.inline(
+            self._json_response(operation_id, status).get("schema", {})
+        )
         return found
 
     def response_examples(self, operation_id: str, status: int) -> list[Mapping[str, Any]]:
         """The example bodies of an operation's response with `status` (objects only)."""
-        responses = self.operations[operation_id].definition.get("responses") or {}
-        response = self.resolve(responses.get(str(status), {}))
-        media = (response.get("content") or {}).get("application/json") or {}
+        media = self._json_response(operation_id, status)
         examples = (media.get("examples") or {}).values()
         found = [self.inline(example).get("value") for example in examples]
         if "example" in media:
             found.append(self.inline(media["example"]))
         return [example for example in found if isinstance(example, Mapping)]
+
+    def header_schemes(self, header: str) -> frozenset[str]:
+        """The security schemes that send `header` (apiKey, in the header; any case)."""
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        return frozenset(
+            name
+            for name, scheme in schemes.items()
+            if scheme.get("type") == "apiKey"
+            and scheme.get("in") == "header"
+            and str(scheme.get("name", "")).lower() == header.lower()
+        )
 
     def operation_ids(self) -> Sequence[str]:
         return tuple(self.operations)

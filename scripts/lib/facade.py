@@ -376,12 +376,7 @@ def _acts_for_one_user(spec: Spec, security: Sequence[frozenset[str]], owner: st
     """Every security requirement includes the scheme that sends the owner header."""
     if owner is None:
         return False
-    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
-    owners = {
-        name
-        for name, scheme in schemes.items()
-        if str(scheme.get("name", "")).lower() == owner.lower() and scheme.get("in") == "header"
-    }
+    owners = spec.header_schemes(owner)
     return bool(security) and all(requirement & owners for requirement in security)
 
 
