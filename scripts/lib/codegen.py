@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import facade
@@ -68,11 +69,17 @@ def generate(spec: Path, destination: Path, config: Path = CONFIG) -> None:
             shutil.copytree(package, target)
 
 
+def _line_length() -> int:
+    """The project's line length (pyproject.toml), which the generated resources keep too."""
+    ruff = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["ruff"]
+    return int(ruff["line-length"])
+
+
 def _format(package: Path, env: dict[str, str]) -> None:
     """The pinned ruff's formatting, as generator-config.yaml's post-hooks give the client."""
     for command in (
         ["ruff", "check", ".", "--select", "I", "--fix-only", "--quiet", "--isolated"],
-        ["ruff", "format", ".", "--quiet", "--isolated", "--line-length", "100"],
+        ["ruff", "format", ".", "--quiet", "--isolated", "--line-length", str(_line_length())],
     ):
         result = subprocess.run(  # noqa: S603
             [str(Path(sys.executable).parent / command[0]), *command[1:], "--no-cache"],
