@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 _EXTRA_MODULES = {
     "starlette": "starlette",
     "uvicorn": "uvicorn",
-    "itsdangerous": "itsdangerous",
+    "httptools": "httptools",
     "yaml": "pyyaml",
     "jinja2": "jinja2",
     "markdown_it": "markdown-it-py",

@@ -13,14 +13,14 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from urllib.parse import parse_qsl
 
 import yaml
+from koodrive.signing import query_pairs
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, compile_path
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -28,6 +28,7 @@ from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import Admin
 from koodrive_emulator.behaviour import validity
 from koodrive_emulator.context import EmulatorContext
+from koodrive_emulator.encoding import encode_json
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
 from koodrive_emulator.handlers import Outcome as _Outcome
@@ -39,7 +40,6 @@ from koodrive_emulator.responses import (
     PROXY_502_PAGE,
     JSONBytesResponse,
     TruncatedResponse,
-    encode_json,
     gateway_body,
     service_body,
 )
@@ -54,6 +54,7 @@ logger = logging.getLogger("koodrive_emulator")
 CLIENT_CLOSED_REQUEST = 499
 REQUEST_DATE_SCHEME = "requestDate"  # the security scheme whose x-koodrive-validity is X-Date's
 _PLACEHOLDER = re.compile(r"\{([^}]*)\}")
+Endpoint = Callable[[Request], Awaitable[Response]]
 DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
 
@@ -134,20 +135,32 @@ class EmulatorApp:
                         "for the emulator to route it"
                     )
         handlers = self.handlers
-        routes: list[BaseRoute] = [
-            Route(
-                operation.path,
-                self._operation(
-                    operation_id,
-                    handlers[operation_id],
-                    user_headers_required=_token_needs_user_headers(operation, self.spec),
-                )
-                if operation_id in handlers
-                else self._not_implemented(operation),
-                methods=[operation.method],
+        endpoints: dict[str, Endpoint] = {
+            operation_id: self._operation(
+                operation_id,
+                handlers[operation_id],
+                user_headers_required=_token_needs_user_headers(operation, self.spec),
             )
+            if operation_id in handlers
+            else self._not_implemented(operation)
+            for operation_id, operation in self.spec.operations.items()
+        }
+        routes: list[BaseRoute] = [
+            Route(operation.path, endpoints[operation_id], methods=[operation.method])
             for operation_id, operation in self.spec.operations.items()
         ]
+        # The operations' own requests are dispatched here, straight to their endpoints:
+        # Starlette's router and middleware cost a quarter of such a request. Anything
+        # else (another method, HEAD, the docs, the admin API) goes through Starlette,
+        # which has the same routes.
+        self._static: dict[tuple[str, str], Endpoint] = {}
+        self._templated: list[tuple[str, re.Pattern[str], Endpoint]] = []
+        for operation_id, operation in self.spec.operations.items():
+            if _PLACEHOLDER.search(operation.path):
+                pattern = compile_path(operation.path)[0]
+                self._templated.append((operation.method, pattern, endpoints[operation_id]))
+            else:
+                self._static[(operation.method, operation.path)] = endpoints[operation_id]
         routes += [
             Route("/openapi.yaml", self._spec, methods=["GET"]),
             Route("/docs", self._docs, methods=["GET"]),
@@ -166,11 +179,42 @@ class EmulatorApp:
         )
         # A trailing slash is another path at the gateway: 404, not a redirect.
         starlette.router.redirect_slashes = False
+        self._starlette = starlette
         trace_id = self.spec.schema("TraceId").get("pattern")
-        self._asgi = AccessLog(BodyLimit(starlette), trace_id_pattern=str(trace_id or ""))
+        self._asgi = AccessLog(BodyLimit(self._dispatch), trace_id_pattern=str(trace_id or ""))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            method, path = scope["method"], scope["path"]
+            endpoint = self._static.get((method, path))
+            if endpoint is None:
+                for wanted, pattern, candidate in self._templated:
+                    match = pattern.match(path) if wanted == method else None
+                    if match is not None:
+                        scope["path_params"] = match.groupdict()
+                        endpoint = candidate
+                        break
+            if endpoint is not None:
+                await self._respond(endpoint, scope, receive, send)
+                return
+        await self._starlette(scope, receive, send)
+
+    async def _respond(
+        self, endpoint: Endpoint, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """What Starlette's route would do: the endpoint's response, or the app's answer to
+        the exception it raised."""
+        request = Request(scope, receive)
+        try:
+            response = await endpoint(request)
+        except ClientDisconnect as error:
+            response = await self._client_gone(request, error)
+        except Exception as error:
+            response = await self._unexpected(request, error)
+        await response(scope, receive, send)
 
     # --- operations -----------------------------------------------------------------------
 
@@ -190,10 +234,9 @@ class EmulatorApp:
             await request.body()
             # Read once per request (Starlette's query_params would read it again), and as
             # Starlette reads it: for these lookups, a parameter's last value.
-            query = parse_qsl(
-                request.scope["query_string"].decode("latin-1"), keep_blank_values=True
-            )
+            query = query_pairs(request.scope["query_string"].decode("latin-1"))
             last = dict(query)
+            sent_headers = _first_values(request.scope["headers"])
             triggered = context.faults.take(
                 operation, cursor_sent=paging is not None and bool(last.get(paging.cursor))
             )
@@ -215,6 +258,7 @@ class EmulatorApp:
                     flaw=None if fault is None else fault.kind,
                     rules=rules,
                     query=query,
+                    headers=sent_headers,
                     filtered=any(name in last for name in filters),
                 )
                 if fault is not None:
@@ -224,7 +268,7 @@ class EmulatorApp:
             headers = dict(outcome.headers)
             if not (fault and fault.kind is FaultKind.NO_TRACE_ECHO):
                 wrong = fault is not None and fault.kind is FaultKind.WRONG_TRACE_ECHO
-                for name, value in rules.echoed(request.headers).items():
+                for name, value in rules.echoed(sent_headers).items():
                     headers[name] = value[::-1] if wrong else value
             response_class = (
                 TruncatedResponse
@@ -246,6 +290,7 @@ class EmulatorApp:
         flaw: Flaw,
         rules: OperationRules,
         query: list[tuple[str, str]],
+        headers: Mapping[str, str],
         filtered: bool,
     ) -> _Outcome:
         signed = SignedRequest.from_raw(
@@ -274,7 +319,7 @@ class EmulatorApp:
         try:
             values = rules.parse(
                 query,
-                request.headers,
+                headers,
                 request.path_params,
                 lenient=flaw is FaultKind.LENIENT_PARAMETERS,
             )
@@ -347,6 +392,14 @@ def _token_needs_user_headers(operation: Operation, spec: Spec) -> bool:
     }
     user = spec.header_schemes("X-User-Id")
     return any(requirement & bearer and requirement & user for requirement in operation.security)
+
+
+def _first_values(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Each header's first value by its lower-case name, as Starlette's Headers.get reads
+    it (a repeated credential is judged from the raw headers, in rules.auth)."""
+    return {
+        name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(raw_headers)
+    }
 
 
 def _raw_path(scope: Scope) -> str:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from koodrive_emulator.behaviour import Behaviour, Paging
 from koodrive_emulator.context import EmulatorContext
+from koodrive_emulator.encoding import Fragment
 from koodrive_emulator.faults import HANDLER_FLAWS, FaultKind
 from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.rules.auth import Principal
@@ -26,6 +27,8 @@ from koodrive_emulator.state import Slice
 
 _T = TypeVar("_T")
 Flaw = FaultKind | None  # the flawed kind a request runs into (a fault of the service)
+# An item as a handler gives it: a mapping, or a record's JSON encoded once (Record.wire).
+Wire = Mapping[str, Any] | Fragment
 
 SUCCESS_MESSAGE = "success"
 _PAGING_FLAWS = {
@@ -73,13 +76,11 @@ class OperationCall:
         success = self.behaviour.success
         return Outcome(success.status, {"code": success.code, "msg": self.message, **fields})
 
-    def listing(self, items: Sequence[Mapping[str, Any]]) -> Outcome:
+    def listing(self, items: Sequence[Wire]) -> Outcome:
         """Every item in one response, in the declared items field."""
         return self.success({self._items_field(): list(items)})
 
-    def page(
-        self, find: Callable[[int, int], Slice[_T]], to_json: Callable[[_T], Mapping[str, Any]]
-    ) -> Outcome:
+    def page(self, find: Callable[[int, int], Slice[_T]], to_json: Callable[[_T], Wire]) -> Outcome:
         """The page the request's cursor asks for, bound to the user and the parameters the
         paging names: `find(after, limit)` returns up to `limit` records after `after`."""
         paging = self._paging()
@@ -143,7 +144,7 @@ def list_bound_devices(call: OperationCall) -> Outcome:
         devices = [device for user in backend.users() for device in backend.devices(user)]
     else:
         devices = backend.devices(call.user_id)
-    return call.listing([device.to_json() for device in devices])
+    return call.listing([device.wire() for device in devices])
 
 
 @handles(
@@ -171,4 +172,4 @@ def list_user_groups(call: OperationCall) -> Outcome:
             case_sensitive=flaw is FaultKind.CASE_SENSITIVE_GROUP_NAME,
         )
 
-    return call.page(find, Group.to_json)
+    return call.page(find, Group.wire)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 
+from koodrive_emulator.encoding import Fragment, encode_json
+
 
 class SourceType(IntEnum):
     GROUP = 0
@@ -38,6 +40,7 @@ class Device:
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
     _json: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
+    _wire: Fragment | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
         """The record as the API sends it (a fresh dict each time, its body built once)."""
@@ -54,6 +57,13 @@ class Device:
             return dict(body)
         return dict(self._json)
 
+    def wire(self) -> Fragment:
+        """The record's JSON text, encoded once: what every page that carries it embeds."""
+        if self._wire is None:
+            object.__setattr__(self, "_wire", Fragment(encode_json(self.to_json()).decode()))
+        assert self._wire is not None
+        return self._wire
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -66,6 +76,7 @@ class Group:
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
     _json: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
+    _wire: Fragment | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
         """The group as the API sends it (a fresh dict each time, its body built once:
@@ -82,3 +93,10 @@ class Group:
             object.__setattr__(self, "_json", body)
             return dict(body)
         return dict(self._json)
+
+    def wire(self) -> Fragment:
+        """The record's JSON text, encoded once: what every page that carries it embeds."""
+        if self._wire is None:
+            object.__setattr__(self, "_wire", Fragment(encode_json(self.to_json()).decode()))
+        assert self._wire is not None
+        return self._wire

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
@@ -42,10 +41,6 @@ def gateway_body(status: int, request_id: str, message: str | None = None) -> di
 
 def service_body(code: int, message: str) -> dict[str, Any]:
     return {"code": code, "msg": message}
-
-
-def encode_json(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class JSONBytesResponse(Response):

@@ -3,7 +3,6 @@ foreground (the CLI). The socket is bound here, so port 0 picks a free port."""
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import time
@@ -12,7 +11,8 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from koodrive_emulator.app import EmulatorApp
-from koodrive_emulator.limits import HEADER_TIMEOUT, GatewayH11Protocol, WithoutBareRefusals
+from koodrive_emulator.limits import HEADER_TIMEOUT
+from koodrive_emulator.protocol import GatewayHttpProtocol
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -35,10 +35,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def uvicorn_server(
     app: ASGIApp, *, log_level: str = "warning", header_timeout: float = HEADER_TIMEOUT
 ) -> uvicorn.Server:
-    """uvicorn on its pure-Python h11 stack, with the emulator's limits (see limits.py)."""
-    uvicorn_errors = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, WithoutBareRefusals) for f in uvicorn_errors.filters):
-        uvicorn_errors.addFilter(WithoutBareRefusals())
+    """uvicorn with httptools (llhttp) and uvloop where installed: the stack of
+    uvicorn[standard], with the gateway's manners and limits (protocol.py, limits.py)."""
     config = uvicorn.Config(
         app,
         log_config=None,  # the embedding program owns logging
@@ -46,7 +44,9 @@ def uvicorn_server(
         lifespan="off",
         log_level=log_level,
         timeout_graceful_shutdown=2,
-        http=GatewayH11Protocol.with_header_timeout(header_timeout),
+        http=GatewayHttpProtocol.with_header_timeout(header_timeout),
+        loop="auto",  # uvloop where it is installed (not on Windows), asyncio otherwise
+        ws="none",  # no WebSocket: an Upgrade request is answered as any other
     )
     return uvicorn.Server(config)
 

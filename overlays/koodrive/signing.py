@@ -27,6 +27,7 @@ X_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 REQUIRED_SIGNED_HEADERS = ("host", "x-date", "x-user-id")
 _UNRESERVED = "-_.~"  # with A-Z a-z 0-9, left alone by RFC 3986 encoding
 _ALL_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*")
+_X_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 _AUTHORIZATION = re.compile(
     r"^HMAC-SHA256 AppId=(?P<app_id>[^,\s]+),SignedHeaders=(?P<signed>[a-z0-9;-]+),"
     r"Signature=(?P<signature>[0-9a-f]{64})$"
@@ -50,9 +51,18 @@ def format_x_date(moment: datetime) -> str:
 
 def parse_x_date(value: str) -> datetime:
     """The UTC moment an `X-Date` value names; ValueError when it is malformed."""
-    if not re.fullmatch(r"[0-9]{8}T[0-9]{6}Z", value):
+    if not _X_DATE.fullmatch(value):
         raise ValueError("X-Date must look like 20251103T070140Z (yyyyMMdd'T'HHmmss'Z', UTC)")
-    return datetime.strptime(value, X_DATE_FORMAT).replace(tzinfo=UTC)
+    # What strptime(X_DATE_FORMAT) reads, a tenth of its cost: datetime checks the ranges.
+    return datetime(
+        int(value[0:4]),
+        int(value[4:6]),
+        int(value[6:8]),
+        int(value[9:11]),
+        int(value[11:13]),
+        int(value[13:15]),
+        tzinfo=UTC,
+    )
 
 
 @lru_cache(maxsize=256)  # a client calls few paths, each many times
@@ -66,9 +76,23 @@ def canonical_uri(path: str) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """The name-value pairs of a raw query string, decoded, blank values kept: what
+    `parse_qsl(query, keep_blank_values=True)` returns."""
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    # Nothing to decode (the common case): the same pairs without parse_qsl's cost.
+    pairs = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
+
+
 def canonical_query(query: str) -> str:
     """Parameters of a raw query string, encoded and sorted in character-code order."""
-    pairs = parse_qsl(query, keep_blank_values=True)
+    pairs = query_pairs(query)
     return "&".join(
         f"{name}={value}" for name, value in sorted((encode(n), encode(v)) for n, v in pairs)
     )

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from koodrive_emulator.app import GROUPS_PATH
-from koodrive_emulator.limits import MAX_BODY_BYTES
+from koodrive_emulator.limits import MAX_BODY_BYTES, MAX_HEAD_BYTES
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 
 from tests.emulator.raw_http import connect, raw_exchange, read_response, request_head
@@ -92,9 +92,22 @@ def test_a_keep_alive_connection_serves_the_next_request_within_the_deadline() -
 @pytest.mark.parametrize(
     ("head", "reason"),
     [
-        (b"GET / HTTP/1.1\r\nHo\x01st: x\r\n\r\n", "illegal header line"),
+        (b"GET / HTTP/1.1\r\nHo\x01st: x\r\n\r\n", "invalid header token"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Traceid: a\x01b\r\n\r\n", "invalid header value char"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Traceid: a\x00b\r\n\r\n", "invalid header value char"),
         (b"GET / HTTP/1.1\r\n\r\n", "Missing mandatory Host: header"),
-        (b"NOT HTTP\r\n\r\n", "illegal request line"),
+        (b"NOT HTTP\r\n\r\n", "invalid method"),
+        (b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", "expected http/"),
+        # Request smuggling: two lengths, or a length beside chunked.
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "duplicate content-length",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "can't be present with content-length",
+        ),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", "whitespace"),  # folding
     ],
 )
 def test_what_http_refuses_gets_the_gateway_json_body(
@@ -111,6 +124,68 @@ def test_what_http_refuses_gets_the_gateway_json_body(
     messages = [record.getMessage() for record in caplog.records]
     assert "Invalid HTTP request received." not in messages
     assert any("refused a request HTTP itself forbids" in m for m in messages)
+
+
+def test_a_request_line_and_headers_past_the_cap_are_refused_without_being_read(
+    emulator: RunningEmulator,
+) -> None:
+    with connect(emulator.base_url) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: ")
+        # A header that never ends: refused once past the cap, not read to the end.
+        with contextlib.suppress(ConnectionError):
+            for _ in range(64):
+                sock.sendall(b"a" * 4096)
+        status, body = read_response(sock)
+    assert status == 400
+    assert f"at most {MAX_HEAD_BYTES} bytes" in json.loads(body)["error_msg"]
+
+
+def test_headers_just_under_the_cap_are_read(emulator: RunningEmulator) -> None:
+    headers = [_host(emulator), *emulator.token_headers().items()]
+    padding = MAX_HEAD_BYTES - len(request_head("GET", QUERY, headers)) - 100
+    status, body = raw_exchange(
+        emulator.base_url, "GET", QUERY, [*headers, ("X-Pad", "p" * padding)]
+    )
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("mode", ["token", "app"])
+@pytest.mark.parametrize("padding", [" ", "\t", " \t ", "\t\t"])
+def test_header_values_padded_with_spaces_or_tabs_are_read_trimmed(
+    emulator: RunningEmulator, padding: str, mode: str
+) -> None:
+    path, _, query = QUERY.partition("?")
+    trace_id = "T" * 58
+    credentials = (
+        emulator.token_headers(with_user=True)
+        if mode == "token"
+        else emulator.signed_headers(path, query)
+    )
+    sent = {"Host": _host(emulator)[1], **credentials, "X-Traceid": trace_id}
+    headers = [(name, f"{padding}{value}{padding}") for name, value in sent.items()]
+    with connect(emulator.base_url) as sock:
+        sock.sendall(request_head("GET", QUERY, headers))
+        status, body = read_response(sock)
+    assert status == 200, body
+
+
+def test_an_upgrade_request_is_answered_as_any_other(emulator: RunningEmulator) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+    ]
+    status, body = raw_exchange(emulator.base_url, "GET", QUERY, headers)
+    assert status == 200, body
+
+
+def test_an_http_1_0_request_needs_no_host(emulator: RunningEmulator) -> None:
+    with connect(emulator.base_url) as sock:
+        lines = [f"{name}: {value}" for name, value in emulator.token_headers().items()]
+        sock.sendall(("\r\n".join([f"GET {QUERY} HTTP/1.0", *lines]) + "\r\n\r\n").encode())
+        status, body = read_response(sock)
+    assert status == 200, body
 
 
 def test_a_refused_header_line_is_not_echoed_nor_logged(

@@ -19,7 +19,7 @@ COMMAND = str(Path(PYTHON).with_name("koodrive-emulator"))
 EXTRA = [
     "starlette",
     "uvicorn",
-    "itsdangerous",
+    "httptools",
     "yaml",
     "jinja2",
     "markdown_it",
@@ -56,7 +56,7 @@ def test_one_line_names_the_missing_extra_and_the_command(argv: list[str], tmp_p
     assert result.stdout == ""
     assert result.stderr == (
         "koodrive-emulator: the emulator needs the `emulator` extra, which is not installed "
-        "(missing: starlette, uvicorn, itsdangerous, pyyaml, jinja2, markdown-it-py, "
+        "(missing: starlette, uvicorn, httptools, pyyaml, jinja2, markdown-it-py, "
         "jsonschema, jsonschema-rs); "
         f"install it with: {FIX}\n"
     )

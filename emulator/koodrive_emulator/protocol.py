@@ -1,0 +1,157 @@
+"""The HTTP/1.1 wire: uvicorn's httptools protocol (llhttp, C) with the gateway's manners.
+
+llhttp is fast and strict, but leaves to the server what h11 did itself, and a gateway
+does too. This protocol:
+
+- refuses a request with no Host (HTTP/1.1 requires one) with 400, and one with two Host
+  lines with 401, as every duplicated credential header is (a reader of one copy and a
+  signer of the other would judge different requests);
+- trims the spaces and tabs around a header value (llhttp keeps the trailing ones, and a
+  padded credential would be refused);
+- answers what the parser refuses (control characters, a broken request line, a
+  Content-Length beside chunked) with the gateway's JSON body naming the reason, never the
+  bytes refused (a refused header line may hold a token);
+- bounds a request's line and headers in time (HEADER_TIMEOUT, from the first byte) and in
+  size (MAX_HEAD_BYTES), where llhttp bounds neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import httptools
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from koodrive_emulator.encoding import encode_json
+from koodrive_emulator.limits import HEADER_TIMEOUT, MAX_HEAD_BYTES
+from koodrive_emulator.responses import gateway_body
+
+logger = logging.getLogger("koodrive_emulator.access")
+_NO_REQUEST_ID = "0" * 32
+
+
+class _Refusal(Exception):
+    """Raised in a parser callback: the request is answered `status` and the connection
+    closed (llhttp wraps it in HttpParserCallbackError)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class GatewayHttpProtocol(HttpToolsProtocol):
+    header_timeout: float = HEADER_TIMEOUT
+
+    @classmethod
+    def with_header_timeout(cls, seconds: float) -> type[GatewayHttpProtocol]:
+        """This protocol with another header deadline (uvicorn takes a class, not an object)."""
+        if not (0 < seconds < float("inf")):
+            raise ValueError("header_timeout must be a positive, finite number of seconds")
+        return type(cls.__name__, (cls,), {"header_timeout": seconds})
+
+    def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._in_head = False  # between a message's first byte and the end of its headers
+        # Bytes received since the last head or message ended: a bound on the head being
+        # read (it may count one read's worth of what followed the last head, no more).
+        self._head_bytes = 0
+
+    # --- the connection -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        self._head_bytes += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            pass  # no protocol is switched to: the request is answered as any other
+        except httptools.HttpParserError as error:
+            refusal = error.__context__
+            if isinstance(refusal, _Refusal):
+                self._refuse(refusal.status, refusal.message, refusal.message)
+            else:
+                self._refuse(400, f"Bad request: {error}", str(error))
+            return
+        if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
+            self._refuse(
+                400,
+                f"Bad request: the request line and headers may be at most {MAX_HEAD_BYTES} bytes",
+                "headers too large",
+            )
+
+    # --- the parser's callbacks -----------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        # The deadline runs from a request's first byte and is not pushed back by more
+        # bytes (a byte a second never finishes).
+        if self._header_timer is None:
+            self._arm_header_timer()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value.strip(b" \t"))
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        self._cancel_header_timer()
+        hosts = sum(1 for name, _ in self.headers if name == b"host")
+        if hosts > 1:
+            raise _Refusal(
+                401,
+                "Incorrect authentication information: the Host header is sent more than "
+                "once; send it once.",
+            )
+        if hosts == 0 and self.parser.get_http_version() == "1.1":
+            raise _Refusal(400, "Bad request: Missing mandatory Host: header")
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._head_bytes = 0
+        super().on_message_complete()
+
+    # --- refusals and deadlines -----------------------------------------------------------
+
+    def _refuse(self, status: int, message: str, reason: str) -> None:
+        logger.info("refused a request HTTP itself forbids (%s): answered %d", reason, status)
+        self._cancel_header_timer()
+        body = encode_json(gateway_body(status, _NO_REQUEST_ID, message))
+        head = (
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+            "content-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n"
+            "connection: close\r\n\r\n"
+        )
+        self.transport.write(head.encode("ascii") + body)
+        self.transport.close()
+
+    def _arm_header_timer(self) -> None:
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing() and (self._in_head or self.cycle is None):
+            logger.info(
+                "closed a connection that sent no whole request in %s s", self.header_timeout
+            )
+            self.transport.close()
