@@ -5,13 +5,20 @@ duration: the emulator's two operations, token-authenticated and HMAC-signed, an
 minimal ASGI app returning a fixed body on the same uvicorn settings (benchmarks.ceiling).
 wrk is C, so on two cores it leaves the server one core of its own.
 
-Both servers run for the whole measurement and the targets take turns in rounds (ceiling,
+All servers run for the whole measurement and the targets take turns in rounds (ceiling,
 then each operation, again and again), so each operation's share of the ceiling compares
 runs a few seconds apart: the median over rounds of operation / ceiling in that round.
+
+When Prism is installed (scripts/bench installs it where Node.js is), it mocks the same
+openapi.yaml and takes its turn too: what a user would run instead of this emulator. It
+answers the spec's example and knows no state; it reads an empty `pageCursor` as a missing
+one (400), so it is sent a non-empty cursor. The emulator's listUserGroups rate against
+Prism's is the median of the per-round ratios.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import statistics
@@ -27,6 +34,10 @@ from benchmarks import servers
 
 DEVICES = "/koodrive/ose/v1/backup/device"
 GROUPS = "/koodrive/ose/v1/usergroups?pageSize=20&pageCursor=&sourceType=0"
+PRISM_GROUPS = "/koodrive/ose/v1/usergroups?pageSize=20&pageCursor=c&sourceType=0"
+CEILING = "ceiling: fixed body"
+EMULATOR_GROUPS = "listUserGroups, token"
+PRISM = "Prism 5 mock, listUserGroups, token"
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -114,28 +125,45 @@ def token_headers() -> dict[str, str]:
     }
 
 
-def measure(*, rounds: int, seconds: int, connections: int = 16) -> list[Target]:
+@dataclass(frozen=True)
+class Measurement:
+    targets: list[Target]  # the ceiling first
+    # Per round, the emulator's listUserGroups rate / Prism's; empty without Prism.
+    over_prism: list[float]
+    prism_missing: str | None  # why Prism was not measured
+
+    @property
+    def emulator_over_prism(self) -> float | None:
+        return statistics.median(self.over_prism) if self.over_prism else None
+
+
+def measure(*, rounds: int, seconds: int, connections: int = 16) -> Measurement:
     """`rounds` turns of `seconds` each per target; the ceiling comes first."""
     token = token_headers()
-    with (
-        servers.serving(servers.ceiling(), ready_path="/") as ceiling_url,
+    prism, prism_missing = servers.prism()
+    with contextlib.ExitStack() as stack:
+        ceiling_url = stack.enter_context(servers.serving(servers.ceiling(), ready_path="/"))
         # The emulator as users run it: one access-log line per request (to /dev/null here).
-        servers.serving(servers.emulator("--groups", "2500", log_level="info")) as url,
-    ):
+        url = stack.enter_context(
+            servers.serving(servers.emulator("--groups", "2500", log_level="info"))
+        )
         targets = [
-            ("ceiling: fixed body", ceiling_url + "/", {}),
+            (CEILING, ceiling_url + "/", {}),
             ("listBoundDevices, token", url + DEVICES, token),
-            ("listUserGroups, token", url + GROUPS, token),
+            (EMULATOR_GROUPS, url + GROUPS, token),
             ("listUserGroups, HMAC", url + GROUPS, _signed_headers(url, GROUPS)),
         ]
+        if prism is not None:
+            prism_url = stack.enter_context(servers.serving(prism, ready_path="/"))
+            targets.append((PRISM, prism_url + PRISM_GROUPS, token))
         runs: dict[str, list[Load]] = {label: [] for label, _, _ in targets}
         for _ in range(rounds):
             for label, target, headers in targets:
                 runs[label].append(
                     wrk(label, target, headers, seconds=seconds, connections=connections)
                 )
-    ceiling = runs[targets[0][0]]
-    return [
+    ceiling = runs[CEILING]
+    measured = [
         Target(
             label,
             loads,
@@ -146,3 +174,8 @@ def measure(*, rounds: int, seconds: int, connections: int = 16) -> list[Target]
         )
         for label, loads in runs.items()
     ]
+    over_prism = [
+        ours.requests_per_second / theirs.requests_per_second
+        for ours, theirs in zip(runs[EMULATOR_GROUPS], runs.get(PRISM, []), strict=False)
+    ]
+    return Measurement(measured, over_prism, prism_missing)

@@ -3,6 +3,8 @@ server do not share an interpreter lock."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 
 def free_port() -> int:
@@ -26,6 +29,15 @@ def free_port() -> int:
 @contextmanager
 def serving(command: list[str], *, ready_path: str = "/openapi.yaml") -> Iterator[str]:
     """Run `command` (which must take `--port`) and yield its base URL once it answers."""
+    with serving_process(command, ready_path=ready_path) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def serving_process(
+    command: list[str], *, ready_path: str = "/openapi.yaml"
+) -> Iterator[tuple[str, int]]:
+    """`serving`, yielding the server's process id beside its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603
@@ -42,8 +54,8 @@ def serving(command: list[str], *, ready_path: str = "/openapi.yaml") -> Iterato
             except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{command[0]} did not answer within 60 s") from None
-                time.sleep(0.05)
-        yield base_url
+                time.sleep(0.01)
+        yield base_url, process.pid
     finally:
         process.terminate()
         try:
@@ -60,3 +72,17 @@ def emulator(*args: str, log_level: str = "warning") -> list[str]:
 
 def ceiling() -> list[str]:
     return [sys.executable, "-m", "benchmarks.ceiling"]
+
+
+def prism() -> tuple[list[str] | None, str | None]:
+    """Prism mocking the repository's openapi.yaml, or None and why it cannot run.
+
+    scripts/bench installs it (npm) where Node.js is, and names it in KOODRIVE_BENCH_PRISM.
+    """
+    if shutil.which("node") is None:
+        return None, "Node.js is not installed"
+    candidates = (os.environ.get("KOODRIVE_BENCH_PRISM"), shutil.which("prism"))
+    executable = next((path for path in candidates if path and Path(path).exists()), None)
+    if executable is None:
+        return None, "Prism is not installed (scripts/bench installs it with npm)"
+    return [executable, "mock", "--host", "127.0.0.1", str(SPEC)], None
