@@ -236,7 +236,6 @@ class EmulatorApp:
             # Starlette reads it: for these lookups, a parameter's last value.
             query = query_pairs(request.scope["query_string"].decode("latin-1"))
             last = dict(query)
-            sent_headers = _first_values(request.scope["headers"])
             triggered = context.faults.take(
                 operation, cursor_sent=paging is not None and bool(last.get(paging.cursor))
             )
@@ -245,20 +244,31 @@ class EmulatorApp:
                 if await request.is_disconnected():  # its timeout fired while we waited
                     raise ClientDisconnect
             fault = triggered.fault
+            flaw = None if fault is None else fault.kind
             request_id: str = request.scope[REQUEST_ID_KEY]
+            signed = SignedRequest.from_raw(
+                method=request.method,
+                path=_raw_path(request.scope),
+                query=request.scope["query_string"].decode("latin-1"),
+                raw_headers=request.scope["headers"],
+                body=await request.body(),
+                split_copies=flaw is FaultKind.SPLIT_HEADER_COPIES,
+            )
+            # Each header's first copy (a repeated credential is refused from `signed`).
+            sent_headers = signed.headers
             if fault is not None and fault.kind in REPLACING_KINDS:
                 outcome = _fault_outcome(fault, request_id)
             else:
-                outcome = await self._serve(
+                outcome = self._serve(
                     context,
                     request,
+                    signed,
                     handler,
                     request_id,
                     user_headers_required=user_headers_required,
-                    flaw=None if fault is None else fault.kind,
+                    flaw=flaw,
                     rules=rules,
                     query=query,
-                    headers=sent_headers,
                     filtered=any(name in last for name in filters),
                 )
                 if fault is not None:
@@ -279,10 +289,11 @@ class EmulatorApp:
 
         return endpoint
 
-    async def _serve(
+    def _serve(
         self,
         context: EmulatorContext,
         request: Request,
+        signed: SignedRequest,
         handler: Handler,
         request_id: str,
         *,
@@ -290,17 +301,8 @@ class EmulatorApp:
         flaw: Flaw,
         rules: OperationRules,
         query: list[tuple[str, str]],
-        headers: Mapping[str, str],
         filtered: bool,
     ) -> _Outcome:
-        signed = SignedRequest.from_raw(
-            method=request.method,
-            path=_raw_path(request.scope),
-            query=request.scope["query_string"].decode("latin-1"),
-            raw_headers=request.scope["headers"],
-            body=await request.body(),
-            split_copies=flaw is FaultKind.SPLIT_HEADER_COPIES,
-        )
         try:
             principal = authenticate(
                 signed,
@@ -319,7 +321,7 @@ class EmulatorApp:
         try:
             values = rules.parse(
                 query,
-                headers,
+                signed.headers,
                 request.path_params,
                 lenient=flaw is FaultKind.LENIENT_PARAMETERS,
             )
@@ -392,14 +394,6 @@ def _token_needs_user_headers(operation: Operation, spec: Spec) -> bool:
     }
     user = spec.header_schemes("X-User-Id")
     return any(requirement & bearer and requirement & user for requirement in operation.security)
-
-
-def _first_values(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Each header's first value by its lower-case name, as Starlette's Headers.get reads
-    it (a repeated credential is judged from the raw headers, in rules.auth)."""
-    return {
-        name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(raw_headers)
-    }
 
 
 def _raw_path(scope: Scope) -> str:

@@ -83,6 +83,10 @@ class Rule:
     expectation: str
     missing_hint: str
     validator: jsonschema_rs.Draft202012Validator
+    # What every request looks up, read from the schema once.
+    header_name: str  # the name as ASGI gives headers: lower case
+    enum: tuple[object, ...] | None
+    integer: bool
 
     @classmethod
     def of(cls, parameter: Parameter, behaviour: Behaviour | None) -> Rule:
@@ -92,8 +96,15 @@ class Rule:
         if paging is not None and parameter.name == paging.cursor:
             first = "empty" if paging.first_cursor == "" else repr(paging.first_cursor)
             hint = f"{first} for the first page, then the previous {paging.next_cursor}"
+        enum = parameter.schema.get("enum")
         return cls(
-            parameter, told, hint, jsonschema_rs.Draft202012Validator(dict(parameter.schema))
+            parameter,
+            told,
+            hint,
+            jsonschema_rs.Draft202012Validator(dict(parameter.schema)),
+            header_name=parameter.name.lower(),
+            enum=tuple(enum) if isinstance(enum, list) else None,
+            integer=parameter.schema.get("type") == "integer",
         )
 
     @property
@@ -103,10 +114,9 @@ class Rule:
     def read(self, text: str) -> object:
         """`text` as the schema's type; unchanged when it does not read as one. A value of
         a list is read only in the list's own spelling (`01` is not `1`)."""
-        enum = self.parameter.schema.get("enum")
-        if isinstance(enum, list):
-            return next((value for value in enum if str(value) == text), text)
-        if self.parameter.schema.get("type") == "integer" and _INTEGER.fullmatch(text):
+        if self.enum is not None:
+            return next((value for value in self.enum if str(value) == text), text)
+        if self.integer and _INTEGER.fullmatch(text):
             return int(text)
         return text
 
@@ -175,31 +185,31 @@ class OperationRules:
         values: dict[str, object] = {}
         problems = []
         for rule in self.rules:
-            if rule.parameter.location == "query":
-                sent = given.get(rule.name)
-            elif rule.parameter.location == "path":
-                segment = (path or {}).get(rule.name)
+            name, location = rule.parameter.name, rule.parameter.location
+            if location == "query":
+                sent = given.get(name)
+            elif location == "path":
+                segment = (path or {}).get(name)
                 sent = None if segment is None else [segment]
             else:
-                header = headers.get(rule.name.lower())
+                header = headers.get(rule.header_name)
                 sent = None if header is None else [header]
             if sent is None:
-                enum = rule.parameter.schema.get("enum")
-                if lenient and rule.parameter.required and isinstance(enum, list) and enum:
-                    values[rule.name] = enum[0]
+                if lenient and rule.parameter.required and rule.enum:
+                    values[name] = rule.enum[0]
                 elif rule.parameter.required:
-                    problems.append(f"{rule.name} is required ({rule.missing_hint})")
+                    problems.append(f"{name} is required ({rule.missing_hint})")
                 continue
             if len(sent) > 1:
-                problems.append(f"{rule.name} must be given once")
+                problems.append(f"{name} must be given once")
                 continue
             value: object = rule.read(sent[0])
             if lenient:
                 value = rule.clamped(value)
-            if not rule.is_valid(value):
-                problems.append(f"{rule.name} must be {rule.expectation}")
+            if not rule.validator.is_valid(value):
+                problems.append(f"{name} must be {rule.expectation}")
                 continue
-            values[rule.name] = value
+            values[name] = value
         if problems:
             raise ValidationError(problems)
         return values
@@ -208,7 +218,7 @@ class OperationRules:
         """The echoed headers the request sent well formed (only those are sent back)."""
         found = {}
         for rule in self._echoed:
-            value = headers.get(rule.name.lower())
+            value = headers.get(rule.header_name)
             if value is not None and rule.is_valid(value):
                 found[rule.name] = value
         return found
