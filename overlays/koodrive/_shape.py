@@ -14,56 +14,175 @@ import enum
 import sys
 import types
 import typing
+from collections.abc import Callable
 
 import attrs
 import koodrive_client.models
 from koodrive_client.types import Unset
 
-# `code` is judged before parsing (the vendor also writes it as a string of digits).
-_JUDGED_BEFORE = frozenset({"code"})
+_JUDGED_BEFORE = frozenset({"code"})  # normalised names
 
 
 class ShapeError(Exception):
     """`str(error)` names the JSON path and what it should be."""
 
 
-def check(model: object, body: object, path: str = "") -> None:
+Checker = Callable[[object, object], None]  # (parsed value, its JSON) -> None or _Mismatch
+
+
+class _Mismatch(Exception):
+    """Raised where a value breaks its type; each enclosing field or item adds its part of
+    the path on the way out, so a body that passes builds no path at all."""
+
+    def __init__(self, expected: str, raw: object) -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.raw = raw
+        self.where: list[str] = []  # innermost first: "deviceId", "[0]", "data"
+
+    def path(self) -> str:
+        joined = ""
+        for part in reversed(self.where):
+            joined += part if part.startswith("[") or not joined else f".{part}"
+        return joined
+
+
+def check(model: object, body: object) -> None:
     """Raise ShapeError unless `body` (the JSON `model` was parsed from) has, at every
     field `model`'s class declares, a value of the declared type."""
-    if not isinstance(body, dict):
-        raise ShapeError(f"{path or 'the body'} must be a JSON object")
-    keys = {_normalised(key): key for key in body}
-    for name, normalised, hint in _fields(type(model)):
-        key = keys.get(normalised)
-        if key is None or (not path and key in _JUDGED_BEFORE):
-            continue  # absent: required fields already failed in from_dict
-        _check_value(getattr(model, name), body[key], hint, f"{path}{key}")
+    try:
+        _model_checker(type(model), top=True)(model, body)
+    except _Mismatch as mismatch:
+        where = mismatch.path() or "the body"
+        raise ShapeError(
+            f"{where} must be {mismatch.expected}, not {_kind(mismatch.raw)}"
+        ) from None
 
 
-def _check_value(value: object, raw: object, hint: object, path: str) -> None:
-    hint = _without_unset(hint)
-    origin = typing.get_origin(hint)
-    if origin is list:
-        if not isinstance(raw, list) or not isinstance(value, list):
-            raise ShapeError(f"{path} must be a JSON array, not {_kind(raw)}")
+# Each declared type, and each model, is turned into a checker once: the walk per body is
+# isinstance tests only, not a reading of type hints.
+_CHECKERS: dict[object, Checker] = {}
+_MODELS: dict[tuple[type, bool], Checker] = {}
+
+
+def _checker(hint: object) -> Checker:
+    known = _CHECKERS.get(hint)
+    if known is None:
+        known = _CHECKERS[hint] = _compiled(_without_unset(hint))
+    return known
+
+
+def _compiled(hint: object) -> Checker:
+    if typing.get_origin(hint) is list:
         (item_hint,) = typing.get_args(hint)
-        for index, (item, raw_item) in enumerate(zip(value, raw, strict=False)):
-            _check_value(item, raw_item, item_hint, f"{path}[{index}]")
-        return
+        return _list_checker(_checker(item_hint))
     if not isinstance(hint, type):
-        return  # a type this walk does not know: left to the generated parsing
+        return _anything  # a type this walk does not know: left to the generated parsing
     if attrs.has(hint):
-        check(value, raw, f"{path}.")
-        return
+        model = hint
+        resolved: list[Checker] = []
+
+        def check_model(value: object, raw: object) -> None:
+            # Resolved when first called, not now: a model may contain itself.
+            if not resolved:
+                resolved.append(_model_checker(model, top=False))
+            resolved[0](value, raw)
+
+        return check_model
     if issubclass(hint, enum.Enum):
-        if isinstance(value, hint) and type(raw) is type(value.value):
-            return
-        allowed = ", ".join(repr(member.value) for member in hint)
-        raise ShapeError(f"{path} must be one of {allowed}, not {_kind(raw)}")
+        return _enum_checker(hint)
     expected = _JSON_KINDS.get(hint)
-    if expected is None or _is_json_kind(raw, hint):
-        return
-    raise ShapeError(f"{path} must be {expected}, not {_kind(raw)}")
+    if expected is None:
+        return _anything
+    return _kind_checker(hint, expected)
+
+
+def _anything(value: object, raw: object) -> None:
+    return None
+
+
+def _list_checker(item: Checker) -> Checker:
+    def check_list(value: object, raw: object) -> None:
+        if not isinstance(raw, list) or not isinstance(value, list):
+            raise _Mismatch("a JSON array", raw)
+        for index, (item_value, raw_item) in enumerate(zip(value, raw, strict=False)):
+            try:
+                item(item_value, raw_item)
+            except _Mismatch as mismatch:
+                mismatch.where.append(f"[{index}]")
+                raise
+
+    return check_list
+
+
+def _enum_checker(kind: type[enum.Enum]) -> Checker:
+    allowed = "one of " + ", ".join(repr(member.value) for member in kind)
+
+    def check_enum(value: object, raw: object) -> None:
+        if not (isinstance(value, kind) and type(raw) is type(value.value)):
+            raise _Mismatch(allowed, raw)
+
+    return check_enum
+
+
+def _kind_checker(hint: type, expected: str) -> Checker:
+    if hint is str or hint in (datetime.datetime, datetime.date):
+
+        def check_text(value: object, raw: object) -> None:
+            if type(raw) is not str and not isinstance(raw, str):
+                raise _Mismatch(expected, raw)
+
+        return check_text
+
+    def check_kind(value: object, raw: object) -> None:
+        if not _is_json_kind(raw, hint):
+            raise _Mismatch(expected, raw)
+
+    return check_kind
+
+
+def _model_checker(model: type, *, top: bool) -> Checker:
+    known = _MODELS.get((model, top))
+    if known is not None:
+        return known
+    fields = [
+        (name, normalised, _checker(hint))
+        for name, normalised, hint in _fields(model)
+        # `code` is judged before parsing, at the top (the vendor also sends it as digits).
+        if not (top and normalised in _JUDGED_BEFORE)
+    ]
+
+    def check_fields(value: object, raw: object) -> None:
+        if not isinstance(raw, dict):
+            raise _Mismatch("a JSON object", raw)
+        keys = _json_keys(raw)
+        for name, normalised, field in fields:
+            key = keys.get(normalised)
+            if key is None:
+                continue  # absent: required fields already failed in from_dict
+            try:
+                field(getattr(value, name), raw[key])
+            except _Mismatch as mismatch:
+                mismatch.where.append(key)
+                raise
+
+    _MODELS[(model, top)] = check_fields
+    return check_fields
+
+
+_KEYS: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def _json_keys(raw: dict[str, object]) -> dict[str, str]:
+    """A JSON object's keys by their normalised form; the bodies of one API repeat a few
+    sets of keys, so each set is normalised once (and a body of ever new keys is bounded)."""
+    spelled = tuple(raw)
+    known = _KEYS.get(spelled)
+    if known is None:
+        if len(_KEYS) > 256:
+            _KEYS.clear()
+        known = _KEYS[spelled] = {_normalised(key): key for key in spelled}
+    return known
 
 
 _JSON_KINDS: dict[type, str] = {

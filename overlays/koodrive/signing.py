@@ -28,6 +28,7 @@ REQUIRED_SIGNED_HEADERS = ("host", "x-date", "x-user-id")
 _UNRESERVED = "-_.~"  # with A-Z a-z 0-9, left alone by RFC 3986 encoding
 _ALL_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*")
 _X_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+_EMPTY_PAYLOAD = hashlib.sha256(b"").hexdigest()  # what a GET signs: computed once
 _AUTHORIZATION = re.compile(
     r"^HMAC-SHA256 AppId=(?P<app_id>[^,\s]+),SignedHeaders=(?P<signed>[a-z0-9;-]+),"
     r"Signature=(?P<signature>[0-9a-f]{64})$"
@@ -43,10 +44,15 @@ def encode(text: str) -> str:
 
 
 def format_x_date(moment: datetime) -> str:
-    """`X-Date` for `moment`: UTC, yyyyMMdd'T'HHmmss'Z'."""
+    """`X-Date` for `moment`: UTC, yyyyMMdd'T'HHmmss'Z' (X_DATE_FORMAT)."""
     if moment.tzinfo is None:
         raise ValueError("X-Date needs an aware datetime; got a naive one")
-    return moment.astimezone(UTC).strftime(X_DATE_FORMAT)
+    utc = moment.astimezone(UTC)
+    # strftime(X_DATE_FORMAT), at a third of its cost: every signed call makes one.
+    return (
+        f"{utc.year:04d}{utc.month:02d}{utc.day:02d}T"
+        f"{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
+    )
 
 
 def parse_x_date(value: str) -> datetime:
@@ -125,7 +131,7 @@ def canonical_request(
             canonical_query(query),
             canonical_headers(headers, signed),
             ";".join(signed),
-            hashlib.sha256(payload).hexdigest(),
+            _EMPTY_PAYLOAD if not payload else hashlib.sha256(payload).hexdigest(),
         ]
     )
 
@@ -135,7 +141,14 @@ def string_to_sign(canonical: str) -> str:
 
 
 def signature(app_secret: str, canonical: str) -> str:
-    return hmac.digest(app_secret.encode(), string_to_sign(canonical).encode(), "sha256").hex()
+    mac = _keyed(app_secret).copy()
+    mac.update(string_to_sign(canonical).encode())
+    return mac.hexdigest()
+
+
+@lru_cache(maxsize=16)  # a client signs with one secret: its key schedule is made once
+def _keyed(app_secret: str) -> hmac.HMAC:
+    return hmac.new(app_secret.encode(), digestmod=hashlib.sha256)
 
 
 @dataclass(frozen=True)
