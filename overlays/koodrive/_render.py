@@ -135,10 +135,14 @@ class StreamedTable:
 
 
 def _printable(text: str) -> str:
+    if text.isascii() and text.isprintable():
+        return text  # most cells: nothing to replace, without a lookup per character
     return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
 def _cells(text: str) -> int:
+    if text.isascii():
+        return len(text)  # one cell each (control characters are '?' by now)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
