@@ -39,26 +39,23 @@ class Device:
     create_time: datetime
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
-    _json: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
     _wire: Fragment | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
-        """The record as the API sends it (a fresh dict each time, its body built once)."""
-        if self._json is None:
-            body: dict[str, object] = {
-                "deviceId": self.device_id,
-                "machineCode": self.machine_code,
-                "deviceOS": self.device_os,
-                "deviceName": self.device_name,
-                "createTime": format_timestamp(self.create_time),
-            }
-            body.update(self.extra)
-            object.__setattr__(self, "_json", body)
-            return dict(body)
-        return dict(self._json)
+        """The record as the API sends it."""
+        body: dict[str, object] = {
+            "deviceId": self.device_id,
+            "machineCode": self.machine_code,
+            "deviceOS": self.device_os,
+            "deviceName": self.device_name,
+            "createTime": format_timestamp(self.create_time),
+        }
+        body.update(self.extra)
+        return body
 
     def wire(self) -> Fragment:
-        """The record's JSON text, encoded once: what every page that carries it embeds."""
+        """The record's JSON text, encoded once, when first sent: what every page that
+        carries it embeds (the text alone is kept, not the dict it was made from)."""
         if self._wire is None:
             object.__setattr__(self, "_wire", Fragment(encode_json(self.to_json()).decode()))
         assert self._wire is not None
@@ -75,27 +72,23 @@ class Group:
     source_type: SourceType = SourceType.GROUP
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
-    _json: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
     _wire: Fragment | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
-        """The group as the API sends it (a fresh dict each time, its body built once:
-        every page of every listing goes through here)."""
-        if self._json is None:
-            body: dict[str, object] = {
-                "id": self.id,
-                "groupName": self.group_name,
-                "ownerId": self.owner_id,
-                "createdTime": format_timestamp(self.created_time),
-                "updatedTime": format_timestamp(self.updated_time),
-            }
-            body.update(self.extra)
-            object.__setattr__(self, "_json", body)
-            return dict(body)
-        return dict(self._json)
+        """The group as the API sends it."""
+        body: dict[str, object] = {
+            "id": self.id,
+            "groupName": self.group_name,
+            "ownerId": self.owner_id,
+            "createdTime": format_timestamp(self.created_time),
+            "updatedTime": format_timestamp(self.updated_time),
+        }
+        body.update(self.extra)
+        return body
 
     def wire(self) -> Fragment:
-        """The record's JSON text, encoded once: what every page that carries it embeds."""
+        """The record's JSON text, encoded once, when first sent: what every page that
+        carries it embeds (the text alone is kept, not the dict it was made from)."""
         if self._wire is None:
             object.__setattr__(self, "_wire", Fragment(encode_json(self.to_json()).decode()))
         assert self._wire is not None
