@@ -28,6 +28,12 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _string: Callable[[str], str] = json.encoder.encode_basestring
 
 
+def fragment(record: dict[str, Any]) -> Fragment:
+    """A record of plain JSON values (no Fragments) as a Fragment, encoded by json's C
+    encoder."""
+    return Fragment(_encode(record))
+
+
 def encode_json(body: Any) -> bytes:
     """`body` as compact UTF-8 JSON, its Fragments embedded as they were encoded."""
     return _text(body).encode()

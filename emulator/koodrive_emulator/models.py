@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 
-from koodrive_emulator.encoding import Fragment, encode_json
+from koodrive_emulator.encoding import Fragment, fragment
 
 
 class SourceType(IntEnum):
@@ -57,7 +57,7 @@ class Device:
         """The record's JSON text, encoded once, when first sent: what every page that
         carries it embeds (the text alone is kept, not the dict it was made from)."""
         if self._wire is None:
-            object.__setattr__(self, "_wire", Fragment(encode_json(self.to_json()).decode()))
+            object.__setattr__(self, "_wire", fragment(self.to_json()))
         assert self._wire is not None
         return self._wire
 
@@ -90,6 +90,6 @@ class Group:
         """The record's JSON text, encoded once, when first sent: what every page that
         carries it embeds (the text alone is kept, not the dict it was made from)."""
         if self._wire is None:
-            object.__setattr__(self, "_wire", Fragment(encode_json(self.to_json()).decode()))
+            object.__setattr__(self, "_wire", fragment(self.to_json()))
         assert self._wire is not None
         return self._wire
