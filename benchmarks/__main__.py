@@ -171,7 +171,9 @@ def _contract(emit: Callable[..., None]) -> None:
     emit(
         f"{contract.seconds:.1f} s wall time for {contract.test_cases} test cases "
         f"({contract.cases_per_second:.0f} per second); target < {TARGET_CONTRACT_SECONDS} s: "
-        f"{_met(contract.seconds < TARGET_CONTRACT_SECONDS)}."
+        f"{_met(contract.seconds < TARGET_CONTRACT_SECONDS)}. Where it goes: "
+        + ", ".join(f"{name} {took:.1f} s" for name, took in contract.phases.items())
+        + f", and {contract.outside_phases:.1f} s starting up and summing up."
     )
 
 
