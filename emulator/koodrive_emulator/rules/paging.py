@@ -88,7 +88,9 @@ class Pager:
     a cursor is bound to. The handler gives it the owner and a query of the backend."""
 
     def __init__(self, secret: str | bytes) -> None:
-        self._key = secret.encode() if isinstance(secret, str) else bytes(secret)
+        key = secret.encode() if isinstance(secret, str) else bytes(secret)
+        # The key schedule and the salt, once: each cursor then costs one copy and a digest.
+        self._mac = hmac.new(key, _SALT, hashlib.sha256)
 
     def page(
         self,
@@ -137,8 +139,9 @@ class Pager:
         return f"{payload}.{self._signature(payload)}"
 
     def _signature(self, payload: str) -> str:
-        digest = hmac.digest(self._key, _SALT + payload.encode(), "sha256")[:16]
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        mac = self._mac.copy()
+        mac.update(payload.encode())
+        return base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
 
     def _decode(
         self, cursor: str, binding: str, paging: Paging, *, check_binding: bool = True

@@ -152,6 +152,13 @@ class OperationRules:
         order = {"header": 0, "path": 1, "query": 2}
         ordered = sorted(operation.parameters, key=lambda p: order[p.location])
         self.rules = tuple(Rule.of(p, behaviour) for p in ordered)
+        # Each paged request asks for its page size's maximum: read from the schemas once.
+        self._largest = {
+            rule.name: high
+            for rule in self.rules
+            for high in [rule.parameter.schema.get("maximum")]
+            if isinstance(high, int)
+        }
         echoed = {name.lower() for name in behaviour.echoed_headers} if behaviour else set()
         self._echoed = tuple(
             rule
@@ -164,9 +171,7 @@ class OperationRules:
 
     def largest(self, name: str) -> int | None:
         """The schema's maximum of integer parameter `name`, if it has one."""
-        rule = self.rule(name)
-        high = rule.parameter.schema.get("maximum") if rule is not None else None
-        return high if isinstance(high, int) else None
+        return self._largest.get(name)
 
     def parse(
         self,
