@@ -8,6 +8,7 @@ wrk is C, so on two cores it leaves the server one core of its own.
 All servers run for the whole measurement and the targets take turns in rounds (ceiling,
 then each operation, again and again), so each operation's share of the ceiling compares
 runs a few seconds apart: the median over rounds of operation / ceiling in that round.
+Each target has one uncounted turn of a second first, to warm up.
 
 When Prism is installed (scripts/bench installs it where Node.js is), it mocks the same
 openapi.yaml and takes its turn too: what a user would run instead of this emulator. It
@@ -157,6 +158,9 @@ def measure(*, rounds: int, seconds: int, connections: int = 16) -> Measurement:
             prism_url = stack.enter_context(servers.serving(prism, ready_path="/"))
             targets.append((PRISM, prism_url + PRISM_GROUPS, token))
         runs: dict[str, list[Load]] = {label: [] for label, _, _ in targets}
+        # A turn each first, not counted: Prism's JIT and every server's caches warm up.
+        for label, target, headers in targets:
+            wrk(label, target, headers, seconds=1, connections=connections)
         for _ in range(rounds):
             for label, target, headers in targets:
                 runs[label].append(
