@@ -30,8 +30,26 @@ def parse_timestamp(text: str) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+class _Record:
+    """What a stored record sends: its body (`to_json`) and that body's JSON text, which
+    it encodes once, when first sent, and every page that carries it embeds."""
+
+    __slots__ = ()
+    _wire: Fragment | None
+
+    def to_json(self) -> dict[str, object]:
+        raise NotImplementedError
+
+    def wire(self) -> Fragment:
+        """The record's JSON text (the text alone is kept, not the dict it was made from)."""
+        if self._wire is None:
+            object.__setattr__(self, "_wire", fragment(self.to_json()))
+        assert self._wire is not None
+        return self._wire
+
+
 @dataclass(frozen=True, slots=True)
-class Device:
+class Device(_Record):
     device_id: str
     machine_code: str
     device_os: str
@@ -53,17 +71,9 @@ class Device:
         body.update(self.extra)
         return body
 
-    def wire(self) -> Fragment:
-        """The record's JSON text, encoded once, when first sent: what every page that
-        carries it embeds (the text alone is kept, not the dict it was made from)."""
-        if self._wire is None:
-            object.__setattr__(self, "_wire", fragment(self.to_json()))
-        assert self._wire is not None
-        return self._wire
-
 
 @dataclass(frozen=True, slots=True)
-class Group:
+class Group(_Record):
     id: str
     group_name: str
     owner_id: str
@@ -85,11 +95,3 @@ class Group:
         }
         body.update(self.extra)
         return body
-
-    def wire(self) -> Fragment:
-        """The record's JSON text, encoded once, when first sent: what every page that
-        carries it embeds (the text alone is kept, not the dict it was made from)."""
-        if self._wire is None:
-            object.__setattr__(self, "_wire", fragment(self.to_json()))
-        assert self._wire is not None
-        return self._wire
