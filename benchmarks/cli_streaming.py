@@ -43,10 +43,17 @@ def _run(base_url: str, mode: str) -> CliRun:
     assert process.stdout is not None
     first_row: float | None = None
     lines = 0
-    for _ in process.stdout:
-        lines += 1
-        if first_row is None and lines > header_lines:
-            first_row = time.perf_counter() - started
+    try:
+        for _ in process.stdout:
+            lines += 1
+            if first_row is None and lines > header_lines:
+                first_row = time.perf_counter() - started
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        process.stdout.close()
     _, status, usage = os.wait4(process.pid, 0)
     total = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)

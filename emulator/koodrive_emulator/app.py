@@ -210,6 +210,8 @@ class EmulatorApp:
         request = Request(scope, receive)
         try:
             response = await endpoint(request)
+        except HTTPException as error:
+            response = await self._http_exception(request, error)
         except ClientDisconnect as error:
             response = await self._client_gone(request, error)
         except Exception as error:

@@ -32,6 +32,11 @@ from koodrive_emulator.responses import gateway_body
 
 logger = logging.getLogger("koodrive_emulator.access")
 _NO_REQUEST_ID = "0" * 32
+_TOO_LARGE = (
+    400,
+    f"Bad request: the request line and headers may be at most {MAX_HEAD_BYTES} bytes",
+    "headers too large",
+)
 
 
 class _Refusal(Exception):
@@ -58,9 +63,15 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         super().__init__(config, *args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
         self._in_head = False  # between a message's first byte and the end of its headers
-        # Bytes received since the last head or message ended: a bound on the head being
-        # read (it may count one read's worth of what followed the last head, no more).
+        # Bytes received since the last head or message ended: a bound on the memory a head
+        # still being read can take (the parser keeps a header until its end), at most one
+        # read past MAX_HEAD_BYTES.
         self._head_bytes = 0
+        # The request line and headers parsed so far: the exact size of a head.
+        self._head_size = 0
+        # A refusal that waits for the responses already owed on this connection: it must
+        # not overtake them (a client reads answers in the order it sent its requests).
+        self._deferred: tuple[int, str, str] | None = None
 
     # --- the connection -------------------------------------------------------------------
 
@@ -78,32 +89,40 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            pass  # no protocol is switched to: the request is answered as any other
+            # No protocol is switched to, and the parser reads nothing after an upgrade
+            # request's head: it is answered as any other, then the connection is closed.
+            if self.cycle is not None:
+                self.cycle.keep_alive = False
         except httptools.HttpParserError as error:
             refusal = error.__context__
             if isinstance(refusal, _Refusal):
                 self._refuse(refusal.status, refusal.message, refusal.message)
+            elif refusal is not None:
+                logger.warning("refused a request after %s in the parser's callback", refusal)
+                self._refuse(400, "Bad request", type(refusal).__name__)
             else:
                 self._refuse(400, f"Bad request: {error}", str(error))
             return
         if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
-            self._refuse(
-                400,
-                f"Bad request: the request line and headers may be at most {MAX_HEAD_BYTES} bytes",
-                "headers too large",
-            )
+            self._refuse(*_TOO_LARGE)
 
     # --- the parser's callbacks -----------------------------------------------------------
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        self._head_size = 0
         # The deadline runs from a request's first byte and is not pushed back by more
         # bytes (a byte a second never finishes).
         if self._header_timer is None:
             self._arm_header_timer()
 
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)  # with ": " and CRLF
         super().on_header(name, value.strip(b" \t"))
 
     def on_headers_complete(self) -> None:
@@ -125,11 +144,31 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         super().on_message_complete()
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._deferred is not None and self._owes_no_response():
+            status, message, reason = self._deferred
+            self._deferred = None
+            self._refuse(status, message, reason)
+
     # --- refusals and deadlines -----------------------------------------------------------
 
+    def _count_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > MAX_HEAD_BYTES:
+            raise _Refusal(*_TOO_LARGE[:2])
+
+    def _owes_no_response(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
     def _refuse(self, status: int, message: str, reason: str) -> None:
-        logger.info("refused a request HTTP itself forbids (%s): answered %d", reason, status)
         self._cancel_header_timer()
+        if not self._owes_no_response():
+            # Nothing more is read; the refusal follows the answers owed, then the close.
+            self._deferred = (status, message, reason)
+            self.flow.pause_reading()
+            return
+        logger.info("refused a request HTTP itself forbids (%s): answered %d", reason, status)
         body = encode_json(gateway_body(status, _NO_REQUEST_ID, message))
         head = (
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
@@ -150,6 +189,11 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def _headers_too_slow(self) -> None:
         self._header_timer = None
+        if not self._owes_no_response():
+            # A response is still being made (a slow operation, a latency fault): the
+            # client is waiting, not stalling; the next request's head gets another term.
+            self._arm_header_timer()
+            return
         if not self.transport.is_closing() and (self._in_head or self.cycle is None):
             logger.info(
                 "closed a connection that sent no whole request in %s s", self.header_timeout

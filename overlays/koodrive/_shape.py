@@ -171,11 +171,14 @@ def _model_checker(model: type, *, top: bool) -> Checker:
 
 
 _KEYS: dict[tuple[str, ...], dict[str, str]] = {}
+_MOST_CACHED_KEYS = 32
 
 
 def _json_keys(raw: dict[str, object]) -> dict[str, str]:
     """A JSON object's keys by their normalised form; the bodies of one API repeat a few
     sets of keys, so each set is normalised once (and a body of ever new keys is bounded)."""
+    if len(raw) > _MOST_CACHED_KEYS:  # no schema here has so many: not kept
+        return {_normalised(key): key for key in raw}
     spelled = tuple(raw)
     known = _KEYS.get(spelled)
     if known is None:

@@ -141,14 +141,8 @@ def string_to_sign(canonical: str) -> str:
 
 
 def signature(app_secret: str, canonical: str) -> str:
-    mac = _keyed(app_secret).copy()
-    mac.update(string_to_sign(canonical).encode())
-    return mac.hexdigest()
-
-
-@lru_cache(maxsize=16)  # a client signs with one secret: its key schedule is made once
-def _keyed(app_secret: str) -> hmac.HMAC:
-    return hmac.new(app_secret.encode(), digestmod=hashlib.sha256)
+    # One-shot, nothing cached: no copy of the secret outlives the call.
+    return hmac.digest(app_secret.encode(), string_to_sign(canonical).encode(), "sha256").hex()
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,23 @@ def raw_exchange(
     with connect(base_url) as sock:
         sock.sendall(request_head(method, target, headers) + body)
         return read_response(sock)
+
+
+def read_responses_until_closed(sock: socket.socket) -> list[tuple[int, str]]:
+    """Every response on `sock` up to the server's close, in order (for pipelined requests,
+    whose answers may arrive in one read)."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    responses = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")[1:]
+            if line.lower().startswith(b"content-length:")
+        )
+        responses.append((status, rest[:length].decode("utf-8", errors="replace")))
+        data = rest[length:]
+    return responses

@@ -13,7 +13,13 @@ from koodrive_emulator.app import GROUPS_PATH
 from koodrive_emulator.limits import MAX_BODY_BYTES, MAX_HEAD_BYTES
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 
-from tests.emulator.raw_http import connect, raw_exchange, read_response, request_head
+from tests.emulator.raw_http import (
+    connect,
+    raw_exchange,
+    read_response,
+    read_responses_until_closed,
+    request_head,
+)
 
 QUERY = f"{GROUPS_PATH}?pageSize=10&pageCursor=&sourceType=0"
 
@@ -201,3 +207,43 @@ def test_a_refused_header_line_is_not_echoed_nor_logged(
     assert status == 400
     assert "secret-part" not in body
     assert "secret-part" not in caplog.text
+
+
+def test_a_refusal_waits_for_the_answer_owed_to_an_earlier_request(
+    emulator: RunningEmulator,
+) -> None:
+    good = request_head("GET", QUERY, [_host(emulator), *emulator.token_headers().items()])
+    emulator.faults.latency(0.3, times=1)
+    with connect(emulator.base_url) as sock:
+        # Pipelined: a slow good request, then one the parser refuses.
+        sock.sendall(good + b"GET / HTTP/1.1\r\nHo\x01st: x\r\n\r\n")
+        (first, _), (second, body) = read_responses_until_closed(sock)
+    assert (first, second) == (200, 400), body
+    assert "invalid header token" in json.loads(body)["error_msg"].lower()
+
+
+def test_an_upgrade_request_is_answered_and_its_connection_closed(
+    emulator: RunningEmulator,
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Connection", "Upgrade"),
+        ("Upgrade", "h2c"),
+    ]
+    with connect(emulator.base_url) as sock:
+        sock.sendall(request_head("GET", QUERY, headers) + request_head("GET", QUERY, headers))
+        status, _ = read_response(sock)
+        assert status == 200
+        # The parser reads nothing after an upgrade request: no second answer, a close.
+        assert sock.recv(65536) == b""
+
+
+def test_a_head_past_the_cap_in_one_read_is_refused(emulator: RunningEmulator) -> None:
+    headers = [_host(emulator), *emulator.token_headers().items()]
+    padding = MAX_HEAD_BYTES - len(request_head("GET", QUERY, headers)) + 100
+    status, body = raw_exchange(
+        emulator.base_url, "GET", QUERY, [*headers, ("X-Pad", "p" * padding)]
+    )
+    assert status == 400
+    assert f"at most {MAX_HEAD_BYTES} bytes" in json.loads(body)["error_msg"]
