@@ -222,7 +222,7 @@ class EmulatorApp:
 
     def _operation(
         self, operation: str, handler: Handler, *, user_headers_required: bool
-    ) -> Callable[[Request], Awaitable[Response]]:
+    ) -> Endpoint:
         rules = self.rules[operation]
         paging = rules.behaviour.paging if rules.behaviour is not None else None
         # The filter-404 fault answers a request that narrows by text (groupName) with 404.
@@ -236,7 +236,8 @@ class EmulatorApp:
             await request.body()
             # Read once per request (Starlette's query_params would read it again), and as
             # Starlette reads it: for these lookups, a parameter's last value.
-            query = query_pairs(request.scope["query_string"].decode("latin-1"))
+            query_string = request.scope["query_string"].decode("latin-1")
+            query = query_pairs(query_string)
             last = dict(query)
             triggered = context.faults.take(
                 operation, cursor_sent=paging is not None and bool(last.get(paging.cursor))
@@ -251,7 +252,7 @@ class EmulatorApp:
             signed = SignedRequest.from_raw(
                 method=request.method,
                 path=_raw_path(request.scope),
-                query=request.scope["query_string"].decode("latin-1"),
+                query=query_string,
                 raw_headers=request.scope["headers"],
                 body=await request.body(),
                 split_copies=flaw is FaultKind.SPLIT_HEADER_COPIES,
@@ -342,7 +343,7 @@ class EmulatorApp:
                 return _Outcome(401, gateway_body(401, request_id))
             return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
 
-    def _not_implemented(self, operation: Operation) -> Callable[[Request], Awaitable[Response]]:
+    def _not_implemented(self, operation: Operation) -> Endpoint:
         message = (
             f"Not implemented by the emulator: {operation.operation_id} "
             f"({operation.method} {operation.path}) is in the spec but has no handler."

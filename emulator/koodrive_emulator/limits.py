@@ -67,12 +67,12 @@ class BodyLimit:
         request_id = scope.get(REQUEST_ID_KEY, "0" * 32)
         body = encode_json(gateway_body(413, request_id, message))
         await send(
-            {"type": "http.response.start", "status": 413, "headers": _closing_json_headers(body)}
+            {"type": "http.response.start", "status": 413, "headers": closing_json_headers(body)}
         )
         await send({"type": "http.response.body", "body": body})
 
 
-def _closing_json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
+def closing_json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
     """A JSON answer's headers, the connection closed after it (the rest of the request is
     never read, so the connection cannot serve another)."""
     return [

@@ -27,7 +27,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from koodrive_emulator.encoding import encode_json
-from koodrive_emulator.limits import HEADER_TIMEOUT, MAX_HEAD_BYTES
+from koodrive_emulator.limits import HEADER_TIMEOUT, MAX_HEAD_BYTES, closing_json_headers
 from koodrive_emulator.responses import gateway_body
 
 logger = logging.getLogger("koodrive_emulator.access")
@@ -170,13 +170,9 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             return
         logger.info("refused a request HTTP itself forbids (%s): answered %d", reason, status)
         body = encode_json(gateway_body(status, _NO_REQUEST_ID, message))
-        head = (
-            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-            "content-type: application/json\r\n"
-            f"content-length: {len(body)}\r\n"
-            "connection: close\r\n\r\n"
-        )
-        self.transport.write(head.encode("ascii") + body)
+        status_line = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode("ascii")
+        headers = b"".join(b"%s: %s\r\n" % pair for pair in closing_json_headers(body))
+        self.transport.write(status_line + headers + b"\r\n" + body)
         self.transport.close()
 
     def _arm_header_timer(self) -> None:

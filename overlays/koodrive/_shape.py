@@ -27,7 +27,7 @@ class ShapeError(Exception):
     """`str(error)` names the JSON path and what it should be."""
 
 
-Checker = Callable[[object, object], None]  # (parsed value, its JSON) -> None or _Mismatch
+Checker = Callable[[object, object], None]  # (parsed value, its JSON); raises _Mismatch
 
 
 class _Mismatch(Exception):
@@ -80,13 +80,14 @@ def _compiled(hint: object) -> Checker:
         return _anything  # a type this walk does not know: left to the generated parsing
     if attrs.has(hint):
         model = hint
-        resolved: list[Checker] = []
+        resolved: Checker | None = None
 
         def check_model(value: object, raw: object) -> None:
             # Resolved when first called, not now: a model may contain itself.
-            if not resolved:
-                resolved.append(_model_checker(model, top=False))
-            resolved[0](value, raw)
+            nonlocal resolved
+            if resolved is None:
+                resolved = _model_checker(model, top=False)
+            resolved(value, raw)
 
         return check_model
     if issubclass(hint, enum.Enum):
@@ -129,7 +130,7 @@ def _kind_checker(hint: type, expected: str) -> Checker:
     if hint is str or hint in (datetime.datetime, datetime.date):
 
         def check_text(value: object, raw: object) -> None:
-            if type(raw) is not str and not isinstance(raw, str):
+            if not isinstance(raw, str):
                 raise _Mismatch(expected, raw)
 
         return check_text

@@ -27,15 +27,7 @@ def read_response(sock: socket.socket) -> tuple[int, str]:
             raise ConnectionError(f"closed before a whole response head: {data!r}")
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = next(
-        (
-            int(line.split(b":", 1)[1])
-            for line in head.split(b"\r\n")[1:]
-            if line.lower().startswith(b"content-length:")
-        ),
-        None,
-    )
+    status, length = _status_and_length(head)
     while length is None or len(body) < length:
         chunk = sock.recv(65536)
         if not chunk:
@@ -65,12 +57,23 @@ def read_responses_until_closed(sock: socket.socket) -> list[tuple[int, str]]:
     responses = []
     while data:
         head, _, rest = data.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in head.split(b"\r\n")[1:]
-            if line.lower().startswith(b"content-length:")
-        )
+        status, length = _status_and_length(head)
+        if length is None:
+            raise ValueError(f"a pipelined response without Content-Length: {head!r}")
         responses.append((status, rest[:length].decode("utf-8", errors="replace")))
         data = rest[length:]
     return responses
+
+
+def _status_and_length(head: bytes) -> tuple[int, int | None]:
+    """A response head's status and its Content-Length, if it sends one."""
+    status = int(head.split(b" ", 2)[1])
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")[1:]
+            if line.lower().startswith(b"content-length:")
+        ),
+        None,
+    )
+    return status, length

@@ -211,7 +211,7 @@ class OperationRules:
             value: object = rule.read(sent[0])
             if lenient:
                 value = rule.clamped(value)
-            if not rule.validator.is_valid(value):
+            if not rule.is_valid(value):
                 problems.append(f"{name} must be {rule.expectation}")
                 continue
             values[name] = value
