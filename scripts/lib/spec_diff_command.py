@@ -21,18 +21,19 @@ from typing import Any
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-from specdiff import Change, Severity, SpecError, compare
-from versioning import VersionError, is_major_bump, next_major, parse_version
+from releases import RELEASE_TAGS, last_release_tag
+from spec_diff_report import RENDERERS, Verdict, changelog, failure_message
+from specdiff import SpecError, compare
+from versioning import VersionError, parse_version
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
-RELEASE_TAGS = "v*"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.last_release:
-        tag = _last_release_tag(arguments.spec)
+        tag = last_release_tag(arguments.spec.resolve().parent)
         if tag is None:
             print(
                 f"spec-diff: no release tag ({RELEASE_TAGS}) in this repository yet:"
@@ -48,27 +49,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             base_label = f"{arguments.spec.name} at {arguments.base_rev}"
             base_text = _read_at_revision(arguments.spec, arguments.base_rev)
         old, new = _load(base_text, base_label), _load(new_text, new_label)
-        old_version = parse_version(old.get("info", {}).get("version"), base_label)
-        new_version = parse_version(new.get("info", {}).get("version"), new_label)
-        changes = compare(old, new)
+        verdict = Verdict(
+            base_label=base_label,
+            head_label=new_label,
+            old_version=parse_version(old.get("info", {}).get("version"), base_label),
+            new_version=parse_version(new.get("info", {}).get("version"), new_label),
+            changes=compare(old, new),
+            head_file=new_label,
+            head_text=new_text,
+            base_argument=(
+                f"--base-file {arguments.base_file}"
+                if arguments.base_file is not None
+                else arguments.base_rev
+            ),
+        )
     except (SpecError, VersionError) as error:
         print(f"spec-diff: {error}", file=sys.stderr)
         return 2
-    print(f"spec-diff: {base_label} ({old_version}) -> {new_label} ({new_version})")
-    for change in changes:
-        print(f"  {change}")
-    breaking = _count(changes, Severity.BREAKING)
-    print(
-        f"spec-diff: {breaking} breaking, {_count(changes, Severity.COMPATIBLE)} compatible"
-        f" change(s)"
-    )
-    if breaking and not is_major_bump(old_version, new_version):
-        print(
-            f"spec-diff: FAILED: breaking changes need a major version bump, but info.version"
-            f" went {old_version} -> {new_version}. Set it to {next_major(old_version)} or"
-            f" later (below 1.0 a minor bump is major) and add a CHANGELOG.md entry.",
-            file=sys.stderr,
-        )
+    if arguments.changelog:
+        sys.stdout.write(changelog(verdict))
+        return 0
+    sys.stdout.write(RENDERERS[arguments.format](verdict))
+    if not verdict.passes:
+        print(failure_message(verdict), file=sys.stderr)
         return 1
     return 0
 
@@ -94,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
         help=f"compare with the newest release tag ({RELEASE_TAGS}); passes when there is none",
     )
     parser.add_argument(
+        "--format",
+        choices=sorted(RENDERERS),
+        default="text",
+        help="text (default); markdown, a pull-request comment; json; github, Actions"
+        " annotations on the spec's lines followed by the text",
+    )
+    parser.add_argument(
+        "--changelog",
+        action="store_true",
+        help="print a drafted CHANGELOG.md entry for the changes instead (exit 0 unless the"
+        " comparison cannot run)",
+    )
+    parser.add_argument(
         "--spec",
         type=Path,
         default=SPEC,
@@ -113,20 +129,6 @@ def _read_file(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError(f"cannot read {path}: {error.strerror}") from None
-
-
-def _last_release_tag(spec: Path) -> str | None:
-    """The newest tag matching RELEASE_TAGS by version order, or None."""
-    directory = str(spec.resolve().parent)
-    listing = ["git", "-C", directory, "tag", "--list", RELEASE_TAGS, "--sort=-version:refname"]
-    result = subprocess.run(  # noqa: S603
-        listing,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    tags = result.stdout.split()
-    return tags[0] if result.returncode == 0 and tags else None
 
 
 def _read_at_revision(spec: Path, revision: str) -> str:
@@ -171,10 +173,6 @@ def _json_path(parts: Iterable[object]) -> str:
         else:
             text += f"[{json.dumps(part)}]"
     return text or "the top level"
-
-
-def _count(changes: list[Change], severity: Severity) -> int:
-    return sum(change.severity is severity for change in changes)
 
 
 if __name__ == "__main__":

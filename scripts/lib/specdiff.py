@@ -10,8 +10,15 @@ Three rules decide:
   required parameter or field, a narrower type, a raised minimum, a new pattern are
   breaking; removing a constraint is not.
 - What the client receives (responses) may narrow but not widen: a field that may now be
-  absent or a type that now admits more values is breaking; a tighter constraint is not
-  (the SDK's models do not change with it).
+  absent, a type, an enum or a bound that now admits more values is breaking (the old SDK
+  raises on a new enum value; code written against the old bounds meets values it never
+  saw); a tighter constraint is not.
+- `format` is part of the type: where the generated client maps it to a Python type
+  (`date-time` is `datetime`), any change of it changes the model and is breaking.
+
+A change that leaves callers alone but takes something from the contract suite (a removed
+or changed `links` entry its stateful phase follows) is reported in a class of its own,
+`suite`: it needs no version bump, but a reviewer should see it.
 
 Everything else that differs is reported too: documentation (descriptions, summaries,
 examples, vendor extensions) as compatible, and any keyword this module does not model
@@ -26,24 +33,41 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from patterns import Relation, relation
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ALL_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 DOCUMENTATION_KEYS = frozenset({"description", "summary", "title", "example", "examples"})
 # Keys whose changes cannot break a caller, whatever their value.
-HARMLESS_KEYS = DOCUMENTATION_KEYS | {"deprecated", "externalDocs", "links"}
+HARMLESS_KEYS = DOCUMENTATION_KEYS | {"deprecated", "externalDocs"}
 # Raising one of these, or adding it, narrows what is accepted.
 LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 # Lowering one of these, or adding it, narrows what is accepted.
 UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
-# These cannot be ordered (two regular expressions are not comparable): any change narrows.
-EXACT_CONSTRAINTS = ("pattern", "format", "multipleOf", "const")
+# Two of these cannot be ordered: a change of one is taken as narrowing and widening at once.
+# (`pattern` is compared as a language, by patterns.relation.)
+EXACT_CONSTRAINTS = ("multipleOf", "const")
+# The formats openapi-python-client turns into a Python type of their own (others stay `str`).
+TYPED_FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "binary": "File"}
 # A change to one of these puts other bytes on the wire for the same call.
 SERIALIZATION_KEYS = frozenset({"style", "explode", "allowReserved", "allowEmptyValue", "encoding"})
 
 
 class Severity(enum.StrEnum):
     BREAKING = "breaking"
+    SUITE = "suite"  # compatible for callers; the contract suite loses something it follows
     COMPATIBLE = "compatible"
+
+
+class Affected(enum.StrEnum):
+    """Whom a breaking change breaks (what a reviewer tells the teams that upgrade)."""
+
+    CALLERS = "callers of the operation"
+    SENDERS = "callers that send this value"
+    READERS = "code that reads this response (the SDK's models among them)"
+    PYTHON = "Python code that names it in the SDK"
+    SUITE = "the contract suite's stateful phase"
+    REVIEW = "unknown: review it"
 
 
 class Direction(enum.Enum):
@@ -58,6 +82,8 @@ class Change:
     severity: Severity
     location: str
     message: str
+    affects: Affected | None = None  # set on breaking and suite changes
+    documentation: bool = False  # a change of documentation only (a patch release)
 
     def __str__(self) -> str:
         return f"{self.severity:<10}  {self.location}: {self.message}"
@@ -73,7 +99,8 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
         if not isinstance(document, Mapping) or "openapi" not in document:
             raise SpecError(f"the {name} document is not an OpenAPI description (no `openapi` key)")
     changes = list(_Comparison(_Document(old), _Document(new)).run())
-    return sorted(changes, key=lambda change: change.severity != Severity.BREAKING)
+    order = list(Severity)
+    return sorted(changes, key=lambda change: order.index(change.severity))
 
 
 class _Document:
@@ -133,6 +160,8 @@ class _Comparison:
         self.new = new
         # The ($ref, $ref) pairs being compared further up: a recursive schema stops here.
         self._schemas_in_progress: set[tuple[str, str]] = set()
+        # The response field of the operation being compared that carries its next cursor.
+        self._next_cursor: str | None = None
 
     def run(self) -> Iterator[Change]:
         yield from self._metadata()
@@ -147,17 +176,17 @@ class _Comparison:
         new_info = {k: v for k, v in self.new.root.get("info", {}).items() if k != "version"}
         for key in sorted(old_info.keys() | new_info.keys()):
             if old_info.get(key) != new_info.get(key):
-                yield _compatible(f"info.{key}", "changed")
+                yield _documentation(f"info.{key}", "changed")
         old_servers = [s.get("url") for s in self.old.root.get("servers", [])]
         new_servers = [s.get("url") for s in self.new.root.get("servers", [])]
         for url in old_servers:
             if url not in new_servers:
-                yield _breaking("servers", f"server {url} removed")
+                yield _breaking("servers", f"server {url} removed", Affected.CALLERS)
         for url in new_servers:
             if url not in old_servers:
                 yield _compatible("servers", f"server {url} added")
         if self.old.root.get("tags") != self.new.root.get("tags"):
-            yield _compatible("tags", "tag documentation changed")
+            yield _documentation("tags", "tag documentation changed")
         handled = {"openapi", "info", "servers", "tags", "paths", "components", "security"}
         for key in sorted(self.old.root.keys() | self.new.root.keys()):
             if key not in handled and self.old.root.get(key) != self.new.root.get(key):
@@ -168,7 +197,9 @@ class _Comparison:
         old = self.old.root.get("components", {}).get("schemas", {})
         new = self.new.root.get("components", {}).get("schemas", {})
         for name in old.keys() - new.keys():
-            yield _breaking(f"components.schemas.{name}", "schema removed (a model class goes)")
+            yield _breaking(
+                f"components.schemas.{name}", "schema removed (a model class goes)", Affected.PYTHON
+            )
         for name in new.keys() - old.keys():
             yield _compatible(f"components.schemas.{name}", "schema added")
 
@@ -178,7 +209,7 @@ class _Comparison:
         for name in sorted(old.keys() | new.keys()):
             where = f"security scheme {name}"
             if name not in new:
-                yield _breaking(where, "removed")
+                yield _breaking(where, "removed", Affected.CALLERS)
             elif name not in old:
                 yield _compatible(where, "added")
             else:
@@ -189,7 +220,7 @@ class _Comparison:
         new_ops = dict(self._operations(self.new))
         for key in sorted(old_ops.keys() | new_ops.keys()):
             if key not in new_ops:
-                yield _breaking(old_ops[key][0], "operation removed")
+                yield _breaking(old_ops[key][0], "operation removed", Affected.CALLERS)
             elif key not in old_ops:
                 yield _compatible(new_ops[key][0], "operation added")
             else:
@@ -225,16 +256,20 @@ class _Comparison:
                 where,
                 f"operationId {old.get('operationId')!r} -> {new.get('operationId')!r}"
                 " (the generated function is renamed)",
+                Affected.PYTHON,
             )
         if sorted(old.get("tags", [])) != sorted(new.get("tags", [])):
             yield _breaking(
                 where,
                 f"tags {old.get('tags', [])} -> {new.get('tags', [])}"
                 " (the generated function moves to another module)",
+                Affected.PYTHON,
             )
         yield from self._parameters(where, old_parameters, new_parameters)
         yield from self._request_body(where, old.get("requestBody"), new.get("requestBody"))
+        self._next_cursor = _next_cursor(old)
         yield from self._responses(where, old.get("responses", {}), new.get("responses", {}))
+        self._next_cursor = None
         yield from self._security(where, old, new)
         handled = ("operationId", "tags", "parameters", "requestBody", "responses", "security")
         yield from _keyed_differences(where, old, new, handled)
@@ -246,20 +281,20 @@ class _Comparison:
             location, name = key[0], (new_by_key.get(key) or old_by_key[key])["name"]
             here = f"{where} {location} parameter {name}"
             if key not in new_by_key:
-                yield _breaking(here, "parameter removed")
+                yield _breaking(here, "parameter removed", Affected.SENDERS)
                 continue
             new_parameter = new_by_key[key]
             now_required = bool(new_parameter.get("required")) or location == "path"
             if key not in old_by_key:
                 if now_required:
-                    yield _breaking(here, "new required parameter")
+                    yield _breaking(here, "new required parameter", Affected.CALLERS)
                 else:
                     yield _compatible(here, "new optional parameter")
                 continue
             old_parameter = old_by_key[key]
             was_required = bool(old_parameter.get("required")) or location == "path"
             if now_required and not was_required:
-                yield _breaking(here, "parameter became required")
+                yield _breaking(here, "parameter became required", Affected.CALLERS)
             elif was_required and not now_required:
                 yield _compatible(here, "parameter became optional")
             yield from self._schema(
@@ -289,15 +324,15 @@ class _Comparison:
             return
         if old_body is None:
             if new_body.get("required"):
-                yield _breaking(here, "new required request body")
+                yield _breaking(here, "new required request body", Affected.CALLERS)
             else:
                 yield _compatible(here, "new optional request body")
             return
         if new_body is None:
-            yield _breaking(here, "request body removed")
+            yield _breaking(here, "request body removed", Affected.SENDERS)
             return
         if new_body.get("required") and not old_body.get("required"):
-            yield _breaking(here, "request body became required")
+            yield _breaking(here, "request body became required", Affected.CALLERS)
         elif old_body.get("required") and not new_body.get("required"):
             yield _compatible(here, "request body became optional")
         yield from self._content(
@@ -311,7 +346,7 @@ class _Comparison:
         for status in sorted(old.keys() | new.keys(), key=str):
             here = f"{where} response {status}"
             if status not in new:
-                yield _breaking(here, "response status removed")
+                yield _breaking(here, "response status removed", Affected.READERS)
                 continue
             if status not in old:
                 yield _compatible(here, "response status added")
@@ -326,8 +361,9 @@ class _Comparison:
             yield from self._content(
                 here, old_response.get("content"), new_response.get("content"), Direction.RESPONSE
             )
+            yield from _links(here, old_response.get("links"), new_response.get("links"))
             yield from _keyed_differences(
-                here, old_response, new_response, handled=("headers", "content")
+                here, old_response, new_response, handled=("headers", "content", "links")
             )
 
     def _headers(
@@ -338,7 +374,7 @@ class _Comparison:
         for name in sorted(old_by_name.keys() | new_by_name.keys()):
             here = f"{where} header {name}"
             if name not in new_by_name:
-                yield _breaking(here, "response header removed")
+                yield _breaking(here, "response header removed", Affected.READERS)
             elif name not in old_by_name:
                 yield _compatible(here, "response header added")
             else:
@@ -354,7 +390,7 @@ class _Comparison:
         for media_type in sorted(old_media.keys() | new_media.keys()):
             here = f"{where} ({media_type})"
             if media_type not in new_media:
-                yield _breaking(here, "media type removed")
+                yield _breaking(here, "media type removed", _audience(direction))
             elif media_type not in old_media:
                 yield _compatible(here, "media type added")
             else:
@@ -370,7 +406,9 @@ class _Comparison:
         old_options = _security_options(old.get("security", self.old.root.get("security")))
         new_options = _security_options(new.get("security", self.new.root.get("security")))
         for option in sorted(old_options - new_options, key=sorted):
-            yield _breaking(where, f"authentication option {_option_name(option)} removed")
+            yield _breaking(
+                where, f"authentication option {_option_name(option)} removed", Affected.CALLERS
+            )
         for option in sorted(new_options - old_options, key=sorted):
             yield _compatible(where, f"authentication option {_option_name(option)} added")
 
@@ -380,7 +418,8 @@ class _Comparison:
         if old is None and new is None:
             return
         if old is None or new is None:
-            yield _breaking(where, "schema removed" if new is None else "schema added")
+            message = "schema removed" if new is None else "schema added"
+            yield _breaking(where, message, _audience(direction))
             return
         refs = (_ref_of(old), _ref_of(new))
         if refs[0] and refs[1]:
@@ -399,7 +438,10 @@ class _Comparison:
     ) -> Iterator[Change]:
         yield from _types(where, old, new, direction)
         yield from _enum(where, old, new, direction)
-        yield from _constraints(where, old, new, direction)
+        yield from _format(where, old, new, direction)
+        yield from _pattern(where, old, new, direction)
+        cursor = self._next_cursor is not None and where.endswith(f" body.{self._next_cursor}")
+        yield from _constraints(where, old, new, direction, paging_cursor=cursor)
         yield from _default(where, old, new, direction)
         yield from self._properties(where, old, new, direction)
         yield from self._additional_properties(where, old, new, direction)
@@ -408,7 +450,7 @@ class _Comparison:
             yield from self._schema(f"{where}[]", old.get("items"), new.get("items"), direction)
         handled = (
             "type", "nullable", "enum", "x-enum-varnames", "default", "properties", "required",
-            "additionalProperties", "items", "oneOf", "anyOf", "uniqueItems",
+            "additionalProperties", "items", "oneOf", "anyOf", "uniqueItems", "format", "pattern",
             *LOWER_BOUNDS, *UPPER_BOUNDS, *EXACT_CONSTRAINTS,
         )  # fmt: skip
         yield from _keyed_differences(where, old, new, handled)
@@ -421,11 +463,11 @@ class _Comparison:
         for name in sorted(old_properties.keys() | new_properties.keys()):
             here = f"{where}.{name}"
             if name not in new_properties:
-                yield _breaking(here, "field removed")
+                yield _breaking(here, "field removed", _audience(direction))
                 continue
             if name not in old_properties:
                 if direction is Direction.REQUEST and name in new_required:
-                    yield _breaking(here, "new required field")
+                    yield _breaking(here, "new required field", Affected.CALLERS)
                 else:
                     yield _compatible(here, "field added")
                 continue
@@ -434,7 +476,7 @@ class _Comparison:
                 # Sent: required is narrower. Received: optional is wider (may be absent).
                 breaks = now if direction is Direction.REQUEST else was
                 message = "field became required" if now else "field became optional"
-                yield _classified(breaks, here, message)
+                yield _classified(breaks, here, message, _audience(direction))
             yield from self._schema(here, old_properties[name], new_properties[name], direction)
 
     def _additional_properties(
@@ -448,13 +490,17 @@ class _Comparison:
             yield from self._schema(f"{where}{{*}}", before, after, direction)
         elif after is False:
             yield _classified(
-                direction is Direction.REQUEST, where, "no longer accepts undeclared fields"
+                direction is Direction.REQUEST,
+                where,
+                "no longer accepts undeclared fields",
+                Affected.SENDERS,
             )
         else:
             yield _classified(
                 direction is Direction.REQUEST and before is True,
                 where,
                 "undeclared fields constrained" if before is True else "undeclared fields allowed",
+                Affected.SENDERS,
             )
 
     def _alternatives(
@@ -466,11 +512,17 @@ class _Comparison:
             for key in old_options.keys() - new_options.keys():
                 # A request may no longer be sent in that shape; a response never arrives in it.
                 yield _classified(
-                    direction is Direction.REQUEST, where, f"{keyword} alternative {key} removed"
+                    direction is Direction.REQUEST,
+                    where,
+                    f"{keyword} alternative {key} removed",
+                    Affected.SENDERS,
                 )
             for key in new_options.keys() - old_options.keys():
                 yield _classified(
-                    direction is Direction.RESPONSE, where, f"{keyword} alternative {key} added"
+                    direction is Direction.RESPONSE,
+                    where,
+                    f"{keyword} alternative {key} added",
+                    Affected.READERS,
                 )
             for key in sorted(old_options.keys() & new_options.keys()):
                 yield from self._schema(
@@ -489,7 +541,8 @@ def _types(
     )
     # What was sent must still be accepted; what can now arrive must have arrived before.
     breaks = not all(_accepts(received, kind) for kind in sent)
-    yield _classified(breaks, where, f"type {_type_name(old_types)} -> {_type_name(new_types)}")
+    message = f"type {_type_name(old_types)} -> {_type_name(new_types)}"
+    yield _classified(breaks, where, message, _audience(direction))
 
 
 def _type_set(schema: Mapping[str, Any]) -> frozenset[str]:
@@ -519,43 +572,141 @@ def _enum(
     old_values, new_values = old.get("enum"), new.get("enum")
     if old_values is None and new_values is not None:
         yield _classified(
-            direction is Direction.REQUEST, where, f"now restricted to the values {new_values}"
+            direction is Direction.REQUEST,
+            where,
+            f"now restricted to the values {new_values}",
+            Affected.SENDERS,
         )
     elif old_values is not None and new_values is None:
         # The SDK's enum type for it disappears in both directions.
-        yield _breaking(where, f"no longer restricted to the values {old_values}")
+        yield _breaking(
+            where, f"no longer restricted to the values {old_values}", _audience(direction)
+        )
     elif old_values is not None and new_values is not None:
         for value in old_values:
             if value not in new_values:
-                yield _breaking(where, f"enum value {value!r} removed")
+                yield _breaking(where, f"enum value {value!r} removed", _audience(direction))
         for value in new_values:
-            if value not in old_values:
+            if value in old_values:
+                continue
+            if direction is Direction.RESPONSE:
+                # The old SDK's enum type has no member for it: reading it raises ValueError.
+                message = f"enum value {value!r} added (the old SDK raises ValueError on it)"
+                yield _breaking(where, message, Affected.READERS)
+            else:
                 yield _compatible(where, f"enum value {value!r} added")
     if old.get("x-enum-varnames") != new.get("x-enum-varnames") and old_values and new_values:
         old_names = dict(zip(old_values, old.get("x-enum-varnames", []), strict=False))
         new_names = dict(zip(new_values, new.get("x-enum-varnames", []), strict=False))
         for value, name in old_names.items():
             if value in new_names and new_names[value] != name:
-                yield _breaking(where, f"enum member {name} renamed to {new_names[value]}")
+                message = f"enum member {name} renamed to {new_names[value]}"
+                yield _breaking(where, message, Affected.PYTHON)
 
 
 def _constraints(
-    where: str, old: Mapping[str, Any], new: Mapping[str, Any], direction: Direction
+    where: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    direction: Direction,
+    *,
+    paging_cursor: bool = False,
 ) -> Iterator[Change]:
-    # Constraints on responses are not checked by the SDK and leave its models as they are.
-    enforced = direction is Direction.REQUEST
     for key in (*LOWER_BOUNDS, *UPPER_BOUNDS, *EXACT_CONSTRAINTS, "uniqueItems"):
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
         if after is None or after is False:
-            yield _compatible(where, f"{key} {before!r} removed")
-            continue
-        narrowed = True
-        if _is_number(before) and _is_number(after):
-            narrowed = after > before if key in LOWER_BOUNDS else after < before
-        message = f"{key} {after!r} added" if before is None else f"{key} {before!r} -> {after!r}"
-        yield _classified(enforced and narrowed, where, message)
+            narrowed, widened, message = False, True, f"{key} {before!r} removed"
+        elif before is None or before is False:
+            narrowed, widened, message = True, False, f"{key} {after!r} added"
+        else:
+            message = f"{key} {before!r} -> {after!r}"
+            if _is_number(before) and _is_number(after):
+                narrowed = after > before if key in LOWER_BOUNDS else after < before
+                widened = not narrowed
+            else:
+                narrowed = widened = True
+        yield _bounded(
+            where,
+            message,
+            direction,
+            narrowed=narrowed,
+            widened=widened,
+            paging_cursor=paging_cursor and key == "minLength",
+        )
+
+
+def _pattern(
+    where: str, old: Mapping[str, Any], new: Mapping[str, Any], direction: Direction
+) -> Iterator[Change]:
+    before, after = old.get("pattern"), new.get("pattern")
+    if before == after:
+        return
+    if after is None:
+        yield _bounded(
+            where, f"pattern {before!r} removed", direction, narrowed=False, widened=True
+        )
+        return
+    if before is None:
+        yield _bounded(where, f"pattern {after!r} added", direction, narrowed=True, widened=False)
+        return
+    found = relation(str(before), str(after))
+    message = f"pattern {before!r} -> {after!r} ({_PATTERN_RELATIONS[found]})"
+    narrowed = found in (Relation.NARROWER, Relation.OTHER, Relation.UNKNOWN)
+    widened = found in (Relation.WIDER, Relation.OTHER, Relation.UNKNOWN)
+    yield _bounded(where, message, direction, narrowed=narrowed, widened=widened)
+
+
+_PATTERN_RELATIONS = {
+    Relation.EQUAL: "the same strings",
+    Relation.WIDER: "accepts more strings",
+    Relation.NARROWER: "accepts fewer strings",
+    Relation.OTHER: "each accepts strings the other refuses",
+    Relation.UNKNOWN: "spec-diff cannot compare these patterns: review it",
+}
+
+
+def _bounded(
+    where: str,
+    message: str,
+    direction: Direction,
+    *,
+    narrowed: bool,
+    widened: bool,
+    paging_cursor: bool = False,
+) -> Change:
+    """A changed constraint: what is sent may not narrow, what is received may not widen."""
+    if direction is Direction.REQUEST:
+        return _classified(narrowed, where, message, Affected.SENDERS)
+    if widened and paging_cursor:
+        message += " (an empty cursor would restart paging forever)"
+    elif widened:
+        message += " (values the old bounds excluded may now arrive)"
+    return _classified(widened, where, message, Affected.READERS)
+
+
+def _format(
+    where: str, old: Mapping[str, Any], new: Mapping[str, Any], direction: Direction
+) -> Iterator[Change]:
+    before, after = old.get("format"), new.get("format")
+    if before == after:
+        return
+    if after is None:
+        message = f"format {before!r} removed"
+    elif before is None:
+        message = f"format {after!r} added"
+    else:
+        message = f"format {before!r} -> {after!r}"
+    old_type, new_type = TYPED_FORMATS.get(str(before)), TYPED_FORMATS.get(str(after))
+    if old_type != new_type:
+        # The generated field or argument changes its Python type: breaking either way.
+        message += f" (the generated type changes: {old_type or 'str'} -> {new_type or 'str'})"
+        yield _breaking(where, message, Affected.PYTHON)
+        return
+    yield _bounded(
+        where, message, direction, narrowed=after is not None, widened=before is not None
+    )
 
 
 def _default(
@@ -564,7 +715,8 @@ def _default(
     before, after = old.get("default"), new.get("default")
     if before != after:
         # The generated client sends the default when a caller leaves the argument out.
-        yield _classified(direction is Direction.REQUEST, where, f"default {before!r} -> {after!r}")
+        message = f"default {before!r} -> {after!r}"
+        yield _classified(direction is Direction.REQUEST, where, message, Affected.CALLERS)
 
 
 def _alternatives_by_key(alternatives: Sequence[Any]) -> dict[str, Any]:
@@ -599,23 +751,66 @@ def _keyed_differences(
 
 def _other_key(where: str, key: str) -> Change:
     if key in HARMLESS_KEYS or key.startswith("x-"):
-        return _compatible(where, f"{key} changed")
+        return _documentation(where, f"{key} changed")
     if key in SERIALIZATION_KEYS:
-        return _breaking(where, f"{key} changed (the same call is serialised differently)")
+        message = f"{key} changed (the same call is serialised differently)"
+        return _breaking(where, message, Affected.CALLERS)
     return _breaking(where, f"{key} changed (not classified by spec-diff: review it)")
+
+
+def _links(where: str, old: Any, new: Any) -> Iterator[Change]:
+    """The contract suite's stateful phase walks the links: a lost one is a lost test path."""
+    old_links, new_links = old or {}, new or {}
+    for name in sorted(old_links.keys() | new_links.keys()):
+        here = f"{where} link {name}"
+        if name not in new_links:
+            yield Change(
+                Severity.SUITE,
+                here,
+                "link removed (the contract suite's stateful phase no longer follows it)",
+                Affected.SUITE,
+            )
+        elif name not in old_links:
+            yield _compatible(here, "link added")
+        else:
+            before = {k: v for k, v in old_links[name].items() if k != "description"}
+            after = {k: v for k, v in new_links[name].items() if k != "description"}
+            if before != after:
+                message = "link changed (the stateful phase follows it differently)"
+                yield Change(Severity.SUITE, here, message, Affected.SUITE)
+            elif old_links[name] != new_links[name]:
+                yield _documentation(here, "description changed")
+
+
+def _next_cursor(operation: Mapping[str, Any]) -> str | None:
+    """The response field that carries an operation's next cursor (x-koodrive-behaviour)."""
+    behaviour = operation.get("x-koodrive-behaviour")
+    paging = behaviour.get("paging") if isinstance(behaviour, Mapping) else None
+    field = paging.get("next-cursor") if isinstance(paging, Mapping) else None
+    return field if isinstance(field, str) else None
+
+
+def _audience(direction: Direction) -> Affected:
+    return Affected.SENDERS if direction is Direction.REQUEST else Affected.READERS
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _classified(breaks: bool, where: str, message: str) -> Change:
-    return _breaking(where, message) if breaks else _compatible(where, message)
+def _classified(
+    breaks: bool, where: str, message: str, affects: Affected = Affected.REVIEW
+) -> Change:
+    return _breaking(where, message, affects) if breaks else _compatible(where, message)
 
 
-def _breaking(where: str, message: str) -> Change:
-    return Change(Severity.BREAKING, where, message)
+def _breaking(where: str, message: str, affects: Affected = Affected.REVIEW) -> Change:
+    return Change(Severity.BREAKING, where, message, affects)
 
 
 def _compatible(where: str, message: str) -> Change:
     return Change(Severity.COMPATIBLE, where, message)
+
+
+def _documentation(where: str, message: str) -> Change:
+    return Change(Severity.COMPATIBLE, where, message, documentation=True)

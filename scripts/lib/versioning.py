@@ -7,6 +7,8 @@ component is the major one. So 1.4.2 -> 2.0.0 is a major bump; 0.3.1 -> 0.4.0 is
 
 from __future__ import annotations
 
+import enum
+
 from packaging.version import InvalidVersion, Version
 
 
@@ -51,3 +53,32 @@ def _compatibility_key(version: Version) -> tuple[int, ...]:
 
 def _components(version: Version) -> tuple[int, int, int]:
     return version.major, version.minor, version.micro
+
+
+class Bump(enum.IntEnum):
+    """The least release a set of changes needs, in Semantic Versioning's terms."""
+
+    NONE = 0
+    PATCH = 1  # documentation only
+    MINOR = 2  # compatible additions
+    MAJOR = 3  # breaking changes
+
+
+def next_version(version: Version, bump: Bump) -> Version:
+    """The smallest version after `version` that the bump allows (read as `is_major_bump`)."""
+    if bump is Bump.MAJOR:
+        return next_major(version)
+    major, minor, patch = _components(version)
+    if bump is Bump.NONE:
+        return version
+    if bump is Bump.MINOR and major > 0:
+        return Version(f"{major}.{minor + 1}.0")
+    # A patch, or below 1.0 a compatible addition: the right-most component moves.
+    return Version(f"{major}.{minor}.{patch + 1}")
+
+
+def satisfies(old: Version, new: Version, bump: Bump) -> bool:
+    """Whether going `old` -> `new` is at least the release `bump` asks for."""
+    if bump is Bump.MAJOR:
+        return is_major_bump(old, new)
+    return bump is Bump.NONE or new >= next_version(old, bump)

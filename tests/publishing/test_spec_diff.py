@@ -19,6 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 BASE = FIXTURES / "base.yaml"
 BREAKING = sorted((FIXTURES / "breaking").glob("*.yaml"))
 COMPATIBLE = sorted((FIXTURES / "compatible").glob("*.yaml"))
+SUITE = sorted((FIXTURES / "suite").glob("*.yaml"))
 
 
 def expected_changes(head: Path) -> set[str]:
@@ -58,8 +59,9 @@ def with_version(source: Path, version: str, destination: Path) -> Path:
 
 
 def test_there_is_a_fixture_pair_per_kind_of_change() -> None:
-    assert len(BREAKING) >= 15
-    assert len(COMPATIBLE) >= 10
+    assert len(BREAKING) >= 25
+    assert len(COMPATIBLE) >= 15
+    assert len(SUITE) >= 2
 
 
 @pytest.mark.parametrize("head", BREAKING, ids=lambda path: path.stem)
@@ -85,6 +87,21 @@ def test_compatible_fixture_passes_the_gate(head: Path, capsys: pytest.CaptureFi
     assert reported_changes(out) == expected
     assert status == 0, err
     assert err == ""
+
+
+@pytest.mark.parametrize("head", SUITE, ids=lambda path: path.stem)
+def test_a_change_that_weakens_the_contract_suite_is_reported_without_failing_the_gate(
+    head: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = expected_changes(head)
+    assert expected
+    assert all(line.startswith("suite: ") for line in expected)
+
+    status, out, err = run_spec_diff(BASE, head, capsys)
+
+    assert reported_changes(out) == expected
+    assert status == 0, err
+    assert "1 weakens the contract suite" in out
 
 
 def test_a_major_bump_lets_a_breaking_change_through(
@@ -305,3 +322,155 @@ def test_last_release_compares_with_the_newest_release_tag_or_passes_without_one
     assert unbumped.returncode == 1, unbumped.stdout
     assert "openapi.yaml at v1.10.0 (1.10.0) -> " in unbumped.stdout
     assert "need a major version bump" in unbumped.stderr
+
+
+def spec_diff_output(
+    head: Path, capsys: pytest.CaptureFixture[str], *arguments: str
+) -> tuple[int, str, str]:
+    status = spec_diff_command.main(["--base-file", str(BASE), "--spec", str(head), *arguments])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_the_markdown_comment_says_what_breaks_for_whom_and_the_bump_required(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = spec_diff_output(
+        FIXTURES / "breaking/shared-enum-value-added.yaml", capsys, "--format", "markdown"
+    )
+
+    assert status == 1  # the comment is posted and the check still fails
+    assert out.startswith("### spec-diff: fails: 2 breaking change(s) without a major version")
+    assert "It is 1.0.0: **set it to 2.0.0**." in out
+    assert (
+        "| `GET /groups response 200 body.groups[].kind` | enum value 2 added (the old SDK raises"
+        " ValueError on it) | code that reads this response (the SDK's models among them) |"
+    ) in out
+    # The compatible change is listed, folded away.
+    assert "<details><summary>1 compatible change(s)</summary>" in out
+    assert "| `GET /groups query parameter sourceType` | enum value 2 added |" in out
+    assert f"`scripts/spec-diff --changelog --base-file {BASE}`" in out
+
+
+def test_the_markdown_comment_of_a_compatible_change_asks_for_a_minor_release(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = spec_diff_output(
+        FIXTURES / "compatible/added-operation.yaml", capsys, "--format", "markdown"
+    )
+
+    assert status == 0
+    assert out.startswith("### spec-diff: passes: no breaking change")
+    assert "need a minor release (compatible additions): `info.version` 1.1.0 or later." in out
+    assert "It is 1.0.0: **set it to 1.1.0**." in out
+    assert "#### Breaking" not in out
+
+
+def test_the_markdown_comment_shows_what_weakens_the_contract_suite(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    head = FIXTURES / "suite/link-removed.yaml"
+    _, out, _ = spec_diff_output(head, capsys, "--format", "markdown")
+
+    assert "#### Weakens the contract suite (1)" in out
+    assert "| `GET /groups response 200 link nextPage` | link removed" in out
+
+
+def test_json_holds_every_change_with_its_class_audience_and_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    head = FIXTURES / "breaking/next-cursor-min-length-removed.yaml"
+    status, out, _ = spec_diff_output(head, capsys, "--format", "json")
+
+    document = json.loads(out)
+    assert status == 1
+    assert document["passes"] is False
+    assert document["required_bump"] == "major"
+    assert document["least_version"] == "2.0.0"
+    assert document["counts"] == {"breaking": 1, "suite": 0, "compatible": 0}
+    [change] = document["changes"]
+    assert change["severity"] == "breaking"
+    assert change["location"] == "GET /groups response 200 body.nextCursor"
+    assert change["message"] == "minLength 1 removed (an empty cursor would restart paging forever)"
+    assert change["affects"] == "code that reads this response (the SDK's models among them)"
+    lines = head.read_text(encoding="utf-8").splitlines()
+    assert lines[change["line"] - 1] == "    get:"  # the operation's line in the new spec
+
+
+def test_github_annotations_point_at_the_operation_and_fail_only_without_the_bump(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = FIXTURES / "breaking/request-pattern-narrowed.yaml"
+    status, out, _ = spec_diff_output(head, capsys, "--format", "github")
+
+    [annotation] = [line for line in out.splitlines() if line.startswith("::")]
+    line = next(
+        number
+        for number, text in enumerate(head.read_text(encoding="utf-8").splitlines(), 1)
+        if text == "    delete:"
+    )
+    assert status == 1
+    assert annotation.startswith(
+        f"::error file={spec_diff_command._display(head)},line={line},"
+        "title=spec-diff%3A breaking change::DELETE /groups/{groupId} path parameter groupId:"
+    )
+    assert annotation.endswith("Breaks: callers that send this value")
+    assert "spec-diff: 1 breaking, 0 compatible change(s)" in out  # the text report follows
+
+    bumped = with_version(head, "2.0.0", tmp_path / "h.yaml")
+    status, out, _ = spec_diff_output(bumped, capsys, "--format", "github")
+    assert status == 0
+    assert out.startswith("::warning ")
+
+
+def test_github_annotation_values_are_escaped() -> None:
+    from spec_diff_report import _data, _property
+
+    assert _data("50% done\nnext") == "50%25 done%0Anext"
+    assert _property("a: b, c") == "a%3A b%2C c"
+
+
+def test_the_changelog_draft_sorts_changes_into_keep_a_changelog_sections(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import datetime
+
+    import yaml
+    from spec_diff_report import Verdict, changelog
+
+    old = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    new = yaml.safe_load((FIXTURES / "breaking/removed-parameter.yaml").read_text())
+    new["paths"]["/groups"]["get"]["parameters"].append(
+        {"name": "owner", "in": "query", "schema": {"type": "string"}}
+    )
+    new["paths"]["/groups"]["get"]["summary"] = "List every group"
+    verdict = Verdict(
+        "base", "head", parse_version("0.3.1", "b"), parse_version("0.3.1", "h"),
+        compare(old, new), "openapi.yaml", "",
+    )  # fmt: skip
+
+    draft = changelog(verdict, today=datetime.date(2026, 12, 2))
+
+    assert draft == (
+        "## [0.4.0] - 2026-12-02\n\n"
+        "### Added\n\n"
+        "- `GET /groups query parameter owner`: new optional parameter.\n\n"
+        "### Removed\n\n"
+        "- **Breaking:** `GET /groups query parameter pageCursor`: parameter removed.\n"
+    )
+    assert "summary" not in draft  # documentation is not a release note
+
+
+def test_the_changelog_option_prints_the_draft_and_does_not_gate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = spec_diff_output(
+        FIXTURES / "breaking/removed-operation.yaml", capsys, "--changelog"
+    )
+
+    assert status == 0
+    assert err == ""
+    assert out.startswith("## [2.0.0] - ")
+    assert "- **Breaking:** `DELETE /groups/{groupId}`: operation removed." in out
