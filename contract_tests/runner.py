@@ -38,7 +38,7 @@ from contract_tests.run_settings import (
     RunSettings,
 )
 from contract_tests.summary import PHASES as ALL_PHASES
-from contract_tests.summary import RunFacts, render
+from contract_tests.summary import REPORTS_WRITTEN, RunFacts, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -129,7 +129,8 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "--reports",
         type=Path,
         default=Path(env.get(REPORTS, str(ROOT / "reports" / "contract"))),
-        help=f"where junit.xml, report.json and summary.txt go [{REPORTS}; reports/contract]",
+        help=f"where junit.xml, report.json, the HAR, VCR and HTML reports and summary.txt go"
+        f" [{REPORTS}; reports/contract]",
     )
     parser.add_argument(
         "--replay",
@@ -227,11 +228,12 @@ def schemathesis_command(target: Target, options: argparse.Namespace) -> list[st
         "--max-examples",
         str(options.max_examples),
         "--report",
-        "junit,json",
-        "--report-junit-path",
-        str(reports / "junit.xml"),
-        "--report-json-path",
-        str(reports / "report.json"),
+        ",".join(REPORTS_WRITTEN),
+        *(
+            argument
+            for kind, name in REPORTS_WRITTEN.items()
+            for argument in (f"--report-{kind}-path", str(reports / name))
+        ),
     ]
     if options.rate_limit:
         command += ["--rate-limit", options.rate_limit]

@@ -1,7 +1,7 @@
 """The short human summary of a run, read back from schemathesis' JSON and JUnit reports.
 
-It holds no secrets of its own: the curl commands are schemathesis' sanitized ones (tokens
-print as [Filtered]; an app signature is shown, it is not a secret and expires in 15 minutes).
+It holds no secrets of its own: the curl commands are schemathesis' sanitized ones (the
+Authorization header, token or app signature, prints as [Filtered]).
 """
 
 from __future__ import annotations
@@ -13,6 +13,15 @@ from typing import Any
 from xml.etree import ElementTree
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# What schemathesis writes into the reports folder, by report kind; all of them pass through
+# its output sanitization ([output.sanitization] in schemathesis.toml).
+REPORTS_WRITTEN = {
+    "junit": "junit.xml",
+    "json": "report.json",
+    "har": "requests.har",  # every request and response, for a browser's network panel
+    "vcr": "cassette.yaml",  # the same, as a VCR cassette
+    "html": "html",  # a folder: index.html
+}
 NOT_EXERCISED = "not-exercised.txt"  # written by contract_tests.promises, one line each
 # How contract_tests.promises begins a failure; the lines after it are the broken promises.
 PROMISES_HEADER = "breaks what openapi.yaml promises:"
@@ -118,7 +127,11 @@ def render(facts: RunFacts) -> str:
         f"  test cases:  {cases['generated']} generated, {cases['with_failures']} with failures,"
         f" {cases['errored']} errored",
         f"  seed:        {report.get('seed')} (same cases again: KOODRIVE_CONTRACT_SEED=<seed>)",
-        f"  reports:     {facts.junit}, {facts.report}",
+        f"  reports:     {facts.report.parent}/: "
+        + ", ".join(
+            name if name != "html" else "html/index.html" for name in REPORTS_WRITTEN.values()
+        )
+        + ", summary.txt",
     ]
     if report["failures"]:
         lines += ["", "Failures:"]
@@ -143,8 +156,7 @@ def render(facts: RunFacts) -> str:
             lines.append(f"  {name}:")
             lines += [f"    {command}" for command in commands]
         lines += [
-            "  An app signature in these commands stays valid for 15 minutes; an access token",
-            "  shows as [Filtered]. To send the failing cases again with fresh credentials:",
+            "  Credentials show as [Filtered]. To send the failing cases again with fresh ones:",
             f"    {REPLAY}",
         ]
     if not passed and facts.exit_code != 0 and not report["failures"] and not report.get("errors"):

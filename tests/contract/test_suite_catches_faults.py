@@ -59,3 +59,46 @@ def test_a_failure_replays_with_fresh_credentials(
     assert again.exit_code != 0, again.output
     assert "Response violates schema" in again.output
     assert "not authenticated" not in again.output  # the signature was made anew
+
+
+def test_every_report_is_written_and_holds_no_secret(
+    emulator: RunningEmulator, run_suite: RunSuite
+) -> None:
+    import re
+
+    # A failing run, so that the reports carry requests, responses and reproductions.
+    emulator.faults.missing_field(operation="listBoundDevices")
+    run = run_suite(*BOUNDED, "--", "--include-operation-id", "listBoundDevices")
+
+    assert run.exit_code != 0, run.output
+    written = {
+        path.relative_to(run.reports).as_posix()
+        for path in run.reports.rglob("*")
+        if path.is_file() and path.parent.name != "crashes"
+    }
+    expected = {"junit.xml", "report.json", "requests.har", "cassette.yaml", "html/index.html"}
+    assert expected <= written, written
+    har = (run.reports / "requests.har").read_text(encoding="utf-8")
+    assert "/koodrive/ose/v1/backup/device" in har  # the traffic is really in there
+    assert "[Filtered]" in har
+    given = emulator.credentials
+    for path in run.reports.rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in (given.token, given.app_secret):
+            assert secret not in text, f"{path.name} holds a credential"
+        assert not re.search(r"Bearer [\w.~+/-]{8}", text), f"{path.name} holds a token"
+        assert not re.search(r"Signature=[0-9a-fA-F]{16}", text), f"{path.name} holds a signature"
+
+
+def test_the_secret_search_finds_credentials_when_sanitization_is_off(
+    emulator: RunningEmulator, run_suite: RunSuite
+) -> None:
+    # Proof that the test above can fail: the same reports, unsanitized, hold the token.
+    run = run_suite(
+        *BOUNDED, "--", "--include-operation-id", "listBoundDevices", "--output-sanitize", "false"
+    )
+
+    har = (run.reports / "requests.har").read_text(encoding="utf-8")
+    assert f"Bearer {emulator.credentials.token}" in har
