@@ -8,14 +8,19 @@ them from the emulator it starts, or passes yours through for a live API.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from contract_tests import auth_provider, checks, promises
+from contract_tests import auth_provider, checks, coverage, promises
 from contract_tests import cursors as cursors  # registers its hooks on import
 from contract_tests.credentials import Credentials
-from contract_tests.run_settings import RunSettings
+from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
+from contract_tests.runner import SPEC
 
 CREDENTIALS = Credentials.from_env(os.environ)
 SETTINGS = RunSettings.from_env(os.environ)
 auth_provider.register(CREDENTIALS, clock_tolerance=SETTINGS.clock_tolerance)
 checks.register(CREDENTIALS, SETTINGS)
 promises.register(CREDENTIALS, SETTINGS)
+coverage.register(
+    SPEC, Path(os.environ[REPORTS_VARIABLE]) if REPORTS_VARIABLE in os.environ else None
+)

@@ -22,6 +22,9 @@ REPORTS_WRITTEN = {
     "vcr": "cassette.yaml",  # the same, as a VCR cassette
     "html": "html",  # a folder: index.html
 }
+COVERAGE = "coverage.json"  # written by contract_tests.coverage
+# The gaps the summary lists; coverage.json has them all.
+MAX_GAPS_SHOWN = 25
 NOT_EXERCISED = "not-exercised.txt"  # written by contract_tests.promises, one line each
 # How contract_tests.promises begins a failure; the lines after it are the broken promises.
 PROMISES_HEADER = "breaks what openapi.yaml promises:"
@@ -145,6 +148,7 @@ def render(facts: RunFacts) -> str:
             lines += [f"  {line}" for line in promises]
     for error in report.get("errors", []):
         lines.append(f"  error: {error['title']} x{error['count']}")
+    lines += _coverage(facts.report.with_name(COVERAGE))
     unexercised = _lines(facts.junit.with_name(NOT_EXERCISED))
     if unexercised:
         lines += ["", "Not exercised (the target gave these checks nothing to judge):"]
@@ -162,6 +166,24 @@ def render(facts: RunFacts) -> str:
     if not passed and facts.exit_code != 0 and not report["failures"] and not report.get("errors"):
         lines.append(f"  schemathesis exited with code {facts.exit_code}: see its output above")
     return "\n".join(lines) + "\n"
+
+
+def _coverage(path: Path) -> list[str]:
+    """The spec coverage table and its gaps, from coverage.json."""
+    document = _load(path)
+    if document is None:
+        return []
+    lines = ["", f"Spec coverage ({path.name}):", f"  {'':<18}{'covered':>9}"]
+    for dimension, (covered, total) in document["totals"].items():
+        share = f"{covered / total:>6.0%}" if total else "     -"
+        lines.append(f"  {dimension:<18}{covered:>4} of {total:<4}{share}")
+    gaps = document["uncovered"]
+    if gaps:
+        lines.append(f"  Not covered ({len(gaps)}):")
+        lines += [f"    {gap}" for gap in gaps[:MAX_GAPS_SHOWN]]
+        if len(gaps) > MAX_GAPS_SHOWN:
+            lines.append(f"    ... and {len(gaps) - MAX_GAPS_SHOWN} more in {path.name}")
+    return lines
 
 
 def _lines(path: Path) -> list[str]:
