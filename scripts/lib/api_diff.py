@@ -150,17 +150,33 @@ def _built(source: Path, work: Path, name: str) -> tuple[Version, Path]:
 
 
 def _breakages(packages: Sequence[str], old_root: Path, new_root: Path) -> list[Breakage]:
+    old_modules, new_modules = _loaded(packages, old_root), _loaded(packages, new_root)
     found = []
     for package in packages:
-        old = _load(package, old_root)
+        old = old_modules.get(package)
         if old is None:
             continue  # a package the release did not have: nothing of it can break
-        new = _load(package, new_root)
+        new = new_modules.get(package)
         if new is None:
             found.append(Breakage(package, f"{package}: package removed"))
             continue
         found += [Breakage(package, _explained(b)) for b in griffe.find_breaking_changes(old, new)]
     return found
+
+
+def _loaded(packages: Sequence[str], root: Path) -> dict[str, griffe.Module]:
+    """The packages found in `root`, loaded by one loader: `koodrive` re-exports and
+    subclasses `koodrive_resources`, so their aliases are resolved across packages."""
+    loader = griffe.GriffeLoader(search_paths=[str(root)], allow_inspection=False)
+    modules = {}
+    for package in packages:
+        if (root / package).is_dir():
+            loaded = loader.load(package)
+            if not isinstance(loaded, griffe.Module):
+                raise ApiDiffError(f"{package} is not a package in {root}")
+            modules[package] = loaded
+    loader.resolve_aliases(implicit=True, external=True)
+    return modules
 
 
 def _explained(breakage: griffe.Breakage) -> str:
@@ -171,18 +187,6 @@ def _explained(breakage: griffe.Breakage) -> str:
     if isinstance(breakage.obj, griffe.Function) and isinstance(name, str):
         where += f"({name})"
     return f"{where}: {breakage.kind.value}"
-
-
-def _load(package: str, root: Path) -> griffe.Module | None:
-    if not (root / package).is_dir():
-        return None
-    loaded = griffe.load(
-        package, search_paths=[str(root)], allow_inspection=False, resolve_aliases=True,
-        resolve_external=False,
-    )  # fmt: skip
-    if not isinstance(loaded, griffe.Module):
-        raise ApiDiffError(f"{package} is not a package in {root}")
-    return loaded
 
 
 if __name__ == "__main__":
