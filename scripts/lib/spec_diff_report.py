@@ -101,7 +101,6 @@ _BUMP_WORDS = {
     Bump.MAJOR: "a major release (breaking changes)",
     Bump.MINOR: "a minor release (compatible additions)",
     Bump.PATCH: "a patch release (documentation only)",
-    Bump.NONE: "no release (nothing changed)",
 }
 
 
@@ -120,18 +119,7 @@ def markdown(verdict: Verdict) -> str:
         f"`{verdict.base_label}` ({verdict.old_version}) → `{verdict.head_label}`"
         f" ({verdict.new_version})",
         "",
-        f"**Version.** These changes need {_BUMP_WORDS[verdict.bump]}: `info.version`"
-        f" {verdict.least_version} or later"
-        + (
-            " (below 1.0 the minor number is the major one)."
-            if verdict.old_version.major == 0
-            else "."
-        )
-        + (
-            f" It is {verdict.new_version}: enough."
-            if verdict.version_is_enough
-            else f" It is {verdict.new_version}: **set it to {verdict.least_version}**."
-        ),
+        _version_advice(verdict),
     ]
     if breaking:
         lines += [
@@ -167,17 +155,35 @@ def markdown(verdict: Verdict) -> str:
         ]
         lines += [f"| {_code(c.location)} | {_cell(c.message)} |" for c in compatible]
         lines += ["", "</details>"]
-    lines += [
-        "",
-        "Next: "
-        + (
-            f"set `info.version` to {verdict.least_version} and add a CHANGELOG.md entry"
-            if not verdict.version_is_enough
-            else "add a CHANGELOG.md entry"
-        )
-        + f" (`scripts/spec-diff --changelog {verdict.base_argument}` drafts one).",
-    ]
+    if verdict.changes:
+        lines += [
+            "",
+            "Next: "
+            + (
+                f"set `info.version` to {verdict.least_version} and add a CHANGELOG.md entry"
+                if not verdict.version_is_enough
+                else "add a CHANGELOG.md entry"
+            )
+            + f" (`scripts/spec-diff --changelog {verdict.base_argument}` drafts one).",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _version_advice(verdict: Verdict) -> str:
+    if verdict.bump is Bump.NONE:
+        return "**Version.** Nothing changed: no release is needed."
+    below_one = (
+        " (below 1.0 the minor number is the major one)" if verdict.old_version.major == 0 else ""
+    )
+    verdict_on_version = (
+        f"It is {verdict.new_version}: enough."
+        if verdict.version_is_enough
+        else f"It is {verdict.new_version}: **set it to {verdict.least_version}**."
+    )
+    return (
+        f"**Version.** These changes need {_BUMP_WORDS[verdict.bump]}: `info.version`"
+        f" {verdict.least_version} or later{below_one}. {verdict_on_version}"
+    )
 
 
 def as_json(verdict: Verdict) -> str:
