@@ -616,12 +616,12 @@ def _constraints(
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
+        message = _described(key, before, after)
         if after is None or after is False:
-            narrowed, widened, message = False, True, f"{key} {before!r} removed"
+            narrowed, widened = False, True
         elif before is None or before is False:
-            narrowed, widened, message = True, False, f"{key} {after!r} added"
+            narrowed, widened = True, False
         else:
-            message = f"{key} {before!r} -> {after!r}"
             if _is_number(before) and _is_number(after):
                 narrowed = after > before if key in LOWER_BOUNDS else after < before
                 widened = not narrowed
@@ -643,16 +643,12 @@ def _pattern(
     before, after = old.get("pattern"), new.get("pattern")
     if before == after:
         return
-    if after is None:
-        yield _bounded(
-            where, f"pattern {before!r} removed", direction, narrowed=False, widened=True
-        )
-        return
-    if before is None:
-        yield _bounded(where, f"pattern {after!r} added", direction, narrowed=True, widened=False)
+    message = _described("pattern", before, after)
+    if after is None or before is None:
+        yield _bounded(where, message, direction, narrowed=after is not None, widened=after is None)
         return
     found = relation(str(before), str(after))
-    message = f"pattern {before!r} -> {after!r} ({_PATTERN_RELATIONS[found]})"
+    message += f" ({_PATTERN_RELATIONS[found]})"
     narrowed = found in (Relation.NARROWER, Relation.OTHER, Relation.UNKNOWN)
     widened = found in (Relation.WIDER, Relation.OTHER, Relation.UNKNOWN)
     yield _bounded(where, message, direction, narrowed=narrowed, widened=widened)
@@ -665,6 +661,15 @@ _PATTERN_RELATIONS = {
     Relation.OTHER: "each accepts strings the other refuses",
     Relation.UNKNOWN: "spec-diff cannot compare these patterns: review it",
 }
+
+
+def _described(key: str, before: Any, after: Any) -> str:
+    """`maxLength 128 -> 256`, `pattern '^a$' added`, `uniqueItems True removed`."""
+    if after is None or after is False:
+        return f"{key} {before!r} removed"
+    if before is None or before is False:
+        return f"{key} {after!r} added"
+    return f"{key} {before!r} -> {after!r}"
 
 
 def _bounded(
@@ -692,12 +697,7 @@ def _format(
     before, after = old.get("format"), new.get("format")
     if before == after:
         return
-    if after is None:
-        message = f"format {before!r} removed"
-    elif before is None:
-        message = f"format {after!r} added"
-    else:
-        message = f"format {before!r} -> {after!r}"
+    message = _described("format", before, after)
     old_type, new_type = TYPED_FORMATS.get(str(before)), TYPED_FORMATS.get(str(after))
     if old_type != new_type:
         # The generated field or argument changes its Python type: breaking either way.
