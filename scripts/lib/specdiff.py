@@ -621,12 +621,11 @@ def _constraints(
             narrowed, widened = False, True
         elif before is None or before is False:
             narrowed, widened = True, False
+        elif _is_number(before) and _is_number(after):
+            narrowed = after > before if key in LOWER_BOUNDS else after < before
+            widened = not narrowed
         else:
-            if _is_number(before) and _is_number(after):
-                narrowed = after > before if key in LOWER_BOUNDS else after < before
-                widened = not narrowed
-            else:
-                narrowed = widened = True
+            narrowed = widened = True
         yield _bounded(
             where,
             message,
