@@ -1,6 +1,8 @@
 """One log line per request: method, path, status, latency, trace id, request id.
 
-Only these are logged, never headers or the query string, so credentials (Authorization,
+Every response carries the request id in the spec's `request-id-header` (`X-Request-Id`),
+as the vendor's gateway sends it: the id a support desk asks for is on the wire and in this
+log alike. Only these are logged, never headers or the query string, so credentials (Authorization,
 tokens someone puts in a query) cannot reach the log.
 """
 
@@ -23,9 +25,18 @@ _SHIPPED_TRACE_ID = str(Spec.packaged().schema("TraceId")["pattern"])
 
 
 class AccessLog:
-    def __init__(self, app: ASGIApp, *, trace_id_pattern: str = _SHIPPED_TRACE_ID) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trace_id_pattern: str = _SHIPPED_TRACE_ID,
+        request_id_header: str | None = None,
+    ) -> None:
         self.app = app
         self._trace_id = re.compile((trace_id_pattern or _SHIPPED_TRACE_ID).encode())
+        self._request_id_header = (
+            request_id_header.lower().encode("latin-1") if request_id_header else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,6 +78,9 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if self._request_id_header is not None:
+                    header = (self._request_id_header, request_id.encode())
+                    message = {**message, "headers": [*message.get("headers", ()), header]}
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Logged before the last byte leaves: a client that has its answer can
                 # rely on the line being there (tests read the log right after).

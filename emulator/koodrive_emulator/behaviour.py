@@ -3,7 +3,8 @@
 The contract suite checks these promises; the emulator keeps them.
 
 The document's own `x-koodrive-behaviour` holds what every operation promises (the success
-status and `code`, the refusal of an invalid request, the echoed headers, whose data it is);
+status and `code`, the refusal of an invalid request, the echoed headers, whose data it is,
+the header carrying the request id);
 an operation's adds what is its own (the items field, paging, filters). Every name the
 extension uses is checked against the operation it describes, so that a typo in the spec is
 an error naming the field, not a check that silently finds nothing to check.
@@ -75,6 +76,7 @@ class Behaviour:
     invalid_request: Expected
     echoed_headers: tuple[str, ...]
     owner: str | None  # the header naming whose data this is
+    request_id_header: str | None  # the response header carrying the gateway's request id
     items: str | None  # the response field holding the listed items
     item_key: str | None  # the item field that identifies it
     exclusive_owner: bool  # an item belongs to one owner only: two owners' listings share none
@@ -117,6 +119,7 @@ _COMMON = {
     "invalid-request": _EXPECTED,
     "echoed-headers": {"type": "array", "items": _NAME, "uniqueItems": True},
     "owner": _NAME,
+    "request-id-header": _NAME,
 }
 _DOCUMENT_SCHEMA = {"type": "object", "additionalProperties": False, "properties": _COMMON}
 _OPERATION_SCHEMA = {
@@ -165,6 +168,14 @@ def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
         _check_names(behaviour, operation, parameters, document, where)
         found[behaviour.operation_id] = behaviour
     return found
+
+
+def request_id_header(document: Mapping[str, Any]) -> str | None:
+    """The document's `request-id-header`: the one header name every response may carry,
+    whichever operation (or none) it answers."""
+    defaults = _validated(document.get(EXTENSION, {}), _DOCUMENT_SCHEMA, EXTENSION)
+    name = defaults.get("request-id-header")
+    return str(name) if name is not None else None
 
 
 def operations_of(
@@ -231,6 +242,7 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
         invalid_request=Expected(raw["invalid-request"]["status"], raw["invalid-request"]["code"]),
         echoed_headers=tuple(raw.get("echoed-headers", ())),
         owner=raw.get("owner"),
+        request_id_header=raw.get("request-id-header"),
         items=raw.get("items"),
         item_key=raw.get("item-key"),
         exclusive_owner=bool(raw.get("exclusive-owner", False)),
@@ -303,6 +315,15 @@ def _check_names(
     if behaviour.owner is not None:
         owner = behaviour.owner
         must(owner.lower() in headers, "owner", f"{owner!r} is not a request header")
+    if behaviour.request_id_header is not None:
+        name = behaviour.request_id_header
+        success = resolve(responses.get(str(behaviour.success.status), {}), document)
+        declared = {str(header).lower() for header in (success.get("headers") or {})}
+        must(
+            name.lower() in declared,
+            "request-id-header",
+            f"{name!r} is not a header of the {behaviour.success.status} response",
+        )
     if behaviour.items is not None:
         must(behaviour.items in body, "items", f"{behaviour.items!r} is not a success field")
     if behaviour.item_key is not None:

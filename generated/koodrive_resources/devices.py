@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from koodrive._context import AsyncContext, SyncContext
+from koodrive._extras import ExtraHeaders, ExtraQuery
 from koodrive._resource import Call, Operation, Resource, TraceIds, expect
+from koodrive._response import raw, raw_async
 from koodrive._types import NOT_GIVEN, NotGiven, Timeout
 from koodrive_client.api.devices import list_bound_devices
 from koodrive_client.models import BoundDeviceEntity, ListBoundDevicesResponse
@@ -14,21 +18,39 @@ from koodrive_client.models import BoundDeviceEntity, ListBoundDevicesResponse
 _DEVICES_LIST = Operation(
     "devices.list()",
     acts_for_one_user=True,
+    operation_id="listBoundDevices",
     trace_ids=TraceIds(
         pattern="^[0-9A-Za-z]{58}$",
         length=58,
         told="exactly 58 characters from [0-9A-Za-z]",
     ),
+    request_id_header="X-Request-Id",
+    owned_headers={
+        "authorization": "the auth flow sets it (credentials, and what they sign)",
+        "host": "the auth flow sets it (credentials, and what they sign)",
+        "language": "the client's language= sets it",
+        "x-date": "the auth flow sets it (credentials, and what they sign)",
+        "x-traceid": "pass trace_id= instead",
+        "x-user-id": "the auth flow sets it (credentials, and what they sign)",
+    },
+    owned_query={},
 )
 
 
 class Devices(Resource[SyncContext]):
+    @cached_property
+    def with_raw_response(self) -> DevicesWithRawResponse:
+        """The same methods, answering with the raw response (`.parse()` for the result)."""
+        return DevicesWithRawResponse(self)
+
     def list(
         self,
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         trace_id: str | None = None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
     ) -> list[BoundDeviceEntity]:
         """List the devices bound to a user.
 
@@ -41,6 +63,8 @@ class Devices(Resource[SyncContext]):
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
         )
 
         def _send(_trace: str) -> list[BoundDeviceEntity]:
@@ -51,16 +75,30 @@ class Devices(Resource[SyncContext]):
             )
             return expect(_response, ListBoundDevicesResponse, _DEVICES_LIST, _trace).data
 
-        return _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
+        return _context.runner.run(_call, _send)
+
+
+class DevicesWithRawResponse:
+    """`client.devices.with_raw_response`: each method answers with a `RawResponse`."""
+
+    def __init__(self, resource: Devices) -> None:
+        self.list = raw(resource.list)
 
 
 class AsyncDevices(Resource[AsyncContext]):
+    @cached_property
+    def with_raw_response(self) -> AsyncDevicesWithRawResponse:
+        """The same methods, answering with the raw response (`.parse()` for the result)."""
+        return AsyncDevicesWithRawResponse(self)
+
     async def list(
         self,
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         trace_id: str | None = None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
     ) -> list[BoundDeviceEntity]:
         """List the devices bound to a user.
 
@@ -73,6 +111,8 @@ class AsyncDevices(Resource[AsyncContext]):
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
         )
 
         async def _send(_trace: str) -> list[BoundDeviceEntity]:
@@ -83,4 +123,11 @@ class AsyncDevices(Resource[AsyncContext]):
             )
             return expect(_response, ListBoundDevicesResponse, _DEVICES_LIST, _trace).data
 
-        return await _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
+        return await _context.runner.run(_call, _send)
+
+
+class AsyncDevicesWithRawResponse:
+    """`client.devices.with_raw_response`: each method answers with a `RawResponse`."""
+
+    def __init__(self, resource: AsyncDevices) -> None:
+        self.list = raw_async(resource.list)

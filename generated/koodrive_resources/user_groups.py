@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from koodrive._context import AsyncContext, SyncContext
+from koodrive._extras import ExtraHeaders, ExtraQuery
 from koodrive._resource import (
     Call,
     Operation,
@@ -16,6 +19,7 @@ from koodrive._resource import (
     omitted,
     page_of,
 )
+from koodrive._response import raw_page, raw_page_async
 from koodrive._types import NOT_GIVEN, NotGiven, Timeout
 from koodrive.pagination import AsyncPager, Page, SyncPager
 from koodrive_client.api.user_groups import list_user_groups
@@ -24,6 +28,7 @@ from koodrive_client.models import ListUserGroupsResponse, SourceType, UserGroup
 _USER_GROUPS_LIST = Operation(
     "user_groups.list()",
     acts_for_one_user=False,
+    operation_id="listUserGroups",
     trace_ids=TraceIds(
         pattern="^[0-9A-Za-z]{58}$",
         length=58,
@@ -31,10 +36,30 @@ _USER_GROUPS_LIST = Operation(
     ),
     next_cursor_field="nextCursor",
     total_field="total",
+    request_id_header="X-Request-Id",
+    owned_headers={
+        "authorization": "the auth flow sets it (credentials, and what they sign)",
+        "host": "the auth flow sets it (credentials, and what they sign)",
+        "language": "the client's language= sets it",
+        "x-date": "the auth flow sets it (credentials, and what they sign)",
+        "x-traceid": "pass trace_id= instead",
+        "x-user-id": "the auth flow sets it (credentials, and what they sign)",
+    },
+    owned_query={
+        "groupName": "group_name=",
+        "pageCursor": "cursor= (the pager sends it)",
+        "pageSize": "page_size=",
+        "sourceType": "source_type=",
+    },
 )
 
 
 class UserGroups(Resource[SyncContext]):
+    @cached_property
+    def with_raw_response(self) -> UserGroupsWithRawResponse:
+        """The same methods, answering with the raw response (`.parse()` for the result)."""
+        return UserGroupsWithRawResponse(self)
+
     def list(
         self,
         *,
@@ -45,6 +70,8 @@ class UserGroups(Resource[SyncContext]):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         trace_id: str | None = None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
     ) -> SyncPager[UserGroupInfo]:
         """List the user groups a user joins.
 
@@ -59,6 +86,8 @@ class UserGroups(Resource[SyncContext]):
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
         )
         _source_type = enum_argument(SourceType, source_type, "source_type")
 
@@ -82,12 +111,25 @@ class UserGroups(Resource[SyncContext]):
                     _trace,
                 )
 
-            return _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
+            return _context.runner.run(_call, _send)
 
         return SyncPager(_fetch, cursor)
 
 
+class UserGroupsWithRawResponse:
+    """`client.user_groups.with_raw_response`: each method answers with a `RawResponse`
+    (a paged one fetches one page)."""
+
+    def __init__(self, resource: UserGroups) -> None:
+        self.list = raw_page(resource.list)
+
+
 class AsyncUserGroups(Resource[AsyncContext]):
+    @cached_property
+    def with_raw_response(self) -> AsyncUserGroupsWithRawResponse:
+        """The same methods, answering with the raw response (`.parse()` for the result)."""
+        return AsyncUserGroupsWithRawResponse(self)
+
     def list(
         self,
         *,
@@ -98,6 +140,8 @@ class AsyncUserGroups(Resource[AsyncContext]):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         trace_id: str | None = None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
     ) -> AsyncPager[UserGroupInfo]:
         """List the user groups a user joins.
 
@@ -112,6 +156,8 @@ class AsyncUserGroups(Resource[AsyncContext]):
             timeout=timeout,
             max_retries=max_retries,
             trace_id=trace_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
         )
         _source_type = enum_argument(SourceType, source_type, "source_type")
 
@@ -135,6 +181,14 @@ class AsyncUserGroups(Resource[AsyncContext]):
                     _trace,
                 )
 
-            return await _context.runner.run(_call.label, _send, _call.options, _call.trace_id())
+            return await _context.runner.run(_call, _send)
 
         return AsyncPager(_fetch, cursor)
+
+
+class AsyncUserGroupsWithRawResponse:
+    """`client.user_groups.with_raw_response`: each method answers with a `RawResponse`
+    (a paged one fetches one page)."""
+
+    def __init__(self, resource: AsyncUserGroups) -> None:
+        self.list = raw_page_async(resource.list)

@@ -21,16 +21,19 @@ _NOT_JSON = object()  # what parse_json returns for a body that is not JSON
 _UNPARSED = object()
 
 
-def classify(response: httpx.Response, body: object = _UNPARSED) -> APIError | None:
+def classify(
+    response: httpx.Response, body: object = _UNPARSED, *, request_id: str | None = None
+) -> APIError | None:
     """The exception `response` (already read) calls for, or None when it is a success.
 
-    `body` is `parse_json(response.content)` when the caller has it already."""
+    `body` is `parse_json(response.content)` when the caller has it already; `request_id`
+    is the one the response's header carries, used when an error body has none."""
     trace_id = response.request.headers.get(TRACE_ID_HEADER)
     if body is _UNPARSED:
         body = parse_json(response.content)
     if response.is_success:
-        return _check_success(response, body, trace_id)
-    return _status_error(response, body, trace_id)
+        return _check_success(response, body, trace_id, request_id)
+    return _status_error(response, body, trace_id, request_id)
 
 
 def unread_status_error(response: httpx.Response) -> APIError:
@@ -60,7 +63,9 @@ def result_code(value: object) -> int | None:
     return None
 
 
-def _check_success(response: httpx.Response, body: object, trace_id: str | None) -> APIError | None:
+def _check_success(
+    response: httpx.Response, body: object, trace_id: str | None, request_id: str | None
+) -> APIError | None:
     def malformed(problem: str) -> MalformedResponseError:
         return MalformedResponseError(
             f"HTTP {response.status_code} response from {response.request.url.path} {problem}",
@@ -80,10 +85,12 @@ def _check_success(response: httpx.Response, body: object, trace_id: str | None)
         return malformed(f"has 'code' {body['code']!r}: expected an integer or a string of digits")
     if code == 0:
         return None
-    return _status_error(response, body, trace_id)
+    return _status_error(response, body, trace_id, request_id)
 
 
-def _status_error(response: httpx.Response, body: object, trace_id: str | None) -> APIError:
+def _status_error(
+    response: httpx.Response, body: object, trace_id: str | None, header_request_id: str | None
+) -> APIError:
     fields = body if isinstance(body, dict) else {}
     gateway_code = fields.get("error_code")
     if isinstance(gateway_code, str):
@@ -106,7 +113,7 @@ def _status_error(response: httpx.Response, body: object, trace_id: str | None) 
         status_code=response.status_code,
         code=code,
         trace_id=trace_id,
-        request_id=request_id if isinstance(request_id, str) else None,
+        request_id=request_id if isinstance(request_id, str) and request_id else header_request_id,
         headers=response.headers,
         retry_after=retry_after_seconds(response.headers.get("Retry-After")),
     )

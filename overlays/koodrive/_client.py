@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Generic, Self
 
@@ -13,7 +13,7 @@ import httpx
 from koodrive_client import AuthenticatedClient
 from koodrive_resources._bind import AsyncResources, SyncResources
 
-from . import _http
+from . import _http, _logging
 from ._context import AsyncContext, SyncContext
 from ._http import HttpClient
 from ._runner import AsyncRunner, CallOptions, SyncRunner
@@ -26,7 +26,26 @@ from ._types import (
 )
 from .auth import AppSignatureAuth, Clock, TokenAuth, auth_for, utc_now
 from .config import Settings, TokenStyle
+from .errors import ConfigurationError
+from .hooks import CallHooks
 from .retries import Backoff
+
+
+def _call_hooks(hooks: Sequence[CallHooks]) -> tuple[CallHooks, ...]:
+    """The SDK's own log lines first (they cost nothing while KOODRIVE_LOG is off), then
+    the user's hooks in their order."""
+    if isinstance(hooks, CallHooks) or not isinstance(hooks, Sequence):
+        raise ConfigurationError("hooks must be a list of CallHooks objects")
+    for position, hook in enumerate(hooks):
+        if not all(callable(getattr(hook, name, None)) for name in _HOOK_METHODS):
+            raise ConfigurationError(
+                f"hooks[{position}] must have the methods {', '.join(_HOOK_METHODS)} "
+                "(subclass koodrive.CallHooks and override those you need)"
+            )
+    return (_logging.LogLines(), *hooks)
+
+
+_HOOK_METHODS = ("before_request", "after_response", "on_error")
 
 
 class _Base(Generic[HttpClient]):
@@ -130,6 +149,10 @@ class KooDrive(_Base[httpx.Client], SyncResources):
     whole call: see docs/sdk.md. `max_response_bytes` caps a response body, counted after
     decompression (a larger one raises ResponseTooLargeError).
 
+    `hooks` are `koodrive.CallHooks` told of every attempt (operation id, attempt number,
+    outcome): for tracing spans and audit logs. `KOODRIVE_LOG=info` (or `debug`) logs a
+    line per attempt to stderr, credentials masked.
+
     `http_client` is an `httpx.Client` of your own (proxies, CA bundle, mTLS, transport,
     limits, event hooks). The SDK sets its base URL and auth flow on it, appends its event
     hooks after yours, and closes it in `close()`; the rest of its settings stay yours.
@@ -154,8 +177,11 @@ class KooDrive(_Base[httpx.Client], SyncResources):
         sleep: Callable[[float], None] = time.sleep,
         environ: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        hooks: Sequence[CallHooks] = (),
     ) -> None:
         given = _http.checked(httpx.Client, http_client)
+        call_hooks = _call_hooks(hooks)
+        _logging.configure(environ)
         settings = Settings.resolve(
             base_url=base_url,
             token=token,
@@ -169,7 +195,7 @@ class KooDrive(_Base[httpx.Client], SyncResources):
         super().__init__(
             httpx.Client, given, settings, timeout, max_retries, backoff, clock, max_response_bytes
         )
-        self._runner = SyncRunner(sleep)
+        self._runner = SyncRunner(sleep, call_hooks)
         self._bind(self._options)
 
     def _bind(self, options: CallOptions) -> None:
@@ -221,8 +247,11 @@ class AsyncKooDrive(_Base[httpx.AsyncClient], AsyncResources):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         environ: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        hooks: Sequence[CallHooks] = (),
     ) -> None:
         given = _http.checked(httpx.AsyncClient, http_client)
+        call_hooks = _call_hooks(hooks)
+        _logging.configure(environ)
         settings = Settings.resolve(
             base_url=base_url,
             token=token,
@@ -243,7 +272,7 @@ class AsyncKooDrive(_Base[httpx.AsyncClient], AsyncResources):
             clock,
             max_response_bytes,
         )
-        self._runner = AsyncRunner(sleep)
+        self._runner = AsyncRunner(sleep, call_hooks)
         self._bind(self._options)
 
     def _bind(self, options: CallOptions) -> None:

@@ -20,7 +20,14 @@ from typing import Final, TypeVar
 
 import httpx
 
-from ._hooks import in_sdk_call, on_request, on_request_async, on_response, on_response_async
+from ._events import (
+    add_call_extras,
+    in_sdk_call,
+    on_request,
+    on_request_async,
+    on_response,
+    on_response_async,
+)
 from ._types import DEFAULT_TIMEOUT, NotGiven, Timeout, as_httpx_timeout
 from ._version import VERSION
 from .errors import ConfigurationError
@@ -90,7 +97,7 @@ def client(
     if given is None:
         return kind(
             base_url=base_url,
-            auth=auth,
+            auth=_SdkAuth(auth, sdk_calls_only=False),
             timeout=timeout,
             headers={"User-Agent": USER_AGENT},
             event_hooks={"request": [role.on_request], "response": [role.on_response]},
@@ -103,7 +110,7 @@ def _adopt(
     given: httpx.Client | httpx.AsyncClient, role: _Role, *, base_url: str, auth: httpx.Auth
 ) -> None:
     given.base_url = base_url
-    given.auth = _SdkCallsOnly(auth)
+    given.auth = _SdkAuth(auth, sdk_calls_only=True)
     if given.headers.get("User-Agent") == _HTTPX_USER_AGENT:
         given.headers["User-Agent"] = USER_AGENT
     # After the user's hooks: theirs see every response, the SDK's then raise on errors.
@@ -114,30 +121,35 @@ def _adopt(
     }
 
 
-class _SdkCallsOnly(httpx.Auth):
-    """An auth flow for the SDK's calls through a user's client, and for nothing else.
+class _SdkAuth(httpx.Auth):
+    """The SDK's auth flow around its credentials' one: a call's extra headers and query
+    are added first, so that they are signed with the rest.
 
-    The client may serve other code too: without this, every request it sent, to any
-    host, would carry the KooDrive token or signature.
+    With `sdk_calls_only` (a user's client, which may serve other code too) a request the
+    SDK is not making goes out untouched: without this, every request that client sent, to
+    any host, would carry the KooDrive token or signature.
     """
 
-    def __init__(self, auth: httpx.Auth) -> None:
+    def __init__(self, auth: httpx.Auth, *, sdk_calls_only: bool) -> None:
         self._auth = auth
+        self._sdk_calls_only = sdk_calls_only
 
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
-        if in_sdk_call():
-            yield from self._auth.sync_auth_flow(request)
-        else:
+        if self._sdk_calls_only and not in_sdk_call():
             yield request
+            return
+        add_call_extras(request)
+        yield from self._auth.sync_auth_flow(request)
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if not in_sdk_call():
+        if self._sdk_calls_only and not in_sdk_call():
             yield request
             return
+        add_call_extras(request)
         flow = self._auth.async_auth_flow(request)
         sent = await flow.__anext__()
         while True:

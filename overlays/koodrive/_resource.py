@@ -11,7 +11,8 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import httpx
@@ -19,7 +20,8 @@ from koodrive_client.types import UNSET, Response, Unset
 
 from . import _shape
 from ._context import Context
-from ._hooks import parsed_body
+from ._events import current_attempt, parsed_body
+from ._extras import ExtraHeaders, ExtraQuery, checked_extras
 from ._runner import CallOptions
 from ._types import NotGiven, Timeout
 from .config import USER_ID
@@ -58,16 +60,23 @@ UNSENT_TRACE_IDS = TraceIds(pattern="^[0-9a-f]{32}$", length=32, told="32 hex di
 
 @dataclass(frozen=True)
 class Operation:
-    """What the core needs to know of one operation: how errors name it, whether it acts
-    for one user (every security requirement of the spec names `X-User-Id`), and its trace
-    id header's rule."""
+    """What the core needs to know of one operation: how errors and hooks name it, whether
+    it acts for one user (every security requirement of the spec names `X-User-Id`), its
+    trace id header's rule, and what of a request the SDK owns."""
 
     label: str  # "user_groups.list()"
     acts_for_one_user: bool
+    operation_id: str = ""  # the spec's operationId: "listUserGroups"
     trace_ids: TraceIds = UNSENT_TRACE_IDS
     # A paged operation's response fields, by their names on the wire (for error messages).
     next_cursor_field: str = "nextCursor"
     total_field: str = "total"
+    # The response header carrying the gateway's request id (the spec's request-id-header).
+    request_id_header: str | None = None
+    # What extra_headers may not set (lower-case name -> what sets it) and what extra_query
+    # may not (parameter -> the argument that sets it): read from the spec.
+    owned_headers: Mapping[str, str] = field(default_factory=dict)
+    owned_query: Mapping[str, str] = field(default_factory=dict)
 
 
 class Resource(Generic[ContextT]):
@@ -88,6 +97,8 @@ class Call:
         timeout: Timeout | NotGiven,
         max_retries: int | NotGiven,
         trace_id: str | None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
     ) -> None:
         if operation.acts_for_one_user and context.settings.user_id is None:
             raise ConfigurationError(
@@ -99,6 +110,12 @@ class Call:
             timeout=timeout, max_retries=max_retries
         )
         self._trace_id = None if trace_id is None else operation.trace_ids.checked(trace_id)
+        self.extras = checked_extras(
+            extra_headers,
+            extra_query,
+            owned_headers=operation.owned_headers,
+            owned_query=operation.owned_query,
+        )
 
     @property
     def label(self) -> str:
@@ -181,4 +198,15 @@ def page_of(
         )
     if not isinstance(total, int) or isinstance(total, bool):
         raise malformed(f"{operation.total_field} must be an integer; got {total!r}")
-    return Page(items=items, total=total, next_cursor=cursor, trace_id=trace_id)
+    current = current_attempt()
+    response = current.response if current is not None else None
+    if current is None or response is None:
+        return Page(items=items, total=total, next_cursor=cursor, trace_id=trace_id)
+    return Page(
+        items=items,
+        total=total,
+        next_cursor=cursor,
+        trace_id=trace_id,
+        request_id=current.info.request_id,
+        headers=response.headers,
+    )

@@ -1,20 +1,24 @@
 """Run one call: a trace id, then attempts with retries, every failure made typed.
 
 Retries live here, around the generated call, and not in a transport: each attempt goes
-through httpx's auth flow again, so it is signed afresh with a new `X-Date`.
+through httpx's auth flow again, so it is signed afresh with a new `X-Date`. Each attempt
+ends here too: its outcome is decided, the user's hooks told, and the response kept for
+a raw call (`with_raw_response`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
 from ._classify import unread_status_error
-from ._hooks import Attempt, attempt
+from ._events import Attempt, attempt
+from ._response import record_success
 from ._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
@@ -31,7 +35,11 @@ from .errors import (
     KooDriveError,
     MalformedResponseError,
 )
+from .hooks import AttemptInfo, CallHooks, Outcome
 from .retries import Backoff, is_retryable, retry_after_of
+
+if TYPE_CHECKING:
+    from ._resource import Call
 
 T = TypeVar("T")
 logger = logging.getLogger("koodrive")
@@ -71,54 +79,98 @@ class CallOptions:
         return changed
 
 
-class SyncRunner:
-    def __init__(self, sleep: Callable[[float], None]) -> None:
+class _Runner:
+    """What both runners share: the hooks, and how one attempt begins and ends."""
+
+    def __init__(self, hooks: Sequence[CallHooks]) -> None:
+        self.hooks = tuple(hooks)
+
+    def _attempt(self, call: Call, number: int, trace_id: str) -> Attempt:
+        operation = call.operation
+        options = call.options
+        return Attempt(
+            options.timeout,
+            options.max_response_bytes,
+            AttemptInfo(operation.operation_id, operation.label, number, trace_id),
+            hooks=self.hooks,
+            extras=call.extras,
+            request_id_header=operation.request_id_header,
+        )
+
+    def _succeeded(self, current: Attempt) -> None:
+        _finish(current, Outcome.SUCCESS)
+        record_success(current)
+
+    def _failed(self, call: Call, current: Attempt, error: APIError, retry: int) -> float | None:
+        """The wait before the next attempt, or None: the call raises `error`."""
+        delay = _retry_delay(call.label, error, retry, call.options)
+        _finish(current, Outcome.FAILURE if delay is None else Outcome.RETRY, error)
+        return delay
+
+
+class SyncRunner(_Runner):
+    def __init__(self, sleep: Callable[[float], None], hooks: Sequence[CallHooks] = ()) -> None:
+        super().__init__(hooks)
         self._sleep = sleep
 
-    def run(
-        self, operation: str, send: Callable[[str], T], options: CallOptions, trace_id: str
-    ) -> T:
+    def run(self, call: Call, send: Callable[[str], T]) -> T:
+        trace_id = call.trace_id()
         retry = 0
         while True:
+            current = self._attempt(call, retry + 1, trace_id)
             try:
-                with (
-                    attempt(options.timeout, options.max_response_bytes) as current,
-                    _TypedFailures(trace_id, current),
-                ):
-                    return send(trace_id)
+                with attempt(current), _TypedFailures(trace_id, current):
+                    result = send(trace_id)
             except APIError as error:
-                delay = _retry_delay(operation, error, retry, options)
+                delay = self._failed(call, current, error, retry)
                 if delay is None:
                     raise
+            else:
+                self._succeeded(current)
+                return result
             self._sleep(delay)
             retry += 1
 
 
-class AsyncRunner:
-    def __init__(self, sleep: Callable[[float], Awaitable[None]]) -> None:
+class AsyncRunner(_Runner):
+    def __init__(
+        self, sleep: Callable[[float], Awaitable[None]], hooks: Sequence[CallHooks] = ()
+    ) -> None:
+        super().__init__(hooks)
         self._sleep = sleep
 
-    async def run(
-        self,
-        operation: str,
-        send: Callable[[str], Awaitable[T]],
-        options: CallOptions,
-        trace_id: str,
-    ) -> T:
+    async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
+        trace_id = call.trace_id()
         retry = 0
         while True:
+            current = self._attempt(call, retry + 1, trace_id)
             try:
-                with (
-                    attempt(options.timeout, options.max_response_bytes) as current,
-                    _TypedFailures(trace_id, current),
-                ):
-                    return await send(trace_id)
+                with attempt(current), _TypedFailures(trace_id, current):
+                    result = await send(trace_id)
             except APIError as error:
-                delay = _retry_delay(operation, error, retry, options)
+                delay = self._failed(call, current, error, retry)
                 if delay is None:
                     raise
+            else:
+                self._succeeded(current)
+                return result
             await self._sleep(delay)
             retry += 1
+
+
+def _finish(current: Attempt, outcome: Outcome, error: APIError | None = None) -> None:
+    """End the attempt for the hooks: after_response when it succeeded, on_error when it
+    failed (with the error response, if one was read); exactly one of the two."""
+    info = current.info
+    info.outcome = outcome
+    info.error = error
+    if current.started is not None:
+        info.elapsed = time.perf_counter() - current.started
+    for hook in current.hooks:
+        if error is None:
+            hook.after_response(info)
+        else:
+            hook.on_error(info, error)
 
 
 class _TypedFailures:

@@ -10,8 +10,10 @@ row than any honest listing needs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+import httpx
 
 from .errors import PaginationError
 
@@ -20,12 +22,16 @@ ItemT = TypeVar("ItemT")
 
 @dataclass(frozen=True)
 class Page(Generic[ItemT]):
-    """One page: its items, the server's `total`, the cursor of the next page (None: last)."""
+    """One page: its items, the server's `total`, the cursor of the next page (None: last),
+    and what its response said of itself: the trace id sent, the gateway's request id, the
+    headers."""
 
     items: list[ItemT]
     total: int
     next_cursor: str | None
     trace_id: str
+    request_id: str | None = None
+    headers: httpx.Headers = field(default_factory=httpx.Headers, repr=False, compare=False)
 
 
 FIRST_PAGE = ""  # the spec's decision: the first request sends `pageCursor=` empty
@@ -79,6 +85,10 @@ class SyncPager(Generic[ItemT]):
         self._fetch = fetch
         self._start = start
 
+    def first_page(self) -> Page[ItemT]:
+        """The page iteration starts with (the first, or the one `cursor=` named)."""
+        return self._fetch(self._start)
+
     def pages(self) -> Iterator[Page[ItemT]]:
         progress = _Progress(self._start)
         cursor: str | None = self._start
@@ -104,6 +114,10 @@ class AsyncPager(Generic[ItemT]):
     ) -> None:
         self._fetch = fetch
         self._start = start
+
+    async def first_page(self) -> Page[ItemT]:
+        """The page iteration starts with (the first, or the one `cursor=` named)."""
+        return await self._fetch(self._start)
 
     async def pages(self) -> AsyncIterator[Page[ItemT]]:
         progress = _Progress(self._start)

@@ -207,3 +207,23 @@ def verify(
         method, path, query, headers, authorization.signed_headers, payload
     )
     return hmac.compare_digest(signature(app_secret, canonical), authorization.signature)
+
+
+REDACTED = "[redacted]"
+_APP_ID_PART = re.compile(r"AppId=([^,\s]+)")
+_SIGNED_PART = re.compile(r"SignedHeaders=([A-Za-z0-9;-]+)")
+
+
+def redacted_authorization(value: str) -> str:
+    """An `Authorization` value fit for a log or a journal: the scheme stays, and an app
+    signature keeps its AppId and SignedHeaders; the token or the signature is masked, and
+    so is anything else the value holds (it is rebuilt from the parts known to be safe)."""
+    scheme, _, rest = value.partition(" ")
+    if scheme.upper() == ALGORITHM:
+        app_id, signed = _APP_ID_PART.search(rest), _SIGNED_PART.search(rest)
+        parts = [f"AppId={app_id.group(1)}"] if app_id else []
+        parts += [f"SignedHeaders={signed.group(1)}"] if signed else []
+        return f"{scheme} {','.join([*parts, f'Signature={REDACTED}'])}"
+    if scheme.lower().startswith("bearer+"):
+        return f"Bearer+{REDACTED}"  # the vendor's form: the token follows the '+'
+    return f"{scheme} {REDACTED}" if rest else REDACTED

@@ -45,10 +45,20 @@ SUPPLIED_BY_THE_CORE = {
     TRACE_ID: "_trace",
     "language": "_context.language",
 }
+# How an `extra_headers` error tells the caller where the SDK sets each of those.
+SUPPLIED_AS = {
+    TRACE_ID: "pass trace_id= instead",
+    "language": "the client's language= sets it",
+}
+AUTH_OWNED = "the auth flow sets it (credentials, and what they sign)"
 # The SDK makes trace ids of hex digits; the spec's pattern must allow them.
 _HEX_SAMPLE = "0123456789abcdef"
 # Arguments every method takes itself; a parameter may not become one of them.
-RESERVED_ARGUMENTS = frozenset({"self", "cursor", "timeout", "max_retries", "trace_id"})
+RESERVED_ARGUMENTS = frozenset(
+    {"self", "cursor", "timeout", "max_retries", "trace_id", "extra_headers", "extra_query"}
+)
+# What every resource has of its own: a method may not take one of these names.
+RESERVED_METHODS = frozenset({"with_raw_response"})
 # What KooDrive and AsyncKooDrive have of their own (tests/spec/test_codegen.py keeps this
 # list whole): a resource may not take one of these names.
 RESERVED_RESOURCES = frozenset(
@@ -107,6 +117,10 @@ class Method:
     imports: tuple[str, ...]  # other imports its arguments' types need (datetime, ...)
     trace_ids: tuple[str, int, str] | None  # the trace id header's pattern, length, rule
     public_models: tuple[str, ...]  # what its callers hold: items, arguments' enums and models
+    request_id_header: str | None  # the response header of the gateway's request id
+    # What extra_headers / extra_query may not set: name -> what sets it.
+    owned_headers: tuple[tuple[str, str], ...]
+    owned_query: tuple[tuple[str, str], ...]
 
     @property
     def label(self) -> str:
@@ -137,6 +151,10 @@ class ResourceModule:
     @property
     def paged(self) -> bool:
         return any(method.paging is not None for method in self.methods)
+
+    @property
+    def unpaged(self) -> bool:
+        return any(method.paging is None for method in self.methods)
 
     @property
     def optional_arguments(self) -> bool:
@@ -259,6 +277,11 @@ def _method(
             f"(reserved: {', '.join(sorted(RESERVED_RESOURCES))})"
         )
     name = _identifier(declared.get("method"), f"{operation_id}: {SDK}.method")
+    if name in RESERVED_METHODS:
+        raise FacadeError(
+            f"{operation_id}: {SDK}.method {name!r} is a name every resource has of its own "
+            f"(reserved: {', '.join(sorted(RESERVED_METHODS))})"
+        )
     behaviour = spec.behaviours.get(operation_id)
     success = behaviour.success.status if behaviour is not None else 200
     response_model = _success_model(endpoint, success)
@@ -288,6 +311,8 @@ def _method(
     arguments: list[Argument] = []
     supplied: list[tuple[str, str]] = []
     imports: set[str] = set()
+    owned_headers = dict.fromkeys(_auth_headers(spec), AUTH_OWNED)
+    owned_query: dict[str, str] = {}
     paging = None
     parameters = [
         *endpoint.path_parameters,
@@ -296,9 +321,13 @@ def _method(
     ]
     for prop in parameters:
         wire = prop.name.get_untrusted_value()
+        if prop in endpoint.query_parameters:
+            owned_query[wire] = f"{prop.python_name}="
         if wire in SUPPLIED_BY_THE_CORE:
             supplied.append((prop.python_name, SUPPLIED_BY_THE_CORE[wire]))
+            owned_headers[wire.lower()] = SUPPLIED_AS[wire]
         elif paging_declared is not None and wire == paging_declared.cursor:
+            owned_query[wire] = "cursor= (the pager sends it)"
             assert paging_declared.total is not None
             next_cursor = _attribute(response_model, paging_declared.next_cursor, operation_id)
             total = _attribute(response_model, paging_declared.total, operation_id)
@@ -348,7 +377,25 @@ def _method(
         public_models=tuple(
             sorted(models - {str(response_model.class_info.name)} if items else models)
         ),
+        request_id_header=behaviour.request_id_header if behaviour is not None else None,
+        owned_headers=tuple(sorted(owned_headers.items())),
+        owned_query=tuple(sorted(owned_query.items())),
     )
+
+
+def _auth_headers(spec: Spec) -> list[str]:
+    """Every header the auth flow writes, lower case, from the security schemes: those an
+    apiKey scheme names, `Authorization` for an http one, and what a signature signs."""
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    names = set()
+    for scheme in schemes.values():
+        if scheme.get("type") == "http":
+            names.add("authorization")
+        elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+            names.add(str(scheme["name"]).lower())
+        signature = scheme.get("x-koodrive-signature") or {}
+        names |= {str(name).lower() for name in signature.get("required-signed-headers", ())}
+    return sorted(names)
 
 
 def _trace_ids(operation_id: str, parameter: Parameter | None) -> tuple[str, int, str] | None:

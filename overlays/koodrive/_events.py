@@ -2,13 +2,16 @@
 
 The generated functions take no timeout and parse before anyone can look at the status,
 so the facade hands each attempt's settings to these hooks through a context variable
-(set and reset around one generated call, in the caller's thread or task).
+(set and reset around one generated call, in the caller's thread or task). The same
+attempt carries the call's extra headers and query, which the auth flow adds before it
+signs, and the `AttemptInfo` the user's hooks (`koodrive.hooks`) see.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -16,25 +19,37 @@ from dataclasses import dataclass
 import httpx
 
 from ._classify import TRACE_ID_HEADER, classify, parse_json
+from ._extras import NO_EXTRAS, Extras
 from .errors import ResponseTooLargeError
+from .hooks import AttemptInfo, CallHooks
 
 
 @dataclass
 class Attempt:
-    """One try of one call: its timeout and body cap, and the response once it arrives."""
+    """One try of one call: its settings, what the hooks see of it, and the response once
+    it arrives."""
 
     timeout: httpx.Timeout
     max_response_bytes: int
+    info: AttemptInfo
+    hooks: Sequence[CallHooks] = ()
+    extras: Extras = NO_EXTRAS
+    request_id_header: str | None = None
     response: httpx.Response | None = None
     body: object = None  # the response's JSON, parsed once, by the classifier
+    started: float | None = None  # perf_counter() when the request left
+
+    def request_id(self, response: httpx.Response) -> str | None:
+        if self.request_id_header is None:
+            return None
+        return response.headers.get(self.request_id_header) or None
 
 
 _CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=None)
 
 
 @contextmanager
-def attempt(timeout: httpx.Timeout, max_response_bytes: int) -> Iterator[Attempt]:
-    current = Attempt(timeout, max_response_bytes)
+def attempt(current: Attempt) -> Iterator[Attempt]:
     token = _CURRENT.set(current)
     try:
         yield current
@@ -47,10 +62,25 @@ def in_sdk_call() -> bool:
     return _CURRENT.get() is not None
 
 
+def current_attempt() -> Attempt | None:
+    return _CURRENT.get()
+
+
+def add_call_extras(request: httpx.Request) -> None:
+    """Before signing: the current call's extra headers and query (none outside a call)."""
+    current = _CURRENT.get()
+    if current is not None:
+        current.extras.apply(request)
+
+
 def on_request(request: httpx.Request) -> None:
     current = _CURRENT.get()
     if current is not None:
         request.extensions["timeout"] = current.timeout.as_dict()
+        current.info.request = request
+        for hook in current.hooks:
+            hook.before_request(current.info)
+        current.started = time.perf_counter()
 
 
 def on_response(response: httpx.Response) -> None:
@@ -150,8 +180,10 @@ def _record_and_raise(response: httpx.Response, current: Attempt) -> None:
     the attempt, and raise the typed error it calls for."""
     _unbind_stream(response)
     current.response = response
+    current.info.response = response
+    current.info.request_id = current.request_id(response)
     current.body = parse_json(response.content)
-    error = classify(response, current.body)
+    error = classify(response, current.body, request_id=current.info.request_id)
     if error is not None:
         raise error
 
