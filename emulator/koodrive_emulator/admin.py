@@ -10,6 +10,8 @@ and refuse bad ones with the same messages.
     GET    /_emulator/faults   the active faults
     POST   /_emulator/faults   {"kind": "throttle", "times": 2, "retry_after": 1}
     DELETE /_emulator/faults   switch every fault off
+    GET    /_emulator/requests the request journal (?operation=listUserGroups: one's only)
+    DELETE /_emulator/requests forget every request recorded
     POST   /_emulator/reset    faults off, every token's lifetime started afresh
 
 A web page open in a developer's browser can send requests to 127.0.0.1 too. So a POST
@@ -34,6 +36,7 @@ from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fa
 from koodrive_emulator.spec import Spec
 
 ADMIN_PREFIX = "/_emulator"
+REQUESTS = f"{ADMIN_PREFIX}/requests"
 Endpoint = Callable[[Request], Awaitable[Response]]
 _KINDS = ", ".join(kind.value for kind in FaultKind)
 _BODY_SHAPE = (
@@ -74,6 +77,8 @@ class Admin:
             Route(faults, _same_site(self._add_fault), methods=["POST"]),
             Route(faults, _same_site(self._clear_faults), methods=["DELETE"]),
             Route(f"{ADMIN_PREFIX}/reset", _same_site(self._reset), methods=["POST"]),
+            Route(REQUESTS, _same_site(self._list_requests), methods=["GET"]),
+            Route(REQUESTS, _same_site(self._clear_requests), methods=["DELETE"]),
         ]
 
     async def _list_faults(self, request: Request) -> Response:
@@ -93,6 +98,32 @@ class Admin:
             return JSONResponse({"error": str(error)}, status_code=400)
         added = switch_on(self._context().faults, fault)
         return JSONResponse({"fault": fault_json(added)}, status_code=201)
+
+    async def _list_requests(self, request: Request) -> Response:
+        context = self._context()
+        operations = context.faults.spec.operation_ids()
+        pairs = request.query_params.multi_items()
+        unknown = sorted({name for name, _ in pairs if name != "operation"})
+        if unknown:
+            return _bad_request(
+                f"unknown query parameter {unknown[0]!r}; the only one is operation"
+            )
+        chosen = [value for name, value in pairs if name == "operation"]
+        if len(chosen) > 1:
+            return _bad_request("operation may be given once")
+        if chosen and chosen[0] not in operations:
+            return _bad_request(f"operation must be one of {', '.join(operations)}")
+        journal = context.journal
+        return JSONResponse(
+            {
+                "requests": [e.to_json() for e in journal.entries(*chosen)],
+                "dropped": journal.dropped,
+                "size": journal.size,
+            }
+        )
+
+    async def _clear_requests(self, request: Request) -> Response:
+        return JSONResponse({"cleared": self._context().journal.clear()})
 
     async def _clear_faults(self, request: Request) -> Response:
         return JSONResponse({"cleared": _clear(self._context().faults)})
@@ -140,6 +171,10 @@ def _cross_site(request: Request) -> str | None:
     if len(origins) > 1 or origins[0].lower() != own:
         return f"the admin API takes no requests from other origins (only {own})"
     return None
+
+
+def _bad_request(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=400)
 
 
 def _clear(faults: Faults) -> int:

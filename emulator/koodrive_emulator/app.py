@@ -22,16 +22,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, compile_path
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
-from koodrive_emulator.admin import Admin
+from koodrive_emulator.admin import ADMIN_PREFIX, Admin
 from koodrive_emulator.behaviour import validity
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.encoding import encode_json
 from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
 from koodrive_emulator.handlers import Outcome as _Outcome
+from koodrive_emulator.journal import NOTE_KEY, AuthVerdict, RequestNote
 from koodrive_emulator.limits import BodyLimit
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
@@ -57,6 +58,8 @@ _PLACEHOLDER = re.compile(r"\{([^}]*)\}")
 Endpoint = Callable[[Request], Awaitable[Response]]
 DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
+# The emulator's own pages: not the API's traffic, so not in the request journal.
+_OWN_PAGES = frozenset({"/", "/docs", "/openapi.yaml"})
 
 
 __all__ = ["DEVICES_PATH", "GROUPS_PATH", "EmulatorApp", "EmulatorContext"]
@@ -167,6 +170,7 @@ class EmulatorApp:
             Mount("/docs/assets", StaticFiles(packages=[("koodrive_emulator", "static")])),
             Route("/", self._root, methods=["GET"]),
         ]
+        self.admin = admin
         if admin:
             routes += Admin(lambda: self.context).routes
         starlette = Starlette(
@@ -187,6 +191,64 @@ class EmulatorApp:
         await self._asgi(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            context = self.context
+            if context.journal.enabled and not self._own_page(scope["path"]):
+                await self._journalled(context, scope, receive, send)
+                return
+        await self._route(scope, receive, send)
+
+    def _own_page(self, path: str) -> bool:
+        """The docs, the spec and the admin API: the emulator's pages, not the API's."""
+        return (
+            path in _OWN_PAGES
+            or path.startswith("/docs/")
+            or (self.admin and path.startswith(ADMIN_PREFIX + "/"))
+        )
+
+    async def _journalled(
+        self, context: EmulatorContext, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Serve the request and record it in the journal before its last byte leaves: a
+        client that has its answer finds it there at once."""
+        note = scope[NOTE_KEY] = RequestNote()
+        arrived = context.clock.now()
+        status: int | None = None
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            query = note.query
+            if query is None:
+                query = query_pairs(scope["query_string"].decode("latin-1"))
+            context.journal.record(
+                time=arrived,
+                request_id=scope.get(REQUEST_ID_KEY, "0" * 32),
+                method=scope["method"],
+                path=_raw_path(scope),
+                query=query,
+                raw_headers=scope["headers"],
+                note=note,
+                status=status,
+                secrets=context.credentials.secrets(),
+            )
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record()
+            await send(message)
+
+        try:
+            await self._route(scope, receive, send_and_record)
+        finally:
+            if not recorded:  # nothing answered, or an answer cut short
+                record()
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             method, path = scope["method"], scope["path"]
             endpoint = self._static.get((method, path))
@@ -230,6 +292,9 @@ class EmulatorApp:
 
         async def endpoint(request: Request) -> Response:
             context = self.context
+            note = request.scope.get(NOTE_KEY) or RequestNote()
+            note.operation = operation
+            note.auth = AuthVerdict.NOT_CHECKED
             # The whole body first (Request caches it for the signature check): after it,
             # the only message left to receive is a disconnect, which is_disconnected() can
             # then look for without swallowing any of the body.
@@ -237,7 +302,7 @@ class EmulatorApp:
             # Read once per request (Starlette's query_params would read it again), and as
             # Starlette reads it: for these lookups, a parameter's last value.
             query_string = request.scope["query_string"].decode("latin-1")
-            query = query_pairs(query_string)
+            query = note.query = query_pairs(query_string)
             last = dict(query)
             triggered = context.faults.take(
                 operation, cursor_sent=paging is not None and bool(last.get(paging.cursor))
@@ -248,6 +313,10 @@ class EmulatorApp:
                     raise ClientDisconnect
             fault = triggered.fault
             flaw = None if fault is None else fault.kind
+            if fault is not None:
+                note.fault = fault.kind.value
+            elif triggered.delay:
+                note.fault = FaultKind.LATENCY.value
             request_id: str = request.scope[REQUEST_ID_KEY]
             signed = SignedRequest.from_raw(
                 method=request.method,
@@ -273,6 +342,7 @@ class EmulatorApp:
                     rules=rules,
                     query=query,
                     filtered=any(name in last for name in filters),
+                    note=note,
                 )
                 if fault is not None:
                     outcome = _altered(outcome, fault, request, rules)
@@ -305,6 +375,7 @@ class EmulatorApp:
         rules: OperationRules,
         query: list[tuple[str, str]],
         filtered: bool,
+        note: RequestNote,
     ) -> _Outcome:
         try:
             principal = authenticate(
@@ -318,7 +389,9 @@ class EmulatorApp:
         except AuthError as error:
             kind = "app authentication" if error.app_mode else "authentication"
             message = f"Incorrect {kind} information: {error}."
+            note.auth, note.auth_error = AuthVerdict.REFUSED, message
             return _Outcome(401, gateway_body(401, request_id, message))
+        note.auth = AuthVerdict.OK
         if flaw is FaultKind.FILTER_404 and filtered:
             return _Outcome(404, gateway_body(404, request_id))  # once authenticated
         try:
@@ -350,6 +423,9 @@ class EmulatorApp:
         )
 
         async def endpoint(request: Request) -> Response:
+            note = request.scope.get(NOTE_KEY)
+            if note is not None:
+                note.operation, note.auth = operation.operation_id, AuthVerdict.NOT_CHECKED
             return JSONBytesResponse(encode_json(service_body(NOT_IMPLEMENTED, message)), 501)
 
         return endpoint

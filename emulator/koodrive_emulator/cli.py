@@ -24,6 +24,7 @@ from koodrive_emulator.credentials import (
 )
 from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
 from koodrive_emulator.fixtures import FixtureError
+from koodrive_emulator.journal import DEFAULT_JOURNAL_SIZE, Journal
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import bind_socket, uvicorn_server
 from koodrive_emulator.state import Backend
@@ -117,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="admin",
         action="store_false",
         help="do not serve the admin API under /_emulator/ (faults and reset over HTTP)",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=_count,
+        default=DEFAULT_JOURNAL_SIZE,
+        metavar="N",
+        help=f"keep the last N requests in the journal, GET /_emulator/requests "
+        f"(default {DEFAULT_JOURNAL_SIZE}; 0: off)",
     )
     data = parser.add_argument_group("data")
     data.add_argument(
@@ -273,6 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=faults,
         clock=clock,
         paging=PagingBehaviour(args.short_pages, args.short_pages_seed),
+        journal=Journal(args.journal_size),
     )
     logging.basicConfig(
         level=args.log_level.upper(),

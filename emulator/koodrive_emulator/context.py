@@ -1,4 +1,5 @@
-"""What every request reads: the backend, the credentials, the faults, the clock, paging."""
+"""What every request reads: the backend, the credentials, the faults, the clock, paging;
+and the journal every request is recorded in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import Faults
+from koodrive_emulator.journal import Journal
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.state import Backend
 
@@ -20,6 +22,7 @@ class EmulatorContext:
     faults: Faults = field(default_factory=Faults)
     clock: Clock = field(default_factory=Clock)
     paging: PagingBehaviour = field(default_factory=PagingBehaviour)
+    journal: Journal = field(default_factory=Journal)
 
     def __post_init__(self) -> None:
         # One clock judges a request, its X-Date and its token's age alike. Credentials

@@ -127,6 +127,9 @@ class Credentials:
         self.app_secret = app_secret
         self._tokens: dict[str, _Token] = {token: _Token(user_id, self.clock.now())}
         self._apps: dict[str, App] = {app_id: App(app_id, app_secret)}
+        # Every token and app secret ever accepted (a revoked one too): what no record of a
+        # request may hold (the request journal redacts them).
+        self._secrets = {token, app_secret}
 
     @classmethod
     def development(
@@ -160,6 +163,7 @@ class Credentials:
             raise ValueError("user_id must be a string of 1 to 32 digits")
         with self._lock:
             self._tokens[token] = _Token(user_id, self.clock.now())
+            self._secrets.add(token)
 
     def revoke_token(self, token: str) -> None:
         with self._lock:
@@ -169,6 +173,7 @@ class Credentials:
         app = App(app_id, secret, None if users is None else frozenset(users))
         with self._lock:
             self._apps[app_id] = app
+            self._secrets.add(secret)
         return app
 
     def accept_token(self, token: str, *, now: datetime) -> str:
@@ -206,6 +211,11 @@ class Credentials:
             if hmac.compare_digest(known_token.encode(), candidate):
                 found = known
         return found
+
+    def secrets(self) -> frozenset[str]:
+        """Every token and app secret these credentials accept or have accepted."""
+        with self._lock:
+            return frozenset(self._secrets)
 
     def app(self, app_id: str) -> App | None:
         with self._lock:

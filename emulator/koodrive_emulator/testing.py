@@ -3,6 +3,8 @@
 with running_emulator() as emulator:
     client = KooDrive(base_url=emulator.base_url, token=emulator.credentials.token)
     emulator.faults.throttle(retry_after=1, times=2, operation="listUserGroups")
+    ...
+    emulator.verify("listUserGroups", where={"pageSize": 100})
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from koodrive_emulator.app import EmulatorApp, EmulatorContext
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import Faults
+from koodrive_emulator.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Where
 from koodrive_emulator.limits import HEADER_TIMEOUT
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import EmulatorServer
@@ -35,6 +38,7 @@ class RunningEmulator:
     credentials: Credentials
     clock: Clock
     paging: PagingBehaviour
+    journal: Journal
 
     @classmethod
     def of(cls, base_url: str, context: EmulatorContext) -> RunningEmulator:
@@ -45,10 +49,30 @@ class RunningEmulator:
             context.credentials,
             context.clock,
             context.paging,
+            context.journal,
         )
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    @property
+    def requests(self) -> list[JournalEntry]:
+        """The requests received so far, oldest first (see journal.py)."""
+        return self.journal.entries()
+
+    def verify(
+        self,
+        operation: str,
+        *,
+        count: int | None = None,
+        where: Where | None = None,
+    ) -> list[JournalEntry]:
+        """The requests to `operation` that match `where` (parameter name -> value as sent,
+        or a predicate over a JournalEntry); AssertionError telling the near misses unless
+        there are exactly `count` of them (None: at least one)."""
+        return self.journal.verify(
+            operation, count=count, where=where, operations=self.faults.spec.operation_ids()
+        )
 
     def token_headers(self, *, with_user: bool = False, plus_form: bool = False) -> dict[str, str]:
         """`Authorization` with the primary token (`Bearer <t>`, or `Bearer+<t>`); with
@@ -132,6 +156,7 @@ def running_emulator(
     admin: bool = True,
     header_timeout: float = HEADER_TIMEOUT,
     spec: Spec | None = None,
+    journal_size: int = DEFAULT_JOURNAL_SIZE,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host`:`port` (0: a free port) until the block ends.
 
@@ -139,7 +164,8 @@ def running_emulator(
     switched to it, their tokens re-dated), so that moving that clock ages the tokens
     too. `admin` serves the admin API under /_emulator/; its reset leaves the state
     alone (change `backend` directly instead). `spec`: check requests against another spec
-    than the one shipped, such as a changed copy (`Spec.from_text`).
+    than the one shipped, such as a changed copy (`Spec.from_text`). `journal_size`: how many
+    requests the journal keeps (0: none).
     """
     if clock is None:
         clock = credentials.clock if credentials is not None else Clock()
@@ -151,6 +177,7 @@ def running_emulator(
         faults=faults if faults is not None else Faults(spec=spec),
         clock=clock,
         paging=paging if paging is not None else PagingBehaviour(),
+        journal=Journal(journal_size),
     )
     app = EmulatorApp(context, admin=admin, spec=spec)
     with EmulatorServer(app, host=host, port=port, header_timeout=header_timeout) as server:
