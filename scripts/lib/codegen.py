@@ -26,6 +26,8 @@ SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yaml"
 PACKAGE = "koodrive_client"
 GENERATED = ROOT / "generated"
+# Our few changes to openapi-python-client's templates (each says why).
+CLIENT_TEMPLATES = Path(__file__).resolve().with_name("templates") / "client"
 IGNORED = {"__pycache__", ".ruff_cache"}
 
 
@@ -42,6 +44,7 @@ def generate(spec: Path, destination: Path, config: Path = CONFIG) -> None:
             sys.executable, "-m", "openapi_python_client", "generate",
             "--path", str(spec), "--config", str(config),
             "--meta", "none", "--output-path", str(output), "--overwrite", "--fail-on-warning",
+            "--custom-template-path", str(CLIENT_TEMPLATES),
         ]  # fmt: skip
         # The post-hooks (ruff) must be the pinned ones beside this interpreter.
         tools = str(Path(sys.executable).parent)
