@@ -1,6 +1,7 @@
 """The admin API of a running emulator, under `/_emulator/` (as moto's server mode has
-`/moto-api/`): switch faults on and off and reset the emulator over HTTP, for teams that
-run `koodrive-emulator` as a process of its own.
+`/moto-api/`): switch faults on and off, read the request journal, read and set the state
+and reset the emulator over HTTP, for teams that run `koodrive-emulator` as a process of
+its own.
 
 It is not the vendor's API: it needs no KooDrive authentication, `/openapi.yaml` does not
 list it, and `EmulatorApp(admin=False)` (`--no-admin`) switches it off. Faults are parsed
@@ -12,18 +13,19 @@ and refuse bad ones with the same messages.
     DELETE /_emulator/faults   switch every fault off
     GET    /_emulator/requests the request journal (?operation=listUserGroups: one's only)
     DELETE /_emulator/requests forget every request recorded
-    POST   /_emulator/reset    faults off, every token's lifetime started afresh
+    POST   /_emulator/reset    the start state back, faults off, the journal cleared, every
+                               token's lifetime started afresh
+    ...    /_emulator/state, /_emulator/snapshots (admin_state.py)
 
-A web page open in a developer's browser can send requests to 127.0.0.1 too. So a POST
-body must be `Content-Type: application/json` (a browser only sends that cross-site after a
-CORS preflight, which this API never grants), and a request whose `Origin` (or
-`Sec-Fetch-Site`) says it comes from another site is refused with 403.
+A web page open in a developer's browser can send requests to 127.0.0.1 too. So a body
+must be `Content-Type: application/json` (admin_json.py: a browser only sends that
+cross-site after a CORS preflight, which this API never grants), and a request whose
+`Origin` (or `Sec-Fetch-Site`) says it comes from another site is refused with 403.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,6 +33,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from koodrive_emulator.admin_json import BadBody, error, json_body, refused
+from koodrive_emulator.admin_state import StateAdmin
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
 from koodrive_emulator.spec import Spec
@@ -43,10 +47,6 @@ _BODY_SHAPE = (
     'the body must be one JSON object such as {"kind": "throttle", "times": 2}: '
     f"kind (one of {_KINDS}) and any of the options {', '.join(FAULT_OPTIONS)}"
 )
-
-
-class _BadBody(ValueError):
-    """A request body the admin API cannot use; `str(error)` says why."""
 
 
 def fault_json(fault: Fault) -> dict[str, Any]:
@@ -68,6 +68,7 @@ class Admin:
 
     def __init__(self, context: Callable[[], EmulatorContext]) -> None:
         self._context = context
+        self._state = StateAdmin(context)
 
     @property
     def routes(self) -> list[Route]:
@@ -79,6 +80,21 @@ class Admin:
             Route(f"{ADMIN_PREFIX}/reset", _same_site(self._reset), methods=["POST"]),
             Route(REQUESTS, _same_site(self._list_requests), methods=["GET"]),
             Route(REQUESTS, _same_site(self._clear_requests), methods=["DELETE"]),
+            *self._state_routes(),
+        ]
+
+    def _state_routes(self) -> list[Route]:
+        state, snapshots = f"{ADMIN_PREFIX}/state", f"{ADMIN_PREFIX}/snapshots"
+        one = f"{snapshots}/{{name}}"
+        endpoints = self._state
+        return [
+            Route(state, _same_site(endpoints.get_state), methods=["GET"]),
+            Route(state, _same_site(endpoints.seed_state), methods=["POST"]),
+            Route(state, _same_site(endpoints.replace_state), methods=["PUT"]),
+            Route(snapshots, _same_site(endpoints.list_snapshots), methods=["GET"]),
+            Route(one, _same_site(endpoints.save_snapshot), methods=["POST"]),
+            Route(one, _same_site(endpoints.delete_snapshot), methods=["DELETE"]),
+            Route(f"{one}/restore", _same_site(endpoints.restore_snapshot), methods=["POST"]),
         ]
 
     async def _list_faults(self, request: Request) -> Response:
@@ -86,16 +102,11 @@ class Admin:
         return JSONResponse({"faults": [fault_json(f) for f in active]})
 
     async def _add_fault(self, request: Request) -> Response:
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            return JSONResponse(
-                {"error": "Content-Type must be application/json; " + _BODY_SHAPE},
-                status_code=415,
-            )
         try:
-            fault = _fault_from_body(await request.body(), self._context().faults.spec)
-        except _BadBody as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
+            data = await json_body(request, _BODY_SHAPE)
+            fault = _fault_from_body(data, self._context().faults.spec)
+        except BadBody as problem:
+            return refused(problem)
         added = switch_on(self._context().faults, fault)
         return JSONResponse({"fault": fault_json(added)}, status_code=201)
 
@@ -105,14 +116,12 @@ class Admin:
         pairs = request.query_params.multi_items()
         unknown = sorted({name for name, _ in pairs if name != "operation"})
         if unknown:
-            return _bad_request(
-                f"unknown query parameter {unknown[0]!r}; the only one is operation"
-            )
+            return error(f"unknown query parameter {unknown[0]!r}; the only one is operation")
         chosen = [value for name, value in pairs if name == "operation"]
         if len(chosen) > 1:
-            return _bad_request("operation may be given once")
+            return error("operation may be given once")
         if chosen and chosen[0] not in operations:
-            return _bad_request(f"operation must be one of {', '.join(operations)}")
+            return error(f"operation must be one of {', '.join(operations)}")
         journal = context.journal
         return JSONResponse(
             {
@@ -129,21 +138,22 @@ class Admin:
         return JSONResponse({"cleared": _clear(self._context().faults)})
 
     async def _reset(self, request: Request) -> Response:
-        """Faults off and every token's lifetime started afresh; the state stays as it is.
+        """The emulator as it started: its start state (after the fixtures and generated
+        data) back, faults off, the journal cleared, every token's lifetime started afresh.
 
-        The state needs no reset over HTTP: both operations only read it, so an emulator
-        run as a process serves its seeded data until it stops. One run from Python was
-        handed its Backend, which the test changes and resets directly. (The Backend has
-        no cheap snapshot; rebuilding it would cost a start-up and restore nothing.)
+        Named snapshots are kept, and so are tokens added or revoked since the start. A
+        paging cursor issued before the reset is refused (the state is another generation).
         """
         context = self._context()
+        context.backend.restore(context.start_state)
         cleared = _clear(context.faults)
         context.credentials.renew_tokens()
         return JSONResponse(
             {
+                "state": "reset",
                 "faults_cleared": cleared,
+                "requests_cleared": context.journal.clear(),
                 "tokens": "renewed",
-                "state": "unchanged",
             }
         )
 
@@ -173,37 +183,22 @@ def _cross_site(request: Request) -> str | None:
     return None
 
 
-def _bad_request(message: str) -> Response:
-    return JSONResponse({"error": message}, status_code=400)
-
-
 def _clear(faults: Faults) -> int:
     cleared = len(faults.active())
     faults.clear()
     return cleared
 
 
-def _fault_from_body(raw: bytes, spec: Spec) -> Fault:
-    try:
-        data = json.loads(raw, parse_constant=_no_constant)
-    except _BadBody:
-        raise
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError among them
-        raise _BadBody(_BODY_SHAPE) from None
+def _fault_from_body(data: Any, spec: Spec) -> Fault:
     if not isinstance(data, dict):
-        raise _BadBody(_BODY_SHAPE)
+        raise BadBody(_BODY_SHAPE)
     options = dict(data)
     kind = options.pop("kind", None)
     if kind is None:
-        raise _BadBody(f"kind is required: one of {_KINDS}")
+        raise BadBody(f"kind is required: one of {_KINDS}")
     if not isinstance(kind, str):
-        raise _BadBody(f"kind must be one of: {_KINDS}")
+        raise BadBody(f"kind must be one of: {_KINDS}")
     try:
         return fault_from_options(kind, options, spec)
-    except ValueError as error:
-        raise _BadBody(str(error)) from None
-
-
-def _no_constant(name: str) -> object:
-    # Python's json reads NaN and Infinity; as seconds they would mean "never answer".
-    raise _BadBody(f"{name} is not allowed: numbers must be finite")
+    except ValueError as problem:
+        raise BadBody(str(problem)) from None

@@ -33,7 +33,7 @@ from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
 from koodrive_emulator.handlers import Outcome as _Outcome
 from koodrive_emulator.journal import NOTE_KEY, AuthVerdict, RequestNote
-from koodrive_emulator.limits import BodyLimit
+from koodrive_emulator.limits import BODY_LIMIT_KEY, MAX_ADMIN_BODY_BYTES, BodyLimit
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     NOT_IMPLEMENTED,
@@ -60,6 +60,7 @@ DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
 # The emulator's own pages: not the API's traffic, so not in the request journal.
 _OWN_PAGES = frozenset({"/", "/docs", "/openapi.yaml"})
+_ADMIN_PATHS = ADMIN_PREFIX + "/"
 
 
 __all__ = ["DEVICES_PATH", "GROUPS_PATH", "EmulatorApp", "EmulatorContext"]
@@ -188,6 +189,8 @@ class EmulatorApp:
         self._asgi = AccessLog(BodyLimit(self._dispatch), trace_id_pattern=str(trace_id or ""))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.admin and scope["type"] == "http" and scope["path"].startswith(_ADMIN_PATHS):
+            scope[BODY_LIMIT_KEY] = MAX_ADMIN_BODY_BYTES  # a whole state may be PUT
         await self._asgi(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -203,7 +206,7 @@ class EmulatorApp:
         return (
             path in _OWN_PAGES
             or path.startswith("/docs/")
-            or (self.admin and path.startswith(ADMIN_PREFIX + "/"))
+            or (self.admin and path.startswith(_ADMIN_PATHS))
         )
 
     async def _journalled(

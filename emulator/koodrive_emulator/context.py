@@ -1,5 +1,5 @@
 """What every request reads: the backend, the credentials, the faults, the clock, paging;
-and the journal every request is recorded in."""
+the journal every request is recorded in, and the states a reset or restore goes back to."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import Faults
 from koodrive_emulator.journal import Journal
 from koodrive_emulator.rules.paging import PagingBehaviour
-from koodrive_emulator.state import Backend
+from koodrive_emulator.state import Backend, BackendSnapshot
 
 
 @dataclass
@@ -23,8 +23,13 @@ class EmulatorContext:
     clock: Clock = field(default_factory=Clock)
     paging: PagingBehaviour = field(default_factory=PagingBehaviour)
     journal: Journal = field(default_factory=Journal)
+    # The backend's state when the context was made (after its seeding), which a reset
+    # restores; and the snapshots saved by name over the admin API.
+    start_state: BackendSnapshot = field(init=False)
+    snapshots: dict[str, BackendSnapshot] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.start_state = self.backend.snapshot()
         # One clock judges a request, its X-Date and its token's age alike. Credentials
         # that dated their tokens by another clock are re-dated by this one: otherwise a
         # context whose clock is frozen an hour ahead would find every token expired.

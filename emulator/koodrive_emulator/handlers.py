@@ -93,6 +93,7 @@ class OperationCall:
             behaviour=self.context.paging,
             flaws=flaws,
             largest_page=self.rules.largest(paging.page_size) if paging.page_size else None,
+            generation=self.context.backend.generation,
         )
         fields: dict[str, Any] = {}
         if paging.total is not None:

@@ -10,6 +10,8 @@ body of any size. Both answers are the gateway's JSON body, like every other ref
     MAX_HEAD_BYTES     the longest request line and headers read; a longer one is answered
                        400 (the protocol, protocol.py, applies both of these)
     MAX_BODY_BYTES     the largest request body read; a larger one is answered 413
+    MAX_ADMIN_BODY_BYTES  the same for the admin API (a whole state may be PUT), when the
+                       app marks a request as one of its own (BODY_LIMIT_KEY in the scope)
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from koodrive_emulator.responses import gateway_body
 HEADER_TIMEOUT = 10.0
 MAX_HEAD_BYTES = 16 * 1024  # what h11, and so this emulator before llhttp, allowed
 MAX_BODY_BYTES = 1024 * 1024  # both operations take no body; 1 MiB is generous
+# A state of about 100,000 groups as JSON; a larger one is seeded at start (--fixtures).
+MAX_ADMIN_BODY_BYTES = 16 * 1024 * 1024
+# The scope key by which the app gives one request another limit than `max_bytes`.
+BODY_LIMIT_KEY = "koodrive.body_limit"
 logger = logging.getLogger("koodrive_emulator.access")
 
 
@@ -40,8 +46,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
-            await self._too_large(scope, send)
+        max_bytes: int = scope.get(BODY_LIMIT_KEY, self.max_bytes)
+        if _declared_length(scope) > max_bytes:
+            await self._too_large(scope, send, max_bytes)
             return
         received: list[Message] = []
         size = 0
@@ -51,8 +58,8 @@ class BodyLimit:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._too_large(scope, send)
+            if size > max_bytes:
+                await self._too_large(scope, send, max_bytes)
                 return
             if not message.get("more_body", False):
                 break
@@ -62,8 +69,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        message = f"Request entity too large: the body may be at most {self.max_bytes} bytes"
+    async def _too_large(self, scope: Scope, send: Send, max_bytes: int) -> None:
+        message = f"Request entity too large: the body may be at most {max_bytes} bytes"
         request_id = scope.get(REQUEST_ID_KEY, "0" * 32)
         body = encode_json(gateway_body(413, request_id, message))
         await send(

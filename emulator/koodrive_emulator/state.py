@@ -5,6 +5,12 @@ those added through the API); each gets a position that never changes. Paging cu
 a position, so adding or removing groups between two pages neither skips nor repeats any
 other group: a group added while a client pages appears in a later page of the same walk
 when it matches the walk's filters.
+
+`Backend.snapshot()` takes the whole state as an immutable `BackendSnapshot` that shares
+the (frozen) records, and `Backend.restore(snapshot)` puts it back: cheap enough for an
+emulator to keep its start state and reset to it. A restore starts a new generation of
+the state, which the paging cursors carry: a cursor issued before it is refused, never
+read against the other state.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from koodrive_emulator.fixtures import apply_fixtures, load_default_fixtures, load_fixtures_file
+from koodrive_emulator.fixtures import (
+    FixtureError,
+    apply_fixtures,
+    load_default_fixtures,
+    load_fixtures_file,
+)
 from koodrive_emulator.models import Device, Group, SourceType
 from koodrive_emulator.records import device_fields, group_fields
 from koodrive_emulator.spec import Spec
@@ -70,6 +81,52 @@ class Slice(Generic[_T]):
 GroupSlice = Slice[Group]
 
 
+@dataclass(frozen=True, slots=True)
+class _UserSnapshot:
+    user_id: str
+    devices: tuple[Device, ...]
+    groups: tuple[tuple[SourceType, tuple[_Entry, ...]], ...]
+
+
+@dataclass(frozen=True)
+class BackendSnapshot:
+    """The whole state of a Backend at one moment. Immutable; it shares the records (frozen
+    themselves) with the backend, so taking one costs a copy of the lists, not of the data."""
+
+    users: tuple[_UserSnapshot, ...]
+    next_position: int
+    next_id: int
+
+    @property
+    def device_count(self) -> int:
+        return sum(len(user.devices) for user in self.users)
+
+    @property
+    def group_count(self) -> int:
+        return sum(len(entries) for user in self.users for _, entries in user.groups)
+
+    def to_fixtures(self) -> dict[str, Any]:
+        """The state as a fixtures document (docs/emulator.md, "Fixtures"; the API's field
+        names): loading it gives the same users, devices and groups, in the same order, with
+        their ids and times."""
+        users = []
+        for user in self.users:
+            entries = sorted(
+                (entry for _, kind in user.groups for entry in kind), key=lambda e: e.position
+            )
+            users.append(
+                {
+                    "id": user.user_id,
+                    "devices": [device.to_json() for device in user.devices],
+                    "groups": [
+                        {**entry.group.to_json(), "sourceType": int(entry.group.source_type)}
+                        for entry in entries
+                    ],
+                }
+            )
+        return {"users": users}
+
+
 def _now() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -82,12 +139,14 @@ class Backend:
         """`spec`: the spec whose item schemas declare the fields records may carry beyond
         those modelled here (default: the one shipped)."""
         spec = spec or Spec.packaged()
+        self._spec = spec
         self.group_fields = group_fields(spec)
         self.device_fields = device_fields(spec)
         self._lock = threading.RLock()
         self._users: dict[str, UserState] = {}
         self._positions = itertools.count(1)
         self._ids = itertools.count(_FIRST_GENERATED_ID)
+        self._generation = 0
 
     # --- construction -------------------------------------------------------------------
 
@@ -109,8 +168,87 @@ class Backend:
         load_fixtures_file(self, Path(path))
 
     def load_fixtures_data(self, data: Any, *, source: str = "fixtures") -> None:
-        """Seed from already-parsed fixtures (the mapping a fixtures file holds)."""
-        apply_fixtures(self, data, source=source)
+        """Seed from already-parsed fixtures (the mapping a fixtures file holds). All or
+        nothing: on a FixtureError the state is as it was."""
+        with self._lock:
+            before = self.snapshot()
+            try:
+                apply_fixtures(self, data, source=source)
+            except FixtureError:
+                self._put_back(before)  # the same generation: nothing happened
+                raise
+
+    def replace_with_fixtures(self, data: Any, *, source: str = "fixtures") -> None:
+        """Replace the whole state with already-parsed fixtures (a restore of what
+        `to_fixtures` gave, say). On a FixtureError the state is as it was."""
+        fresh = Backend(spec=self._spec)
+        apply_fixtures(fresh, data, source=source)
+        loaded = fresh.snapshot()
+        with self._lock:
+            # An automatic id given later must not be one the loaded records carry.
+            ids = [
+                int(record_id)
+                for user in loaded.users
+                for record_id in itertools.chain(
+                    (d.device_id for d in user.devices),
+                    (e.group.id for _, kind in user.groups for e in kind),
+                )
+            ]
+            next_id = max([self._peek_id(), loaded.next_id, *(i + 1 for i in ids)])
+            self.restore(BackendSnapshot(loaded.users, loaded.next_position, next_id))
+
+    def to_fixtures(self) -> dict[str, Any]:
+        """The whole state as a fixtures document; see BackendSnapshot.to_fixtures."""
+        return self.snapshot().to_fixtures()
+
+    # --- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self) -> BackendSnapshot:
+        """The whole state now, immutable (a copy of the lists; the records are shared)."""
+        with self._lock:
+            next_position = next(self._positions)
+            self._positions = itertools.count(next_position)
+            return BackendSnapshot(
+                tuple(
+                    _UserSnapshot(
+                        state.user_id,
+                        tuple(state.devices),
+                        tuple((kind, tuple(state.groups[kind].entries)) for kind in SourceType),
+                    )
+                    for state in self._users.values()
+                ),
+                next_position,
+                self._peek_id(),
+            )
+
+    def restore(self, snapshot: BackendSnapshot) -> None:
+        """Put the state of `snapshot` back, whole. Paging cursors issued before are refused
+        from now on (a new generation): they hold places in the state they were issued for."""
+        with self._lock:
+            self._put_back(snapshot)
+            self._generation += 1
+
+    @property
+    def generation(self) -> int:
+        """How many times the state was restored; the paging cursors carry it."""
+        return self._generation
+
+    def _put_back(self, snapshot: BackendSnapshot) -> None:
+        users = {}
+        for user in snapshot.users:
+            state = UserState(user.user_id, list(user.devices))
+            for kind, entries in user.groups:
+                state.groups[kind] = _GroupList(list(entries), [e.position for e in entries])
+                state.group_ids.update(e.group.id for e in entries)
+            users[user.user_id] = state
+        self._users = users
+        self._positions = itertools.count(snapshot.next_position)
+        self._ids = itertools.count(snapshot.next_id)
+
+    def _peek_id(self) -> int:
+        next_id = next(self._ids)
+        self._ids = itertools.count(next_id)
+        return next_id
 
     def seed_synthetic(
         self, user_id: str, *, groups: int = 0, devices: int = 0, seed: int = 0

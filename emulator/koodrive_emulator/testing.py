@@ -25,7 +25,7 @@ from koodrive_emulator.limits import HEADER_TIMEOUT
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.spec import Spec
-from koodrive_emulator.state import Backend
+from koodrive_emulator.state import Backend, BackendSnapshot
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class RunningEmulator:
     clock: Clock
     paging: PagingBehaviour
     journal: Journal
+    snapshots: dict[str, BackendSnapshot]  # saved by name (POST /_emulator/snapshots/{name})
 
     @classmethod
     def of(cls, base_url: str, context: EmulatorContext) -> RunningEmulator:
@@ -50,6 +51,7 @@ class RunningEmulator:
             context.clock,
             context.paging,
             context.journal,
+            context.snapshots,
         )
 
     def url(self, path: str) -> str:
@@ -162,8 +164,8 @@ def running_emulator(
 
     The credentials date their tokens with the emulator's clock (given credentials are
     switched to it, their tokens re-dated), so that moving that clock ages the tokens
-    too. `admin` serves the admin API under /_emulator/; its reset leaves the state
-    alone (change `backend` directly instead). `spec`: check requests against another spec
+    too. `admin` serves the admin API under /_emulator/; its reset puts back the state
+    `backend` had when the block began. `spec`: check requests against another spec
     than the one shipped, such as a changed copy (`Spec.from_text`). `journal_size`: how many
     requests the journal keeps (0: none).
     """

@@ -1,4 +1,6 @@
-"""The admin API under /_emulator/, against the running server: faults on and off, reset."""
+"""The admin API under /_emulator/, against the running server: faults on and off, reset;
+and the guards every admin endpoint shares (the journal's and the state's have their own
+files)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,25 @@ if TYPE_CHECKING:  # the conftest fixture's type; conftest is not imported at ru
 
 FAULTS = "/_emulator/faults"
 RESET = "/_emulator/reset"
+REQUESTS = "/_emulator/requests"
+STATE = "/_emulator/state"
+SNAPSHOTS = "/_emulator/snapshots"
+# Every admin endpoint: (method, path, whether it takes a JSON body).
+ENDPOINTS = [
+    ("GET", FAULTS, False),
+    ("POST", FAULTS, True),
+    ("DELETE", FAULTS, False),
+    ("POST", RESET, False),
+    ("GET", REQUESTS, False),
+    ("DELETE", REQUESTS, False),
+    ("GET", STATE, False),
+    ("POST", STATE, True),
+    ("PUT", STATE, True),
+    ("GET", SNAPSHOTS, False),
+    ("POST", f"{SNAPSHOTS}/before", False),
+    ("DELETE", f"{SNAPSHOTS}/before", False),
+    ("POST", f"{SNAPSHOTS}/before/restore", False),
+]
 QUERY = "pageSize=5&pageCursor=&sourceType=0"
 DEFAULTS = {
     "operation": None,
@@ -175,13 +196,17 @@ def test_a_body_that_is_not_a_json_object_is_400(
     assert emulator.faults.active() == []
 
 
-def test_reset_clears_faults_renews_tokens_and_leaves_state(
+def test_reset_restores_the_start_state_clears_faults_and_journal_and_renews_tokens(
     emulator: RunningEmulator, http: httpx.Client
 ) -> None:
+    user = emulator.credentials.user_id
+    at_start = emulator.backend.to_fixtures()
     emulator.clock.freeze(datetime.now(UTC))
     emulator.faults.throttle()
     http.post(FAULTS, json={"kind": "latency", "seconds": 0})
-    added = emulator.backend.add_group(emulator.credentials.user_id, group_name="kept")
+    emulator.backend.add_group(user, group_name="added since")
+    emulator.backend.remove_group(user, emulator.backend.groups(user)[0].id)
+    assert list_groups(http, emulator).status_code == 429  # journalled
     emulator.clock.advance(20 * 60 + 1)  # the token is now expired...
     assert emulator.faults.active() != []
 
@@ -189,19 +214,25 @@ def test_reset_clears_faults_renews_tokens_and_leaves_state(
 
     assert (reset.status_code, reset.json()) == (
         200,
-        {"faults_cleared": 2, "tokens": "renewed", "state": "unchanged"},
+        {"state": "reset", "faults_cleared": 2, "requests_cleared": 1, "tokens": "renewed"},
     )
     assert emulator.faults.active() == []
+    assert emulator.requests == []
+    assert emulator.backend.to_fixtures() == at_start
     response = list_groups(http, emulator)  # ...and alive again
     assert response.status_code == 200, response.text
-    assert response.json()["total"] == len(
-        emulator.backend.groups(emulator.credentials.user_id, source_type=0)
-    )
-    assert added in emulator.backend.groups(emulator.credentials.user_id)
+    assert response.json()["total"] == len(emulator.backend.groups(user, source_type=0))
+    assert "added since" not in {g.group_name for g in emulator.backend.groups(user)}
 
 
 def test_other_methods_and_paths_are_the_gateways_404(http: httpx.Client) -> None:
-    for method, path in [("PUT", FAULTS), ("GET", RESET), ("GET", "/_emulator/state")]:
+    for method, path in [
+        ("PUT", FAULTS),
+        ("GET", RESET),
+        ("PATCH", STATE),
+        ("GET", f"{SNAPSHOTS}/before"),
+        ("GET", "/_emulator/nothing"),
+    ]:
         response = http.request(method, path)
         assert (response.status_code, response.json()["error_code"]) == (404, "APIGW.0101")
 
@@ -211,15 +242,13 @@ def test_admin_false_serves_no_admin_api() -> None:
         running_emulator(admin=False) as served,
         httpx.Client(base_url=served.base_url) as http,
     ):
-        for method, path in [
-            ("GET", FAULTS),
-            ("POST", FAULTS),
-            ("DELETE", FAULTS),
-            ("POST", RESET),
-        ]:
-            response = http.request(method, path, json={"kind": "throttle"})
+        served.backend.add_group(served.credentials.user_id, group_name="kept")
+        state = served.backend.to_fixtures()
+        for method, path, _ in ENDPOINTS:
+            response = http.request(method, path, json={"kind": "throttle", "users": []})
             assert (response.status_code, response.json()["error_code"]) == (404, "APIGW.0101")
         assert served.faults.active() == []
+        assert served.backend.to_fixtures() == state
 
 
 def test_the_spec_and_docs_page_do_not_list_the_admin_api(http: httpx.Client) -> None:
@@ -286,10 +315,7 @@ def test_json_with_a_charset_is_accepted(emulator: RunningEmulator, http: httpx.
     assert http.post(FAULTS, content=b'{"kind": "throttle"}', headers=headers).status_code == 201
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [("POST", FAULTS), ("DELETE", FAULTS), ("POST", RESET), ("GET", FAULTS)],
-)
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in ENDPOINTS])
 @pytest.mark.parametrize(
     "browser_headers",
     [
@@ -308,10 +334,37 @@ def test_requests_from_another_site_are_403_and_change_nothing(
     browser_headers: dict[str, str],
 ) -> None:
     emulator.faults.add("throttle", operation="listBoundDevices")
-    response = http.request(method, path, json={"kind": "unavailable"}, headers=browser_headers)
+    emulator.snapshots["before"] = emulator.backend.snapshot()
+    emulator.backend.add_group(emulator.credentials.user_id, group_name="since the snapshot")
+    list_devices(http, emulator)
+    state = emulator.backend.to_fixtures()
+    body = {"kind": "unavailable", "users": [{"id": "1395476983395324099"}]}
+    response = http.request(method, path, json=body, headers=browser_headers)
     assert response.status_code == 403, response.text
     assert "from other" in response.json()["error"]
     assert [f.kind for f in emulator.faults.active()] == ["throttle"]
+    assert emulator.backend.to_fixtures() == state
+    assert list(emulator.snapshots) == ["before"]
+    assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, body in ENDPOINTS if body])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_every_admin_body_not_declared_json_is_415_and_changes_nothing(
+    emulator: RunningEmulator,
+    http: httpx.Client,
+    method: str,
+    path: str,
+    content_type: str | None,
+) -> None:
+    state = emulator.backend.to_fixtures()
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = b'{"kind": "throttle", "users": [{"id": "1395476983395324099"}]}'
+    response = http.request(method, path, content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert "Content-Type must be application/json" in response.json()["error"]
+    assert emulator.faults.active() == []
+    assert emulator.backend.to_fixtures() == state
 
 
 def test_the_emulator_s_own_origin_is_accepted(

@@ -1,14 +1,17 @@
 """Cursor paging for any paged operation: opaque cursors signed with HMAC-SHA256.
 
-A cursor holds the position of the last record returned, a page counter, and a digest of
-what it is bound to: the owner, and the parameters the operation's `x-koodrive-behaviour`
-binds it to (for list-user-groups, sourceType and groupName). Altered or forged cursors
-fail the signature check; a cursor used with other parameters or by another user fails the
-binding check. Both are reported as a bad cursor parameter, never answered with a wrong page.
+A cursor holds the position of the last record returned, a page counter, a digest of
+what it is bound to (the owner, and the parameters the operation's `x-koodrive-behaviour`
+binds it to: for list-user-groups, sourceType and groupName), and the generation of the
+state it was issued in (a reset or restore starts a new one, whose positions are others).
+Altered or forged cursors fail the signature check; a cursor used with other parameters or
+by another user fails the binding check, one from another generation the generation check.
+All are reported as a bad cursor parameter, never answered with a wrong page.
 
-The form is `after.page.binding.signature`: decimal numbers, the 16 hex digits of the
-binding and 22 URL-safe base64 characters of signature, read by one strict pattern, so
-only the very spelling issued is a cursor (no padding, no leading zeros, no spare bits).
+The form is `after.page.binding.generation.signature`: decimal numbers, the 16 hex digits
+of the binding, a decimal number and 22 URL-safe base64 characters of signature, read by
+one strict pattern, so only the very spelling issued is a cursor (no padding, no leading
+zeros, no spare bits).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ _SALT = b"koodrive-emulator.page-cursor|"
 _NUMBER = r"(0|[1-9][0-9]{0,17})"
 # 16 signature bytes are 22 base64 characters whose last holds 4 spare bits: only the
 # characters with those bits zero are a spelling the encoder makes.
-_CURSOR = re.compile(rf"{_NUMBER}\.{_NUMBER}\.([0-9a-f]{{16}})\.([A-Za-z0-9_-]{{21}}[AQgw])")
+_CURSOR = re.compile(
+    rf"{_NUMBER}\.{_NUMBER}\.([0-9a-f]{{16}})\.{_NUMBER}\.([A-Za-z0-9_-]{{21}}[AQgw])"
+)
 # The length of a page when the spec's paging lets the server choose it (no page-size).
 SERVER_PAGE_SIZE = 100
 
@@ -80,6 +85,7 @@ class Page(Generic[_T]):
 class _Position:
     after: int
     page_number: int
+    generation: int = 0  # of the state the cursor was issued in (Backend.generation)
 
 
 class Pager:
@@ -102,9 +108,11 @@ class Pager:
         behaviour: PagingBehaviour,
         flaws: Flaws = NO_FLAWS,
         largest_page: int | None = None,  # the page size's maximum, for ignore_page_size
+        generation: int = 0,
     ) -> Page[_T]:
         """The page `values` asks for: `find(after, limit)` returns up to `limit` records
-        positioned after `after`. A cursor is bound to `owner` and the bound parameters."""
+        positioned after `after`. A cursor is bound to `owner` and the bound parameters, and
+        read only in the `generation` of the state it was issued in."""
         cursor = values.get(paging.cursor, paging.first_cursor)
         page_size = (
             values.get(paging.page_size) if paging.page_size is not None else SERVER_PAGE_SIZE
@@ -113,11 +121,13 @@ class Pager:
             raise TypeError("the cursor is text and the page size a positive integer, checked")
         binding = _binding(owner, [(name, values.get(name)) for name in paging.bound_to])
         try:
-            position = self._decode(cursor, binding, paging, check_binding=not flaws.unbound_cursor)
+            position = self._decode(
+                cursor, binding, paging, generation, check_binding=not flaws.unbound_cursor
+            )
         except ValidationError:
             if not flaws.restart_on_bad_cursor:
                 raise
-            position = _Position(after=0, page_number=0)
+            position = _Position(after=0, page_number=0, generation=generation)
         limit = (largest_page or page_size) if flaws.ignore_page_size else page_size
         if behaviour.short_pages:
             rng = random.Random(
@@ -131,11 +141,13 @@ class Pager:
             # One item back when the fault asks: the next page begins with this one's last.
             back = 2 if flaws.repeat_last_item and len(found.items) >= 2 else 1
             last = found.items[-back][0] if found.items else position.after
-            next_cursor = self._encode(_Position(last, position.page_number + 1), binding)
+            next_cursor = self._encode(
+                _Position(last, position.page_number + 1, generation), binding
+            )
         return Page([item for _, item in found.items], found.total, next_cursor)
 
     def _encode(self, position: _Position, binding: str) -> str:
-        payload = f"{position.after}.{position.page_number}.{binding}"
+        payload = f"{position.after}.{position.page_number}.{binding}.{position.generation}"
         return f"{payload}.{self._signature(payload)}"
 
     def _signature(self, payload: str) -> str:
@@ -144,14 +156,20 @@ class Pager:
         return base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
 
     def _decode(
-        self, cursor: str, binding: str, paging: Paging, *, check_binding: bool = True
+        self,
+        cursor: str,
+        binding: str,
+        paging: Paging,
+        generation: int,
+        *,
+        check_binding: bool = True,
     ) -> _Position:
         name, issued_as = paging.cursor, paging.next_cursor
         if cursor == paging.first_cursor:
-            return _Position(after=0, page_number=0)
+            return _Position(after=0, page_number=0, generation=generation)
         parts = _CURSOR.fullmatch(cursor)
         if parts is None or not hmac.compare_digest(
-            self._signature(cursor[: parts.start(4) - 1]), parts[4]
+            self._signature(cursor[: parts.start(5) - 1]), parts[5]
         ):
             raise ValidationError(
                 [
@@ -161,6 +179,14 @@ class Pager:
                 ]
             )
         after, page_number, bound = int(parts[1]), int(parts[2]), parts[3]
+        if int(parts[4]) != generation:
+            raise ValidationError(
+                [
+                    f"{name} was issued before the emulator's state was reset or restored, and "
+                    f"holds a place in the state of then; send {_first(paging)} {name} to start "
+                    "again"
+                ]
+            )
         if check_binding and bound != binding:
             raise ValidationError(
                 [
@@ -169,7 +195,7 @@ class Pager:
                     f"{name}"
                 ]
             )
-        return _Position(after, page_number)
+        return _Position(after, page_number, generation)
 
 
 def _binding(owner: str, bound: Sequence[tuple[str, object]]) -> str:
