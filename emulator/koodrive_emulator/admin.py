@@ -54,6 +54,7 @@ def fault_json(fault: Fault) -> dict[str, Any]:
     requests it acts on (null: until switched off)."""
     fields = dataclasses.asdict(fault)
     fields["kind"] = fault.kind.value
+    fields["distribution"] = fault.distribution.value
     return fields
 
 
@@ -139,7 +140,8 @@ class Admin:
 
     async def _reset(self, request: Request) -> Response:
         """The emulator as it started: its start state (after the fixtures and generated
-        data) back, faults off, the journal cleared, every token's lifetime started afresh.
+        data) back, faults off (their draws seeded again), the journal cleared, every
+        token's lifetime started afresh.
 
         Named snapshots are kept, and so are tokens added or revoked since the start. A
         paging cursor issued before the reset is refused (the state is another generation).
@@ -147,6 +149,7 @@ class Admin:
         context = self._context()
         context.backend.restore(context.start_state)
         cleared = _clear(context.faults)
+        context.faults.reseed()  # the same requests after a reset meet the same chaos
         context.credentials.renew_tokens()
         return JSONResponse(
             {

@@ -29,7 +29,7 @@ from koodrive_emulator.admin import ADMIN_PREFIX, Admin
 from koodrive_emulator.behaviour import validity
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.encoding import encode_json
-from koodrive_emulator.faults import REPLACING_KINDS, Fault, FaultKind
+from koodrive_emulator.faults import REPLACING_KINDS, UNANSWERED_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
 from koodrive_emulator.handlers import Outcome as _Outcome
 from koodrive_emulator.journal import NOTE_KEY, AuthVerdict, RequestNote
@@ -41,6 +41,7 @@ from koodrive_emulator.responses import (
     PROXY_502_PAGE,
     JSONBytesResponse,
     TruncatedResponse,
+    UnansweredResponse,
     gateway_body,
     service_body,
 )
@@ -221,6 +222,8 @@ class EmulatorApp:
 
         def record() -> None:
             nonlocal recorded
+            if recorded:
+                return
             recorded = True
             query = note.query
             if query is None:
@@ -236,6 +239,8 @@ class EmulatorApp:
                 status=status,
                 secrets=context.credentials.secrets(),
             )
+
+        note.record_now = record
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
@@ -320,6 +325,10 @@ class EmulatorApp:
                 note.fault = fault.kind.value
             elif triggered.delay:
                 note.fault = FaultKind.LATENCY.value
+            if fault is not None and fault.kind in UNANSWERED_KINDS:
+                return UnansweredResponse(
+                    reset=fault.kind is FaultKind.CONNECTION_RESET, before=note.record_now
+                )
             request_id: str = request.scope[REQUEST_ID_KEY]
             signed = SignedRequest.from_raw(
                 method=request.method,

@@ -39,6 +39,9 @@ _OPTION_PARSERS: dict[str, Callable[[str], object]] = {
     "seconds": float,
     "code": int,
     "msg": str,
+    "probability": float,
+    "distribution": str,
+    "max_seconds": float,
 }
 
 
@@ -191,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Kinds: " + ", ".join(kind.value for kind in FaultKind),
     )
     behaviour.add_argument(
+        "--chaos-seed",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="seed of the faults' draws (probability, latency distributions): the same seed "
+        "and the same requests meet the same faults",
+    )
+    behaviour.add_argument(
         "--short-pages",
         type=_probability,
         default=0.0,
@@ -273,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except FixtureError as error:
         parser.error(str(error))
-    faults = Faults()
+    faults = Faults(seed=args.chaos_seed)
     for fault in args.fault:
         switch_on(faults, fault)
     context = EmulatorContext(

@@ -4,8 +4,16 @@ Faults are checked in the order they were added. For each request to an operatio
 matching `latency` fault adds its delay, and the first matching fault of any other kind
 decides what goes wrong; only the faults that acted count against their `times`.
 
+Chaos: a fault with a `probability` below 1 acts on that share of the requests it matches
+(one that does not act neither counts against `times` nor stops a later fault from
+acting), and a latency may be drawn from a `distribution`. The draws come from one
+`random.Random` per Faults, seeded (`Faults(seed=...)`, `--chaos-seed`), so that the same
+requests in the same order meet the same faults.
+
     faults.throttle(retry_after=1, times=2, operation="listUserGroups")
     faults.latency(0.2)                # every request, until removed
+    faults.throttle(probability=0.3)   # about 30% of the requests
+    faults.latency(0.05, distribution="uniform", max_seconds=0.2)
     faults.clear()
 """
 
@@ -13,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,6 +79,17 @@ class FaultKind(StrEnum):
     NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
     WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back
     SUCCESS_CODE_NOT_ZERO = "success-code-not-zero"  # a 200 with the normal body and code 1
+    # Nothing answered at all (before authentication, as a network or gateway fails):
+    CONNECTION_RESET = "connection-reset"  # the TCP connection reset (RST), no response
+    HANG = "hang"  # never answered, until the client leaves or the server stops
+
+
+class Distribution(StrEnum):
+    """How a latency fault's delay is drawn."""
+
+    FIXED = "fixed"  # `seconds` every time
+    UNIFORM = "uniform"  # between `seconds` and `max_seconds`
+    EXPONENTIAL = "exponential"  # mean `seconds`, capped at `max_seconds` (if given)
 
 
 # Kinds that replace the response outright, as the gateway would, before authentication.
@@ -83,8 +103,12 @@ REPLACING_KINDS = frozenset(
         FaultKind.UNDOCUMENTED_500,
         FaultKind.GATEWAY_AUTH_400,
         FaultKind.HTML_502,
+        FaultKind.CONNECTION_RESET,
+        FaultKind.HANG,
     }
 )
+# The replacing kinds that answer nothing at all.
+UNANSWERED_KINDS = frozenset({FaultKind.CONNECTION_RESET, FaultKind.HANG})
 
 # Kinds that concern some operations only, read from the spec: paging faults act on every
 # operation whose x-koodrive-behaviour declares paging, filter-404 on those with a text
@@ -148,6 +172,9 @@ class Fault:
     seconds: float = 0.0  # for latency
     code: int = DEFAULT_RESULT_CODE  # for result-error
     msg: str = DEFAULT_RESULT_MSG  # for result-error
+    probability: float = 1.0  # the share of matching requests it acts on, 0 < p <= 1
+    distribution: Distribution = Distribution.FIXED  # for latency: how the delay is drawn
+    max_seconds: float | None = None  # for uniform (required) and exponential (a cap)
 
     def __post_init__(self) -> None:
         # Which operations it may target is the spec's to say: Faults.add checks it.
@@ -163,6 +190,46 @@ class Fault:
             raise ValueError("code must be a non-zero integer (0 means success)")
         if not isinstance(self.msg, str):
             raise ValueError("msg must be a string")
+        if not (_is_number(self.probability) and 0.0 < self.probability <= 1.0):
+            raise ValueError("probability must be a number greater than 0 and at most 1")
+        self._check_distribution()
+
+    def _check_distribution(self) -> None:
+        self.distribution = as_distribution(self.distribution)
+        if self.distribution is Distribution.FIXED:
+            if self.max_seconds is not None:
+                raise ValueError(
+                    "max_seconds applies to the uniform and exponential distributions of "
+                    "latency only"
+                )
+            return
+        if self.kind is not FaultKind.LATENCY:
+            raise ValueError(f"distribution applies to latency only ({self.kind} has none)")
+        if self.max_seconds is not None and not (
+            _is_number(self.max_seconds) and self.max_seconds >= self.seconds
+        ):
+            raise ValueError(
+                f"max_seconds must be a finite number of seconds, at least seconds ({self.seconds})"
+            )
+        if self.distribution is Distribution.UNIFORM and self.max_seconds is None:
+            raise ValueError("max_seconds is required for the uniform distribution (its top)")
+        if self.distribution is Distribution.EXPONENTIAL and self.seconds <= 0:
+            raise ValueError(
+                "seconds must be more than 0 for the exponential distribution (its mean)"
+            )
+
+    def delay(self, draw: random.Random) -> float:
+        """The seconds this latency fault waits on one request."""
+        top = self.max_seconds
+        match self.distribution:
+            case Distribution.UNIFORM:
+                assert top is not None
+                return draw.uniform(self.seconds, top)
+            case Distribution.EXPONENTIAL:
+                drawn = draw.expovariate(1.0 / self.seconds)
+                return drawn if top is None else min(drawn, top)
+            case _:
+                return self.seconds
 
     def matches(self, operation: str, spec: Spec, *, cursor_sent: bool = False) -> bool:
         only = _only_for(self.kind, spec)
@@ -173,6 +240,21 @@ class Fault:
         return self.operation is None or self.operation == operation
 
 
+_DISTRIBUTIONS = ", ".join(d.value for d in Distribution)
+_DISTRIBUTION_NAMES = frozenset(d.value for d in Distribution)
+
+
+def as_distribution(value: object) -> Distribution:
+    """`value` as a Distribution; ValueError naming the allowed ones otherwise."""
+    if isinstance(value, str) and value in _DISTRIBUTION_NAMES:
+        return Distribution(value)
+    raise ValueError(f"distribution must be one of {_DISTRIBUTIONS}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 # The options a fault takes by name (CLI `--fault`, the admin API) and what each must be.
 FAULT_OPTIONS: dict[str, str] = {
     "operation": f"one of {', '.join(OPERATIONS)}",
@@ -181,6 +263,9 @@ FAULT_OPTIONS: dict[str, str] = {
     "seconds": "a number of seconds, 0 or more",
     "code": "a non-zero whole number",
     "msg": "a string",
+    "probability": "a number greater than 0 and at most 1",
+    "distribution": f"one of {_DISTRIBUTIONS}",
+    "max_seconds": "a number of seconds, at least seconds",
 }
 
 
@@ -196,6 +281,7 @@ def fault_from_options(kind: str, options: Mapping[str, object], spec: Spec | No
     if unknown:
         raise ValueError(f"unknown option {unknown[0]!r}; options: {', '.join(FAULT_OPTIONS)}")
     seconds = _option(options, "seconds", (int, float), 0.0)
+    max_seconds = _option(options, "max_seconds", (int, float), None)
     fault = Fault(
         fault_kind,
         operation=_option(options, "operation", str, None),
@@ -204,6 +290,9 @@ def fault_from_options(kind: str, options: Mapping[str, object], spec: Spec | No
         seconds=float(seconds),
         code=_option(options, "code", int, DEFAULT_RESULT_CODE),
         msg=_option(options, "msg", str, DEFAULT_RESULT_MSG),
+        probability=float(_option(options, "probability", (int, float), 1.0)),
+        distribution=as_distribution(options.get("distribution", Distribution.FIXED.value)),
+        max_seconds=None if max_seconds is None else float(max_seconds),
     )
     check_targets(fault, spec or Spec.packaged())
     return fault
@@ -239,10 +328,18 @@ class Faults:
     """The active faults of one emulator; thread-safe (tests add, the server takes).
     `spec`: the spec whose operations they target (default: the shipped one)."""
 
-    def __init__(self, *, spec: Spec | None = None) -> None:
+    def __init__(self, *, spec: Spec | None = None, seed: int = 0) -> None:
+        """`seed`: of the chaos draws (probability, latency distributions)."""
         self.spec = spec or Spec.packaged()
+        self.seed = seed
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._random = random.Random(seed)
+
+    def reseed(self) -> None:
+        """Start the chaos draws again from `seed`: the same requests meet the same faults."""
+        with self._lock:
+            self._random = random.Random(self.seed)
 
     def add(
         self,
@@ -254,55 +351,136 @@ class Faults:
         seconds: float = 0.0,
         code: int = DEFAULT_RESULT_CODE,
         msg: str = DEFAULT_RESULT_MSG,
+        probability: float = 1.0,
+        distribution: Distribution | str = Distribution.FIXED,
+        max_seconds: float | None = None,
     ) -> Fault:
-        fault = Fault(FaultKind(kind), operation, times, retry_after, seconds, code, msg)
+        fault = Fault(
+            FaultKind(kind),
+            operation,
+            times,
+            retry_after,
+            seconds,
+            code,
+            msg,
+            probability,
+            as_distribution(distribution),
+            max_seconds,
+        )
         check_targets(fault, self.spec)
         with self._lock:
             self._faults.append(fault)
         return fault
 
     def latency(
-        self, seconds: float, *, operation: str | None = None, times: int | None = None
+        self,
+        seconds: float,
+        *,
+        distribution: Distribution | str = Distribution.FIXED,
+        max_seconds: float | None = None,
+        operation: str | None = None,
+        times: int | None = None,
+        probability: float = 1.0,
     ) -> Fault:
-        return self.add(FaultKind.LATENCY, seconds=seconds, operation=operation, times=times)
+        """`seconds` each time (fixed), or drawn: uniform between `seconds` and
+        `max_seconds`, exponential with mean `seconds` capped at `max_seconds`."""
+        return self.add(
+            FaultKind.LATENCY,
+            seconds=seconds,
+            distribution=distribution,
+            max_seconds=max_seconds,
+            operation=operation,
+            times=times,
+            probability=probability,
+        )
 
     def throttle(
-        self, *, retry_after: int = 1, operation: str | None = None, times: int | None = None
+        self,
+        *,
+        retry_after: int = 1,
+        operation: str | None = None,
+        times: int | None = None,
+        probability: float = 1.0,
     ) -> Fault:
         return self.add(
-            FaultKind.THROTTLE, retry_after=retry_after, operation=operation, times=times
+            FaultKind.THROTTLE,
+            retry_after=retry_after,
+            operation=operation,
+            times=times,
+            probability=probability,
         )
 
     def unavailable(
-        self, *, retry_after: int = 1, operation: str | None = None, times: int | None = None
+        self,
+        *,
+        retry_after: int = 1,
+        operation: str | None = None,
+        times: int | None = None,
+        probability: float = 1.0,
     ) -> Fault:
         return self.add(
-            FaultKind.UNAVAILABLE, retry_after=retry_after, operation=operation, times=times
+            FaultKind.UNAVAILABLE,
+            retry_after=retry_after,
+            operation=operation,
+            times=times,
+            probability=probability,
         )
 
-    def server_error(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.SERVER_ERROR, operation=operation, times=times)
+    def server_error(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.SERVER_ERROR, operation=operation, times=times, probability=probability
+        )
 
-    def bad_gateway(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.BAD_GATEWAY, operation=operation, times=times)
+    def bad_gateway(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.BAD_GATEWAY, operation=operation, times=times, probability=probability
+        )
 
-    def gateway_timeout(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.GATEWAY_TIMEOUT, operation=operation, times=times)
+    def gateway_timeout(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.GATEWAY_TIMEOUT, operation=operation, times=times, probability=probability
+        )
 
-    def code_as_string(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.CODE_AS_STRING, operation=operation, times=times)
+    def code_as_string(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.CODE_AS_STRING, operation=operation, times=times, probability=probability
+        )
 
-    def truncated(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.TRUNCATED, operation=operation, times=times)
+    def truncated(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.TRUNCATED, operation=operation, times=times, probability=probability
+        )
 
-    def wrong_type(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.WRONG_TYPE, operation=operation, times=times)
+    def wrong_type(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.WRONG_TYPE, operation=operation, times=times, probability=probability
+        )
 
-    def missing_field(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.MISSING_FIELD, operation=operation, times=times)
+    def missing_field(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.MISSING_FIELD, operation=operation, times=times, probability=probability
+        )
 
-    def undocumented_500(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.UNDOCUMENTED_500, operation=operation, times=times)
+    def undocumented_500(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.UNDOCUMENTED_500, operation=operation, times=times, probability=probability
+        )
 
     def result_error(
         self,
@@ -311,20 +489,53 @@ class Faults:
         msg: str = DEFAULT_RESULT_MSG,
         operation: str | None = None,
         times: int | None = None,
+        probability: float = 1.0,
     ) -> Fault:
         return self.add(
-            FaultKind.RESULT_ERROR, code=code, msg=msg, operation=operation, times=times
+            FaultKind.RESULT_ERROR,
+            code=code,
+            msg=msg,
+            operation=operation,
+            times=times,
+            probability=probability,
         )
 
-    def gateway_auth_400(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.GATEWAY_AUTH_400, operation=operation, times=times)
+    def gateway_auth_400(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.GATEWAY_AUTH_400, operation=operation, times=times, probability=probability
+        )
 
-    def html_502(self, *, operation: str | None = None, times: int | None = None) -> Fault:
-        return self.add(FaultKind.HTML_502, operation=operation, times=times)
+    def html_502(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        return self.add(
+            FaultKind.HTML_502, operation=operation, times=times, probability=probability
+        )
 
-    def repeat_cursor(self, *, operation: str | None = None, times: int | None = None) -> Fault:
+    def repeat_cursor(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
         """On every paged operation, or on `operation`."""
-        return self.add(FaultKind.REPEAT_CURSOR, operation=operation, times=times)
+        return self.add(
+            FaultKind.REPEAT_CURSOR, operation=operation, times=times, probability=probability
+        )
+
+    def connection_reset(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        """The connection reset (a TCP RST) with no response: the client sees a connection
+        error. Needs the emulator's own server (EmulatorServer, the CLI)."""
+        return self.add(
+            FaultKind.CONNECTION_RESET, operation=operation, times=times, probability=probability
+        )
+
+    def hang(
+        self, *, operation: str | None = None, times: int | None = None, probability: float = 1.0
+    ) -> Fault:
+        """Never answer, until the client gives up or the server stops."""
+        return self.add(FaultKind.HANG, operation=operation, times=times, probability=probability)
 
     def remove(self, fault: Fault) -> None:
         with self._lock:
@@ -350,8 +561,12 @@ class Faults:
             for fault in self._faults:
                 if not fault.matches(operation, self.spec, cursor_sent=cursor_sent):
                     continue
+                if fault.kind is not FaultKind.LATENCY and chosen is not None:
+                    continue  # decided already: no draw, so later requests draw the same
+                if fault.probability < 1.0 and self._random.random() >= fault.probability:
+                    continue  # not this time: not counted, and a later fault may act
                 if fault.kind is FaultKind.LATENCY:
-                    delay += fault.seconds
+                    delay += fault.delay(self._random)
                     used.append(fault)
                 elif chosen is None:
                     chosen = fault

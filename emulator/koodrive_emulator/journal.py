@@ -21,7 +21,7 @@ import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +60,8 @@ class RequestNote:
     auth: str | None = None  # an AuthVerdict; None: not a request to an operation
     auth_error: str | None = None
     fault: str | None = None
+    # Record the request now (it will get no answer to wait for): set by the app.
+    record_now: Callable[[], None] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,17 @@ does too. This protocol:
   Content-Length beside chunked) with the gateway's JSON body naming the reason, never the
   bytes refused (a refused header line may hold a token);
 - bounds a request's line and headers in time (HEADER_TIMEOUT, from the first byte) and in
-  size (MAX_HEAD_BYTES), where llhttp bounds neither.
+  size (MAX_HEAD_BYTES), where llhttp bounds neither;
+- lets the app reset a connection or hold a request unanswered (connection.py), for the
+  connection-reset and hang faults, and closes a held one when the server stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import struct
 from http import HTTPStatus
 from typing import Any
 
@@ -26,6 +30,7 @@ import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.encoding import encode_json
 from koodrive_emulator.limits import HEADER_TIMEOUT, MAX_HEAD_BYTES, closing_json_headers
 from koodrive_emulator.responses import gateway_body
@@ -47,6 +52,24 @@ class _Refusal(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class _Control:
+    """The ConnectionControl of one connection (connection.py)."""
+
+    def __init__(self, protocol: GatewayHttpProtocol) -> None:
+        self._protocol = protocol
+
+    def reset(self) -> None:
+        transport = self._protocol.transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger on, for 0 seconds: closing the socket sends RST instead of FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+
+    def hold(self) -> None:
+        self._protocol.holding = True
 
 
 class GatewayHttpProtocol(HttpToolsProtocol):
@@ -72,6 +95,16 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         # A refusal that waits for the responses already owed on this connection: it must
         # not overtake them (a client reads answers in the order it sent its requests).
         self._deferred: tuple[int, str, str] | None = None
+        self._control = _Control(self)
+        # The current request is left unanswered on purpose (the hang fault).
+        self.holding = False
+
+    def shutdown(self) -> None:
+        # A held request would keep the server waiting for the whole graceful-shutdown
+        # term: its client gets the connection closed instead, at once.
+        if self.holding:
+            self.transport.close()
+        super().shutdown()
 
     # --- the connection -------------------------------------------------------------------
 
@@ -110,6 +143,7 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.scope[CONTROL_KEY] = self._control  # type: ignore[literal-required]
         self._in_head = True
         self._head_size = 0
         # The deadline runs from a request's first byte and is not pushed back by more

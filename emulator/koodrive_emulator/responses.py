@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from koodrive_emulator.connection import CONTROL_KEY, ConnectionControl
 
 PARAMETER_ERROR = 13000102
 INTERNAL_ERROR = 13000500
@@ -84,3 +86,33 @@ class TruncatedResponse(Response):
                 "more_body": True,
             }
         )
+
+
+class UnansweredResponse(Response):
+    """No response at all: the connection reset (`reset`), or the request held unanswered
+    until the client leaves or the server stops. `before` runs first (the journal records
+    the request then, since nothing will be sent)."""
+
+    def __init__(self, *, reset: bool, before: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.reset = reset
+        self.before = before
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.before is not None:
+            self.before()
+        control: ConnectionControl | None = scope.get(CONTROL_KEY)
+        if control is None and self.reset:
+            raise RuntimeError(
+                "the connection-reset fault needs the emulator's own server "
+                "(koodrive_emulator.server, the CLI): this one gives no way to reset"
+            )
+        if control is not None:
+            if self.reset:
+                control.reset()
+            else:
+                control.hold()
+        # Until the connection is gone: at once after a reset; for a held request, when the
+        # client gives up or the server stops (the protocol then closes it).
+        while (await receive())["type"] != "http.disconnect":
+            pass

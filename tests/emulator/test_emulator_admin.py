@@ -45,6 +45,9 @@ DEFAULTS = {
     "seconds": 0.0,
     "code": 13000102,
     "msg": "Verify parameters failed.",
+    "probability": 1.0,
+    "distribution": "fixed",
+    "max_seconds": None,
 }
 
 
