@@ -17,6 +17,9 @@ import jsonschema_rs
 from koodrive_emulator.rules.parameters import expectation
 from koodrive_emulator.spec import Spec
 
+# The operation that lists each kind of record (the handlers serve them from the Backend):
+# what a fixtures file's `groups` and `devices` are, read back from a capture too.
+RECORD_OPERATIONS = {"groups": "listUserGroups", "devices": "listBoundDevices"}
 GROUP_FIELDS_MODELLED = frozenset({"id", "groupName", "ownerId", "createdTime", "updatedTime"})
 DEVICE_FIELDS_MODELLED = frozenset(
     {"deviceId", "machineCode", "deviceOS", "deviceName", "createTime"}
@@ -68,8 +71,12 @@ def item_schema(spec: Spec, operation_id: str) -> Mapping[str, Any]:
 
 
 def group_fields(spec: Spec) -> RecordFields:
-    return RecordFields("group", item_schema(spec, "listUserGroups"), GROUP_FIELDS_MODELLED)
+    return RecordFields(
+        "group", item_schema(spec, RECORD_OPERATIONS["groups"]), GROUP_FIELDS_MODELLED
+    )
 
 
 def device_fields(spec: Spec) -> RecordFields:
-    return RecordFields("device", item_schema(spec, "listBoundDevices"), DEVICE_FIELDS_MODELLED)
+    return RecordFields(
+        "device", item_schema(spec, RECORD_OPERATIONS["devices"]), DEVICE_FIELDS_MODELLED
+    )

@@ -1,0 +1,258 @@
+"""The proxy as an ASGI application: each request of a team's application is judged,
+re-signed for the target, forwarded, its answer judged too, and both kept.
+
+    application --> proxy (127.0.0.1) --> target (the live API, or an emulator)
+                      |  validation.py: the request, then the response, against the spec
+                      |  forwarding.py: a new Host, a new signature
+                      `- capture.py: the HAR entry and the drift counts
+
+Without `strict` every answer is passed on as the target gave it, with the header
+`X-Koodrive-Proxy-Deviations` counting what was wrong. With `strict` a deviation is an
+error, for CI: a request that breaks the spec is answered 400 and never forwarded, a
+response that breaks it is answered 502. Both bodies have the gateway's shape
+(`error_code`, `error_msg`, `request_id`), so clients treat them as errors, and list the
+deviations. The proxy's own pages are `GET /_proxy/drift` and `GET /_proxy/capture.har`:
+the drift report and the capture so far.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from koodrive.signing import query_pairs
+from starlette.types import Message, Receive, Scope, Send
+
+from koodrive_proxy.capture import Exchange, Recorder
+from koodrive_proxy.forwarding import (
+    AppCredentials,
+    ResignError,
+    forwarded_headers,
+    returned_headers,
+)
+from koodrive_proxy.validation import Deviation, Validator
+
+DEVIATIONS_HEADER = "X-Koodrive-Proxy-Deviations"
+PROXY_ERROR_CODE = "KOODRIVE.PROXY"
+MAX_REQUEST_BYTES = 1024 * 1024  # as the emulator's gateway: both operations take no body
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # the SDK's default cap
+# The proxy's own pages (never forwarded): what it has seen so far.
+OWN_PAGES: dict[str, Callable[[Recorder], dict[str, Any]]] = {
+    "/_proxy/drift": Recorder.drift,
+    "/_proxy/capture.har": Recorder.har,
+}
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    target: str  # the target's base URL: https://intl.myhuaweicloud-koodrive.com
+    credentials: AppCredentials | None = None
+    strict: bool = False
+    timeout: float = 30.0
+
+
+class ProxyApp:
+    def __init__(
+        self,
+        settings: ProxySettings,
+        *,
+        validator: Validator | None = None,
+        recorder: Recorder | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.validator = validator or Validator()
+        self.recorder = recorder or Recorder()
+        self._clock = clock
+        self._on_exchange = on_exchange
+        target = httpx.URL(settings.target)
+        self._target_host = target.netloc.decode("ascii")
+        self._target = target
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        # Made on first use, in the server's event loop.
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self.settings.timeout, follow_redirects=False, trust_env=False
+            )
+        return self._client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _answer(send, 413, _gateway_error(f"request body over {MAX_REQUEST_BYTES} bytes"))
+            return
+        if scope["method"] == "GET" and scope["path"] in OWN_PAGES:
+            await _answer(send, 200, OWN_PAGES[scope["path"]](self.recorder))
+            return
+        await self._exchange(scope, body, send)
+
+    async def _exchange(self, scope: Scope, body: bytes, send: Send) -> None:
+        started = self._clock()
+        began = time.perf_counter()
+        method: str = scope["method"]
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else str(raw_path)
+        query = scope["query_string"].decode("latin-1")
+        incoming = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope["headers"]]
+        first: dict[str, str] = {}
+        for name, value in incoming:
+            first.setdefault(name.lower(), value)
+        pairs = query_pairs(query)
+        matched, deviations = self.validator.check_request(method, scope["path"], pairs, first)
+        url = str(self._target.copy_with(raw_path=(path + ("?" + query if query else "")).encode()))
+        operation = matched.operation.operation_id if matched is not None else None
+
+        def keep(
+            status: int,
+            headers: list[tuple[str, str]],
+            answer: bytes,
+            sent: list[tuple[str, str]],
+            *,
+            by_proxy: bool,
+        ) -> None:
+            exchange = Exchange(
+                started,
+                method,
+                url,
+                sent,
+                body,
+                status,
+                headers,
+                answer,
+                (time.perf_counter() - began) * 1000,
+                operation,
+                tuple(deviations),
+                answered_by_proxy=by_proxy,
+            )
+            self.recorder.add(exchange)
+            if self._on_exchange is not None:
+                self._on_exchange(exchange)
+
+        if deviations and self.settings.strict:
+            status, answer = 400, _deviation_error(deviations, "the request breaks the spec")
+            keep(status, [], json.dumps(answer).encode(), incoming, by_proxy=True)
+            await _answer(send, status, answer, deviations=len(deviations))
+            return
+        try:
+            outgoing = forwarded_headers(
+                incoming,
+                method=method,
+                path=path,
+                query=query,
+                target_host=self._target_host,
+                credentials=self.settings.credentials,
+                now=self._clock(),
+                body=body,
+            )
+        except ResignError as error:
+            answer = _gateway_error(str(error))
+            keep(502, [], json.dumps(answer).encode(), incoming, by_proxy=True)
+            await _answer(send, 502, answer)
+            return
+        try:
+            response = await self._forward(method, url, outgoing, body)
+        except httpx.HTTPError as error:
+            answer = _gateway_error(
+                f"the target {self.settings.target} failed: {type(error).__name__}: {error}"
+            )
+            keep(502, [], json.dumps(answer).encode(), outgoing, by_proxy=True)
+            await _answer(send, 502, answer)
+            return
+        status, headers, answer_body = response
+        if matched is not None:
+            lower: dict[str, str] = {}
+            for name, value in headers:
+                lower.setdefault(name.lower(), value)
+            deviations += self.validator.check_response(
+                matched.operation, pairs, first, status, lower, answer_body
+            )
+        keep(status, headers, answer_body, outgoing, by_proxy=False)
+        if deviations and self.settings.strict:
+            await _answer(
+                send,
+                502,
+                _deviation_error(deviations, f"the target's HTTP {status} breaks the spec"),
+                deviations=len(deviations),
+            )
+            return
+        passed = [*returned_headers(headers), (DEVIATIONS_HEADER, str(len(deviations)))]
+        await _send_raw(send, status, passed, answer_body)
+
+    async def _forward(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        request = self._http().build_request(method, url, headers=headers, content=body)
+        response = await self._http().send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise httpx.DecodingError(f"response body over {MAX_RESPONSE_BYTES} bytes")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return response.status_code, list(response.headers.multi_items()), b"".join(chunks)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _gateway_error(message: str) -> dict[str, Any]:
+    return {
+        "error_code": PROXY_ERROR_CODE,
+        "error_msg": message,
+        "request_id": secrets.token_hex(16),
+    }
+
+
+def _deviation_error(deviations: list[Deviation], what: str) -> dict[str, Any]:
+    listed = "; ".join(deviation.message for deviation in deviations)
+    return {
+        **_gateway_error(f"koodrive-proxy --strict: {what}: {listed}"),
+        "deviations": [deviation.to_json() for deviation in deviations],
+    }
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any], *, deviations: int = 0) -> None:
+    headers = [("Content-Type", "application/json")]
+    if deviations:
+        headers.append((DEVIATIONS_HEADER, str(deviations)))
+    await _send_raw(send, status, headers, json.dumps(body).encode())
+
+
+async def _send_raw(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    raw = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+    raw.append((b"content-length", b"%d" % len(body)))
+    start: Message = {"type": "http.response.start", "status": status, "headers": raw}
+    await send(start)
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,151 @@
+"""`koodrive-proxy`: the validation proxy, and what is done with its captures.
+
+    koodrive-proxy --target URL [--port 8760] [--strict] [--capture F.har] [--drift F.json]
+    koodrive-proxy fixtures CAPTURE.har [--output fixtures.yaml]
+    koodrive-proxy replay CAPTURE.har --target URL [--capture F.har] [--drift F.json]
+
+Credentials come from the environment only (`KOODRIVE_APP_ID`, `KOODRIVE_APP_SECRET`), so
+they never show in the process list. Errors are one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import koodrive
+
+from koodrive_proxy.app import ProxyApp, ProxySettings
+from koodrive_proxy.capture import Recorder
+from koodrive_proxy.forwarding import AppCredentials, ResignError
+
+DEFAULT_PORT = 8760
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class UsageError(ValueError):
+    """A flag or variable the proxy cannot use; `str(error)` names it."""
+
+
+def _target(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise argparse.ArgumentTypeError(
+            f"must be an http:// or https:// base URL without a query, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not {value!r}")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError(f"must be seconds above 0 and under 3600, not {value!r}")
+    return seconds
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="koodrive-proxy",
+        description="Forward an application's KooDrive requests to a target, judging each "
+        "exchange against openapi.yaml. Subcommands: fixtures, replay (see --help of each).",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"koodrive-proxy {koodrive.__version__}"
+    )
+    parser.add_argument("--target", type=_target, required=True, help="the API's base URL")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0: any free"
+    )
+    parser.add_argument("--strict", action="store_true", help="answer a deviation with an error")
+    parser.add_argument("--capture", type=Path, help="write the redacted HAR here on exit")
+    parser.add_argument(
+        "--drift", type=Path, help="write the drift report here (and .md beside it)"
+    )
+    parser.add_argument(
+        "--timeout", type=_seconds, default=30.0, help="seconds per phase (default 30)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "fixtures":
+            from koodrive_proxy.fixtures_from_capture import main as fixtures_main
+
+            return fixtures_main(args[1:])
+        if args and args[0] == "replay":
+            from koodrive_proxy.replay import main as replay_main
+
+            return replay_main(args[1:])
+        return serve(serve_parser().parse_args(args))
+    except (UsageError, ResignError) as error:
+        print(f"koodrive-proxy: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.host not in _LOOPBACK:
+        raise UsageError(
+            f"--host must be a loopback address ({', '.join(_LOOPBACK)}): "
+            "the proxy signs what it forwards"
+        )
+    from koodrive_emulator.server import bind_socket, uvicorn_server
+
+    credentials = AppCredentials.from_environ(os.environ)
+    recorder = Recorder()
+    drift: Path | None = args.drift
+
+    def write_drift(exchange: object) -> None:
+        if drift is not None:
+            recorder.write(None, drift)
+
+    app = ProxyApp(
+        ProxySettings(
+            args.target, credentials=credentials, strict=args.strict, timeout=args.timeout
+        ),
+        recorder=recorder,
+        on_exchange=write_drift,
+    )
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as error:
+        raise UsageError(
+            f"--port {args.port}: cannot listen on {args.host} ({error.strerror})"
+        ) from None
+    host, port = sock.getsockname()[:2]
+    mode = "strict: a deviation is answered with an error" if args.strict else "passing answers on"
+    signing = (
+        f"re-signing as app {credentials.app_id}"
+        if credentials
+        else "no app credentials (tokens pass through)"
+    )
+    print(
+        f"koodrive-proxy: http://{host}:{port} -> {args.target} ({mode}; {signing})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn_server(app, log_level="warning").run(sockets=[sock])
+    recorder.write(args.capture, drift)
+    summary = recorder.drift()
+    print(
+        f"koodrive-proxy: {summary['exchanges']} exchanges, {summary['deviations']} deviations",
+        file=sys.stderr,
+    )
+    return 0

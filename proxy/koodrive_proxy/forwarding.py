@@ -1,0 +1,123 @@
+"""What a request becomes on its way to the target, and a response on its way back.
+
+An app-signed request cannot stand as the application signed it: its signature covers the
+`Host` it was sent to, the proxy's. So it is signed again, by `koodrive.signing` (the SDK's
+and the emulator's signer), for the target's host, with a fresh `X-Date` and the proxy's
+app credentials (`KOODRIVE_APP_ID`, `KOODRIVE_APP_SECRET`), over the same method, path
+and query. A token request goes through as it came: a bearer token names no host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from koodrive import signing
+
+# RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP: Final = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Recomputed for the body as it is sent on (httpx has decompressed what it read).
+_RECOMPUTED: Final = frozenset({"host", "content-length", "content-encoding"})
+
+
+class ResignError(ValueError):
+    """An app-signed request the proxy cannot sign again; `str(error)` says what to set."""
+
+
+@dataclass(frozen=True, repr=False)
+class AppCredentials:
+    app_id: str
+    app_secret: str
+
+    def __repr__(self) -> str:
+        return f"AppCredentials(app_id={self.app_id!r}, app_secret='***')"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> AppCredentials | None:
+        app_id = environ.get("KOODRIVE_APP_ID", "").strip()
+        secret = environ.get("KOODRIVE_APP_SECRET", "")
+        if not app_id and not secret:
+            return None
+        if not app_id or not secret.strip():
+            missing = "KOODRIVE_APP_SECRET" if app_id else "KOODRIVE_APP_ID"
+            raise ResignError(f"{missing} is missing: the proxy re-signs with both or neither")
+        return cls(app_id, secret)
+
+
+def forwarded_headers(
+    headers: Iterable[tuple[str, str]],
+    *,
+    method: str,
+    path: str,
+    query: str,
+    target_host: str,
+    credentials: AppCredentials | None,
+    now: datetime,
+    body: bytes = b"",
+    redate: bool = False,
+) -> list[tuple[str, str]]:
+    """The headers to send the target: the application's, less those of its connection,
+    with the target's `Host` and, for an app-signed request, a new signature. `redate`: a
+    token request's `X-Date` is made `now` too (a replay's, recorded long ago)."""
+    kept = [
+        (name, value)
+        for name, value in headers
+        if name.lower() not in HOP_BY_HOP and name.lower() not in _RECOMPUTED
+    ]
+    authorization = next((v for n, v in kept if n.lower() == "authorization"), "")
+    if not authorization.startswith(signing.ALGORITHM + " "):
+        if redate and any(n.lower() == "x-date" for n, _ in kept):
+            kept = [(n, v) for n, v in kept if n.lower() != "x-date"]
+            kept.append(("X-Date", signing.format_x_date(now)))
+        return [("Host", target_host), *kept]
+    if credentials is None:
+        raise ResignError(
+            "an app-signed request must be signed again for the target's host, and the proxy "
+            "has no app credentials: set KOODRIVE_APP_ID and KOODRIVE_APP_SECRET"
+        )
+    user_id = next((v for n, v in kept if n.lower() == "x-user-id"), None)
+    if user_id is None:
+        raise ResignError("an app-signed request needs X-User-Id, which this one lacks")
+    signed = {"host": target_host, "x-date": signing.format_x_date(now), "x-user-id": user_id}
+    authorization = signing.sign(
+        app_id=credentials.app_id,
+        app_secret=credentials.app_secret,
+        method=method,
+        path=path,
+        query=query,
+        headers=signed,
+        payload=body,
+    ).header_value()
+    replaced = {"authorization", "x-date", "x-user-id"}
+    rest = [(n, v) for n, v in kept if n.lower() not in replaced]
+    return [
+        ("Host", target_host),
+        *rest,
+        ("X-User-Id", user_id),
+        ("X-Date", signed["x-date"]),
+        ("Authorization", authorization),
+    ]
+
+
+def returned_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The target's response headers as the proxy passes them on: those of the target's
+    connection and those recomputed for the body left out."""
+    return [
+        (name, value)
+        for name, value in headers
+        if name.lower() not in HOP_BY_HOP and name.lower() not in _RECOMPUTED | {"date", "server"}
+    ]

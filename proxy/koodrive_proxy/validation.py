@@ -1,0 +1,333 @@
+"""Judge one exchange against openapi.yaml and its `x-koodrive-behaviour`: the request a
+team's application sent, and the answer the target gave.
+
+Every rule is read from the spec through the emulator's reader (`koodrive_emulator.spec`):
+the operations and their parameters (checked by the emulator's own parameter rules, so the
+proxy and the emulator refuse the same requests with the same words), the statuses and
+body schemas of each response, the paging and the echoed headers of the behaviour
+extension. Nothing about the two operations is written here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jsonschema
+from koodrive_emulator.behaviour import Behaviour
+from koodrive_emulator.rules.parameters import OperationRules
+from koodrive_emulator.rules.validation import ValidationError
+from koodrive_emulator.spec import Operation, Spec
+from starlette.routing import compile_path
+
+ALSO_SEEN_AS = "x-koodrive-also-seen-as"
+_MAX_SCHEMA_ERRORS = 5  # per response: the first few say enough; the count says the rest
+_EXCERPT = 120
+
+
+class DeviationKind(StrEnum):
+    """What can be wrong with an exchange, each a promise of the spec broken."""
+
+    INVALID_REQUEST = "invalid-request"  # the application's request breaks a parameter rule
+    UNKNOWN_OPERATION = "unknown-operation"  # no operation of the spec has this method and path
+    UNDOCUMENTED_STATUS = "undocumented-status"  # a status the operation does not list
+    NOT_JSON = "not-json"  # a body that is not the JSON documented (a gateway's HTML page)
+    ALSO_SEEN_AS = "also-seen-as"  # a value of the other type the spec knows the vendor sends
+    SCHEMA = "schema"  # a field missing, of the wrong type, or out of its bounds
+    PAGE_TOO_LONG = "page-too-long"  # more items than the request's page size allows
+    NOT_ECHOED = "not-echoed"  # an echoed header (X-Traceid) missing or changed
+
+
+@dataclass(frozen=True)
+class Deviation:
+    kind: DeviationKind
+    operation: str | None  # the operationId, None when no operation matched
+    message: str  # one sentence naming the field and what the spec says
+
+    @property
+    def side(self) -> str:
+        """Whose it is: the application's request, or the target's response."""
+        request_side = (DeviationKind.INVALID_REQUEST, DeviationKind.UNKNOWN_OPERATION)
+        return "request" if self.kind in request_side else "response"
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind.value,
+            "side": self.side,
+            "operation": self.operation,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Matched:
+    operation: Operation
+    path_params: Mapping[str, str]
+
+
+class Validator:
+    """The spec's rules, prepared once, applied to each exchange."""
+
+    def __init__(self, spec: Spec | None = None) -> None:
+        self.spec = spec or Spec.packaged()
+        self._rules = {
+            operation_id: OperationRules(operation, self.spec.behaviours.get(operation_id))
+            for operation_id, operation in self.spec.operations.items()
+        }
+        self._routes = [
+            (operation.method, compile_path(operation.path)[0], operation)
+            for operation in self.spec.operations.values()
+        ]
+
+    def match(self, method: str, path: str) -> Matched | None:
+        for wanted, pattern, operation in self._routes:
+            found = pattern.match(path) if wanted == method.upper() else None
+            if found is not None:
+                return Matched(operation, found.groupdict())
+        return None
+
+    def check_request(
+        self,
+        method: str,
+        path: str,
+        query: Sequence[tuple[str, str]],
+        headers: Mapping[str, str],
+    ) -> tuple[Matched | None, list[Deviation]]:
+        """The operation the request is for, and what is wrong with it. `headers`: one
+        value per lower-case name."""
+        matched = self.match(method, path)
+        if matched is None:
+            return None, [
+                Deviation(
+                    DeviationKind.UNKNOWN_OPERATION,
+                    None,
+                    f"{method} {path} is no operation of the spec "
+                    f"(it has {', '.join(self._described())})",
+                )
+            ]
+        operation = matched.operation
+        try:
+            self._rules[operation.operation_id].parse(query, headers, matched.path_params)
+        except ValidationError as error:
+            return matched, [
+                Deviation(DeviationKind.INVALID_REQUEST, operation.operation_id, str(error))
+            ]
+        return matched, []
+
+    def check_response(
+        self,
+        operation: Operation,
+        query: Sequence[tuple[str, str]],
+        request_headers: Mapping[str, str],
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[Deviation]:
+        """What is wrong with the target's answer to a request for `operation`. `headers`:
+        one value per lower-case name."""
+        operation_id = operation.operation_id
+        responses = operation.definition.get("responses") or {}
+        declared = _declared_status(responses, status)
+        if declared is None:
+            listed = ", ".join(str(key) for key in responses)
+            return [
+                Deviation(
+                    DeviationKind.UNDOCUMENTED_STATUS,
+                    operation_id,
+                    f"HTTP {status} is not a status of {operation_id} (the spec lists {listed})",
+                )
+            ]
+        media = (self.spec.resolve(responses[declared]).get("content") or {}).get(
+            "application/json"
+        )
+        if media is None:
+            return []  # nothing documented to hold the body to
+        content_type = headers.get("content-type", "")
+        parsed = _json(body) if _is_json(content_type) else _NOT_JSON
+        if parsed is _NOT_JSON:
+            return [
+                Deviation(
+                    DeviationKind.NOT_JSON,
+                    operation_id,
+                    f"HTTP {status} body is not JSON ({content_type or 'no Content-Type'}, "
+                    f"{len(body)} bytes: {_excerpt(body)})",
+                )
+            ]
+        schema = self.spec.response_schema(
+            operation_id, int(declared) if declared.isdigit() else status
+        )
+        found = self._schema_deviations(operation_id, status, schema, parsed)
+        behaviour = self.spec.behaviours.get(operation_id)
+        if behaviour is not None and status == behaviour.success.status:
+            found += _paging_deviations(behaviour, self._rules[operation_id], query, parsed)
+            found += _echo_deviations(self._rules[operation_id], request_headers, headers)
+        return found
+
+    def _schema_deviations(
+        self, operation_id: str, status: int, schema: Mapping[str, Any], body: object
+    ) -> list[Deviation]:
+        found = []
+        errors = sorted(
+            _validator(json.dumps(schema, sort_keys=True)).iter_errors(body),  # type: ignore[arg-type]
+            key=lambda error: list(error.absolute_path),
+        )
+        for error in errors[:_MAX_SCHEMA_ERRORS]:
+            where = _json_path(error.absolute_path)
+            seen_as = error.schema.get(ALSO_SEEN_AS) if isinstance(error.schema, Mapping) else None
+            if (
+                error.validator == "type"
+                and seen_as is not None
+                and _type_of(error.instance) == seen_as
+            ):
+                found.append(
+                    Deviation(
+                        DeviationKind.ALSO_SEEN_AS,
+                        operation_id,
+                        f"HTTP {status} {where} is the {seen_as} {error.instance!r}: the spec "
+                        f"takes {error.validator_value} ({ALSO_SEEN_AS}: {seen_as})",
+                    )
+                )
+            else:
+                found.append(
+                    Deviation(
+                        DeviationKind.SCHEMA,
+                        operation_id,
+                        f"HTTP {status} {where}: {_problem(error)}",
+                    )
+                )
+        if len(errors) > _MAX_SCHEMA_ERRORS:
+            found.append(
+                Deviation(
+                    DeviationKind.SCHEMA,
+                    operation_id,
+                    f"HTTP {status}: {len(errors) - _MAX_SCHEMA_ERRORS} more schema errors",
+                )
+            )
+        return found
+
+    def _described(self) -> list[str]:
+        return [f"{op.method} {op.path}" for op in self.spec.operations.values()]
+
+
+_NOT_JSON = object()
+
+
+def _declared_status(responses: Mapping[str, Any], status: int) -> str | None:
+    """The key of `responses` that documents `status`: itself, its range (`5XX`), `default`."""
+    for key in (str(status), f"{status // 100}XX", "default"):
+        if key in responses:
+            return key
+    return None
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:_EXCERPT].decode("utf-8", errors="replace")
+    return repr(text) + ("..." if len(body) > _EXCERPT else "")
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    """What is wrong, in words that name the expectation and not the whole value."""
+    if error.validator == "type":
+        return f"must be {_expected(error.validator_value)}, not {_a(_type_of(error.instance))}"
+    message = error.message
+    return message if len(message) <= 200 else message[:200] + "..."
+
+
+def _expected(types: object) -> str:
+    if isinstance(types, list):
+        return " or ".join(_a(str(kind)) for kind in types)
+    return _a(str(types))
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+_VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
+
+
+def _validator(schema_text: str) -> jsonschema.protocols.Validator:
+    # Keyed by the schema's text: every response of an operation and status shares one.
+    found = _VALIDATORS.get(schema_text)
+    if found is None:
+        found = _VALIDATORS[schema_text] = jsonschema.Draft202012Validator(json.loads(schema_text))
+    return found
+
+
+def _json_path(path: Sequence[object]) -> str:
+    text = "body"
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _type_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _paging_deviations(
+    behaviour: Behaviour, rules: OperationRules, query: Sequence[tuple[str, str]], body: object
+) -> list[Deviation]:
+    paging = behaviour.paging
+    items = behaviour.items_of(body)
+    if paging is None or paging.page_size is None or items is None:
+        return []
+    sent = dict(query).get(paging.page_size)
+    rule = rules.rule(paging.page_size)
+    default = rule.parameter.schema.get("default") if rule is not None else None
+    limit = int(sent) if sent is not None and sent.isdigit() else default
+    if not isinstance(limit, int) or len(items) <= limit:
+        return []
+    return [
+        Deviation(
+            DeviationKind.PAGE_TOO_LONG,
+            behaviour.operation_id,
+            f"a page of {len(items)} {behaviour.items} for {paging.page_size}={limit}",
+        )
+    ]
+
+
+def _echo_deviations(
+    rules: OperationRules, request_headers: Mapping[str, str], response_headers: Mapping[str, str]
+) -> list[Deviation]:
+    """Each echoed header the request sent well formed must come back unchanged."""
+    found = []
+    for name, sent in rules.echoed(request_headers).items():
+        got = response_headers.get(name.lower())
+        if got != sent:
+            problem = "none" if got is None else f"{got!r}"
+            found.append(
+                Deviation(
+                    DeviationKind.NOT_ECHOED,
+                    rules.operation.operation_id,
+                    f"{name} {sent} was sent; the response echoes {problem}",
+                )
+            )
+    return found
