@@ -2,7 +2,8 @@
 
     koodrive-proxy --target URL [--port 8760] [--strict] [--capture F.har] [--drift F.json]
     koodrive-proxy fixtures CAPTURE.har [--output fixtures.yaml]
-    koodrive-proxy replay CAPTURE.har --target URL [--capture F.har] [--drift F.json]
+    koodrive-proxy replay CAPTURE.har --target URL [--capture-out F.har] [--drift F.json]
+    koodrive-proxy fidelity --live URL --emulator URL [--report F.json] [--min-score N]
 
 Credentials come from the environment only (`KOODRIVE_APP_ID`, `KOODRIVE_APP_SECRET`), so
 they never show in the process list. Errors are one line on stderr and exit status 2.
@@ -60,7 +61,8 @@ def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="koodrive-proxy",
         description="Forward an application's KooDrive requests to a target, judging each "
-        "exchange against openapi.yaml. Subcommands: fixtures, replay (see --help of each).",
+        "exchange against openapi.yaml. Subcommands: fixtures, replay, fidelity (see --help of "
+        "each).",
     )
     parser.add_argument(
         "--version", action="version", version=f"koodrive-proxy {koodrive.__version__}"
@@ -92,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from koodrive_proxy.replay import main as replay_main
 
             return replay_main(args[1:])
+        if args and args[0] == "fidelity":
+            from koodrive_proxy.fidelity import main as fidelity_main
+
+            return fidelity_main(args[1:])
         return serve(serve_parser().parse_args(args))
     except (UsageError, ResignError) as error:
         print(f"koodrive-proxy: error: {error}", file=sys.stderr)

@@ -1,0 +1,511 @@
+"""How far an emulator has drifted from the live API: the same cases sent to both, what
+comes back compared, a score.
+
+The cases are generated from openapi.yaml, the same list for both sides: for each
+operation a valid request, each enum value, each integer at its bounds and one past them,
+each text one past its length, each required parameter left out, a value of the wrong
+type, and a request without credentials; for each paged operation a whole listing walked
+page by page. Each case is sent in every authentication mode both sides have
+credentials for, by the SDK's own auth flows.
+
+For each answer five aspects are compared: the status, the error code (`code` or the
+gateway's `error_code`), the kind of body (a success, the service's error, the gateway's
+error, not JSON), and the body's shape (its fields and their JSON types, values aside);
+for each walk: whether it ends, how many items it yields, whether any repeats, and whether
+`total` tells that count. The score is the share of aspects alike. Every difference is
+reported with both answers.
+
+Values are not compared (ids, names and counts are data); seed the emulator with the live
+data (`koodrive-proxy fixtures`) for the counts to be comparable too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from koodrive.auth import AppSignatureAuth, TokenAuth
+from koodrive_emulator.behaviour import Behaviour
+from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN, DEV_USER_ID
+from koodrive_emulator.spec import Operation, Parameter, Spec
+
+_MAX_PAGES = 500  # a walk that has not ended by then does not end
+WALK_PAGE_SIZE = 10  # small enough to page through a small data set, few calls on a large one
+_EXCERPT = 300
+
+
+@dataclass(frozen=True, repr=False)
+class Side:
+    """One target and the credentials it knows."""
+
+    name: str  # "live" or "emulator"
+    base_url: str
+    user_id: str
+    token: str | None = None
+    app_id: str | None = None
+    app_secret: str | None = None
+
+    def modes(self) -> set[str]:
+        found = set()
+        if self.token:
+            found.add("token")
+        if self.app_id and self.app_secret:
+            found.add("app")
+        return found
+
+    def auth(self, mode: str) -> httpx.Auth:
+        if mode == "token":
+            assert self.token is not None
+            return TokenAuth(self.token, user_id=self.user_id)
+        assert self.app_id is not None
+        assert self.app_secret is not None
+        return AppSignatureAuth(self.app_id, self.app_secret, user_id=self.user_id)
+
+    def __repr__(self) -> str:
+        return f"Side({self.name!r}, {self.base_url!r}, modes={sorted(self.modes())})"
+
+
+@dataclass(frozen=True)
+class Case:
+    operation: str
+    name: str  # "pageSize=101", "without sourceType", ...
+    query: tuple[tuple[str, str], ...]
+    authenticated: bool = True
+    walk: bool = False  # follow the paging to the end
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: object  # the JSON, or the text when it is not JSON
+    kind: str  # "success", "service-error", "gateway-error", "not-json", "empty"
+    code: object
+
+    @property
+    def excerpt(self) -> str:
+        text = (
+            self.body if isinstance(self.body, str) else json.dumps(self.body, ensure_ascii=False)
+        )
+        return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+@dataclass(frozen=True)
+class Walk:
+    ends: bool
+    items: int
+    repeats: bool
+    total_tells: bool
+    pages: int
+    last: Answer
+
+
+@dataclass(frozen=True)
+class Difference:
+    case: str  # "listUserGroups pageSize=101 (app)"
+    aspect: str  # "status", "code", "body kind", "body shape", "paging ends", ...
+    live: object
+    emulator: object
+    live_answer: str
+    emulator_answer: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "case": self.case,
+            "aspect": self.aspect,
+            "live": self.live,
+            "emulator": self.emulator,
+            "live_answer": self.live_answer,
+            "emulator_answer": self.emulator_answer,
+        }
+
+
+@dataclass
+class Report:
+    cases: int = 0
+    aspects: int = 0
+    alike: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return 100.0 if self.aspects == 0 else 100.0 * self.alike / self.aspects
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "score": round(self.score, 2),
+            "cases": self.cases,
+            "aspects": self.aspects,
+            "alike": self.alike,
+            "differences": [difference.to_json() for difference in self.differences],
+        }
+
+    def markdown(self) -> str:
+        lines = [
+            "# Emulator fidelity",
+            "",
+            f"**{self.score:.1f}%**: {self.alike} of {self.aspects} aspects alike over "
+            f"{self.cases} cases.",
+        ]
+        if self.differences:
+            lines += ["", "| case | aspect | live | emulator |", "|---|---|---|---|"]
+            lines += [
+                f"| {d.case} | {d.aspect} | `{d.live}` | `{d.emulator}` |" for d in self.differences
+            ]
+            lines += ["", "## Both answers", ""]
+            for d in self.differences:
+                lines += [
+                    f"### {d.case}: {d.aspect}",
+                    "",
+                    f"- live: `{d.live_answer}`",
+                    f"- emulator: `{d.emulator_answer}`",
+                    "",
+                ]
+        return "\n".join(lines) + "\n"
+
+
+# --- the cases ---------------------------------------------------------------------------------
+
+
+def cases(spec: Spec, *, walk_page_size: int = WALK_PAGE_SIZE) -> list[Case]:
+    """Every case, in the spec's order of operations."""
+    found: list[Case] = []
+    for operation in spec.operations.values():
+        behaviour = spec.behaviours.get(operation.operation_id)
+        found += list(_cases_of(operation, behaviour, walk_page_size))
+    return found
+
+
+def _cases_of(
+    operation: Operation, behaviour: Behaviour | None, walk_page_size: int
+) -> Iterator[Case]:
+    query = [p for p in operation.parameters if p.location == "query"]
+    base = {p.name: value for p in query if p.required for value in [_valid(p, behaviour)]}
+    op = operation.operation_id
+
+    def case(name: str, values: Mapping[str, str], **flags: bool) -> Case:
+        return Case(op, name, tuple(values.items()), **flags)
+
+    yield case("valid", base)
+    yield case("without credentials", base, authenticated=False)
+    for parameter in query:
+        schema, name = parameter.schema, parameter.name
+        enum = schema.get("enum")
+        if isinstance(enum, list):
+            for value in enum:
+                yield case(f"{name}={value}", {**base, name: str(value)})
+            yield case(f"{name} not in its list", {**base, name: _outside(enum)})
+        if schema.get("type") == "integer":
+            for bound, step in (("minimum", -1), ("maximum", 1)):
+                limit = schema.get(bound)
+                if isinstance(limit, int):
+                    yield case(f"{name}={limit}", {**base, name: str(limit)})
+                    yield case(f"{name}={limit + step}", {**base, name: str(limit + step)})
+            yield case(f"{name} not an integer", {**base, name: "abc"})
+        if schema.get("type") == "string":
+            high, low = schema.get("maxLength"), schema.get("minLength")
+            if isinstance(high, int):
+                yield case(f"{name} of {high + 1} characters", {**base, name: "a" * (high + 1)})
+            if isinstance(low, int) and low > 0:
+                yield case(f"{name} of {low - 1} characters", {**base, name: "a" * (low - 1)})
+            example = _example(parameter)
+            if not parameter.required and example is not None:
+                yield case(f"{name}={example}", {**base, name: example})
+        if parameter.required:
+            yield case(f"without {name}", {k: v for k, v in base.items() if k != name})
+    paging = behaviour.paging if behaviour is not None else None
+    if paging is not None:
+        size = next((p for p in query if p.name == paging.page_size), None)
+        walked = {**base}
+        if size is not None:
+            low, high = size.schema.get("minimum"), size.schema.get("maximum")
+            chosen = max(walk_page_size, low if isinstance(low, int) else 1)
+            walked[size.name] = str(min(chosen, high) if isinstance(high, int) else chosen)
+        yield case(
+            f"walked to the end ({walked.get(paging.page_size or '', 'default')} a page)",
+            walked,
+            walk=True,
+        )
+
+
+def _outside(enum: list[object]) -> str:
+    """A value of the list's type that is not in it."""
+    numbers = [value for value in enum if isinstance(value, int)]
+    return str(max(numbers) + 1) if len(numbers) == len(enum) else "not-a-listed-value"
+
+
+def _valid(parameter: Parameter, behaviour: Behaviour | None) -> str:
+    paging = behaviour.paging if behaviour is not None else None
+    if paging is not None and parameter.name == paging.cursor:
+        return paging.first_cursor
+    example = _example(parameter)
+    return example if example is not None else ""
+
+
+def _example(parameter: Parameter) -> str | None:
+    schema = parameter.schema
+    for key in ("default", "example"):
+        if key in schema:
+            return str(schema[key])
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples:
+        return str(examples[0])
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return str(enum[0])
+    return None
+
+
+# --- sending and comparing ---------------------------------------------------------------------
+
+
+def _answer(response: httpx.Response, success_codes: frozenset[int]) -> Answer:
+    try:
+        body: object = response.json()
+    except ValueError:
+        text = response.text
+        return Answer(response.status_code, text, "not-json" if text else "empty", None)
+    if isinstance(body, Mapping) and "error_code" in body:
+        return Answer(response.status_code, body, "gateway-error", body.get("error_code"))
+    code = body.get("code") if isinstance(body, Mapping) else None
+    as_number = int(code) if isinstance(code, str) and code.isdigit() else code
+    success = response.is_success and as_number in success_codes
+    return Answer(response.status_code, body, "success" if success else "service-error", code)
+
+
+def shape(value: object, path: str = "") -> frozenset[str]:
+    """The fields of a JSON value and their types, values aside: `userGroupList[].id: string`."""
+    if isinstance(value, Mapping):
+        found = {f"{path or '.'}: object"}
+        for key, item in value.items():
+            found |= shape(item, f"{path}.{key}")
+        return frozenset(found)
+    if isinstance(value, list):
+        found = {f"{path}: array"}
+        for item in value:
+            found |= shape(item, f"{path}[]")
+        return frozenset(found)
+    kind = (
+        "boolean"
+        if isinstance(value, bool)
+        else "number"
+        if isinstance(value, int | float)
+        else "string"
+        if isinstance(value, str)
+        else "null"
+    )
+    return frozenset({f"{path}: {kind}"})
+
+
+class Fidelity:
+    def __init__(self, spec: Spec, live: Side, emulator: Side, *, timeout: float = 30.0) -> None:
+        self.spec = spec
+        self.sides = (live, emulator)
+        self.modes = sorted(live.modes() & emulator.modes())
+        self._timeout = timeout
+        self._codes = frozenset(b.success.code for b in spec.behaviours.values())
+
+    def run(
+        self, selected: Sequence[Case] | None = None, *, walk_page_size: int = WALK_PAGE_SIZE
+    ) -> Report:
+        if not self.modes:
+            raise ValueError(
+                "the two sides share no authentication mode: give both a token, or both "
+                "app credentials"
+            )
+        report = Report()
+        clients = {
+            (side.name, mode): httpx.Client(
+                base_url=side.base_url, auth=side.auth(mode), timeout=self._timeout, trust_env=False
+            )
+            for side in self.sides
+            for mode in self.modes
+        }
+        bare = {
+            side.name: httpx.Client(base_url=side.base_url, timeout=self._timeout, trust_env=False)
+            for side in self.sides
+        }
+        try:
+            chosen = (
+                selected
+                if selected is not None
+                else cases(self.spec, walk_page_size=walk_page_size)
+            )
+            for case in chosen:
+                for mode in self.modes if case.authenticated else ["none"]:
+                    label = f"{case.operation} {case.name} ({mode})"
+                    report.cases += 1
+                    if case.walk:
+                        walks = [self._walk(clients[(s.name, mode)], case) for s in self.sides]
+                        self._compare_walks(report, label, walks[0], walks[1])
+                        continue
+                    answers = [
+                        self._send(
+                            bare[s.name] if mode == "none" else clients[(s.name, mode)],
+                            case,
+                            case.query,
+                        )
+                        for s in self.sides
+                    ]
+                    self._compare(report, label, answers[0], answers[1])
+        finally:
+            for client in [*clients.values(), *bare.values()]:
+                client.close()
+        return report
+
+    def _send(self, client: httpx.Client, case: Case, query: Sequence[tuple[str, str]]) -> Answer:
+        operation = self.spec.operations[case.operation]
+        response = client.request(operation.method, operation.path, params=list(query))
+        return _answer(response, self._codes)
+
+    def _walk(self, client: httpx.Client, case: Case) -> Walk:
+        behaviour = self.spec.behaviours[case.operation]
+        paging = behaviour.paging
+        assert paging is not None
+        query = dict(case.query)
+        seen: set[str] = set()
+        items = pages = 0
+        repeats = False
+        answer = self._send(client, case, list(query.items()))
+        total: object = None
+        while True:
+            pages += 1
+            listed = behaviour.items_of(answer.body) if answer.kind == "success" else None
+            if listed is None:
+                return Walk(False, items, repeats, False, pages, answer)
+            if total is None and paging.total is not None and isinstance(answer.body, Mapping):
+                total = answer.body.get(paging.total)
+            for item in listed:
+                key = behaviour.key_of(item)
+                repeats = repeats or key in seen
+                seen.add(key)
+            items += len(listed)
+            cursor = (
+                answer.body.get(paging.next_cursor) if isinstance(answer.body, Mapping) else None
+            )
+            if not cursor or pages >= _MAX_PAGES:
+                return Walk(not cursor, items, repeats, total == items, pages, answer)
+            query[paging.cursor] = str(cursor)
+            answer = self._send(client, case, list(query.items()))
+
+    def _compare(self, report: Report, label: str, live: Answer, emulator: Answer) -> None:
+        aspects: list[tuple[str, object, object]] = [
+            ("status", live.status, emulator.status),
+            ("body kind", live.kind, emulator.kind),
+            ("code", live.code, emulator.code),
+        ]
+        if live.status == emulator.status:
+            live_shape, emulator_shape = shape(live.body), shape(emulator.body)
+            aspects.append(
+                (
+                    "body shape",
+                    sorted(live_shape - emulator_shape),
+                    sorted(emulator_shape - live_shape),
+                )
+                if live_shape != emulator_shape
+                else ("body shape", "alike", "alike")
+            )
+        for aspect, left, right in aspects:
+            self._tally(report, label, aspect, left, right, live, emulator)
+
+    def _compare_walks(self, report: Report, label: str, live: Walk, emulator: Walk) -> None:
+        for aspect, left, right in (
+            ("paging ends", live.ends, emulator.ends),
+            ("paging items", live.items, emulator.items),
+            ("paging repeats an item", live.repeats, emulator.repeats),
+            ("paging total tells the count", live.total_tells, emulator.total_tells),
+        ):
+            self._tally(report, label, aspect, left, right, live.last, emulator.last)
+
+    def _tally(
+        self,
+        report: Report,
+        label: str,
+        aspect: str,
+        left: object,
+        right: object,
+        live: Answer,
+        emulator: Answer,
+    ) -> None:
+        report.aspects += 1
+        if left == right:
+            report.alike += 1
+            return
+        report.differences.append(
+            Difference(
+                label,
+                aspect,
+                left,
+                right,
+                f"HTTP {live.status} {live.excerpt}",
+                f"HTTP {emulator.status} {emulator.excerpt}",
+            )
+        )
+
+
+def main(argv: Sequence[str]) -> int:
+    """`koodrive-proxy fidelity --live URL --emulator URL`: the score, and the report."""
+    parser = argparse.ArgumentParser(
+        prog="koodrive-proxy fidelity",
+        description="Send the same generated cases to the live API and an emulator and "
+        "score how alike the answers are. Live credentials: KOODRIVE_USER_ID with "
+        "KOODRIVE_TOKEN and/or KOODRIVE_APP_ID + KOODRIVE_APP_SECRET; the emulator's: the "
+        "same names with KOODRIVE_EMULATOR_, its development ones by default.",
+    )
+    parser.add_argument("--live", required=True, help="the live API's base URL")
+    parser.add_argument("--emulator", required=True, help="the emulator's base URL")
+    parser.add_argument(
+        "--report", type=Path, help="write the JSON report here (and .md beside it)"
+    )
+    parser.add_argument(
+        "--min-score", type=float, default=0.0, help="exit 1 below this score (0-100)"
+    )
+    parser.add_argument(
+        "--walk-page-size", type=int, default=WALK_PAGE_SIZE, help="page size of the walks"
+    )
+    args = parser.parse_args(argv)
+    env = os.environ
+
+    def side(name: str, base_url: str, prefix: str, defaults: Mapping[str, str]) -> Side:
+        def value(key: str) -> str | None:
+            return env.get(prefix + key) or defaults.get(key) or None
+
+        user_id = value("USER_ID")
+        if user_id is None:
+            raise ValueError(f"{prefix}USER_ID is not set")
+        return Side(
+            name,
+            base_url.rstrip("/"),
+            user_id,
+            value("TOKEN"),
+            value("APP_ID"),
+            value("APP_SECRET"),
+        )
+
+    development = {
+        "USER_ID": DEV_USER_ID,
+        "TOKEN": DEV_TOKEN,
+        "APP_ID": DEV_APP_ID,
+        "APP_SECRET": DEV_APP_SECRET,
+    }
+    try:
+        live = side("live", args.live, "KOODRIVE_", {})
+        emulator = side("emulator", args.emulator, "KOODRIVE_EMULATOR_", development)
+        report = Fidelity(Spec.packaged(), live, emulator).run(walk_page_size=args.walk_page_size)
+    except (ValueError, httpx.HTTPError) as error:
+        print(f"koodrive-proxy fidelity: error: {error}", file=sys.stderr)
+        return 2
+    if args.report is not None:
+        args.report.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False), "utf-8")
+        args.report.with_suffix(".md").write_text(report.markdown(), "utf-8")
+    if args.report is None:
+        print(report.markdown())
+    else:
+        found = len(report.differences)
+        print(f"fidelity {report.score:.1f}%: {found} differences (report: {args.report})")
+    return 1 if report.score < args.min_score else 0
