@@ -75,11 +75,14 @@ _EXPORTS = {
     "DEV_USER_ID": "koodrive_emulator.credentials",
     "App": "koodrive_emulator.credentials",
     "Credentials": "koodrive_emulator.credentials",
+    "Distribution": "koodrive_emulator.faults",
     "Fault": "koodrive_emulator.faults",
     "FaultKind": "koodrive_emulator.faults",
     "Faults": "koodrive_emulator.faults",
     "FixtureError": "koodrive_emulator.fixtures",
     "HANDLERS": "koodrive_emulator.handlers",
+    "Journal": "koodrive_emulator.journal",
+    "JournalEntry": "koodrive_emulator.journal",
     "OperationCall": "koodrive_emulator.handlers",
     "handles": "koodrive_emulator.handlers",
     "Device": "koodrive_emulator.models",
@@ -87,6 +90,7 @@ _EXPORTS = {
     "SourceType": "koodrive_emulator.models",
     "PagingBehaviour": "koodrive_emulator.rules.paging",
     "Backend": "koodrive_emulator.state",
+    "BackendSnapshot": "koodrive_emulator.state",
 }
 
 if TYPE_CHECKING:
@@ -100,12 +104,13 @@ if TYPE_CHECKING:
         App,
         Credentials,
     )
-    from koodrive_emulator.faults import Fault, FaultKind, Faults
+    from koodrive_emulator.faults import Distribution, Fault, FaultKind, Faults
     from koodrive_emulator.fixtures import FixtureError
     from koodrive_emulator.handlers import HANDLERS, OperationCall, handles
+    from koodrive_emulator.journal import Journal, JournalEntry
     from koodrive_emulator.models import Device, Group, SourceType
     from koodrive_emulator.rules.paging import PagingBehaviour
-    from koodrive_emulator.state import Backend
+    from koodrive_emulator.state import Backend, BackendSnapshot
 
 
 def __getattr__(name: str) -> object:
@@ -126,14 +131,18 @@ __all__ = [
     "HANDLERS",
     "App",
     "Backend",
+    "BackendSnapshot",
     "Clock",
     "Credentials",
     "Device",
+    "Distribution",
     "Fault",
     "FaultKind",
     "Faults",
     "FixtureError",
     "Group",
+    "Journal",
+    "JournalEntry",
     "MissingExtraError",
     "OperationCall",
     "PagingBehaviour",
