@@ -6,8 +6,9 @@ importing the fixture into a conftest.py: `from koodrive_emulator.pytest_plugin 
 
 One server is started per pytest session on a free loopback port (and stopped at the end);
 every test gets a new Backend (the default data set), Credentials (the development set,
-tokens dated by that test's Clock), Faults (none), Clock (system time) and PagingBehaviour
-(full pages).
+tokens dated by that test's Clock), Faults (none), Clock (system time), PagingBehaviour
+(full pages) and request Journal (empty): its context is made afresh, so a reset over the
+admin API goes back to that test's start.
 """
 
 from __future__ import annotations
