@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,7 +148,15 @@ def serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn_server(app, log_level="warning").run(sockets=[sock])
+    # uvicorn stops on SIGINT or SIGTERM, then raises the signal again for the handler it
+    # found; this one lets the files below be written, and the stop be a clean exit.
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {stop: signal.signal(stop, lambda number, frame: None) for stop in stops}
+    try:
+        uvicorn_server(app, log_level="warning").run(sockets=[sock])
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
     recorder.write(args.capture, drift)
     summary = recorder.drift()
     print(

@@ -102,9 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# The emulator ships in the wheel as a test tool; its modules are its implementation, not an
-# API callers build on (docs/emulator.md names what is), so it is not gated here.
-NOT_GATED = frozenset({"koodrive_emulator"})
+# The emulator and the proxy ship in the wheel as tools; their modules are their
+# implementation, not an API callers build on (their docs name what is), so they are not
+# gated here.
+NOT_GATED = frozenset({"koodrive_emulator", "koodrive_proxy"})
 
 
 def _packages(project: Path) -> list[str]:

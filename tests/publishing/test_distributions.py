@@ -16,7 +16,13 @@ from distcheck import Distributions, find_distributions, spec_version, wheel_pro
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
 VERSION = spec_version(SPEC)
-PACKAGES = {"koodrive", "koodrive_client", "koodrive_resources", "koodrive_emulator"}
+PACKAGES = {
+    "koodrive",
+    "koodrive_client",
+    "koodrive_resources",
+    "koodrive_emulator",
+    "koodrive_proxy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +111,7 @@ def test_the_sdist_holds_the_sources_and_the_spec(built: tuple[Distributions, st
         "generated/koodrive_client",
         "generated/koodrive_resources",
         "emulator/koodrive_emulator",
+        "proxy/koodrive_proxy",
     ):
         assert f"{root}/{package}/py.typed" in names
     assert not [name for name in names if f"{root}/tests/" in name or "/.venv/" in name]
