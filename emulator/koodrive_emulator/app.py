@@ -26,7 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import ADMIN_PREFIX, Admin
-from koodrive_emulator.behaviour import validity
+from koodrive_emulator.behaviour import request_id_header, validity
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.encoding import encode_json
 from koodrive_emulator.faults import REPLACING_KINDS, UNANSWERED_KINDS, Fault, FaultKind
@@ -187,7 +187,11 @@ class EmulatorApp:
         starlette.router.redirect_slashes = False
         self._starlette = starlette
         trace_id = self.spec.schema("TraceId").get("pattern")
-        self._asgi = AccessLog(BodyLimit(self._dispatch), trace_id_pattern=str(trace_id or ""))
+        self._asgi = AccessLog(
+            BodyLimit(self._dispatch),
+            trace_id_pattern=str(trace_id or ""),
+            request_id_header=request_id_header(self.spec.document),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.admin and scope["type"] == "http" and scope["path"].startswith(_ADMIN_PATHS):

@@ -119,9 +119,14 @@ _COMMON = {
     "invalid-request": _EXPECTED,
     "echoed-headers": {"type": "array", "items": _NAME, "uniqueItems": True},
     "owner": _NAME,
-    "request-id-header": _NAME,
 }
-_DOCUMENT_SCHEMA = {"type": "object", "additionalProperties": False, "properties": _COMMON}
+# One header of every response, the gateway's: declared for the document only.
+_DOCUMENT_ONLY = {"request-id-header": _NAME}
+_DOCUMENT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {**_COMMON, **_DOCUMENT_ONLY},
+}
 _OPERATION_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -167,7 +172,23 @@ def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
         parameters = operation_parameters(path_item, operation, document)
         _check_names(behaviour, operation, parameters, document, where)
         found[behaviour.operation_id] = behaviour
+    _check_request_id_header(defaults.get("request-id-header"), document)
     return found
+
+
+def _check_request_id_header(name: object, document: Mapping[str, Any]) -> None:
+    """The request id header names a response header the spec declares somewhere: it is
+    one header of every response (the gateway's), so an operation need not repeat it."""
+    if name is None:
+        return
+    for _, _, _, operation in operations_of(document):
+        for response in (operation.get("responses") or {}).values():
+            headers = resolve(response, document).get("headers") or {}
+            if str(name).lower() in {str(header).lower() for header in headers}:
+                return
+    raise BehaviourError(
+        f"{EXTENSION}.request-id-header: no response of any operation declares the header {name!r}"
+    )
 
 
 def request_id_header(document: Mapping[str, Any]) -> str | None:
@@ -315,15 +336,6 @@ def _check_names(
     if behaviour.owner is not None:
         owner = behaviour.owner
         must(owner.lower() in headers, "owner", f"{owner!r} is not a request header")
-    if behaviour.request_id_header is not None:
-        name = behaviour.request_id_header
-        success = resolve(responses.get(str(behaviour.success.status), {}), document)
-        declared = {str(header).lower() for header in (success.get("headers") or {})}
-        must(
-            name.lower() in declared,
-            "request-id-header",
-            f"{name!r} is not a header of the {behaviour.success.status} response",
-        )
     if behaviour.items is not None:
         must(behaviour.items in body, "items", f"{behaviour.items!r} is not a success field")
     if behaviour.item_key is not None:

@@ -93,6 +93,19 @@ def test_a_mistake_in_the_extension_is_an_error_naming_the_field(
     assert message in str(raised.value)
 
 
+def test_the_request_id_header_must_be_one_a_response_declares(document: dict[str, Any]) -> None:
+    misspelt = copy.deepcopy(document)
+    misspelt[behaviour.EXTENSION]["request-id-header"] = "X-Request-ID-"
+    per_operation = _broken(document, **{"request-id-header": "X-Request-Id"})
+
+    with pytest.raises(BehaviourError, match="request-id-header: no response of any operation"):
+        behaviour.load(misspelt)
+    with pytest.raises(BehaviourError, match="'request-id-header' was unexpected"):
+        behaviour.load(per_operation)
+    assert behaviour.request_id_header(document) == "X-Request-Id"
+    assert {b.request_id_header for b in behaviour.load(document).values()} == {"X-Request-Id"}
+
+
 def test_a_page_size_that_may_be_zero_is_refused_at_load(document: dict[str, Any]) -> None:
     changed = copy.deepcopy(document)
     for parameter in changed["paths"][GROUPS]["get"]["parameters"]:
