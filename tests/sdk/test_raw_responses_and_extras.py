@@ -172,6 +172,10 @@ def test_extras_are_sent_and_signed(emulator: RunningEmulator, mode: Mode) -> No
         assert request.url.params["shard"] == "3"
     if mode == "app":
         assert requests.sent[0].headers["Authorization"].startswith("HMAC-SHA256 ")
+    # What the emulator received, from its request journal.
+    received = emulator.verify("listUserGroups", count=len(requests.sent), where={"tenant": "blue"})
+    assert {entry.auth for entry in received} == {"ok"}
+    assert all(("x-egress-tag", "team-a") in entry.headers for entry in received)
 
 
 @pytest.mark.parametrize(
