@@ -135,10 +135,11 @@ def test_distcheck_names_what_is_wrong_with_a_wheel(tmp_path: Path) -> None:
     problems = wheel_problems(wheel, SPEC)
 
     assert problems == [
-        "unexpected top-level entries ['tests'] (allowed: "
-        "('koodrive', 'koodrive_client', 'koodrive_resources', 'koodrive_emulator'))",
+        "unexpected top-level entries ['tests'] (allowed: ('koodrive', 'koodrive_client', "
+        "'koodrive_resources', 'koodrive_emulator', 'koodrive_proxy'))",
         "koodrive_client/py.typed is missing",
         "koodrive_resources/py.typed is missing",
+        "koodrive_proxy/py.typed is missing",
         "compiled or cached file koodrive/__pycache__/x.cpython-311.pyc",
         "koodrive_emulator/openapi.yaml differs from openapi.yaml",
         f"metadata version 9.9.9 is not info.version {VERSION}",
