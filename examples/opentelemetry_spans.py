@@ -9,7 +9,7 @@ the status, the outcome and the ids a support desk asks for.
 
 from __future__ import annotations
 
-from koodrive import AttemptInfo, CallHooks, KooDrive, KooDriveError
+from koodrive import AttemptInfo, CallHooks, KooDrive
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
@@ -41,7 +41,7 @@ class AttemptSpans(CallHooks):
         span.set_status(Status(StatusCode.OK))
         span.end()
 
-    def on_error(self, attempt: AttemptInfo, error: KooDriveError) -> None:
+    def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
         span = self._finished(attempt)
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, type(error).__name__))

@@ -17,7 +17,6 @@ emulator's tokens or app secrets is `[redacted]` too.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -25,20 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from koodrive.signing import REDACTED, redacted_header
+
 from koodrive_emulator.models import format_timestamp
 
 DEFAULT_JOURNAL_SIZE = 1000
-REDACTED = "[redacted]"
 NOTE_KEY = "koodrive.journal_note"  # the scope key of a request's RequestNote
 # How a near miss is told: at most this many of them, the rest counted.
 _NEAR_MISSES_SHOWN = 10
-# Authorization schemes whose name is kept; any other value could be a bare token.
-_BEARER = re.compile(r"(bearer[ +])", re.IGNORECASE)
-_APP_SCHEME = "HMAC-SHA256"
-# The parts of an app signature that are not secret: who signs, and what the signature covers.
-_APP_KEPT = frozenset({"appid", "signedheaders"})
-# Headers whose whole value is a credential of some kind.
-_SECRET_HEADERS = frozenset({"cookie", "proxy-authorization"})
 
 Where = Mapping[str, object] | Callable[["JournalEntry"], bool]
 
@@ -310,33 +303,12 @@ def _sent(entry: JournalEntry) -> str:
 def redacted_headers(
     raw_headers: Iterable[tuple[bytes, bytes]], secrets: Collection[str] = ()
 ) -> tuple[tuple[str, str], ...]:
-    """Header lines as received, with every credential `[redacted]`."""
+    """Header lines as received, with every credential `[redacted]`: by the SDK's one rule
+    (`koodrive.signing.redacted_header`), and any value that is one of `secrets` whole."""
     headers = []
     for raw_name, raw_value in raw_headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
-        if name == "authorization":
-            value = redacted_authorization(value)
-        elif name in _SECRET_HEADERS or value.strip() in secrets:
-            value = REDACTED
-        headers.append((name, value))
+        shown = REDACTED if value.strip() in secrets else redacted_header(name, value)
+        headers.append((name, shown))
     return tuple(headers)
-
-
-def redacted_authorization(value: str) -> str:
-    """`Bearer [redacted]`; `HMAC-SHA256 AppId=…,SignedHeaders=…,Signature=[redacted]`;
-    anything else (which may be a bare token) `[redacted]` whole."""
-    stripped = value.strip()
-    bearer = _BEARER.match(stripped)
-    if bearer:
-        return bearer[1] + REDACTED
-    if not stripped.startswith(_APP_SCHEME + " "):
-        return REDACTED
-    parts = []
-    for part in stripped[len(_APP_SCHEME) + 1 :].split(","):
-        key, equals, kept = part.partition("=")
-        if equals and key.strip().lower() in _APP_KEPT:
-            parts.append(f"{key.strip()}={kept.strip()}")
-        else:
-            parts.append(f"{key.strip()}={REDACTED}" if equals else REDACTED)
-    return f"{_APP_SCHEME} {','.join(parts)}"

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from typing import Final
 
-from .errors import ConfigurationError, KooDriveError
+from .errors import ConfigurationError
 from .hooks import AttemptInfo, CallHooks, redacted_headers
 
 LOG: Final = "KOODRIVE_LOG"
@@ -64,10 +64,10 @@ class LogLines(CallHooks):
     def after_response(self, attempt: AttemptInfo) -> None:
         self._line(attempt, None)
 
-    def on_error(self, attempt: AttemptInfo, error: KooDriveError) -> None:
+    def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
         self._line(attempt, error)
 
-    def _line(self, attempt: AttemptInfo, error: KooDriveError | None) -> None:
+    def _line(self, attempt: AttemptInfo, error: BaseException | None) -> None:
         if not logger.isEnabledFor(logging.INFO):
             return
         request = attempt.request

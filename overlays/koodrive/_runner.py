@@ -125,6 +125,9 @@ class SyncRunner(_Runner):
                 delay = self._failed(call, current, error, retry)
                 if delay is None:
                     raise
+            except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
+                _abandoned(current, error)
+                raise
             else:
                 self._succeeded(current)
                 return result
@@ -151,6 +154,9 @@ class AsyncRunner(_Runner):
                 delay = self._failed(call, current, error, retry)
                 if delay is None:
                     raise
+            except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
+                _abandoned(current, error)
+                raise
             else:
                 self._succeeded(current)
                 return result
@@ -158,7 +164,14 @@ class AsyncRunner(_Runner):
             retry += 1
 
 
-def _finish(current: Attempt, outcome: Outcome, error: APIError | None = None) -> None:
+def _abandoned(current: Attempt, error: BaseException) -> None:
+    """An attempt that ends in no API error (a cancellation, an interrupt, a bug): the
+    hooks told of its start are told of its end too, so that what they opened is closed."""
+    if current.info.request is not None:
+        _finish(current, Outcome.FAILURE, error)
+
+
+def _finish(current: Attempt, outcome: Outcome, error: BaseException | None = None) -> None:
     """End the attempt for the hooks: after_response when it succeeded, on_error when it
     failed (with the error response, if one was read); exactly one of the two."""
     info = current.info

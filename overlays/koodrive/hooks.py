@@ -12,7 +12,7 @@ attempt of each call (a retry is an attempt, each page of a listing is a call) g
         def after_response(self, attempt: AttemptInfo) -> None:
             attempt.state.pop("span").end()
 
-        def on_error(self, attempt: AttemptInfo, error: KooDriveError) -> None:
+        def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
             span = attempt.state.pop("span")
             span.record_exception(error)
             span.end()
@@ -20,8 +20,9 @@ attempt of each call (a retry is an attempt, each page of a listing is a call) g
 `before_request` runs once the request is signed, just before it is sent. Then exactly one
 of the other two ends the attempt: `after_response` when it succeeded (its response is the
 call's result), `on_error` when it failed (an error status, a broken connection, a timeout,
-a malformed body), with the error the call raises or retries on; `attempt.response` is
-the error response when one was read, and `attempt.outcome` says whether a retry follows.
+a malformed body; or the call was cancelled or interrupted), with the error the call
+raises or retries on; `attempt.response` is the error response when one was read, and
+`attempt.outcome` says whether a retry follows.
 A hook runs in the caller's thread (or task); an exception it raises propagates to the
 caller: a hook's bug is not hidden.
 
@@ -38,8 +39,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .errors import KooDriveError
-from .signing import REDACTED, redacted_authorization
+from .signing import redacted_header
 
 __all__ = ["AttemptInfo", "CallHooks", "Outcome", "redacted_headers"]
 
@@ -64,7 +64,7 @@ class AttemptInfo:
     request: httpx.Request | None = None  # set before before_request
     response: httpx.Response | None = None  # set once one is read (an error status too)
     outcome: Outcome = Outcome.PENDING
-    error: KooDriveError | None = None  # what made the attempt fail
+    error: BaseException | None = None  # what made the attempt fail
     elapsed: float | None = None  # seconds from sending to the end of the attempt
     request_id: str | None = None  # the gateway's id of the request, when it sent one
     # Anything a hook wants to keep from one callback of this attempt to the next.
@@ -96,24 +96,14 @@ class CallHooks:
     def after_response(self, attempt: AttemptInfo) -> None:
         """The attempt succeeded: `attempt.response` is the call's result."""
 
-    def on_error(self, attempt: AttemptInfo, error: KooDriveError) -> None:
-        """The attempt failed with `error`; `attempt.will_retry` says what comes next."""
-
-
-# Headers whose whole value is a credential (a proxy's, a session's).
-_SECRET_HEADERS = frozenset({"proxy-authorization", "cookie", "set-cookie"})
+    def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
+        """The attempt failed with `error`, a `KooDriveError` (or, when the call was
+        cancelled or interrupted, that exception); `attempt.will_retry` says what comes next."""
 
 
 def redacted_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
-    """`headers` fit for a log: the `Authorization` value's token or signature masked (its
-    scheme and app id kept), and cookies and proxy credentials masked whole."""
+    """`headers` fit for a log: `koodrive.signing.redacted_header` applied to each (the
+    `Authorization` value's token or signature masked, its scheme and app id kept; cookies,
+    proxy credentials and headers named as secrets masked whole)."""
     items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-    shown: dict[str, str] = {}
-    for name, value in items:
-        lower = name.lower()
-        if lower == "authorization":
-            value = redacted_authorization(value)
-        elif lower in _SECRET_HEADERS:
-            value = REDACTED
-        shown[name] = value
-    return shown
+    return {name: redacted_header(name, value) for name, value in items}

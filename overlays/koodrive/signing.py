@@ -212,18 +212,38 @@ def verify(
 REDACTED = "[redacted]"
 _APP_ID_PART = re.compile(r"AppId=([^,\s]+)")
 _SIGNED_PART = re.compile(r"SignedHeaders=([A-Za-z0-9;-]+)")
+# Schemes whose name is kept; the value of any other could be a bare token.
+_KEPT_SCHEMES = ("bearer", "basic")
+# Headers whose whole value is a credential, and words that mark a header as one.
+SECRET_HEADERS = frozenset({"proxy-authorization", "cookie", "set-cookie"})
+_SECRET_NAME = re.compile(r"token|secret|signature|password|session|api-?key|credential", re.I)
 
 
 def redacted_authorization(value: str) -> str:
-    """An `Authorization` value fit for a log or a journal: the scheme stays, and an app
-    signature keeps its AppId and SignedHeaders; the token or the signature is masked, and
-    so is anything else the value holds (it is rebuilt from the parts known to be safe)."""
-    scheme, _, rest = value.partition(" ")
+    """An `Authorization` value fit for a log, a journal or a capture: the scheme stays (of
+    an app signature, its AppId and SignedHeaders too, rebuilt from those parts alone); the
+    token or signature is masked. A value of any other scheme is masked whole."""
+    stripped = value.strip()
+    scheme, _, rest = stripped.partition(" ")
     if scheme.upper() == ALGORITHM:
         app_id, signed = _APP_ID_PART.search(rest), _SIGNED_PART.search(rest)
         parts = [f"AppId={app_id.group(1)}"] if app_id else []
         parts += [f"SignedHeaders={signed.group(1)}"] if signed else []
-        return f"{scheme} {','.join([*parts, f'Signature={REDACTED}'])}"
+        return f"{ALGORITHM} {','.join([*parts, f'Signature={REDACTED}'])}"
     if scheme.lower().startswith("bearer+"):
         return f"Bearer+{REDACTED}"  # the vendor's form: the token follows the '+'
-    return f"{scheme} {REDACTED}" if rest else REDACTED
+    if scheme.lower() in _KEPT_SCHEMES and rest:
+        return f"{scheme} {REDACTED}"
+    return REDACTED
+
+
+def redacted_header(name: str, value: str) -> str:
+    """A header's value fit for a log, a journal or a capture: `Authorization` by
+    `redacted_authorization`; a cookie, a proxy's credentials and any header whose name says
+    it holds a secret (`X-Api-Key`, `X-Auth-Token`, ...) masked whole; the rest as it is."""
+    lower = name.lower()
+    if lower == "authorization":
+        return redacted_authorization(value)
+    if lower in SECRET_HEADERS or _SECRET_NAME.search(lower):
+        return REDACTED
+    return value

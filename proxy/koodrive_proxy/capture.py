@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -24,25 +24,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from koodrive.signing import REDACTED, redacted_authorization
+from koodrive.signing import REDACTED, redacted_header
 
 from koodrive_proxy.validation import Deviation
 
-_SECRET_HEADERS = frozenset({"proxy-authorization", "cookie", "set-cookie"})
 MAX_EXAMPLES_PER_KIND = 20  # the drift report shows this many of each kind; it counts all
 
 
-def redacted(headers: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    """Headers as HAR name/value pairs, credentials masked."""
-    shown = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "authorization":
-            value = redacted_authorization(value)
-        elif lower in _SECRET_HEADERS:
-            value = REDACTED
-        shown.append({"name": name, "value": value})
-    return shown
+def redacted(
+    headers: Iterable[tuple[str, str]], secrets: Collection[str] = ()
+) -> list[dict[str, str]]:
+    """Headers as HAR name/value pairs, credentials masked (`koodrive.signing.redacted_header`,
+    and any value that is one of `secrets` whole)."""
+    return [
+        {
+            "name": name,
+            "value": REDACTED if value.strip() in secrets else redacted_header(name, value),
+        }
+        for name, value in headers
+    ]
 
 
 @dataclass(frozen=True)

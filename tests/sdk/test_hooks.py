@@ -3,6 +3,7 @@ example of docs/sdk.md, against the real emulator."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -18,7 +19,6 @@ from koodrive import (
     CallHooks,
     ConfigurationError,
     KooDrive,
-    KooDriveError,
     Outcome,
     ServerError,
 )
@@ -60,7 +60,7 @@ class Recorder(CallHooks):
         assert attempt.state["seen"] is True  # the same object as in before_request
         self._add("after", attempt)
 
-    def on_error(self, attempt: AttemptInfo, error: KooDriveError) -> None:
+    def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
         assert attempt.error is error
         self._add("error", attempt)
 
@@ -134,6 +134,38 @@ def test_an_attempt_without_a_response_ends_in_on_error() -> None:
     assert [event[0] for event in recorder.events] == ["before", "error"]
     assert recorder.infos[-1].response is None
     assert recorder.infos[-1].outcome is Outcome.FAILURE
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_attempt_still_ends_for_the_hooks(emulator: RunningEmulator) -> None:
+    recorder = Recorder()
+    emulator.faults.latency(1.0, times=1, operation="listBoundDevices")
+    async with AsyncKooDrive(
+        base_url=emulator.base_url,
+        **credentials(emulator, "token"),
+        hooks=[recorder],
+        environ={},
+    ) as client:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.devices.list(), timeout=0.3)
+
+    assert [event[0] for event in recorder.events] == ["before", "error"]
+    assert recorder.infos[-1].outcome is Outcome.FAILURE
+    assert isinstance(recorder.infos[-1].error, asyncio.CancelledError)
+
+
+def test_an_attempt_ended_by_a_bug_still_ends_for_the_hooks(emulator: RunningEmulator) -> None:
+    recorder = Recorder()
+
+    class Broken(CallHooks):
+        def before_request(self, attempt: AttemptInfo) -> None:
+            raise RuntimeError("a bug in a hook")
+
+    with pytest.raises(RuntimeError, match="a bug in a hook"):
+        sdk(emulator, recorder, Broken()).devices.list()
+
+    assert [event[0] for event in recorder.events] == ["before", "error"]
+    assert isinstance(recorder.infos[-1].error, RuntimeError)
 
 
 def test_each_page_is_a_call_of_its_own(emulator: RunningEmulator) -> None:

@@ -16,6 +16,7 @@ from koodrive import (
     KooDrive,
     ServerError,
     SourceType,
+    signing,
 )
 from koodrive_emulator.testing import RunningEmulator
 
@@ -138,3 +139,39 @@ def test_a_malformed_token_is_refused_without_quoting_it() -> None:
         KooDrive(environ={"KOODRIVE_BASE_URL": "http://127.0.0.1:1", "KOODRIVE_TOKEN": "s3cr3t\n"})
 
     assert "s3cr3t" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("Authorization", "Bearer koodrive-dev-token", "Bearer [redacted]"),
+        ("authorization", "Bearer+koodrive-dev-token", "Bearer+[redacted]"),
+        ("Authorization", "Basic dXNlcjpwYXNz", "Basic [redacted]"),
+        (
+            "Authorization",
+            "HMAC-SHA256 AppId=app,SignedHeaders=host;x-date;x-user-id,Signature=" + "ab" * 32,
+            "HMAC-SHA256 AppId=app,SignedHeaders=host;x-date;x-user-id,Signature=[redacted]",
+        ),
+        # Whatever else an app signature holds is dropped: only its known parts are rebuilt.
+        (
+            "Authorization",
+            "HMAC-SHA256 AppId=app,Signature=ab cd,Extra=s3cr3t",
+            "HMAC-SHA256 AppId=app,Signature=[redacted]",
+        ),
+        ("Authorization", "tok123 s3cr3t", "[redacted]"),  # an unknown scheme may be a token
+        ("Authorization", "s3cr3t", "[redacted]"),
+        ("Cookie", "session=s3cr3t", "[redacted]"),
+        ("Set-Cookie", "id=s3cr3t; HttpOnly", "[redacted]"),
+        ("Proxy-Authorization", "Basic s3cr3t", "[redacted]"),
+        ("X-Api-Key", "s3cr3t", "[redacted]"),
+        ("X-Auth-Token", "s3cr3t", "[redacted]"),
+        ("X-Client-Secret", "s3cr3t", "[redacted]"),
+        ("X-Traceid", "a" * 58, "a" * 58),
+        ("X-User-Id", "1395476983395324033", "1395476983395324033"),
+        ("X-Date", "20251103T070140Z", "20251103T070140Z"),
+    ],
+)
+def test_one_rule_redacts_headers_for_logs_journals_and_captures(
+    name: str, value: str, shown: str
+) -> None:
+    assert signing.redacted_header(name, value) == shown
