@@ -21,7 +21,23 @@ ExtraHeaders = Mapping[str, str]
 ExtraQuery = Mapping[str, str | int | float]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other controls
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")  # printable ASCII: no CR, LF, NUL, no other bytes
+# How the request is framed and carried: httpx's to write, never a call's. A Content-Length
+# or Transfer-Encoding of one's own breaks the framing; the rest belong to one connection.
+FRAMING = {
+    name: "it frames the request (httpx sets it)"
+    for name in (
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "proxy-connection",
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -77,15 +93,15 @@ def _header(name: object, value: object, owned: Mapping[str, str]) -> tuple[str,
         raise InvalidArgumentError(
             f"extra_headers: {name!r} is not a header name (letters, digits and !#$%&'*+-.^_`|~)"
         )
-    who = owned.get(name.lower())
+    who = owned.get(name.lower()) or FRAMING.get(name.lower())
     if who is not None:
         raise InvalidArgumentError(
             f"extra_headers[{name!r}] would override what the SDK sends: {who}"
         )
     if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
         raise InvalidArgumentError(
-            f"extra_headers[{name!r}] must be a string without control characters "
-            "(no CR, LF or NUL)"
+            f"extra_headers[{name!r}] must be a string of printable ASCII characters "
+            "(no CR, LF, NUL or other control characters, no non-ASCII letters)"
         )
     return name, value
 
