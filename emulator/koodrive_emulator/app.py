@@ -27,6 +27,7 @@ from starlette.types import Message, Receive, Scope, Send
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import ADMIN_PREFIX, Admin
 from koodrive_emulator.behaviour import request_id_header, validity
+from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.encoding import encode_json
 from koodrive_emulator.faults import REPLACING_KINDS, UNANSWERED_KINDS, Fault, FaultKind
@@ -62,6 +63,10 @@ GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
 # The emulator's own pages: not the API's traffic, so not in the request journal.
 _OWN_PAGES = frozenset({"/", "/docs", "/openapi.yaml"})
 _ADMIN_PATHS = ADMIN_PREFIX + "/"
+_UNANSWERED_NEEDS_SERVER = (
+    "The connection-reset and hang faults need the emulator's own server "
+    "(koodrive_emulator.server: running_emulator, the pytest fixture, the CLI)."
+)
 
 
 __all__ = ["DEVICES_PATH", "GROUPS_PATH", "EmulatorApp", "EmulatorContext"]
@@ -330,6 +335,12 @@ class EmulatorApp:
             elif triggered.delay:
                 note.fault = FaultKind.LATENCY.value
             if fault is not None and fault.kind in UNANSWERED_KINDS:
+                if CONTROL_KEY not in request.scope:
+                    # Another ASGI server (a TestClient, httpx's ASGITransport) can neither
+                    # reset a connection nor tell when a held request's client leaves.
+                    return JSONBytesResponse(
+                        encode_json(service_body(INTERNAL_ERROR, _UNANSWERED_NEEDS_SERVER)), 500
+                    )
                 return UnansweredResponse(
                     reset=fault.kind is FaultKind.CONNECTION_RESET, before=note.record_now
                 )

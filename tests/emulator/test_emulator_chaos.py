@@ -4,6 +4,7 @@ a request left hanging."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,8 @@ import pytest
 from koodrive import KooDrive
 from koodrive_emulator import Backend, FaultKind, Faults
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
+from koodrive_emulator.app import EmulatorApp
+from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 
 from tests.emulator.raw_http import connect, request_head
@@ -333,3 +336,19 @@ def test_an_sdk_client_lists_every_group_through_throttling_and_latency() -> Non
         assert len(retried) == len(throttled)  # each throttled page was asked again
         emulator.verify("listUserGroups", where={"pageSize": 100, "sourceType": 0})
         assert all(e.attempt is not None for e in emulator.requests)
+
+
+@pytest.mark.parametrize("kind", ["connection-reset", "hang"])
+def test_unanswered_faults_under_another_asgi_server_are_a_clear_500(kind: str) -> None:
+    app = EmulatorApp(EmulatorContext())
+    app.context.faults.add(kind)
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+            return await asyncio.wait_for(client.get("/koodrive/ose/v1/backup/device"), 10)
+
+    response = asyncio.run(call())
+
+    assert response.status_code == 500
+    assert "need the emulator's own server" in response.json()["msg"]
