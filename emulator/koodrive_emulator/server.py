@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -33,7 +34,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_server(
-    app: ASGIApp, *, log_level: str = "warning", header_timeout: float = HEADER_TIMEOUT
+    app: ASGIApp,
+    *,
+    log_level: str = "warning",
+    header_timeout: float = HEADER_TIMEOUT,
+    lifespan: Literal["on", "off"] = "off",
 ) -> uvicorn.Server:
     """uvicorn with httptools (llhttp) and uvloop where installed: the stack of
     uvicorn[standard], with the gateway's manners and limits (protocol.py, limits.py)."""
@@ -41,7 +46,7 @@ def uvicorn_server(
         app,
         log_config=None,  # the embedding program owns logging
         access_log=False,  # AccessLog writes the one line per request
-        lifespan="off",
+        lifespan=lifespan,  # "on" for an app with resources to close (koodrive-proxy)
         log_level=log_level,
         timeout_graceful_shutdown=2,
         http=GatewayHttpProtocol.with_header_timeout(header_timeout),

@@ -22,13 +22,14 @@ from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from koodrive.signing import REDACTED, redacted_header
 
 from koodrive_proxy.validation import Deviation
 
 MAX_EXAMPLES_PER_KIND = 20  # the drift report shows this many of each kind; it counts all
+MAX_ENTRIES = 10_000  # the capture keeps the last this many exchanges (--max-entries)
 
 
 def redacted(
@@ -62,30 +63,38 @@ class Exchange:
     deviations: Sequence[Deviation] = field(default_factory=tuple)
     answered_by_proxy: bool = False  # --strict refused it, or the target was unreachable
 
-    def har_entry(self) -> dict[str, Any]:
-        query = self.url.partition("?")[2]
+    def har_entry(self, secrets: Collection[str] = ()) -> dict[str, Any]:
+        """The HAR entry, credentials masked; a query value that is one of `secrets` too,
+        and the bodies of an exchange that matched no operation are not kept (what else
+        goes through the same host, a login say, is not the proxy's to keep)."""
+        base, _, query = self.url.partition("?")
+        pairs = [
+            (name, REDACTED if value in secrets else value)
+            for name, value in parse_qsl(query, keep_blank_values=True)
+        ]
+        if any(value in secrets for _, value in parse_qsl(query, keep_blank_values=True)):
+            query = urlencode(pairs)  # rewritten only when a secret had to go
+        url = f"{base}?{query}" if query else base
         content_type = next(
             (v for n, v in self.response_headers if n.lower() == "content-type"), ""
         )
+        kept = self.operation is not None
         request: dict[str, Any] = {
             "method": self.method,
-            "url": self.url,
+            "url": url,
             "httpVersion": "HTTP/1.1",
             "cookies": [],
-            "headers": redacted(self.request_headers),
-            "queryString": [
-                {"name": name, "value": value}
-                for name, value in parse_qsl(query, keep_blank_values=True)
-            ],
+            "headers": redacted(self.request_headers, secrets),
+            "queryString": [{"name": name, "value": value} for name, value in pairs],
             "headersSize": -1,
             "bodySize": len(self.request_body),
         }
-        if self.request_body:
+        if self.request_body and kept:
             request["postData"] = {
                 "mimeType": next(
                     (v for n, v in self.request_headers if n.lower() == "content-type"), ""
                 ),
-                "text": self.request_body.decode("utf-8", errors="replace"),
+                "text": _text(self.request_body, secrets),
             }
         try:
             reason = HTTPStatus(self.status).phrase
@@ -100,11 +109,12 @@ class Exchange:
                 "statusText": reason,
                 "httpVersion": "HTTP/1.1",
                 "cookies": [],
-                "headers": redacted(self.response_headers),
+                "headers": redacted(self.response_headers, secrets),
                 "content": {
                     "size": len(self.response_body),
                     "mimeType": content_type,
-                    "text": self.response_body.decode("utf-8", errors="replace"),
+                    "text": _text(self.response_body, secrets) if kept else "",
+                    **({} if kept else {"comment": "not kept: no operation of the spec"}),
                 },
                 "redirectURL": "",
                 "headersSize": -1,
@@ -124,7 +134,15 @@ class Recorder:
     """Every exchange's HAR entry (the last `max_entries`) and the drift counts of all of
     them; thread-safe. `write()` saves both, each file replaced whole (never half-written)."""
 
-    def __init__(self, *, max_entries: int = 10_000, creator: str = "koodrive-proxy") -> None:
+    def __init__(
+        self,
+        *,
+        max_entries: int = MAX_ENTRIES,
+        creator: str = "koodrive-proxy",
+        secrets: Collection[str] = (),
+    ) -> None:
+        """`secrets`: values never to keep wherever they appear (the proxy's app secret)."""
+        self._secrets = frozenset(secret for secret in secrets if secret)
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
         self._max_entries = max_entries
@@ -136,7 +154,7 @@ class Recorder:
         self._examples: dict[str, list[dict[str, Any]]] = {}
 
     def add(self, exchange: Exchange) -> None:
-        entry = exchange.har_entry()
+        entry = exchange.har_entry(self._secrets)
         with self._lock:
             self.exchanges += 1
             self._entries.append(entry)
@@ -213,6 +231,13 @@ def drift_markdown(drift: dict[str, Any]) -> str:
     else:
         lines.append("No deviations.")
     return "\n".join(lines) + "\n"
+
+
+def _text(body: bytes, secrets: Collection[str]) -> str:
+    text = body.decode("utf-8", errors="replace")
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def _replace(path: Path, text: str) -> None:

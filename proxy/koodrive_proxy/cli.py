@@ -17,13 +17,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import koodrive
+from koodrive.config import TOKEN
 
 from koodrive_proxy.app import ProxyApp, ProxySettings
-from koodrive_proxy.capture import Recorder
-from koodrive_proxy.forwarding import AppCredentials, ResignError
+from koodrive_proxy.capture import MAX_ENTRIES, Recorder
+from koodrive_proxy.forwarding import AppCredentials, ResignError, base_url
 
 DEFAULT_PORT = 8760
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -33,13 +33,31 @@ class UsageError(ValueError):
     """A flag or variable the proxy cannot use; `str(error)` names it."""
 
 
-def _target(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+def target(value: str) -> str:
+    """An argparse type: a base URL the proxy can forward to (forwarding.base_url)."""
+    try:
+        return base_url(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _output(value: str) -> Path:
+    """An argparse type: a file to write, whose folder exists and takes files."""
+    path = Path(value)
+    if path.suffix == ".md":
         raise argparse.ArgumentTypeError(
-            f"must be an http:// or https:// base URL without a query, not {value!r}"
+            f"must not end in .md, not {value!r}: the Markdown report is written beside it"
         )
-    return value.rstrip("/")
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{value!r}: the folder {str(folder)!r} cannot be written")
+    return path
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, not {value!r}")
+    return int(value)
 
 
 def _port(value: str) -> int:
@@ -68,15 +86,21 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"koodrive-proxy {koodrive.__version__}"
     )
-    parser.add_argument("--target", type=_target, required=True, help="the API's base URL")
+    parser.add_argument("--target", type=target, required=True, help="the API's base URL")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     parser.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0: any free"
     )
     parser.add_argument("--strict", action="store_true", help="answer a deviation with an error")
-    parser.add_argument("--capture", type=Path, help="write the redacted HAR here on exit")
+    parser.add_argument("--capture", type=_output, help="write the redacted HAR here on exit")
     parser.add_argument(
-        "--drift", type=Path, help="write the drift report here (and .md beside it)"
+        "--drift", type=_output, help="write the drift report here (and .md beside it)"
+    )
+    parser.add_argument(
+        "--max-entries",
+        type=_count,
+        default=MAX_ENTRIES,
+        help=f"keep the last N exchanges in the capture (default {MAX_ENTRIES})",
     )
     parser.add_argument(
         "--timeout", type=_seconds, default=30.0, help="seconds per phase (default 30)"
@@ -116,12 +140,20 @@ def serve(args: argparse.Namespace) -> int:
     from koodrive_emulator.server import bind_socket, uvicorn_server
 
     credentials = AppCredentials.from_environ(os.environ)
-    recorder = Recorder()
+    known = [credentials.app_secret] if credentials else []
+    recorder = Recorder(max_entries=args.max_entries, secrets=[*known, os.environ.get(TOKEN, "")])
     drift: Path | None = args.drift
+    failed_writes: list[str] = []
 
     def write_drift(exchange: object) -> None:
-        if drift is not None:
+        if drift is None:
+            return
+        try:
             recorder.write(None, drift)
+        except OSError as error:  # a full disk, a folder removed: say so once, go on proxying
+            if not failed_writes:
+                print(f"koodrive-proxy: cannot write {drift}: {error.strerror}", file=sys.stderr)
+            failed_writes.append(str(error))
 
     app = ProxyApp(
         ProxySettings(
@@ -153,11 +185,15 @@ def serve(args: argparse.Namespace) -> int:
     stops = (signal.SIGINT, signal.SIGTERM)
     previous = {stop: signal.signal(stop, lambda number, frame: None) for stop in stops}
     try:
-        uvicorn_server(app, log_level="warning").run(sockets=[sock])
+        uvicorn_server(app, log_level="warning", lifespan="on").run(sockets=[sock])
     finally:
         for stop, handler in previous.items():
             signal.signal(stop, handler)
-    recorder.write(args.capture, drift)
+    try:
+        recorder.write(args.capture, drift)
+    except OSError as error:
+        print(f"koodrive-proxy: cannot write the capture or report: {error}", file=sys.stderr)
+        return 1
     summary = recorder.drift()
     print(
         f"koodrive-proxy: {summary['exchanges']} exchanges, {summary['deviations']} deviations",

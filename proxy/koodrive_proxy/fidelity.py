@@ -8,15 +8,20 @@ type, and a request without credentials; for each paged operation a whole listin
 page by page. Each case is sent in every authentication mode both sides have
 credentials for, by the SDK's own auth flows.
 
-For each answer five aspects are compared: the status, the error code (`code` or the
+For each answer four aspects are compared: the status, the error code (`code` or the
 gateway's `error_code`), the kind of body (a success, the service's error, the gateway's
-error, not JSON), and the body's shape (its fields and their JSON types, values aside);
+error, not JSON), and, when the statuses agree, the body's shape (its fields and their JSON
+types, values aside);
 for each walk: whether it ends, how many items it yields, whether any repeats, and whether
 `total` tells that count. The score is the share of aspects alike. Every difference is
 reported with both answers.
 
 Values are not compared (ids, names and counts are data); seed the emulator with the live
 data (`koodrive-proxy fixtures`) for the counts to be comparable too.
+
+The live API is rate-limited: a 429 or 503 is waited out (its `Retry-After`, at most
+`MAX_WAIT` seconds) and asked again, up to `THROTTLED_TRIES` times, on either side, so that
+throttling is not scored as a difference.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +42,9 @@ from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN,
 from koodrive_emulator.spec import Operation, Parameter, Spec
 
 _MAX_PAGES = 500  # a walk that has not ended by then does not end
+THROTTLED_TRIES = 4
+MAX_WAIT = 30.0
+_THROTTLED = (429, 503)
 WALK_PAGE_SIZE = 10  # small enough to page through a small data set, few calls on a large one
 _EXCERPT = 300
 
@@ -278,6 +287,14 @@ def _answer(response: httpx.Response, success_codes: frozenset[int]) -> Answer:
     return Answer(response.status_code, body, "success" if success else "service-error", code)
 
 
+def _wait(retry_after: str | None) -> float:
+    try:
+        seconds = float(retry_after) if retry_after is not None else 1.0
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_WAIT) if seconds == seconds else 1.0
+
+
 def shape(value: object, path: str = "") -> frozenset[str]:
     """The fields of a JSON value and their types, values aside: `userGroupList[].id: string`."""
     if isinstance(value, Mapping):
@@ -303,8 +320,17 @@ def shape(value: object, path: str = "") -> frozenset[str]:
 
 
 class Fidelity:
-    def __init__(self, spec: Spec, live: Side, emulator: Side, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        live: Side,
+        emulator: Side,
+        *,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.spec = spec
+        self._sleep = sleep
         self.sides = (live, emulator)
         self.modes = sorted(live.modes() & emulator.modes())
         self._timeout = timeout
@@ -360,7 +386,11 @@ class Fidelity:
 
     def _send(self, client: httpx.Client, case: Case, query: Sequence[tuple[str, str]]) -> Answer:
         operation = self.spec.operations[case.operation]
-        response = client.request(operation.method, operation.path, params=list(query))
+        for tries_left in range(THROTTLED_TRIES - 1, -1, -1):
+            response = client.request(operation.method, operation.path, params=list(query))
+            if response.status_code not in _THROTTLED or tries_left == 0:
+                break
+            self._sleep(_wait(response.headers.get("Retry-After")))
         return _answer(response, self._codes)
 
     def _walk(self, client: httpx.Client, case: Case) -> Walk:
@@ -369,6 +399,7 @@ class Fidelity:
         assert paging is not None
         query = dict(case.query)
         seen: set[str] = set()
+        followed: set[str] = set()  # a cursor sent twice would loop: the walk does not end
         items = pages = 0
         repeats = False
         answer = self._send(client, case, list(query.items()))
@@ -388,8 +419,9 @@ class Fidelity:
             cursor = (
                 answer.body.get(paging.next_cursor) if isinstance(answer.body, Mapping) else None
             )
-            if not cursor or pages >= _MAX_PAGES:
+            if not cursor or pages >= _MAX_PAGES or str(cursor) in followed:
                 return Walk(not cursor, items, repeats, total == items, pages, answer)
+            followed.add(str(cursor))
             query[paging.cursor] = str(cursor)
             answer = self._send(client, case, list(query.items()))
 

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
+from urllib.parse import urlsplit
 
 from koodrive import signing
+from koodrive.config import APP_ID, APP_SECRET
 
 # RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded.
 HOP_BY_HOP: Final = frozenset(
@@ -30,8 +32,25 @@ HOP_BY_HOP: Final = frozenset(
         "upgrade",
     }
 )
-# Recomputed for the body as it is sent on (httpx has decompressed what it read).
-_RECOMPUTED: Final = frozenset({"host", "content-length", "content-encoding"})
+# Recomputed for the body as it is sent on: httpx decompresses what it reads, and asks for
+# only the encodings it can decompress (a client's `br` would come back undecoded).
+_RECOMPUTED: Final = frozenset({"host", "content-length", "content-encoding", "accept-encoding"})
+_NOT_RETURNED: Final = HOP_BY_HOP | _RECOMPUTED | {"date", "server"}
+
+
+def base_url(target: str) -> str:
+    """`target` as a base URL the proxy can forward to, or ValueError saying what is wrong.
+
+    A path is refused: the proxy forwards each request's own path, which a signature covers
+    whole, and does not prefix it."""
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL with a host, not {target!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"must have no query or fragment, not {target!r}")
+    if parts.path not in ("", "/"):
+        raise ValueError(f"must have no path (the API's paths start at the host), not {target!r}")
+    return target.rstrip("/")
 
 
 class ResignError(ValueError):
@@ -48,12 +67,12 @@ class AppCredentials:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> AppCredentials | None:
-        app_id = environ.get("KOODRIVE_APP_ID", "").strip()
-        secret = environ.get("KOODRIVE_APP_SECRET", "")
+        app_id = environ.get(APP_ID, "").strip()
+        secret = environ.get(APP_SECRET, "")
         if not app_id and not secret:
             return None
         if not app_id or not secret.strip():
-            missing = "KOODRIVE_APP_SECRET" if app_id else "KOODRIVE_APP_ID"
+            missing = APP_SECRET if app_id else APP_ID
             raise ResignError(f"{missing} is missing: the proxy re-signs with both or neither")
         return cls(app_id, secret)
 
@@ -87,7 +106,7 @@ def forwarded_headers(
     if credentials is None:
         raise ResignError(
             "an app-signed request must be signed again for the target's host, and the proxy "
-            "has no app credentials: set KOODRIVE_APP_ID and KOODRIVE_APP_SECRET"
+            f"has no app credentials: set {APP_ID} and {APP_SECRET}"
         )
     user_id = next((v for n, v in kept if n.lower() == "x-user-id"), None)
     if user_id is None:
@@ -113,11 +132,11 @@ def forwarded_headers(
     ]
 
 
-def returned_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The target's response headers as the proxy passes them on: those of the target's
-    connection and those recomputed for the body left out."""
+def returned_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The target's response headers, as bytes, as the proxy passes them on: those of the
+    target's connection and those recomputed for the body left out."""
     return [
         (name, value)
         for name, value in headers
-        if name.lower() not in HOP_BY_HOP and name.lower() not in _RECOMPUTED | {"date", "server"}
+        if name.decode("latin-1").lower() not in _NOT_RETURNED
     ]

@@ -23,14 +23,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from koodrive.signing import query_pairs
+from koodrive.config import APP_ID, APP_SECRET, TOKEN
+from koodrive.signing import ALGORITHM, query_pairs
 
 from koodrive_proxy.capture import Exchange, Recorder
 from koodrive_proxy.fixtures_from_capture import CaptureError, read_har
-from koodrive_proxy.forwarding import AppCredentials, ResignError, forwarded_headers
+from koodrive_proxy.forwarding import AppCredentials, ResignError, base_url, forwarded_headers
 from koodrive_proxy.validation import Deviation, Validator
-
-TOKEN = "KOODRIVE_TOKEN"  # noqa: S105 (a variable's name)
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,15 @@ class Replayed:
     recorded_code: object
     code: object
     deviations: tuple[Deviation, ...]
+    failure: str | None = None  # the target could not be reached: why
 
     @property
     def matches(self) -> bool:
-        return self.status == self.recorded_status and self.code == self.recorded_code
+        return (
+            self.failure is None
+            and self.status == self.recorded_status
+            and self.code == self.recorded_code
+        )
 
 
 def _code(text: str) -> object:
@@ -61,9 +65,40 @@ def _code(text: str) -> object:
 
 def _authorization(recorded: str, token: str | None) -> str:
     """A recorded (redacted) token Authorization with the real token put back."""
-    if token is None:
+    if token is None:  # check_credentials has made sure there is one
         raise ResignError(f"the capture has token requests: set {TOKEN} to replay them")
     return f"Bearer+{token}" if recorded.startswith("Bearer+") else f"Bearer {token}"
+
+
+def _authorization_of(entry: Mapping[str, Any]) -> str:
+    request = entry.get("request") or {}
+    for pair in request.get("headers") or []:
+        if isinstance(pair, Mapping) and str(pair.get("name", "")).lower() == "authorization":
+            return str(pair.get("value", ""))
+    return ""
+
+
+def replayable(entries: Sequence[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
+    """The entries a target answered, by their place in the capture (from 1): what the proxy
+    answered itself (a --strict refusal, an unreachable target) is no answer to replay."""
+    return [
+        (number, entry)
+        for number, entry in enumerate(entries, start=1)
+        if not (entry.get("_koodrive") or {}).get("answeredByProxy")
+    ]
+
+
+def check_credentials(
+    entries: Sequence[Mapping[str, Any]], *, credentials: AppCredentials | None, token: str | None
+) -> None:
+    """ResignError naming what to set, before anything is sent, when some entry needs it."""
+    schemes = {_authorization_of(entry).split(" ")[0].split("+")[0].lower() for entry in entries}
+    if "bearer" in schemes and token is None:
+        raise ResignError(f"the capture has token requests: set {TOKEN} to replay them")
+    if ALGORITHM.lower() in schemes and credentials is None:
+        raise ResignError(
+            f"the capture has app-signed requests: set {APP_ID} and {APP_SECRET} to replay them"
+        )
 
 
 def replay(
@@ -78,10 +113,12 @@ def replay(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[Replayed]:
     validator = validator or Validator()
-    target_url = httpx.URL(target)
+    target_url = httpx.URL(base_url(target))
     host = target_url.netloc.decode("ascii")
+    chosen = replayable(entries)
+    check_credentials([entry for _, entry in chosen], credentials=credentials, token=token)
     results = []
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in chosen:
         request, response = entry.get("request") or {}, entry.get("response") or {}
         method = str(request.get("method", "GET"))
         url = urlsplit(str(request.get("url", "")))
@@ -114,7 +151,18 @@ def replay(
             )
         )
         started = clock()
-        answer = client.request(method, sent_to, headers=headers, content=body)
+        recorded_code = _code(str((response.get("content") or {}).get("text", "")))
+        try:
+            answer = client.request(method, sent_to, headers=headers, content=body)
+        except httpx.HTTPError as error:
+            failure = f"{type(error).__name__}: {error}"
+            results.append(
+                Replayed(
+                    number, method, sent_to, int(response.get("status", 0)), 0,
+                    recorded_code, None, (), failure,
+                )
+            )  # fmt: skip
+            continue
         first = {name.lower(): value for name, value in reversed(headers)}
         pairs = query_pairs(url.query)
         matched, deviations = validator.check_request(method, url.path, pairs, first)
@@ -146,7 +194,7 @@ def replay(
                 sent_to,
                 int(response.get("status", 0)),
                 answer.status_code,
-                _code(str((response.get("content") or {}).get("text", ""))),
+                recorded_code,
                 _code(answer.text),
                 tuple(deviations),
             )
@@ -180,22 +228,24 @@ def main(argv: Sequence[str]) -> int:
     except (CaptureError, ResignError) as error:
         print(f"koodrive-proxy replay: error: {error}", file=sys.stderr)
         return 2
-    except httpx.HTTPError as error:
-        print(f"koodrive-proxy replay: error: {args.target}: {error}", file=sys.stderr)
+    except ValueError as error:
+        print(f"koodrive-proxy replay: error: --target: {error}", file=sys.stderr)
         return 2
     recorder.write(args.capture_out, args.drift)
     differing = [result for result in results if not result.matches]
     for result in differing:
+        got = result.failure or f"HTTP {result.status} {result.code}"
         print(
             f"entry {result.number}: {result.method} {result.url}: recorded HTTP "
-            f"{result.recorded_status} {result.recorded_code}, replayed HTTP {result.status} "
-            f"{result.code}",
+            f"{result.recorded_status} {result.recorded_code}, replayed {got}",
             file=sys.stderr,
         )
     deviations = sum(len(result.deviations) for result in results)
+    skipped = len(entries) - len(results)
     print(
         f"koodrive-proxy replay: {len(results)} requests, {len(results) - len(differing)} as "
-        f"recorded, {len(differing)} not; {deviations} deviations from the spec",
+        f"recorded, {len(differing)} not; {deviations} deviations from the spec"
+        + (f"; {skipped} the proxy had answered itself, not replayed" if skipped else ""),
         file=sys.stderr,
     )
     return 1 if differing else 0

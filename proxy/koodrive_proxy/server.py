@@ -26,7 +26,7 @@ class ProxyServer:
         self._socket = bind_socket(host, port)
         bound_host, bound_port = self._socket.getsockname()[:2]
         self.base_url = f"http://{bound_host}:{bound_port}"
-        self._server = uvicorn_server(app)
+        self._server = uvicorn_server(app, lifespan="on")  # the app closes its client
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},

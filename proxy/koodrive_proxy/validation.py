@@ -77,6 +77,7 @@ class Validator:
             operation_id: OperationRules(operation, self.spec.behaviours.get(operation_id))
             for operation_id, operation in self.spec.operations.items()
         }
+        self._validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
         self._routes = [
             (operation.method, compile_path(operation.path)[0], operation)
             for operation in self.spec.operations.values()
@@ -156,22 +157,37 @@ class Validator:
                     f"{len(body)} bytes: {_excerpt(body)})",
                 )
             ]
-        schema = self.spec.response_schema(
-            operation_id, int(declared) if declared.isdigit() else status
+        found = self._schema_deviations(
+            operation_id, status, self._body_validator(operation_id, declared, media), parsed
         )
-        found = self._schema_deviations(operation_id, status, schema, parsed)
         behaviour = self.spec.behaviours.get(operation_id)
         if behaviour is not None and status == behaviour.success.status:
             found += _paging_deviations(behaviour, self._rules[operation_id], query, parsed)
             found += _echo_deviations(self._rules[operation_id], request_headers, headers)
         return found
 
+    def _body_validator(
+        self, operation_id: str, declared: str, media: Mapping[str, Any]
+    ) -> jsonschema.protocols.Validator:
+        """The validator of a response's body, by the key that documents it (`200`, `5XX`,
+        `default`), made once."""
+        key = (operation_id, declared)
+        found = self._validators.get(key)
+        if found is None:
+            schema = self.spec.inline(media.get("schema", {}))
+            found = self._validators[key] = jsonschema.Draft202012Validator(schema)
+        return found
+
     def _schema_deviations(
-        self, operation_id: str, status: int, schema: Mapping[str, Any], body: object
+        self,
+        operation_id: str,
+        status: int,
+        validator: jsonschema.protocols.Validator,
+        body: Any,
     ) -> list[Deviation]:
         found = []
         errors = sorted(
-            _validator(json.dumps(schema, sort_keys=True)).iter_errors(body),  # type: ignore[arg-type]
+            validator.iter_errors(body),
             key=lambda error: list(error.absolute_path),
         )
         for error in errors[:_MAX_SCHEMA_ERRORS]:
@@ -256,17 +272,6 @@ def _expected(types: object) -> str:
 
 def _a(kind: str) -> str:
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
-
-
-_VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
-
-
-def _validator(schema_text: str) -> jsonschema.protocols.Validator:
-    # Keyed by the schema's text: every response of an operation and status shares one.
-    found = _VALIDATORS.get(schema_text)
-    if found is None:
-        found = _VALIDATORS[schema_text] = jsonschema.Draft202012Validator(json.loads(schema_text))
-    return found
 
 
 def _json_path(path: Sequence[object]) -> str:

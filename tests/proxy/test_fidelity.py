@@ -181,3 +181,30 @@ def test_sides_without_a_shared_mode_are_refused(
 
     with pytest.raises(ValueError, match="share no authentication mode"):
         Fidelity(Spec.packaged(), token_only, app_only).run()
+
+
+def test_throttling_is_waited_out_not_scored(pair: tuple[RunningEmulator, RunningEmulator]) -> None:
+    live, emulator = pair
+    live.faults.throttle(retry_after=2, times=3)
+    waits: list[float] = []
+
+    report = Fidelity(
+        Spec.packaged(), side("live", live), side("emulator", emulator), sleep=waits.append
+    ).run(walk_page_size=3)
+
+    assert report.score == 100.0, report.differences[:3]
+    assert waits == [2.0, 2.0, 2.0]
+
+
+def test_a_walk_whose_cursor_repeats_stops_at_once(
+    pair: tuple[RunningEmulator, RunningEmulator],
+) -> None:
+    live, _ = pair
+    live.faults.add(FaultKind.REPEAT_CURSOR, operation="listUserGroups")
+    before = len(live.requests)
+
+    report = score(pair)
+
+    walked = [d for d in report.differences if d.aspect == "paging ends"]
+    assert walked
+    assert len(live.requests) - before < 200  # not the 500 pages a loop would have cost

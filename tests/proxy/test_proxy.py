@@ -4,7 +4,9 @@ vendor's drift. Everything is real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +15,13 @@ import httpx
 import pytest
 from koodrive import APIStatusError, KooDrive, ServerError, signing
 from koodrive_emulator.faults import FaultKind
+from koodrive_emulator.spec import Spec
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.app import DEVIATIONS_HEADER
 from koodrive_proxy.capture import Recorder
 from koodrive_proxy.forwarding import AppCredentials
 from koodrive_proxy.server import ProxyServer, running_proxy
-from koodrive_proxy.validation import DeviationKind
+from koodrive_proxy.validation import DeviationKind, Validator
 
 Mode = str  # "token" or "app"
 
@@ -200,9 +203,6 @@ def test_the_drift_report_names_each_deviation_a_fault_introduces(
 
 def test_an_undocumented_status_is_named(live: RunningEmulator) -> None:
     # A spec whose listBoundDevices documents no 429: the throttling fault is then undocumented.
-    from koodrive_emulator.spec import Spec
-    from koodrive_proxy.validation import Validator
-
     document = json.loads(json.dumps(Spec.packaged().document))
     del document["paths"]["/koodrive/ose/v1/backup/device"]["get"]["responses"]["429"]
     with running_proxy(
@@ -337,3 +337,95 @@ def test_signatures_are_made_for_the_targets_host(
     x_date = next(value for name, value in entry.headers if name == "x-date")
     age = datetime.now(UTC) - signing.parse_x_date(x_date)
     assert age.total_seconds() < 60
+
+
+def test_bytes_go_through_as_bytes(live: RunningEmulator, proxy: ProxyServer) -> None:
+    """A header value or query of non-ASCII bytes reaches the target unchanged (and is
+    judged there), never a 500 of the proxy."""
+    with httpx.Client() as client:
+        response = client.get(
+            proxy.base_url + "/koodrive/ose/v1/usergroups?sourceType=0&pageSize=2&pageCursor="
+            "&groupName=caf%C3%A9",
+            headers=[
+                *((name.encode(), value.encode()) for name, value in live.token_headers().items()),
+                (b"X-Traceid", b"caf\xe9"),  # latin-1: not a trace id the spec allows
+            ],
+        )
+
+    assert response.status_code == 400  # the live API's own refusal of the trace id
+    (entry,) = live.requests
+    assert ("groupName", "café") in entry.query
+    assert entry.auth == "ok"
+    report = drift(proxy)
+    assert report["by_kind"] == {"invalid-request": 1}
+
+
+def test_a_compressed_answer_is_passed_on_decoded(
+    live: RunningEmulator, proxy: ProxyServer
+) -> None:
+    with httpx.Client() as client:
+        response = client.get(
+            proxy.base_url + "/koodrive/ose/v1/backup/device",
+            headers={**live.token_headers(with_user=True), "Accept-Encoding": "br, zstd"},
+        )
+
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+    assert response.json()["code"] == 0
+    (entry,) = live.requests
+    assert dict(entry.headers)["accept-encoding"] != "br, zstd"  # httpx asked for its own
+
+
+def test_a_client_that_leaves_mid_body_is_not_forwarded(
+    live: RunningEmulator, proxy: ProxyServer
+) -> None:
+    host, port = proxy.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(
+            b"GET /koodrive/ose/v1/backup/device HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 100\r\n\r\nonly part"
+        )
+    time.sleep(0.5)  # what the proxy would have forwarded by now
+
+    assert live.requests == []
+    assert drift(proxy)["exchanges"] == 0
+
+
+def test_a_capture_keeps_no_secret_and_no_body_of_what_is_no_operation(
+    live: RunningEmulator,
+) -> None:
+    recorder = Recorder(secrets=[live.credentials.app_secret])
+    with running_proxy(
+        live.base_url, credentials=app_credentials(live), recorder=recorder
+    ) as server:
+        httpx.get(
+            server.base_url + "/oauth/token",
+            params={"client_secret": live.credentials.app_secret},
+            headers={"X-Api-Key": "k-123", "Cookie": "session=s3cr3t"},
+        )
+
+    text = json.dumps(recorder.har())
+    assert live.credentials.app_secret not in text
+    assert "k-123" not in text
+    assert "s3cr3t" not in text
+    (entry,) = recorder.har()["log"]["entries"]
+    assert entry["response"]["content"]["text"] == ""
+    assert entry["response"]["content"]["comment"] == "not kept: no operation of the spec"
+
+
+def test_a_range_of_statuses_is_held_to_its_schema(live: RunningEmulator) -> None:
+    # A spec that documents listBoundDevices' 500 as "5XX": its body is still checked.
+    document = json.loads(json.dumps(Spec.packaged().document))
+    responses = document["paths"]["/koodrive/ose/v1/backup/device"]["get"]["responses"]
+    responses["5XX"] = responses.pop("500")
+    with running_proxy(
+        live.base_url, credentials=app_credentials(live), validator=Validator(Spec(document))
+    ) as server:
+        live.faults.undocumented_500(times=1)
+        httpx.get(
+            server.base_url + "/koodrive/ose/v1/backup/device",
+            headers=live.token_headers(with_user=True),
+        )
+        report = drift(server)
+
+    assert report["by_kind"] == {"schema": 1}, report

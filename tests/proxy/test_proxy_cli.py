@@ -90,7 +90,17 @@ def test_a_proxy_process_captures_until_it_is_stopped(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--target", "ftp://example"], "--target: must be an http:// or https:// base URL"),
+        (["--target", "ftp://example"], "--target: must be an http:// or https:// URL"),
+        (["--target", "https://example.com/prefix"], "--target: must have no path"),
+        (["--target", "http://127.0.0.1:1", "--drift", "out.md"], "--drift: must not end in .md"),
+        (
+            ["--target", "http://127.0.0.1:1", "--capture", "/nonexistent/dir/c.har"],
+            "--capture: '/nonexistent/dir/c.har': the folder '/nonexistent/dir' cannot be written",
+        ),
+        (
+            ["--target", "http://127.0.0.1:1", "--max-entries", "0"],
+            "--max-entries: must be a whole",
+        ),
         (["--target", "http://127.0.0.1:1", "--host", "0.0.0.0"], "--host must be a loopback"),
         (["--target", "http://127.0.0.1:1", "--port", "99999"], "--port: must be a port number"),
         (["--port", "1"], "the following arguments are required: --target"),

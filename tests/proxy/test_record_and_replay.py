@@ -18,7 +18,7 @@ from koodrive_emulator import Backend, Clock, Credentials
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.capture import Recorder
 from koodrive_proxy.fixtures_from_capture import fixtures_from_entries, read_har
-from koodrive_proxy.forwarding import AppCredentials
+from koodrive_proxy.forwarding import AppCredentials, ResignError
 from koodrive_proxy.replay import replay
 from koodrive_proxy.server import running_proxy
 
@@ -227,3 +227,61 @@ def test_replaying_token_requests_needs_the_token(live: RunningEmulator, tmp_pat
     assert done.returncode == 2
     assert "set KOODRIVE_TOKEN to replay them" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_what_the_proxy_answered_itself_is_not_replayed(live: RunningEmulator) -> None:
+    recorder = Recorder()
+    credentials = AppCredentials(live.credentials.app_id, live.credentials.app_secret)
+    with running_proxy(
+        live.base_url, credentials=credentials, recorder=recorder, strict=True, clock=live.clock.now
+    ) as proxy:
+        sdk = client(live, proxy.base_url, "app")
+        sdk.devices.list()
+        httpx.get(  # refused by --strict: never reached the target
+            proxy.base_url + "/koodrive/ose/v1/usergroups",
+            params={"sourceType": "0", "pageSize": "500", "pageCursor": ""},
+            headers=live.token_headers(),
+        )
+    entries = recorder.har()["log"]["entries"]
+
+    with httpx.Client() as http:
+        results = replay(
+            entries,
+            live.base_url,
+            credentials=credentials,
+            token=None,  # the refused token request is not replayed, so no token is needed
+            client=http,
+            clock=live.clock.now,
+        )
+
+    assert [result.number for result in results] == [1]
+    assert results[0].matches
+
+
+def test_a_target_that_fails_is_told_per_entry(live: RunningEmulator, tmp_path: Path) -> None:
+    entries = read_har(capture(live, tmp_path))
+    credentials = AppCredentials(live.credentials.app_id, live.credentials.app_secret)
+
+    with httpx.Client(timeout=2.0) as http:
+        results = replay(
+            entries, "http://127.0.0.1:9", credentials=credentials, token=None, client=http
+        )
+
+    assert len(results) == len(entries)
+    assert all(result.failure and "ConnectError" in result.failure for result in results)
+    assert not any(result.matches for result in results)
+
+
+def test_app_signed_entries_need_the_app_credentials_before_anything_is_sent(
+    live: RunningEmulator, tmp_path: Path
+) -> None:
+    entries = read_har(capture(live, tmp_path))
+    before = len(live.requests)
+
+    with (
+        httpx.Client() as http,
+        pytest.raises(ResignError, match="set KOODRIVE_APP_ID and KOODRIVE_APP_SECRET"),
+    ):
+        replay(entries, live.base_url, credentials=None, token=None, client=http)
+
+    assert len(live.requests) == before
