@@ -229,7 +229,7 @@ def _banner(base_url: str, credentials: Credentials, *, admin: bool = True) -> s
         [
             f"KooDrive emulator listening on {base_url}",
             f"  docs: {base_url}/docs   spec: {base_url}/openapi.yaml",
-            f"  admin: {base_url}/_emulator/faults, {base_url}/_emulator/reset"
+            f"  admin: {base_url}/_emulator/ (faults, requests, state, snapshots, reset)"
             if admin
             else "  admin: off (--no-admin)",
             f"  {kind}:",
