@@ -264,7 +264,7 @@ def test_the_spec_and_docs_page_do_not_list_the_admin_api(http: httpx.Client) ->
 
 def test_a_separate_emulator_process_is_driven_over_http(serve_cli: ServeCli) -> None:
     served = serve_cli("--fault", "bad-gateway")
-    assert f"admin: {served.base_url}/_emulator/faults" in served.banner
+    assert f"admin: {served.base_url}/_emulator/ (faults, requests" in served.banner
     token = {"Authorization": "Bearer koodrive-dev-token"}
     with httpx.Client(base_url=served.base_url) as http:
         assert [f["kind"] for f in http.get(FAULTS).json()["faults"]] == ["bad-gateway"]
