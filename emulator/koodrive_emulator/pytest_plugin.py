@@ -23,10 +23,10 @@ from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.testing import RunningEmulator
 
-_SERVER = pytest.StashKey[EmulatorServer]()
+_SERVER = pytest.StashKey[EmulatorServer[EmulatorApp]]()
 
 
-def _shared_server(config: pytest.Config) -> EmulatorServer:
+def _shared_server(config: pytest.Config) -> EmulatorServer[EmulatorApp]:
     server = config.stash.get(_SERVER, None)
     if server is None:
         server = EmulatorServer(EmulatorApp(), host="127.0.0.1", port=0)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from koodrive_emulator.app import EmulatorApp
 from koodrive_emulator.limits import HEADER_TIMEOUT
 from koodrive_emulator.protocol import GatewayHttpProtocol
 
@@ -56,27 +55,35 @@ def uvicorn_server(
     return uvicorn.Server(config)
 
 
-class EmulatorServer:
+AppT = TypeVar("AppT", bound=ASGIApp)
+
+
+class EmulatorServer(Generic[AppT]):
     """A real HTTP server on a loopback port, run in a daemon thread."""
 
     def __init__(
         self,
-        app: EmulatorApp,
+        app: AppT,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         header_timeout: float = HEADER_TIMEOUT,
+        lifespan: Literal["on", "off"] = "off",
+        name: str = "koodrive-emulator",
     ) -> None:
+        """`app`: an EmulatorApp, or another ASGI app on the same stack (koodrive-proxy's,
+        whose `lifespan` "on" closes its client); `name` names the thread and errors."""
         self.app = app
+        self._name = name
         self._socket = bind_socket(host, port)
         bound_host, bound_port = self._socket.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.base_url = f"http://{shown}:{bound_port}"
-        self._server = uvicorn_server(app, header_timeout=header_timeout)
+        self._server = uvicorn_server(app, header_timeout=header_timeout, lifespan=lifespan)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},
-            name=f"koodrive-emulator {self.base_url}",
+            name=f"{name} {self.base_url}",
             daemon=True,
         )
 
@@ -85,11 +92,11 @@ class EmulatorServer:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive():
-                raise RuntimeError(f"the emulator server at {self.base_url} failed to start")
+                raise RuntimeError(f"the {self._name} server at {self.base_url} failed to start")
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(
-                    f"the emulator server at {self.base_url} did not start within {timeout} s"
+                    f"the {self._name} server at {self.base_url} did not start within {timeout} s"
                 )
             time.sleep(0.005)
 
@@ -99,7 +106,7 @@ class EmulatorServer:
             self._thread.join(timeout)
         self._socket.close()
 
-    def __enter__(self) -> EmulatorServer:
+    def __enter__(self) -> EmulatorServer[AppT]:
         self.start()
         return self
 

@@ -30,13 +30,13 @@ from typing import Any
 
 import httpx
 from koodrive._types import DEFAULT_MAX_RESPONSE_BYTES
+from koodrive.config import AppCredentials
 from koodrive.signing import query_pairs
 from koodrive_emulator.limits import MAX_BODY_BYTES
 from starlette.types import Message, Receive, Scope, Send
 
 from koodrive_proxy.capture import Exchange, Recorder
 from koodrive_proxy.forwarding import (
-    AppCredentials,
     ResignError,
     base_url,
     forwarded_headers,

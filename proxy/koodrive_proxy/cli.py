@@ -23,7 +23,7 @@ from koodrive.config import TOKEN
 
 from koodrive_proxy.app import ProxyApp, ProxySettings
 from koodrive_proxy.capture import MAX_ENTRIES, Recorder
-from koodrive_proxy.forwarding import AppCredentials, ResignError, base_url
+from koodrive_proxy.forwarding import ResignError, app_credentials, base_url
 
 DEFAULT_PORT = 8760
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -139,7 +139,7 @@ def serve(args: argparse.Namespace) -> int:
         )
     from koodrive_emulator.server import bind_socket, uvicorn_server
 
-    credentials = AppCredentials.from_environ(os.environ)
+    credentials = app_credentials(os.environ)
     known = [credentials.app_secret] if credentials else []
     recorder = Recorder(max_entries=args.max_entries, secrets=[*known, os.environ.get(TOKEN, "")])
     drift: Path | None = args.drift

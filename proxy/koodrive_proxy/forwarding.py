@@ -10,13 +10,12 @@ and query. A token request goes through as it came: a bearer token names no host
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
 from koodrive import signing
-from koodrive.config import APP_ID, APP_SECRET
+from koodrive.config import APP_ID, APP_SECRET, AppCredentials
 
 # RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded.
 HOP_BY_HOP: Final = frozenset(
@@ -57,24 +56,17 @@ class ResignError(ValueError):
     """An app-signed request the proxy cannot sign again; `str(error)` says what to set."""
 
 
-@dataclass(frozen=True, repr=False)
-class AppCredentials:
-    app_id: str
-    app_secret: str
-
-    def __repr__(self) -> str:
-        return f"AppCredentials(app_id={self.app_id!r}, app_secret='***')"
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> AppCredentials | None:
-        app_id = environ.get(APP_ID, "").strip()
-        secret = environ.get(APP_SECRET, "")
-        if not app_id and not secret:
-            return None
-        if not app_id or not secret.strip():
-            missing = APP_SECRET if app_id else APP_ID
-            raise ResignError(f"{missing} is missing: the proxy re-signs with both or neither")
-        return cls(app_id, secret)
+def app_credentials(environ: Mapping[str, str]) -> AppCredentials | None:
+    """The proxy's app credentials from `KOODRIVE_APP_ID` and `KOODRIVE_APP_SECRET`: both or
+    neither (None: app-signed requests cannot be re-signed)."""
+    app_id = environ.get(APP_ID, "").strip()
+    secret = environ.get(APP_SECRET, "")
+    if not app_id and not secret:
+        return None
+    if not app_id or not secret.strip():
+        missing = APP_SECRET if app_id else APP_ID
+        raise ResignError(f"{missing} is missing: the proxy re-signs with both or neither")
+    return AppCredentials(app_id, secret)
 
 
 def forwarded_headers(

@@ -23,12 +23,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from koodrive.config import APP_ID, APP_SECRET, TOKEN
+from koodrive.config import APP_ID, APP_SECRET, TOKEN, AppCredentials
 from koodrive.signing import ALGORITHM, query_pairs
 
 from koodrive_proxy.capture import Exchange, Recorder
 from koodrive_proxy.fixtures_from_capture import CaptureError, read_har
-from koodrive_proxy.forwarding import AppCredentials, ResignError, base_url, forwarded_headers
+from koodrive_proxy.forwarding import (
+    ResignError,
+    app_credentials,
+    base_url,
+    forwarded_headers,
+)
 from koodrive_proxy.validation import Deviation, Validator
 
 
@@ -214,7 +219,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     try:
         entries = read_har(args.capture)
-        credentials = AppCredentials.from_environ(os.environ)
+        credentials = app_credentials(os.environ)
         recorder = Recorder()
         with httpx.Client(timeout=30.0, trust_env=False) as client:
             results = replay(

@@ -14,11 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from koodrive import KooDrive
+from koodrive.config import AppCredentials
 from koodrive_emulator import Backend, Clock, Credentials
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.capture import Recorder
 from koodrive_proxy.fixtures_from_capture import fixtures_from_entries, read_har
-from koodrive_proxy.forwarding import AppCredentials, ResignError
+from koodrive_proxy.forwarding import ResignError
 from koodrive_proxy.replay import replay
 from koodrive_proxy.server import running_proxy
 
