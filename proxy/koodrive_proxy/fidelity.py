@@ -41,6 +41,8 @@ from koodrive_emulator.behaviour import Behaviour
 from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN, DEV_USER_ID
 from koodrive_emulator.spec import Operation, Parameter, Spec
 
+from koodrive_proxy.validation import json_type
+
 _MAX_PAGES = 500  # a walk that has not ended by then does not end
 THROTTLED_TRIES = 4
 MAX_WAIT = 30.0
@@ -307,16 +309,7 @@ def shape(value: object, path: str = "") -> frozenset[str]:
         for item in value:
             found |= shape(item, f"{path}[]")
         return frozenset(found)
-    kind = (
-        "boolean"
-        if isinstance(value, bool)
-        else "number"
-        if isinstance(value, int | float)
-        else "string"
-        if isinstance(value, str)
-        else "null"
-    )
-    return frozenset({f"{path}: {kind}"})
+    return frozenset({f"{path}: {json_type(value)}"})
 
 
 class Fidelity:

@@ -196,7 +196,7 @@ class Validator:
             if (
                 error.validator == "type"
                 and seen_as is not None
-                and _type_of(error.instance) == seen_as
+                and json_type(error.instance) == seen_as
             ):
                 found.append(
                     Deviation(
@@ -259,7 +259,7 @@ def _excerpt(body: bytes) -> str:
 def _problem(error: jsonschema.ValidationError) -> str:
     """What is wrong, in words that name the expectation and not the whole value."""
     if error.validator == "type":
-        return f"must be {_expected(error.validator_value)}, not {_a(_type_of(error.instance))}"
+        return f"must be {_expected(error.validator_value)}, not {_a(json_type(error.instance))}"
     message = error.message
     return message if len(message) <= 200 else message[:200] + "..."
 
@@ -281,7 +281,8 @@ def _json_path(path: Sequence[object]) -> str:
     return text
 
 
-def _type_of(value: object) -> str:
+def json_type(value: object) -> str:
+    """The JSON Schema type a parsed JSON value has (`integer` apart from `number`)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
