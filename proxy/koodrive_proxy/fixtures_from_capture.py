@@ -3,7 +3,9 @@ returned, as an emulator fixtures file (docs/emulator.md, "Fixtures"), so CI can
 vendor's own data offline.
 
 Every record is kept as the vendor sent it: ids, names and timestamps, in the order it
-listed them, each once (by the behaviour's `item-key`). Whose record it is comes from the
+listed them, each once (by the behaviour's `item-key`). How the vendor cut its listings
+into pages is measured too (the share of short pages before a listing's end) and written
+into the file's heading with the `--short-pages` that plays it. Whose record it is comes from the
 request's owner header (`X-User-Id`, the behaviour's `owner`), or `--user-id` for a token
 call that sent none; a partitioning filter the request sent (`sourceType`) goes into the
 record, as the fixtures format has it. Which operation lists which records is the
@@ -23,7 +25,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from koodrive.signing import query_pairs
-from koodrive_emulator.behaviour import Match
+from koodrive_emulator.behaviour import Behaviour, Match
 from koodrive_emulator.records import RECORD_OPERATIONS, item_schema
 from koodrive_emulator.rules.parameters import OperationRules
 from koodrive_emulator.spec import Spec
@@ -42,12 +44,36 @@ class _User:
     )  # kind -> key -> record
 
 
+@dataclass
+class PageShapes:
+    """How the vendor cut its listings into pages: of the pages that had a next one, how
+    many held fewer items than the request's page size (the vendor warns this happens)."""
+
+    pages: int = 0  # pages of paged operations
+    before_the_end: int = 0  # ... that had a next cursor
+    short: int = 0  # ... of those, with fewer items than asked for
+
+    @property
+    def short_ratio(self) -> float:
+        return self.short / self.before_the_end if self.before_the_end else 0.0
+
+    def described(self) -> str:
+        if not self.pages:
+            return "no paged listing"
+        ratio = min(self.short_ratio, 0.99)
+        return (
+            f"{self.pages} pages; {self.short} of the {self.before_the_end} before a listing's "
+            f"end were short (koodrive-emulator --short-pages {ratio:.2f} plays that)"
+        )
+
+
 @dataclass(frozen=True)
 class Recorded:
     fixtures: dict[str, Any]  # the fixtures document
     entries: int  # HAR entries read
     used: int  # successful listings the records came from
     skipped: list[str]  # why other entries gave nothing, one line each
+    page_shapes: PageShapes = field(default_factory=PageShapes)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -84,6 +110,7 @@ def fixtures_from_entries(
     kinds = {operation: kind for kind, operation in RECORD_OPERATIONS.items()}
     users: dict[str, _User] = {}
     skipped: list[str] = []
+    shapes = PageShapes()
     used = 0
     for number, entry in enumerate(entries, start=1):
         request, response = entry.get("request") or {}, entry.get("response") or {}
@@ -130,6 +157,7 @@ def fixtures_from_entries(
             for value in [_read(rules, f.parameter, dict(query).get(f.parameter))]
             if value is not None
         }
+        _measure(shapes, behaviour, rules, query, body, items)
         declared = set(item_schema(spec, operation_id).get("properties") or {})
         kept = users.setdefault(owner, _User()).records.setdefault(kind, {})
         for item in items:
@@ -150,7 +178,35 @@ def fixtures_from_entries(
         len(entries),
         used,
         skipped,
+        shapes,
     )
+
+
+def _measure(
+    shapes: PageShapes,
+    behaviour: Behaviour,
+    rules: OperationRules,
+    query: list[tuple[str, str]],
+    body: Mapping[str, Any],
+    items: Sequence[object],
+) -> None:
+    """Count one page of a paged listing into `shapes`: was it short before the end?"""
+    paging = behaviour.paging
+    if paging is None or paging.page_size is None:
+        return
+    shapes.pages += 1
+    if not body.get(paging.next_cursor):
+        return  # the last page may be as short as it likes
+    shapes.before_the_end += 1
+    asked = _read(rules, paging.page_size, dict(query).get(paging.page_size))
+    rule = rules.rule(paging.page_size)
+    limit = (
+        asked
+        if isinstance(asked, int)
+        else (rule.parameter.schema.get("default") if rule else None)
+    )
+    if isinstance(limit, int) and len(items) < limit:
+        shapes.short += 1
 
 
 def _read(rules: OperationRules, name: str, text: str | None) -> object:
@@ -177,6 +233,7 @@ def main(argv: Sequence[str]) -> int:
         f"# Recorded by koodrive-proxy fixtures from {args.capture.name}: "
         f"{len(recorded.fixtures['users'])} users, {counts}\n"
         "# (ids and timestamps as the vendor sent them; serve with koodrive-emulator --fixtures)\n"
+        f"# page shapes: {recorded.page_shapes.described()}\n"
     )
     text = heading + yaml.safe_dump(recorded.fixtures, allow_unicode=True, sort_keys=False)
     if args.output is None:
@@ -184,7 +241,8 @@ def main(argv: Sequence[str]) -> int:
     else:
         args.output.write_text(text, "utf-8")
     print(
-        f"koodrive-proxy fixtures: {recorded.used} of {recorded.entries} entries gave {counts}",
+        f"koodrive-proxy fixtures: {recorded.used} of {recorded.entries} entries gave {counts}; "
+        f"page shapes: {recorded.page_shapes.described()}",
         file=sys.stderr,
     )
     for line in recorded.skipped[:20]:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from koodrive import KooDrive
 from koodrive.config import AppCredentials
-from koodrive_emulator import Backend, Clock, Credentials
+from koodrive_emulator import Backend, Clock, Credentials, PagingBehaviour
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.capture import Recorder
 from koodrive_proxy.fixtures_from_capture import fixtures_from_entries, read_har
@@ -286,3 +286,21 @@ def test_app_signed_entries_need_the_app_credentials_before_anything_is_sent(
         replay(entries, live.base_url, credentials=None, token=None, client=http)
 
     assert len(live.requests) == before
+
+
+def test_the_vendors_page_shapes_are_measured(tmp_path: Path) -> None:
+    backend = Backend.default()
+    user = Credentials.development().user_id
+    backend.seed_synthetic(user, groups=400, seed=3)
+    paging = PagingBehaviour(short_pages=0.5, seed=1)  # the "vendor" cuts half its pages short
+    with running_emulator(backend=backend, paging=paging, clock=Clock(START)) as short_paged:
+        recorded = fixtures_from_entries(read_har(capture(short_paged, tmp_path)))
+    with running_emulator(backend=Backend.default(), clock=Clock(START)) as even:
+        even_shapes = fixtures_from_entries(read_har(capture(even, tmp_path))).page_shapes
+
+    shapes = recorded.page_shapes
+    assert shapes.before_the_end >= 8
+    assert 0.25 < shapes.short_ratio < 0.75
+    assert "koodrive-emulator --short-pages 0." in shapes.described()
+    assert even_shapes.short == 0
+    assert even_shapes.pages > 0
