@@ -25,6 +25,7 @@ _DEVICES_LIST = Operation(
         told="exactly 58 characters from [0-9A-Za-z]",
     ),
     request_id_header="X-Request-Id",
+    response_model=ListBoundDevicesResponse,
     owned_headers={
         "authorization": "the auth flow sets it (credentials, and what they sign)",
         "host": "the auth flow sets it (credentials, and what they sign)",

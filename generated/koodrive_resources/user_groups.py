@@ -37,6 +37,7 @@ _USER_GROUPS_LIST = Operation(
     next_cursor_field="nextCursor",
     total_field="total",
     request_id_header="X-Request-Id",
+    response_model=ListUserGroupsResponse,
     owned_headers={
         "authorization": "the auth flow sets it (credentials, and what they sign)",
         "host": "the auth flow sets it (credentials, and what they sign)",

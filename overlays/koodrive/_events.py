@@ -35,6 +35,7 @@ class Attempt:
     hooks: Sequence[CallHooks] = ()
     extras: Extras = NO_EXTRAS
     request_id_header: str | None = None
+    response_model: type | None = None  # what a success body parses into
     response: httpx.Response | None = None
     body: object = None  # the response's JSON, parsed once, by the classifier
     started: float | None = None  # perf_counter() when the request left

@@ -77,6 +77,8 @@ class Operation:
     # may not (parameter -> the argument that sets it): read from the spec.
     owned_headers: Mapping[str, str] = field(default_factory=dict)
     owned_query: Mapping[str, str] = field(default_factory=dict)
+    # The generated model of the success body: a body it cannot parse is told by field.
+    response_model: type | None = None
 
 
 class Resource(Generic[ContextT]):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
+from . import _shape
 from ._classify import unread_status_error
 from ._events import Attempt, attempt
 from ._response import record_success
@@ -95,6 +96,7 @@ class _Runner:
             hooks=self.hooks,
             extras=call.extras,
             request_id_header=operation.request_id_header,
+            response_model=operation.response_model,
         )
 
     def _succeeded(self, current: Attempt) -> None:
@@ -227,7 +229,7 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
     problem = (
         f"lacks the required field {exc.args[0]!r}"
         if isinstance(exc, KeyError) and exc.args
-        else f"does not match the spec ({type(exc).__name__}: {exc})"
+        else _unparsed(current) or f"does not match the spec ({type(exc).__name__}: {exc})"
     )
     return MalformedResponseError(
         f"HTTP {response.status_code} response from {response.request.url.path} {problem}",
@@ -235,6 +237,18 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         status_code=response.status_code,
         headers=response.headers,
     )
+
+
+def _unparsed(current: Attempt) -> str | None:
+    """What in the body made the generated parsing fail, by field, when the success model
+    is known and the body is JSON; None otherwise."""
+    if current.response_model is None or not current.response or not current.response.is_success:
+        return None
+    try:
+        _shape.check_unparsed(current.response_model, current.body)
+    except _shape.ShapeError as error:
+        return f"breaks the spec: {error}"
+    return None
 
 
 def _target(exc: httpx.RequestError) -> str:

@@ -47,11 +47,28 @@ class _Mismatch(Exception):
         return joined
 
 
+class _RawOnly:
+    """Stands for the parsed value where there is none: the generated parsing failed."""
+
+
+_RAW = _RawOnly()
+
+
 def check(model: object, body: object) -> None:
     """Raise ShapeError unless `body` (the JSON `model` was parsed from) has, at every
     field `model`'s class declares, a value of the declared type."""
+    _check(type(model), model, body)
+
+
+def check_unparsed(model: type, body: object) -> None:
+    """The same, for a body the generated `model.from_dict` could not parse: its JSON alone
+    is held to the declared types, so the error names the field that made parsing fail."""
+    _check(model, _RAW, body)
+
+
+def _check(model: type, value: object, body: object) -> None:
     try:
-        _model_checker(type(model), top=True)(model, body)
+        _model_checker(model, top=True)(value, body)
     except _Mismatch as mismatch:
         where = mismatch.path() or "the body"
         raise ShapeError(
@@ -104,9 +121,11 @@ def _anything(value: object, raw: object) -> None:
 
 def _list_checker(item: Checker) -> Checker:
     def check_list(value: object, raw: object) -> None:
-        if not isinstance(raw, list) or not isinstance(value, list):
+        if not isinstance(raw, list) or not (value is _RAW or isinstance(value, list)):
             raise _Mismatch("a JSON array", raw)
-        for index, (item_value, raw_item) in enumerate(zip(value, raw, strict=False)):
+        values = [_RAW] * len(raw) if value is _RAW else value
+        assert isinstance(values, list)
+        for index, (item_value, raw_item) in enumerate(zip(values, raw, strict=False)):
             try:
                 item(item_value, raw_item)
             except _Mismatch as mismatch:
@@ -120,6 +139,10 @@ def _enum_checker(kind: type[enum.Enum]) -> Checker:
     allowed = "one of " + ", ".join(repr(member.value) for member in kind)
 
     def check_enum(value: object, raw: object) -> None:
+        if value is _RAW:
+            if not any(type(raw) is type(m.value) and raw == m.value for m in kind):
+                raise _Mismatch(allowed, raw)
+            return
         if not (isinstance(value, kind) and type(raw) is type(value.value)):
             raise _Mismatch(allowed, raw)
 
@@ -162,7 +185,7 @@ def _model_checker(model: type, *, top: bool) -> Checker:
             if key is None:
                 continue  # absent: required fields already failed in from_dict
             try:
-                field(getattr(value, name), raw[key])
+                field(_RAW if value is _RAW else getattr(value, name), raw[key])
             except _Mismatch as mismatch:
                 mismatch.where.append(key)
                 raise

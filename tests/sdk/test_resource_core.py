@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from koodrive import InvalidArgumentError, SourceType
+from koodrive import InvalidArgumentError, SourceType, _shape
 from koodrive._resource import enum_argument, omitted, path_argument
+from koodrive_client.models import ListBoundDevicesResponse
 from koodrive_client.types import UNSET
 
 
@@ -32,3 +33,44 @@ def test_an_enum_argument_takes_its_member_or_value_and_names_the_allowed_ones()
 def test_an_optional_argument_left_out_is_not_sent() -> None:
     assert omitted(None) is UNSET
     assert omitted("") == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            {"code": 0, "msg": "x", "data": {"items": []}},
+            "data must be a JSON array, not an object",
+        ),
+        ({"code": 0, "msg": "x", "data": [{"deviceId": 17}]}, "data[0].deviceId must be a string"),
+        (
+            {"code": 0, "msg": "x", "data": ["a device"]},
+            "data[0] must be a JSON object, not a string",
+        ),
+    ],
+)
+def test_a_body_the_generated_parsing_refuses_is_told_by_field(
+    body: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(_shape.ShapeError) as raised:
+        _shape.check_unparsed(ListBoundDevicesResponse, body)
+
+    assert problem in str(raised.value)
+
+
+def test_an_unparsed_body_of_the_right_shape_passes() -> None:
+    body = {
+        "code": 0,
+        "msg": "success",
+        "data": [
+            {
+                "deviceId": "1",
+                "machineCode": "2",
+                "deviceOS": "android",
+                "deviceName": "n",
+                "createTime": "2025-09-15T06:14:48.630Z",
+            }
+        ],
+    }
+
+    _shape.check_unparsed(ListBoundDevicesResponse, body)
