@@ -42,7 +42,7 @@ from koodrive_proxy.forwarding import (
     forwarded_headers,
     returned_headers,
 )
-from koodrive_proxy.validation import Deviation, Validator
+from koodrive_proxy.validation import Deviation, Validator, first_copies
 
 DEVIATIONS_HEADER = "X-Koodrive-Proxy-Deviations"
 PROXY_ERROR_CODE = "KOODRIVE.PROXY"
@@ -130,9 +130,7 @@ class ProxyApp:
         # Latin-1 maps each byte to one character and back: nothing is lost or re-encoded.
         path, query = raw_path.decode("latin-1"), raw_query.decode("latin-1")
         incoming = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope["headers"]]
-        first: dict[str, str] = {}
-        for name, value in incoming:
-            first.setdefault(name.lower(), value)
+        first = first_copies(incoming)
         pairs = query_pairs(query)
         matched, deviations = self.validator.check_request(method, scope["path"], pairs, first)
         target_path = raw_path + (b"?" + raw_query if raw_query else b"")
@@ -199,11 +197,8 @@ class ProxyApp:
             return
         headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw_headers]
         if matched is not None:
-            lower: dict[str, str] = {}
-            for name, value in headers:
-                lower.setdefault(name.lower(), value)
             deviations += self.validator.check_response(
-                matched.operation, pairs, first, status, lower, answer_body
+                matched.operation, pairs, first, status, first_copies(headers), answer_body
             )
         keep(status, headers, answer_body, outgoing, by_proxy=False)
         if deviations and self.settings.strict:

@@ -149,7 +149,7 @@ def fixtures_from_entries(
             )
             continue
         query = query_pairs(url.query)
-        rules = OperationRules(matched.operation, behaviour)
+        rules = validator.rules(operation_id)
         partitions = {
             f.parameter: value
             for f in behaviour.filters

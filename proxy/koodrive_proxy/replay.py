@@ -34,7 +34,7 @@ from koodrive_proxy.forwarding import (
     base_url,
     forwarded_headers,
 )
-from koodrive_proxy.validation import Deviation, Validator
+from koodrive_proxy.validation import Deviation, Validator, first_copies
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,10 @@ def replay(
                 )
             )  # fmt: skip
             continue
-        first = {name.lower(): value for name, value in reversed(headers)}
+        first = first_copies(headers)
         pairs = query_pairs(url.query)
         matched, deviations = validator.check_request(method, url.path, pairs, first)
-        answer_headers = {name.lower(): value for name, value in answer.headers.items()}
+        answer_headers = first_copies(answer.headers.multi_items())
         if matched is not None:
             deviations += validator.check_response(
                 matched.operation, pairs, first, answer.status_code, answer_headers, answer.content

@@ -11,7 +11,7 @@ extension. Nothing about the two operations is written here.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -62,6 +62,15 @@ class Deviation:
         }
 
 
+def first_copies(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One value per lower-case name, each header's first copy: what the checks read, as
+    the emulator reads a header sent more than once."""
+    found: dict[str, str] = {}
+    for name, value in headers:
+        found.setdefault(name.lower(), value)
+    return found
+
+
 @dataclass(frozen=True)
 class Matched:
     operation: Operation
@@ -82,6 +91,10 @@ class Validator:
             (operation.method, compile_path(operation.path)[0], operation)
             for operation in self.spec.operations.values()
         ]
+
+    def rules(self, operation_id: str) -> OperationRules:
+        """The parameter rules of an operation, made once (the emulator's own)."""
+        return self._rules[operation_id]
 
     def match(self, method: str, path: str) -> Matched | None:
         for wanted, pattern, operation in self._routes:
