@@ -309,6 +309,5 @@ def redacted_headers(
     for raw_name, raw_value in raw_headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
-        shown = REDACTED if value.strip() in secrets else redacted_header(name, value)
-        headers.append((name, shown))
+        headers.append((name, redacted_header(name, value, secrets)))
     return tuple(headers)

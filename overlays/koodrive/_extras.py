@@ -22,22 +22,24 @@ ExtraQuery = Mapping[str, str | int | float]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")  # printable ASCII: no CR, LF, NUL, no other bytes
-# How the request is framed and carried: httpx's to write, never a call's. A Content-Length
-# or Transfer-Encoding of one's own breaks the framing; the rest belong to one connection.
-FRAMING = {
-    name: "it frames the request (httpx sets it)"
-    for name in (
-        "content-length",
-        "transfer-encoding",
+# Meaningful for one connection only (RFC 9110 section 7.6.1): never a call's to set, and
+# never forwarded by a proxy (koodrive-proxy reads this set too).
+CONNECTION_HEADERS = frozenset(
+    {
         "connection",
         "keep-alive",
+        "proxy-connection",
         "te",
         "trailer",
+        "transfer-encoding",
         "upgrade",
-        "expect",
-        "proxy-connection",
-    )
-}
+    }
+)
+# How the request is framed and carried: httpx's to write, never a call's. A Content-Length
+# or Transfer-Encoding of one's own breaks the framing; the rest belong to one connection.
+FRAMING = dict.fromkeys(
+    CONNECTION_HEADERS | {"content-length", "expect"}, "it frames the request (httpx sets it)"
+)
 
 
 @dataclass(frozen=True)

@@ -200,15 +200,14 @@ def page_of(
         )
     if not isinstance(total, int) or isinstance(total, bool):
         raise malformed(f"{operation.total_field} must be an integer; got {total!r}")
+    # The response the page came in (none when a page is made outside a call).
     current = current_attempt()
     response = current.response if current is not None else None
-    if current is None or response is None:
-        return Page(items=items, total=total, next_cursor=cursor, trace_id=trace_id)
     return Page(
         items=items,
         total=total,
         next_cursor=cursor,
         trace_id=trace_id,
-        request_id=current.info.request_id,
-        headers=response.headers,
+        request_id=current.info.request_id if current is not None else None,
+        headers=response.headers if response is not None else httpx.Headers(),
     )

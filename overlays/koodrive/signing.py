@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -237,11 +237,14 @@ def redacted_authorization(value: str) -> str:
     return REDACTED
 
 
-def redacted_header(name: str, value: str) -> str:
+def redacted_header(name: str, value: str, secrets: Collection[str] = ()) -> str:
     """A header's value fit for a log, a journal or a capture: `Authorization` by
-    `redacted_authorization`; a cookie, a proxy's credentials and any header whose name says
-    it holds a secret (`X-Api-Key`, `X-Auth-Token`, ...) masked whole; the rest as it is."""
+    `redacted_authorization`; a cookie, a proxy's credentials, any header whose name says
+    it holds a secret (`X-Api-Key`, `X-Auth-Token`, ...) and any value that is one of the
+    known `secrets` whole masked whole; the rest as it is."""
     lower = name.lower()
+    if value.strip() in secrets:
+        return REDACTED
     if lower == "authorization":
         return redacted_authorization(value)
     if lower in SECRET_HEADERS or _SECRET_NAME.search(lower):

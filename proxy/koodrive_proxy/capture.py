@@ -40,7 +40,7 @@ def redacted(
     return [
         {
             "name": name,
-            "value": REDACTED if value.strip() in secrets else redacted_header(name, value),
+            "value": redacted_header(name, value, secrets),
         }
         for name, value in headers
     ]

@@ -15,22 +15,11 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from koodrive import signing
+from koodrive._extras import CONNECTION_HEADERS
 from koodrive.config import APP_ID, APP_SECRET, AppCredentials
 
-# RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded.
-HOP_BY_HOP: Final = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
+# Never forwarded: what belongs to one connection, and a proxy's own credentials.
+HOP_BY_HOP: Final = CONNECTION_HEADERS | {"proxy-authenticate", "proxy-authorization"}
 # Recomputed for the body as it is sent on: httpx decompresses what it reads, and asks for
 # only the encodings it can decompress (a client's `br` would come back undecoded).
 _RECOMPUTED: Final = frozenset({"host", "content-length", "content-encoding", "accept-encoding"})
