@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 import schemathesis
-from koodrive_emulator import behaviour
+from koodrive_spec import behaviour
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
 

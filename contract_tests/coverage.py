@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from koodrive_emulator.spec import Operation, Spec
+from koodrive_spec.reader import Operation, Spec
 
 from contract_tests.summary import COVERAGE as COVERAGE_FILE
 from contract_tests.types import Case

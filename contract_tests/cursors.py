@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
-from koodrive_emulator.behaviour import Paging
+from koodrive_spec.behaviour import Paging
 
 from contract_tests import operations, wire
 from contract_tests.types import Case, Operation

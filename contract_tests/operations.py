@@ -1,5 +1,5 @@
 """What the suite reads from the spec about one operation, through the one spec reader
-(`koodrive_emulator.spec`), once per run.
+(`koodrive_spec`), once per run.
 
 Schemathesis loads openapi.yaml; the behaviour extension and the parameter schemas are read
 from that same document (`operation.schema.raw_schema`), so that what is checked and what
@@ -12,8 +12,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from koodrive_emulator.behaviour import Behaviour
-from koodrive_emulator.spec import Parameter, Spec
+from koodrive_spec.behaviour import Behaviour
+from koodrive_spec.reader import Parameter, Spec
 
 from contract_tests import wire
 from contract_tests.types import Case, Operation

@@ -39,7 +39,7 @@ from typing import Any
 
 import requests
 import schemathesis
-from koodrive_emulator.behaviour import Behaviour, Filter, Match, Paging
+from koodrive_spec.behaviour import Behaviour, Filter, Match, Paging
 
 from contract_tests import operations, wire
 from contract_tests.auth_provider import sent_mode

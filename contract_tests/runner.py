@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from koodrive_emulator import behaviour
+from koodrive_spec import Spec, SpecError, behaviour
 
 from contract_tests import credentials as env_names
 from contract_tests.credentials import Credentials, CredentialsError
@@ -248,15 +248,9 @@ def schemathesis_command(target: Target, options: argparse.Namespace) -> list[st
 
 def spec_methods(spec: Path) -> set[str]:
     """The HTTP methods of the spec's operations, lower case."""
-    import yaml
-
-    document = yaml.safe_load(spec.read_text(encoding="utf-8"))
     return {
-        method.lower()
-        for path_item in document.get("paths", {}).values()
-        for method in path_item
-        if method.lower()
-        in {"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"}
+        operation.method.lower()
+        for operation in Spec.from_text(spec.read_bytes()).operations.values()
     }
 
 
@@ -340,12 +334,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = dict(os.environ if env is None else env)
     options = build_parser(env).parse_args(argv)
     try:
-        import yaml
-
-        document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-        behaviour.load(document)
-        behaviour.validity(document, REQUEST_DATE)
-    except behaviour.BehaviourError as error:
+        spec = Spec.from_text(SPEC.read_bytes())
+        spec.behaviours  # noqa: B018 (read now: a malformed extension stops the run here)
+        behaviour.validity(spec.document, REQUEST_DATE)
+    except SpecError as error:
         print(f"scripts/contract: {SPEC.name}: {error}", file=sys.stderr)
         return 2
     try:

@@ -63,9 +63,8 @@ def _require_extra() -> None:
 
 _require_extra()
 
-# The public names, each imported on first use (PEP 562): reading the spec
-# (`koodrive_emulator.spec`, as scripts/regenerate does) must not import the SDK, the
-# server or the generated code it serves.
+# The public names, each imported on first use (PEP 562): importing one module of the
+# package must not import the SDK, the server or the generated code it serves.
 _EXPORTS = {
     "Clock": "koodrive_emulator.clock",
     "DEFAULT_TOKEN_TTL": "koodrive_emulator.credentials",

@@ -13,9 +13,8 @@ import os
 import re
 import time
 
+from koodrive_spec.reader import Spec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from koodrive_emulator.spec import Spec
 
 logger = logging.getLogger("koodrive_emulator.access")
 REQUEST_ID_KEY = "koodrive.request_id"

@@ -29,6 +29,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from koodrive_spec.reader import Spec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -37,7 +38,6 @@ from koodrive_emulator.admin_json import BadBody, error, json_body, refused
 from koodrive_emulator.admin_state import StateAdmin
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
-from koodrive_emulator.spec import Spec
 
 ADMIN_PREFIX = "/_emulator"
 REQUESTS = f"{ADMIN_PREFIX}/requests"

@@ -16,6 +16,9 @@ from datetime import timedelta
 
 import yaml
 from koodrive.signing import query_pairs
+from koodrive_spec.behaviour import request_id_header, validity
+from koodrive_spec.reader import Operation, Spec, spec_bytes
+from koodrive_spec.request_rules import OperationRules, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -26,7 +29,6 @@ from starlette.types import Message, Receive, Scope, Send
 
 from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import ADMIN_PREFIX, Admin
-from koodrive_emulator.behaviour import request_id_header, validity
 from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.context import EmulatorContext
 from koodrive_emulator.encoding import encode_json
@@ -48,9 +50,6 @@ from koodrive_emulator.responses import (
 )
 from koodrive_emulator.rules.auth import AuthError, AuthFlaws, SignedRequest, authenticate
 from koodrive_emulator.rules.paging import Pager
-from koodrive_emulator.rules.parameters import OperationRules
-from koodrive_emulator.rules.validation import ValidationError
-from koodrive_emulator.spec import Operation, Spec, spec_bytes
 
 logger = logging.getLogger("koodrive_emulator")
 

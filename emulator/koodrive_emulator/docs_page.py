@@ -12,10 +12,9 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from koodrive_spec.reader import Spec
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-
-from koodrive_emulator.spec import Spec
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 

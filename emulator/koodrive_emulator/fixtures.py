@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 
@@ -28,7 +28,6 @@ from koodrive_emulator.models import SourceType, parse_timestamp
 
 if TYPE_CHECKING:
     from koodrive_emulator.records import RecordFields
-    from koodrive_emulator.state import Backend
 
 T = TypeVar("T")
 _USER_KEYS = {"id", "devices", "groups", "synthetic"}
@@ -37,11 +36,47 @@ _GROUP_KEYS = {"id", "groupName", "ownerId", "sourceType", "createdTime", "updat
 _SYNTHETIC_KEYS = {"groups", "devices", "seed"}
 
 
+class Seedable(Protocol):
+    """What fixtures seed: a Backend (state.py, which loads fixtures through this module)."""
+
+    @property
+    def device_fields(self) -> RecordFields: ...
+    @property
+    def group_fields(self) -> RecordFields: ...
+    def add_user(self, user_id: str) -> None: ...
+    def add_device(
+        self,
+        user_id: str,
+        *,
+        device_name: str,
+        device_os: str,
+        machine_code: str | None,
+        device_id: str | None,
+        create_time: datetime | None,
+        fields: Mapping[str, object] | None,
+    ) -> object: ...
+    def add_group(
+        self,
+        user_id: str,
+        *,
+        group_name: str,
+        source_type: SourceType | int,
+        group_id: str | None,
+        owner_id: str | None,
+        created_time: datetime | None,
+        updated_time: datetime | None,
+        fields: Mapping[str, object] | None,
+    ) -> object: ...
+    def seed_synthetic(
+        self, user_id: str, *, groups: int = 0, devices: int = 0, seed: int = 0
+    ) -> None: ...
+
+
 class FixtureError(ValueError):
     """A fixtures file that does not follow the documented format."""
 
 
-def load_fixtures_file(backend: Backend, path: Path) -> None:
+def load_fixtures_file(backend: Seedable, path: Path) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -58,7 +93,7 @@ def parse_fixtures_text(text: str, *, source: str) -> Any:
         raise FixtureError(f"{source} is not valid YAML or JSON: {error}") from None
 
 
-def load_default_fixtures(backend: Backend) -> None:
+def load_default_fixtures(backend: Seedable) -> None:
     apply_fixtures(backend, _default_fixtures(), source="default fixtures")
 
 
@@ -69,7 +104,7 @@ def _default_fixtures() -> Any:
     return parse_fixtures_text(text.read_text(encoding="utf-8"), source="default_fixtures.yaml")
 
 
-def apply_fixtures(backend: Backend, data: Any, *, source: str) -> None:
+def apply_fixtures(backend: Seedable, data: Any, *, source: str) -> None:
     """Check the shape of the whole document before seeding anything."""
     if not isinstance(data, Mapping) or set(data) - {"users"}:
         raise FixtureError(f"{source}: the top level must be a mapping with one key, 'users'")
@@ -103,7 +138,7 @@ def apply_fixtures(backend: Backend, data: Any, *, source: str) -> None:
             raise FixtureError(f"{source}: {error}") from None
 
 
-def _device_action(backend: Backend, user_id: str, value: Any, where: str) -> Callable[[], object]:
+def _device_action(backend: Seedable, user_id: str, value: Any, where: str) -> Callable[[], object]:
     declared = backend.device_fields
     fields = _mapping(value, where, _DEVICE_KEYS | declared.names)
     extra = _declared(declared, fields, where)
@@ -124,7 +159,7 @@ def _device_action(backend: Backend, user_id: str, value: Any, where: str) -> Ca
     )
 
 
-def _group_action(backend: Backend, user_id: str, value: Any, where: str) -> Callable[[], object]:
+def _group_action(backend: Seedable, user_id: str, value: Any, where: str) -> Callable[[], object]:
     declared = backend.group_fields
     fields = _mapping(value, where, _GROUP_KEYS | declared.names)
     extra = _declared(declared, fields, where)

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from koodrive_emulator.behaviour import Behaviour, Paging
-from koodrive_emulator.context import EmulatorContext
+from koodrive_spec.behaviour import Behaviour, Paging
+from koodrive_spec.request_rules import OperationRules
+
 from koodrive_emulator.encoding import Fragment
-from koodrive_emulator.faults import HANDLER_FLAWS, FaultKind
+from koodrive_emulator.fault_kinds import FaultKind
 from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.rules.auth import Principal
-from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager
-from koodrive_emulator.rules.parameters import OperationRules
+from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
 from koodrive_emulator.rules.validation import groups_query
-from koodrive_emulator.state import Slice
+from koodrive_emulator.state import Backend, Slice
 
 _T = TypeVar("_T")
 Flaw = FaultKind | None  # the flawed kind a request runs into (a fault of the service)
@@ -40,6 +40,16 @@ _PAGING_FLAWS = {
 }
 
 
+class CallContext(Protocol):
+    """What a handler reads of the emulator's context (`context.EmulatorContext`), which
+    holds the faults that look up the handlers: typed here by what is used, not imported."""
+
+    @property
+    def backend(self) -> Backend: ...
+    @property
+    def paging(self) -> PagingBehaviour: ...
+
+
 @dataclass
 class Outcome:
     status: int
@@ -52,7 +62,7 @@ class Outcome:
 class OperationCall:
     """One authenticated request with checked parameters, as a handler sees it."""
 
-    context: EmulatorContext
+    context: CallContext
     principal: Principal
     values: Mapping[str, object]  # each parameter sent, read as its schema's type
     flaw: Flaw
@@ -118,6 +128,9 @@ class OperationCall:
 
 Handler = Callable[[OperationCall], Outcome]
 HANDLERS: dict[str, Handler] = {}
+# The fault kinds that are flaws of one handler, by the operations whose handler plays them:
+# a fault of such a kind targets those operations only (faults.py reads this).
+HANDLER_FLAWS: dict[FaultKind, set[str]] = {}
 
 
 def handles(

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
-
-from koodrive_emulator.rules.parameters import expectation
-from koodrive_emulator.spec import Spec
+from koodrive_spec import Spec
+from koodrive_spec.request_rules import expectation
 
 # The operation that lists each kind of record (the handlers serve them from the Backend):
 # what a fixtures file's `groups` and `devices` are, read back from a capture too.
@@ -59,24 +58,13 @@ class RecordFields:
         return tuple((name, copy.deepcopy(value)) for name, value in fields.items())
 
 
-def item_schema(spec: Spec, operation_id: str) -> Mapping[str, Any]:
-    """The schema of one listed item of an operation (its behaviour's `items` field)."""
-    behaviour = spec.behaviours.get(operation_id)
-    if behaviour is None or behaviour.items is None:
-        return {}
-    body = spec.response_schema(operation_id, behaviour.success.status)
-    listed = (body.get("properties") or {}).get(behaviour.items) or {}
-    items: Mapping[str, Any] = listed.get("items") or {}
-    return items
-
-
 def group_fields(spec: Spec) -> RecordFields:
     return RecordFields(
-        "group", item_schema(spec, RECORD_OPERATIONS["groups"]), GROUP_FIELDS_MODELLED
+        "group", spec.item_schema(RECORD_OPERATIONS["groups"]), GROUP_FIELDS_MODELLED
     )
 
 
 def device_fields(spec: Spec) -> RecordFields:
     return RecordFields(
-        "device", item_schema(spec, RECORD_OPERATIONS["devices"]), DEVICE_FIELDS_MODELLED
+        "device", spec.item_schema(RECORD_OPERATIONS["devices"]), DEVICE_FIELDS_MODELLED
     )

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from koodrive_spec.reader import Spec
+
 from koodrive_emulator.fixtures import (
     FixtureError,
     apply_fixtures,
@@ -33,7 +35,6 @@ from koodrive_emulator.fixtures import (
 )
 from koodrive_emulator.models import Device, Group, SourceType
 from koodrive_emulator.records import device_fields, group_fields
-from koodrive_emulator.spec import Spec
 from koodrive_emulator.synthetic import synthetic_devices, synthetic_groups
 
 _FIRST_GENERATED_ID = 1_900_000_000_000_000_000

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from koodrive import signing
+from koodrive_spec.reader import Spec
 
 from koodrive_emulator.app import EmulatorApp, EmulatorContext
 from koodrive_emulator.clock import Clock
@@ -24,7 +25,6 @@ from koodrive_emulator.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntr
 from koodrive_emulator.limits import HEADER_TIMEOUT
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import EmulatorServer
-from koodrive_emulator.spec import Spec
 from koodrive_emulator.state import Backend, BackendSnapshot
 
 

@@ -37,9 +37,9 @@ from pathlib import Path
 
 import httpx
 from koodrive.auth import AppSignatureAuth, TokenAuth
-from koodrive_emulator.behaviour import Behaviour
 from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN, DEV_USER_ID
-from koodrive_emulator.spec import Operation, Parameter, Spec
+from koodrive_spec.behaviour import Behaviour
+from koodrive_spec.reader import Operation, Parameter, Spec
 
 from koodrive_proxy.validation import json_type
 

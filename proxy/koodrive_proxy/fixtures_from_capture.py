@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 
 import yaml
 from koodrive.signing import query_pairs
-from koodrive_emulator.behaviour import Behaviour, Match
-from koodrive_emulator.records import RECORD_OPERATIONS, item_schema
-from koodrive_emulator.rules.parameters import OperationRules
-from koodrive_emulator.spec import Spec
+from koodrive_emulator.records import RECORD_OPERATIONS
+from koodrive_spec.behaviour import Behaviour, Match
+from koodrive_spec.reader import Spec
+from koodrive_spec.request_rules import OperationRules
 
 from koodrive_proxy.validation import Validator
 
@@ -158,7 +158,7 @@ def fixtures_from_entries(
             if value is not None
         }
         _measure(shapes, behaviour, rules, query, body, items)
-        declared = set(item_schema(spec, operation_id).get("properties") or {})
+        declared = set(spec.item_schema(operation_id).get("properties") or {})
         kept = users.setdefault(owner, _User()).records.setdefault(kind, {})
         for item in items:
             record = {name: value for name, value in item.items() if name in declared}

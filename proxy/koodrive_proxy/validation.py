@@ -1,8 +1,8 @@
 """Judge one exchange against openapi.yaml and its `x-koodrive-behaviour`: the request a
 team's application sent, and the answer the target gave.
 
-Every rule is read from the spec through the emulator's reader (`koodrive_emulator.spec`):
-the operations and their parameters (checked by the emulator's own parameter rules, so the
+Every rule is read from the spec through the spec layer (`koodrive_spec`): the
+operations and their parameters (checked by the same request rules as the emulator's, so the
 proxy and the emulator refuse the same requests with the same words), the statuses and
 body schemas of each response, the paging and the echoed headers of the behaviour
 extension. Nothing about the two operations is written here.
@@ -17,10 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 import jsonschema
-from koodrive_emulator.behaviour import Behaviour
-from koodrive_emulator.rules.parameters import OperationRules
-from koodrive_emulator.rules.validation import ValidationError
-from koodrive_emulator.spec import Operation, Spec
+from koodrive_spec.behaviour import Behaviour
+from koodrive_spec.reader import Operation, Spec
+from koodrive_spec.request_rules import OperationRules, ValidationError
 from starlette.routing import compile_path
 
 ALSO_SEEN_AS = "x-koodrive-also-seen-as"

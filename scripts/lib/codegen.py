@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 import facade
-from koodrive_emulator.behaviour import BehaviourError
+from koodrive_spec.behaviour import BehaviourError
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"

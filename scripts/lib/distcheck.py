@@ -1,9 +1,9 @@
 """What a built sdist and wheel must hold, checked before anything is uploaded.
 
 `twine check` looks at the metadata's rendering; this looks at the content: the wheel holds
-the packages pyproject.toml lists and nothing else, each typed (`py.typed`), with the
-emulator's copy of the spec equal to openapi.yaml, and a version equal to the spec's
-`info.version`.
+the packages pyproject.toml lists and nothing else, each typed (`py.typed`), with the spec
+layer's copy of the spec (koodrive_spec) equal to openapi.yaml, and a version equal to the
+spec's `info.version`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ SDIST_PACKAGES = tuple(
     ]
 )
 PACKAGES = tuple(PurePosixPath(folder).name for folder in SDIST_PACKAGES)
-SPEC_IN_PACKAGE = "koodrive_emulator/openapi.yaml"
+SPEC_IN_PACKAGE = "koodrive_spec/openapi.yaml"
 # What every release's metadata must say, beyond what twine checks.
 REQUIRED_METADATA = ("Summary", "License-Expression", "Requires-Python", "Requires-Dist")
 SDIST_FILES = ("PKG-INFO", "pyproject.toml", "openapi.yaml", "README.md", "CHANGELOG.md", "LICENSE")

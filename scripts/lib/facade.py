@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
-from koodrive_emulator.rules.parameters import expectation
-from koodrive_emulator.spec import Parameter, Spec
+from koodrive_spec.reader import Parameter, Spec
+from koodrive_spec.request_rules import expectation
 from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.openapi import Endpoint
@@ -194,12 +193,12 @@ def _identifier(value: object, where: str) -> str:
     return value
 
 
-def _generator_data(spec_path: Path, config_path: Path) -> tuple[GeneratorData, Config]:
+def _generator_data(spec: Spec, spec_path: Path, config_path: Path) -> tuple[GeneratorData, Config]:
     """openapi-python-client's reading of the spec, with the configuration it generates by."""
     config = Config.from_sources(
         ConfigFile.load_from_path(config_path), MetaType.NONE, spec_path, "utf-8", True, None
     )
-    loaded = GeneratorData.from_dict(yaml.safe_load(spec_path.read_text("utf-8")), config=config)
+    loaded = GeneratorData.from_dict(dict(spec.document), config=config)
     if not isinstance(loaded, GeneratorData):
         raise FacadeError(f"openapi-python-client cannot read {spec_path}: {loaded.header}")
     return loaded, config
@@ -430,7 +429,7 @@ def _acts_for_one_user(spec: Spec, security: Sequence[frozenset[str]], owner: st
 def resource_modules(spec_path: Path, config_path: Path) -> list[ResourceModule]:
     """Every resource of the spec with its methods, in the spec's order."""
     spec = Spec.from_text(spec_path.read_bytes())
-    data, config = _generator_data(spec_path, config_path)
+    data, config = _generator_data(spec, spec_path, config_path)
     field_prefix = config.field_prefix
     # The generator names each endpoint after its operationId, as below.
     endpoints = {

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-from koodrive_emulator import behaviour
-from koodrive_emulator.behaviour import BehaviourError, Match
-from koodrive_emulator.spec import Parameter, Spec
+from koodrive_spec import behaviour
+from koodrive_spec.behaviour import BehaviourError, Match
+from koodrive_spec.reader import Parameter, Spec
 
 from contract_tests import wire
 from contract_tests.runner import SPEC

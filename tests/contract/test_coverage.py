@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import schemathesis
-from koodrive_emulator.spec import Spec
+from koodrive_spec.reader import Spec
 
 from contract_tests.coverage import SpecCoverage
 from contract_tests.runner import SPEC

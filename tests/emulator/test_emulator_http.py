@@ -10,8 +10,8 @@ import httpx
 import pytest
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
-from koodrive_emulator.spec import spec_document
 from koodrive_emulator.testing import RunningEmulator
+from koodrive_spec.reader import spec_document
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 TRACE_ID = "T" * 58

@@ -16,10 +16,10 @@ from koodrive_emulator.app import EmulatorApp
 from koodrive_emulator.faults import Faults
 from koodrive_emulator.fixtures import FixtureError
 from koodrive_emulator.rules.paging import SERVER_PAGE_SIZE
-from koodrive_emulator.rules.parameters import expectation
-from koodrive_emulator.spec import Spec
 from koodrive_emulator.state import Backend
 from koodrive_emulator.testing import RunningEmulator, running_emulator
+from koodrive_spec.reader import Spec
+from koodrive_spec.request_rules import expectation
 
 GROUPS = "/koodrive/ose/v1/usergroups"
 DEVICES = "/koodrive/ose/v1/backup/device"

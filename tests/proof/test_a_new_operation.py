@@ -73,7 +73,8 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def in_copy(copy: Path, *command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`command` with the copy's packages first on the path (not the editable install's)."""
-    paths = [copy / "overlays", copy / "generated", copy / "emulator", copy, copy / "scripts/lib"]
+    paths = [copy / folder for folder in ("overlays", "generated", "spec", "emulator")]
+    paths += [copy, copy / "scripts/lib"]
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KOODRIVE_")},
         "PYTHONPATH": os.pathsep.join(str(path) for path in paths),

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from koodrive_emulator.faults import FaultKind
-from koodrive_emulator.spec import Spec
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.fidelity import Fidelity, Report, Side, cases
+from koodrive_spec.reader import Spec
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ import pytest
 from koodrive import APIStatusError, KooDrive, ServerError, signing
 from koodrive.config import AppCredentials
 from koodrive_emulator.faults import FaultKind
-from koodrive_emulator.spec import Spec
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.app import DEVIATIONS_HEADER
 from koodrive_proxy.capture import Recorder
 from koodrive_proxy.server import ProxyServer, running_proxy
 from koodrive_proxy.validation import DeviationKind, Validator
+from koodrive_spec.reader import Spec
 
 Mode = str  # "token" or "app"
 

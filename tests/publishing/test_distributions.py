@@ -20,6 +20,7 @@ PACKAGES = {
     "koodrive",
     "koodrive_client",
     "koodrive_resources",
+    "koodrive_spec",
     "koodrive_emulator",
     "koodrive_proxy",
 }
@@ -64,9 +65,9 @@ def test_the_wheel_holds_the_three_typed_packages_and_nothing_else(
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_spec_the_emulator_serves(built: tuple[Distributions, str]) -> None:
+def test_the_wheel_carries_the_spec_its_spec_layer_reads(built: tuple[Distributions, str]) -> None:
     with zipfile.ZipFile(built[0].wheel) as wheel:
-        assert wheel.read("koodrive_emulator/openapi.yaml") == SPEC.read_bytes()
+        assert wheel.read("koodrive_spec/openapi.yaml") == SPEC.read_bytes()
 
 
 @pytest.mark.slow
@@ -101,7 +102,7 @@ def test_the_sdist_holds_the_sources_and_the_spec(built: tuple[Distributions, st
     root = f"koodrive_sdk-{VERSION}"
     with tarfile.open(built[0].sdist) as sdist:
         names = set(sdist.getnames())
-        extracted = sdist.extractfile(f"{root}/emulator/koodrive_emulator/openapi.yaml")
+        extracted = sdist.extractfile(f"{root}/spec/koodrive_spec/openapi.yaml")
         assert extracted is not None
         assert extracted.read() == SPEC.read_bytes()
     for name in ("openapi.yaml", "pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE"):
@@ -110,6 +111,7 @@ def test_the_sdist_holds_the_sources_and_the_spec(built: tuple[Distributions, st
         "overlays/koodrive",
         "generated/koodrive_client",
         "generated/koodrive_resources",
+        "spec/koodrive_spec",
         "emulator/koodrive_emulator",
         "proxy/koodrive_proxy",
     ):
@@ -124,7 +126,8 @@ def test_distcheck_names_what_is_wrong_with_a_wheel(tmp_path: Path) -> None:
             archive.writestr(f"{package}/__init__.py", "")
         archive.writestr("koodrive/py.typed", "")
         archive.writestr("koodrive_emulator/py.typed", "")
-        archive.writestr("koodrive_emulator/openapi.yaml", "openapi: 3.1.0\n")
+        archive.writestr("koodrive_spec/py.typed", "")
+        archive.writestr("koodrive_spec/openapi.yaml", "openapi: 3.1.0\n")
         archive.writestr("koodrive/__pycache__/x.cpython-311.pyc", b"")
         archive.writestr("tests/test_secret.py", "")
         archive.writestr(
@@ -136,12 +139,12 @@ def test_distcheck_names_what_is_wrong_with_a_wheel(tmp_path: Path) -> None:
 
     assert problems == [
         "unexpected top-level entries ['tests'] (allowed: ('koodrive', 'koodrive_client', "
-        "'koodrive_resources', 'koodrive_emulator', 'koodrive_proxy'))",
+        "'koodrive_resources', 'koodrive_spec', 'koodrive_emulator', 'koodrive_proxy'))",
         "koodrive_client/py.typed is missing",
         "koodrive_resources/py.typed is missing",
         "koodrive_proxy/py.typed is missing",
         "compiled or cached file koodrive/__pycache__/x.cpython-311.pyc",
-        "koodrive_emulator/openapi.yaml differs from openapi.yaml",
+        "koodrive_spec/openapi.yaml differs from openapi.yaml",
         f"metadata version 9.9.9 is not info.version {VERSION}",
         "metadata has no License-Expression",
         "metadata has no Requires-Python",

@@ -8,7 +8,7 @@ import pytest
 from koodrive import AsyncKooDrive, KooDrive
 from koodrive_emulator.app import EmulatorApp
 from koodrive_emulator.faults import OPERATIONS
-from koodrive_emulator.spec import Spec
+from koodrive_spec.reader import Spec
 
 SPEC = Spec.packaged()
 OPERATION_IDS = list(SPEC.operations)

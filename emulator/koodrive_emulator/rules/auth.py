@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from koodrive import signing
+from koodrive_spec.behaviour import Validity, validity
+from koodrive_spec.reader import Spec
 
-from koodrive_emulator.behaviour import Validity, validity
 from koodrive_emulator.credentials import Credentials, TokenRejectedError, span_in_words
-from koodrive_emulator.spec import Spec
 
 # The spec's window for X-Date (`x-koodrive-validity` of the requestDate scheme): how long
 # before the server's clock a request may be dated, and how far after.

@@ -27,8 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from koodrive_emulator.behaviour import Paging
-from koodrive_emulator.rules.validation import ValidationError
+from koodrive_spec.behaviour import Paging
+from koodrive_spec.request_rules import ValidationError
+
 from koodrive_emulator.state import Slice
 
 _T = TypeVar("_T")

@@ -1,25 +1,21 @@
 """The service's refusal of bad parameters, and the list-user-groups query once checked.
 
-The checks themselves read the spec (`rules/parameters.py`). Every problem is reported at
-once in the service's style: `Verify parameters failed: pageSize must be an integer from 1
-to 100`.
+The checks themselves, and `ValidationError`, are the spec layer's
+(`koodrive_spec.request_rules`). Every problem is reported at once in the service's style:
+`Verify parameters failed: pageSize must be an integer from 1 to 100`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from koodrive_spec.request_rules import ValidationError
+
 from koodrive_emulator.models import SourceType
 
-
-class ValidationError(Exception):
-    """Bad parameters; `str(error)` is the service's `msg`."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("Verify parameters failed: " + "; ".join(self.problems))
+__all__ = ["GroupsQuery", "ValidationError", "groups_query"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Path, query and header parameters, read and checked against their schemas in openapi.yaml.
+"""The request rules: path, query and header parameters, read and checked against their
+schemas in openapi.yaml.
 
 Each parameter's schema (inlined by the spec reader) is checked with jsonschema-rs (the
 validator schemathesis uses; a Rust one, fast enough for every request) after the text is
@@ -17,15 +18,22 @@ from typing import Any
 
 import jsonschema_rs
 
-from koodrive_emulator.behaviour import Behaviour
-from koodrive_emulator.rules.validation import ValidationError
-from koodrive_emulator.spec import Operation, Parameter
+from koodrive_spec.behaviour import Behaviour
+from koodrive_spec.reader import Operation, Parameter
 
 # Longer digit strings are read as no integer: no schema here bounds one that long, and
 # Python refuses to read more than 4300 digits.
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
 # `^[class]{n}$`: a fixed length from one character class, told as such.
 _FIXED_CLASS = re.compile(r"\^(\[[^\]]+\])\{([0-9]+)\}\$")
+
+
+class ValidationError(Exception):
+    """A request the rules refuse; `str(error)` is the service's `msg`, every problem told."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("Verify parameters failed: " + "; ".join(self.problems))
 
 
 def expectation(schema: Mapping[str, Any]) -> str:

@@ -1,0 +1,375 @@
+"""What each operation promises beyond its schemas, read from openapi.yaml's
+`x-koodrive-behaviour` extension (docs/contract.md, "Behaviour"), through `Spec.behaviours`.
+The contract suite checks these promises; the emulator keeps them.
+
+The document's own `x-koodrive-behaviour` holds what every operation promises (the success
+status and `code`, the refusal of an invalid request, the echoed headers, whose data it is,
+the header carrying the request id);
+an operation's adds what is its own (the items field, paging, filters). Every name the
+extension uses is checked against the operation it describes, so that a typo in the spec is
+an error naming the field, not a check that silently finds nothing to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jsonschema
+
+from koodrive_spec.document import SpecError, operation_parameters, operations_of, resolve
+
+EXTENSION = "x-koodrive-behaviour"
+VALIDITY = "x-koodrive-validity"
+
+
+# The extension's errors are the spec's: one class, caught by one name anywhere.
+BehaviourError = SpecError
+
+
+class Match(StrEnum):
+    """How a filter parameter narrows a listing."""
+
+    # Items whose `field` contains the parameter's text, compared case-insensitively.
+    CONTAINS_IGNORING_CASE = "contains-ignoring-case"
+    # Each value lists items of its own: listings for two different values share none.
+    PARTITIONS = "partitions"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """An HTTP status and the `code` the body carries with it."""
+
+    status: int
+    code: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    parameter: str
+    match: Match
+    field: str | None = None  # the item field compared, for CONTAINS_IGNORING_CASE
+
+    def admits(self, item: Mapping[str, Any], value: str) -> bool:
+        """Whether `item` may be listed when the request sends `value` (as text)."""
+        if self.match is Match.PARTITIONS or self.field is None:
+            return True  # items do not carry the value: judged across listings instead
+        found = item.get(self.field)
+        return isinstance(found, str) and value.casefold() in found.casefold()
+
+
+@dataclass(frozen=True)
+class Paging:
+    cursor: str  # the query parameter that carries the cursor
+    first_cursor: str  # its value for the first page
+    next_cursor: str  # the response field of the next cursor: absent on the last page only
+    total: str | None  # the response field: how many items the whole listing yields
+    page_size: str | None  # the query parameter bounding a page's length
+    bound_to: tuple[str, ...]  # parameters a cursor must travel with, unchanged
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    operation_id: str
+    success: Expected
+    invalid_request: Expected
+    echoed_headers: tuple[str, ...]
+    owner: str | None  # the header naming whose data this is
+    request_id_header: str | None  # the response header carrying the gateway's request id
+    items: str | None  # the response field holding the listed items
+    item_key: str | None  # the item field that identifies it
+    exclusive_owner: bool  # an item belongs to one owner only: two owners' listings share none
+    paging: Paging | None
+    filters: tuple[Filter, ...]
+
+    def items_of(self, body: object) -> list[Mapping[str, Any]] | None:
+        """The listed items of a success body, or None when it holds no list of objects."""
+        if self.items is None or not isinstance(body, Mapping):
+            return None
+        found = body.get(self.items)
+        if not isinstance(found, list) or not all(isinstance(item, Mapping) for item in found):
+            return None
+        return found
+
+    def key_of(self, item: Mapping[str, Any]) -> str:
+        return str(item.get(self.item_key)) if self.item_key is not None else repr(item)
+
+    def filter(self, parameter: str) -> Filter | None:
+        return next((f for f in self.filters if f.parameter == parameter), None)
+
+    @property
+    def text_filters(self) -> tuple[str, ...]:
+        """The parameters that narrow by text (contains-ignoring-case)."""
+        return tuple(f.parameter for f in self.filters if f.match is Match.CONTAINS_IGNORING_CASE)
+
+
+_EXPECTED = {
+    "type": "object",
+    "required": ["status", "code"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "code": {"type": "integer"},
+    },
+}
+_NAME = {"type": "string", "minLength": 1}
+_COMMON = {
+    "success": _EXPECTED,
+    "invalid-request": _EXPECTED,
+    "echoed-headers": {"type": "array", "items": _NAME, "uniqueItems": True},
+    "owner": _NAME,
+}
+# One header of every response, the gateway's: declared for the document only.
+_DOCUMENT_ONLY = {"request-id-header": _NAME}
+_DOCUMENT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {**_COMMON, **_DOCUMENT_ONLY},
+}
+_OPERATION_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        **_COMMON,
+        "items": _NAME,
+        "item-key": _NAME,
+        "exclusive-owner": {"type": "boolean"},
+        "paging": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["cursor", "first-cursor", "next-cursor"],
+            "properties": {
+                "cursor": _NAME,
+                "first-cursor": {"type": "string"},
+                "next-cursor": _NAME,
+                "total": _NAME,
+                "page-size": _NAME,
+                "bound-to": {"type": "array", "items": _NAME, "uniqueItems": True},
+            },
+        },
+        "filters": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["match"],
+                "properties": {"match": {"enum": [m.value for m in Match]}, "field": _NAME},
+            },
+        },
+    },
+}
+
+
+def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
+    """Each operation's behaviour, by operationId; BehaviourError naming the field otherwise."""
+    defaults = _validated(document.get(EXTENSION, {}), _DOCUMENT_SCHEMA, EXTENSION)
+    found: dict[str, Behaviour] = {}
+    for path, method, path_item, operation in operations_of(document):
+        where = f"paths.{path}.{method}.{EXTENSION}"
+        own = _validated(operation.get(EXTENSION, {}), _OPERATION_SCHEMA, where)
+        behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
+        parameters = operation_parameters(path_item, operation, document)
+        _check_names(behaviour, operation, parameters, document, where)
+        found[behaviour.operation_id] = behaviour
+    _check_request_id_header(defaults.get("request-id-header"), document)
+    return found
+
+
+def _check_request_id_header(name: object, document: Mapping[str, Any]) -> None:
+    """The request id header names a response header the spec declares somewhere: it is
+    one header of every response (the gateway's), so an operation need not repeat it."""
+    if name is None:
+        return
+    for _, _, _, operation in operations_of(document):
+        for response in (operation.get("responses") or {}).values():
+            headers = resolve(response, document).get("headers") or {}
+            if str(name).lower() in {str(header).lower() for header in headers}:
+                return
+    raise BehaviourError(
+        f"{EXTENSION}.request-id-header: no response of any operation declares the header {name!r}"
+    )
+
+
+def request_id_header(document: Mapping[str, Any]) -> str | None:
+    """The document's `request-id-header`: the one header name every response may carry,
+    whichever operation (or none) it answers."""
+    defaults = _validated(document.get(EXTENSION, {}), _DOCUMENT_SCHEMA, EXTENSION)
+    name = defaults.get("request-id-header")
+    return str(name) if name is not None else None
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How far a request time may lie before and after the server's clock, in seconds."""
+
+    seconds_before: int
+    seconds_after: int
+
+
+def validity(document: Mapping[str, Any], scheme: str) -> Validity:
+    """The `x-koodrive-validity` of security scheme `scheme` (the request time's)."""
+    where = f"components.securitySchemes.{scheme}.{VALIDITY}"
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    raw = _validated(
+        (schemes.get(scheme) or {}).get(VALIDITY),
+        {
+            "type": "object",
+            "required": ["seconds-before", "seconds-after"],
+            "additionalProperties": False,
+            "properties": {
+                "seconds-before": {"type": "integer", "minimum": 0},
+                "seconds-after": {"type": "integer", "minimum": 0},
+            },
+        },
+        where,
+    )
+    return Validity(raw["seconds-before"], raw["seconds-after"])
+
+
+def _validated(value: object, schema: Mapping[str, Any], where: str) -> dict[str, Any]:
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(value)
+    )
+    if error is not None:
+        field = ".".join(str(part) for part in (where, *error.absolute_path))
+        raise BehaviourError(f"{field}: {error.message}")
+    assert isinstance(value, dict)
+    return value
+
+
+def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behaviour:
+    for required in ("success", "invalid-request"):
+        if required not in raw:
+            raise BehaviourError(
+                f"{where}.{required}: required (here or in the document's {EXTENSION})"
+            )
+    paging = raw.get("paging")
+    return Behaviour(
+        operation_id=operation_id,
+        success=Expected(raw["success"]["status"], raw["success"]["code"]),
+        invalid_request=Expected(raw["invalid-request"]["status"], raw["invalid-request"]["code"]),
+        echoed_headers=tuple(raw.get("echoed-headers", ())),
+        owner=raw.get("owner"),
+        request_id_header=raw.get("request-id-header"),
+        items=raw.get("items"),
+        item_key=raw.get("item-key"),
+        exclusive_owner=bool(raw.get("exclusive-owner", False)),
+        paging=None
+        if paging is None
+        else Paging(
+            cursor=paging["cursor"],
+            first_cursor=paging["first-cursor"],
+            next_cursor=paging["next-cursor"],
+            total=paging.get("total"),
+            page_size=paging.get("page-size"),
+            bound_to=tuple(paging.get("bound-to", ())),
+        ),
+        filters=tuple(
+            Filter(name, Match(spec["match"]), spec.get("field"))
+            for name, spec in (raw.get("filters") or {}).items()
+        ),
+    )
+
+
+def _check_names(
+    behaviour: Behaviour,
+    operation: Mapping[str, Any],
+    parameters: list[Mapping[str, Any]],
+    document: Mapping[str, Any],
+    where: str,
+) -> None:
+    """Every parameter and field the behaviour names exists in the operation."""
+    query = {p["name"] for p in parameters if p.get("in") == "query"}
+    path = {p["name"] for p in parameters if p.get("in") == "path"}
+    headers = {p["name"].lower() for p in parameters if p.get("in") == "header"}
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    headers |= {
+        scheme["name"].lower()
+        for scheme in schemes.values()
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header"
+    }
+    responses = operation.get("responses") or {}
+    body = _success_properties(behaviour, operation, document)
+    listed = resolve(body.get(behaviour.items or "", {}), document)
+    item = _properties(listed.get("items") if isinstance(listed, Mapping) else None, document)
+
+    def must(found: bool, field: str, message: str) -> None:
+        if not found:
+            raise BehaviourError(f"{where}.{field}: {message}")
+
+    for field, expected in (
+        ("success", behaviour.success),
+        ("invalid-request", behaviour.invalid_request),
+    ):
+        must(
+            str(expected.status) in responses,
+            f"{field}.status",
+            f"the operation declares no {expected.status} response",
+        )
+    for name in behaviour.echoed_headers:
+        must(name.lower() in headers, "echoed-headers", f"{name!r} is not a request header")
+    if behaviour.owner is not None:
+        owner = behaviour.owner
+        must(owner.lower() in headers, "owner", f"{owner!r} is not a request header")
+    if behaviour.items is not None:
+        must(behaviour.items in body, "items", f"{behaviour.items!r} is not a success field")
+    if behaviour.item_key is not None:
+        must(behaviour.item_key in item, "item-key", f"{behaviour.item_key!r} is not an item field")
+    if behaviour.paging is not None:
+        paging = behaviour.paging
+        must(paging.cursor in query, "paging.cursor", f"{paging.cursor!r} is not a query parameter")
+        must(
+            paging.next_cursor in body,
+            "paging.next-cursor",
+            f"{paging.next_cursor!r} is not a success field",
+        )
+        if paging.total is not None:
+            must(paging.total in body, "paging.total", f"{paging.total!r} is not a success field")
+        if paging.page_size is not None:
+            must(
+                paging.page_size in query,
+                "paging.page-size",
+                f"{paging.page_size!r} is not a query parameter",
+            )
+            size = next(p for p in parameters if p.get("name") == paging.page_size)
+            schema = resolve(size.get("schema", {}), document)
+            low = schema.get("minimum") if isinstance(schema, Mapping) else None
+            must(
+                isinstance(schema, Mapping)
+                and schema.get("type") == "integer"
+                and isinstance(low, int)
+                and low >= 1,
+                "paging.page-size",
+                f"{paging.page_size!r} must be an integer with a minimum of 1 or more "
+                "(a page of no items would never end a listing)",
+            )
+        for name in paging.bound_to:
+            must(
+                name in query | path,
+                "paging.bound-to",
+                f"{name!r} is not a query or path parameter",
+            )
+    for filter_ in behaviour.filters:
+        field = f"filters.{filter_.parameter}"
+        must(filter_.parameter in query, field, "not a query parameter")
+        if filter_.match is Match.CONTAINS_IGNORING_CASE:
+            must(filter_.field is not None, f"{field}.field", f"required by {filter_.match}")
+            must(filter_.field in item, f"{field}.field", f"{filter_.field!r} is not an item field")
+
+
+def _success_properties(
+    behaviour: Behaviour, operation: Mapping[str, Any], document: Mapping[str, Any]
+) -> dict[str, Any]:
+    response = resolve(
+        (operation.get("responses") or {}).get(str(behaviour.success.status), {}), document
+    )
+    media = (response.get("content") or {}).get("application/json", {})
+    return _properties(media.get("schema"), document)
+
+
+def _properties(schema: object, document: Mapping[str, Any]) -> dict[str, Any]:
+    resolved = resolve(schema, document) if isinstance(schema, Mapping) else {}
+    properties = resolved.get("properties")
+    return dict(properties) if isinstance(properties, Mapping) else {}
