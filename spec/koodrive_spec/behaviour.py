@@ -70,6 +70,39 @@ class Paging:
     bound_to: tuple[str, ...]  # parameters a cursor must travel with, unchanged
 
 
+class Effect(StrEnum):
+    """What a write does to the records of a listing."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Write:
+    """What a write changes, so that the emulator can keep it and the suite can check it."""
+
+    effect: Effect
+    record: str  # the operationId of the listing whose items it changes
+    key_response: str | None  # a create: JSON pointer to the new record's key in the body
+    key_parameter: str | None  # an update or delete: the path parameter naming the record
+    fields: tuple[tuple[str, str], ...]  # (body field, the item field it sets)
+    partition: tuple[tuple[str, str], ...]  # (body field, the listing's partition filter)
+    owner_field: str | None  # the item field naming who owns the record, and so may change it
+    marker: str | None  # the body field a run may mark what it created with (a name)
+    same_record_for: str | None  # a create answers the existing record for this body field
+    limit_per_owner: int | None  # how many records of the listing one owner may have
+
+    def key_in(self, body: object) -> str | None:
+        """The new record's key in a create's success body (None when it is not there)."""
+        found: object = body
+        for part in (self.key_response or "").split("/")[1:]:
+            if not isinstance(found, Mapping) or part not in found:
+                return None
+            found = found[part]
+        return found if isinstance(found, str) else None
+
+
 @dataclass(frozen=True)
 class Behaviour:
     operation_id: str
@@ -83,6 +116,13 @@ class Behaviour:
     exclusive_owner: bool  # an item belongs to one owner only: two owners' listings share none
     paging: Paging | None
     filters: tuple[Filter, ...]
+    # Whether sending it again, after an attempt that may have reached the server, leaves
+    # things as one success would: the SDK retries only such an operation once it may have
+    # been received. Reads are; a write says so.
+    safe_to_repeat: bool = True
+    write: Write | None = None
+    not_found: Expected | None = None  # the answer to a key that names no record
+    forbidden: Expected | None = None  # the answer to a change the caller may not make
 
     def items_of(self, body: object) -> list[Mapping[str, Any]] | None:
         """The listed items of a success body, or None when it holds no list of objects."""
@@ -118,6 +158,8 @@ _NAME = {"type": "string", "minLength": 1}
 _COMMON = {
     "success": _EXPECTED,
     "invalid-request": _EXPECTED,
+    "not-found": _EXPECTED,
+    "forbidden": _EXPECTED,
     "echoed-headers": {"type": "array", "items": _NAME, "uniqueItems": True},
     "owner": _NAME,
 }
@@ -149,6 +191,32 @@ _OPERATION_SCHEMA = {
                 "bound-to": {"type": "array", "items": _NAME, "uniqueItems": True},
             },
         },
+        "safe-to-repeat": {"type": "boolean"},
+        "write": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["effect", "record", "key"],
+            "properties": {
+                "effect": {"enum": [e.value for e in Effect]},
+                "record": _NAME,
+                "key": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "properties": {
+                        "response": {"type": "string", "pattern": "^(/[^/]+)+$"},
+                        "parameter": _NAME,
+                    },
+                },
+                "fields": {"type": "object", "additionalProperties": _NAME},
+                "partition": {"type": "object", "additionalProperties": _NAME},
+                "owner-field": _NAME,
+                "marker": _NAME,
+                "same-record-for": _NAME,
+                "limit-per-owner": {"type": "integer", "minimum": 1},
+            },
+        },
         "filters": {
             "type": "object",
             "additionalProperties": {
@@ -166,13 +234,23 @@ def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
     """Each operation's behaviour, by operationId; BehaviourError naming the field otherwise."""
     defaults = _validated(document.get(EXTENSION, {}), _DOCUMENT_SCHEMA, EXTENSION)
     found: dict[str, Behaviour] = {}
+    wheres: dict[str, str] = {}
     for path, method, path_item, operation in operations_of(document):
         where = f"paths.{path}.{method}.{EXTENSION}"
         own = _validated(operation.get(EXTENSION, {}), _OPERATION_SCHEMA, where)
+        if method not in _SAFE_METHODS and "safe-to-repeat" not in own:
+            raise BehaviourError(
+                f"{where}.safe-to-repeat: required for a {method.upper()} (may the SDK send it "
+                "again after an attempt that may have reached the server?)"
+            )
         behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
         parameters = operation_parameters(path_item, operation, document)
         _check_names(behaviour, operation, parameters, document, where)
         found[behaviour.operation_id] = behaviour
+        wheres[behaviour.operation_id] = where
+    for operation_id, behaviour in found.items():
+        if behaviour.write is not None:
+            _check_write(behaviour, found, document, wheres[operation_id])
     _check_request_id_header(defaults.get("request-id-header"), document)
     return found
 
@@ -239,6 +317,32 @@ def _validated(value: object, schema: Mapping[str, Any], where: str) -> dict[str
     return value
 
 
+_SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
+
+
+def _expected(raw: Mapping[str, Any], name: str) -> Expected | None:
+    found = raw.get(name)
+    return None if found is None else Expected(found["status"], found["code"])
+
+
+def _write(raw: Mapping[str, Any] | None) -> Write | None:
+    if raw is None:
+        return None
+    key = raw["key"]
+    return Write(
+        effect=Effect(raw["effect"]),
+        record=raw["record"],
+        key_response=key.get("response"),
+        key_parameter=key.get("parameter"),
+        fields=tuple((raw.get("fields") or {}).items()),
+        partition=tuple((raw.get("partition") or {}).items()),
+        owner_field=raw.get("owner-field"),
+        marker=raw.get("marker"),
+        same_record_for=raw.get("same-record-for"),
+        limit_per_owner=raw.get("limit-per-owner"),
+    )
+
+
 def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behaviour:
     for required in ("success", "invalid-request"):
         if required not in raw:
@@ -270,6 +374,10 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
             Filter(name, Match(spec["match"]), spec.get("field"))
             for name, spec in (raw.get("filters") or {}).items()
         ),
+        safe_to_repeat=bool(raw.get("safe-to-repeat", True)),
+        write=_write(raw.get("write")),
+        not_found=_expected(raw, "not-found"),
+        forbidden=_expected(raw, "forbidden"),
     )
 
 
@@ -357,6 +465,87 @@ def _check_names(
         if filter_.match is Match.CONTAINS_IGNORING_CASE:
             must(filter_.field is not None, f"{field}.field", f"required by {filter_.match}")
             must(filter_.field in item, f"{field}.field", f"{filter_.field!r} is not an item field")
+
+
+def _check_write(
+    behaviour: Behaviour,
+    behaviours: Mapping[str, Behaviour],
+    document: Mapping[str, Any],
+    where: str,
+) -> None:
+    """Every listing, parameter and field a write names exists where it says."""
+    write = behaviour.write
+    assert write is not None
+    where = f"{where}.write"
+
+    def must(found: bool, field: str, message: str) -> None:
+        if not found:
+            raise BehaviourError(f"{where}.{field}: {message}")
+
+    record = behaviours.get(write.record)
+    must(
+        record is not None and record.items is not None and record.item_key is not None,
+        "record",
+        f"{write.record!r} is no listing (an operation with items and an item-key)",
+    )
+    assert record is not None
+    operation = _operation(document, behaviour.operation_id)
+    listing = _operation(document, record.operation_id)
+    listed = resolve(_success_properties(record, listing, document)[record.items or ""], document)
+    item = _properties(listed.get("items"), document)
+    body = _properties(_request_schema(operation, document), document)
+    path = {p["name"] for p in _path_parameters(document, behaviour.operation_id)}
+    if write.effect is Effect.CREATE:
+        must(write.key_response is not None, "key", "a create names its key by `response`")
+        pointer = (write.key_response or "").split("/")[1:]
+        schema: Any = {"properties": _success_properties(behaviour, operation, document)}
+        for part in pointer:
+            schema = _properties(schema, document).get(part)
+            must(schema is not None, "key.response", f"{write.key_response!r} is in no success body")
+    else:
+        must(
+            write.key_parameter is not None and write.key_parameter in path,
+            "key",
+            f"an {write.effect} names its key by a path `parameter` of the operation",
+        )
+        must(behaviour.not_found is not None, "key", "an update or delete needs `not-found`")
+    for sent, kept in write.fields:
+        must(sent in body, f"fields.{sent}", "not a field of the request body")
+        must(kept in item, f"fields.{sent}", f"{kept!r} is not an item field of {write.record}")
+    for sent, filtered in write.partition:
+        must(sent in body, f"partition.{sent}", "not a field of the request body")
+        found = record.filter(filtered)
+        must(
+            found is not None and found.match is Match.PARTITIONS,
+            f"partition.{sent}",
+            f"{filtered!r} is no partitioning filter of {write.record}",
+        )
+    if write.owner_field is not None:
+        must(write.owner_field in item, "owner-field", f"not an item field of {write.record}")
+    for name, field in (("marker", write.marker), ("same-record-for", write.same_record_for)):
+        if field is not None:
+            must(field in body, name, f"{field!r} is not a field of the request body")
+
+
+def _operation(document: Mapping[str, Any], operation_id: str) -> Mapping[str, Any]:
+    return next(op for _, _, _, op in operations_of(document) if op["operationId"] == operation_id)
+
+
+def _path_parameters(document: Mapping[str, Any], operation_id: str) -> list[Mapping[str, Any]]:
+    for _, _, path_item, operation in operations_of(document):
+        if operation["operationId"] == operation_id:
+            return [
+                p
+                for p in operation_parameters(path_item, operation, document)
+                if p.get("in") == "path"
+            ]
+    return []
+
+
+def _request_schema(operation: Mapping[str, Any], document: Mapping[str, Any]) -> Any:
+    body = resolve(operation.get("requestBody") or {}, document)
+    media = (body.get("content") or {}).get("application/json") or {}
+    return media.get("schema")
 
 
 def _success_properties(

@@ -38,6 +38,9 @@ class Operation:
     parameters: tuple[Parameter, ...]
     security: tuple[frozenset[str], ...]  # the requirements, each a set of scheme names
     definition: Mapping[str, Any]
+    # The JSON schema of its request body, every `$ref` inlined (None: it takes no body).
+    body: Mapping[str, Any] | None = None
+    body_required: bool = False
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -94,8 +97,17 @@ class Spec:
                 frozenset(requirement) for requirement in raw.get("security", default_security)
             )
             operation_id = str(raw["operationId"])
+            request = self.resolve(raw.get("requestBody") or {})
+            media = (request.get("content") or {}).get("application/json")
             found[operation_id] = Operation(
-                operation_id, method.upper(), path, parameters, security, raw
+                operation_id,
+                method.upper(),
+                path,
+                parameters,
+                security,
+                raw,
+                body=None if media is None else self.inline(media.get("schema", {})),
+                body_required=bool(request.get("required", False)),
             )
         return found
 
