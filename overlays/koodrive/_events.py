@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -22,6 +23,9 @@ from ._classify import TRACE_ID_HEADER, classify, parse_json
 from ._extras import NO_EXTRAS, Extras
 from .errors import ResponseTooLargeError
 from .hooks import AttemptInfo, CallHooks
+
+if TYPE_CHECKING:
+    from ._writes import Write
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Attempt:
     extras: Extras = NO_EXTRAS
     request_id_header: str | None = None
     response_model: type | None = None  # what a success body parses into
+    write: Write | None = None  # what a write does (None for a read), for its errors
     response: httpx.Response | None = None
     body: object = None  # the response's JSON, parsed once, by the classifier
     started: float | None = None  # perf_counter() when the request left

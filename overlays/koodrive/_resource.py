@@ -24,6 +24,7 @@ from ._events import current_attempt, parsed_body
 from ._extras import ExtraHeaders, ExtraQuery, checked_extras
 from ._runner import CallOptions
 from ._types import NotGiven, Timeout
+from ._writes import Write
 from .config import USER_ID
 from .errors import ConfigurationError, InvalidArgumentError, MalformedResponseError
 from .pagination import Page
@@ -79,6 +80,11 @@ class Operation:
     owned_query: Mapping[str, str] = field(default_factory=dict)
     # The generated model of the success body: a body it cannot parse is told by field.
     response_model: type | None = None
+    # x-koodrive-behaviour safe-to-repeat: may it be sent again once an attempt may have
+    # reached the server? Reads are; a write that is not is retried only when provably
+    # unprocessed (retries.is_retryable).
+    safe_to_repeat: bool = True
+    write: Write | None = None  # what a write does, for its errors; None for a read
 
 
 class Resource(Generic[ContextT]):
@@ -158,22 +164,40 @@ def expect(
     parsed = response.parsed
     status = int(response.status_code)
     if not isinstance(parsed, model):
-        raise MalformedResponseError(
-            f"{operation.label}: HTTP {status} is not a success status the spec documents",
-            trace_id=trace_id,
-            status_code=status,
-            headers=httpx.Headers(response.headers),
+        raise _malformed(
+            operation,
+            response,
+            trace_id,
+            f"HTTP {status} is not a success status the spec documents",
+            written=f"has HTTP {status}, a success status the spec does not document",
         )
     try:
         _shape.check(parsed, parsed_body(response.content))
     except _shape.ShapeError as error:
-        raise MalformedResponseError(
-            f"{operation.label}: HTTP {status} response breaks the spec: {error}",
-            trace_id=trace_id,
-            status_code=status,
-            headers=httpx.Headers(response.headers),
+        raise _malformed(
+            operation,
+            response,
+            trace_id,
+            f"HTTP {status} response breaks the spec: {error}",
+            written=f"breaks the spec: {error}",
         ) from None
     return parsed
+
+
+def _malformed(
+    operation: Operation, response: Response[ParsedT], trace_id: str, problem: str, *, written: str
+) -> MalformedResponseError:
+    """A success answer the SDK cannot read; for a write, one saying it WAS applied (what
+    the response `written` then)."""
+    status = int(response.status_code)
+    headers = httpx.Headers(response.headers)
+    if operation.write is not None:
+        return operation.write.applied(
+            operation.label, written, trace_id=trace_id, status_code=status, headers=headers
+        )
+    return MalformedResponseError(
+        f"{operation.label}: {problem}", trace_id=trace_id, status_code=status, headers=headers
+    )
 
 
 def page_of(

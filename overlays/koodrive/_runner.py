@@ -1,9 +1,10 @@
 """Run one call: a trace id, then attempts with retries, every failure made typed.
 
 Retries live here, around the generated call, and not in a transport: each attempt goes
-through httpx's auth flow again, so it is signed afresh with a new `X-Date`. Each attempt
-ends here too: its outcome is decided, the user's hooks told, and the response kept for
-a raw call (`with_raw_response`).
+through httpx's auth flow again, so it is signed afresh with a new `X-Date` (and a body's
+hash recomputed over the bytes sent). Each attempt ends here too: its outcome is decided,
+the user's hooks told, and the response kept for a raw call (`with_raw_response`). A write
+that is not safe to repeat is retried only when provably unprocessed (`retries.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ._types import (
     as_httpx_timeout,
     checked_max_response_bytes,
 )
+from ._writes import add_note
 from .errors import (
     APIConnectionError,
     APIError,
@@ -37,7 +39,7 @@ from .errors import (
     MalformedResponseError,
 )
 from .hooks import AttemptInfo, CallHooks, Outcome
-from .retries import Backoff, is_retryable, retry_after_of
+from .retries import Backoff, is_retryable, never_processed, retry_after_of
 
 if TYPE_CHECKING:
     from ._resource import Call
@@ -97,15 +99,27 @@ class _Runner:
             extras=call.extras,
             request_id_header=operation.request_id_header,
             response_model=operation.response_model,
+            write=operation.write,
         )
 
     def _succeeded(self, current: Attempt) -> None:
         _finish(current, Outcome.SUCCESS)
         record_success(current)
 
-    def _failed(self, call: Call, current: Attempt, error: APIError, retry: int) -> float | None:
-        """The wait before the next attempt, or None: the call raises `error`."""
-        delay = _retry_delay(call.label, error, retry, call.options)
+    def _failed(
+        self, call: Call, current: Attempt, error: APIError, retry: int, earlier: APIError | None
+    ) -> float | None:
+        """The wait before the next attempt, or None: the call raises `error`. `earlier` is
+        the last failure of this call after which the request may have been processed."""
+        operation = call.operation
+        delay = _retry_delay(call.label, error, retry, call.options, operation.safe_to_repeat)
+        write = operation.write
+        if delay is None and write is not None:
+            if not operation.safe_to_repeat and is_retryable(error) and not never_processed(error):
+                add_note(error, write.not_retried(call.label))
+            gone = write.gone_after_retry(error, earlier) if earlier is not None else None
+            if gone is not None:
+                add_note(error, gone)
         _finish(current, Outcome.FAILURE if delay is None else Outcome.RETRY, error)
         return delay
 
@@ -118,15 +132,17 @@ class SyncRunner(_Runner):
     def run(self, call: Call, send: Callable[[str], T]) -> T:
         trace_id = call.trace_id()
         retry = 0
+        earlier: APIError | None = None
         while True:
             current = self._attempt(call, retry + 1, trace_id)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
                     result = send(trace_id)
             except APIError as error:
-                delay = self._failed(call, current, error, retry)
+                delay = self._failed(call, current, error, retry, earlier)
                 if delay is None:
                     raise
+                earlier = earlier if never_processed(error) else error
             except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
                 _abandoned(current, error)
                 raise
@@ -147,15 +163,17 @@ class AsyncRunner(_Runner):
     async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
         trace_id = call.trace_id()
         retry = 0
+        earlier: APIError | None = None
         while True:
             current = self._attempt(call, retry + 1, trace_id)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
                     result = await send(trace_id)
             except APIError as error:
-                delay = self._failed(call, current, error, retry)
+                delay = self._failed(call, current, error, retry, earlier)
                 if delay is None:
                     raise
+                earlier = earlier if never_processed(error) else error
             except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
                 _abandoned(current, error)
                 raise
@@ -214,14 +232,19 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         return None
     if isinstance(exc, httpx.HTTPStatusError):
         return unread_status_error(exc.response)
+    # Failures before a connection carried the request: it provably never left the client.
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"timed out ({type(exc).__name__}) calling {_target(exc)}", trace_id=trace_id
+            f"timed out ({type(exc).__name__}) calling {_target(exc)}",
+            trace_id=trace_id,
+            request_sent=sent,
         )
     if isinstance(exc, httpx.RequestError):  # transport failures, undecodable bodies
         return APIConnectionError(
             f"connection to {_target(exc)} failed ({type(exc).__name__}: {exc})",
             trace_id=trace_id,
+            request_sent=sent,
         )
     response = current.response
     if response is None or not isinstance(exc, KeyError | TypeError | ValueError):
@@ -231,6 +254,14 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         if isinstance(exc, KeyError) and exc.args
         else _unparsed(current) or f"does not match the spec ({type(exc).__name__}: {exc})"
     )
+    if current.write is not None and response.is_success:
+        return current.write.applied(
+            current.info.label,
+            problem,
+            trace_id=trace_id,
+            status_code=response.status_code,
+            headers=response.headers,
+        )
     return MalformedResponseError(
         f"HTTP {response.status_code} response from {response.request.url.path} {problem}",
         trace_id=trace_id,
@@ -260,8 +291,10 @@ def _target(exc: httpx.RequestError) -> str:
     return str(url.copy_with(query=None, fragment=None))
 
 
-def _retry_delay(operation: str, error: APIError, retry: int, options: CallOptions) -> float | None:
-    if retry >= options.max_retries or not is_retryable(error):
+def _retry_delay(
+    operation: str, error: APIError, retry: int, options: CallOptions, safe_to_repeat: bool
+) -> float | None:
+    if retry >= options.max_retries or not is_retryable(error, safe_to_repeat=safe_to_repeat):
         return None
     delay = options.backoff.delay(retry, retry_after_of(error))
     # The error's text carries status, code, message and trace id; never headers.
