@@ -9,8 +9,10 @@ does too. This protocol:
 - trims the spaces and tabs around a header value (llhttp keeps the trailing ones, and a
   padded credential would be refused);
 - answers what the parser refuses (control characters, a broken request line, a
-  Content-Length beside chunked) with the gateway's JSON body naming the reason, never the
-  bytes refused (a refused header line may hold a token);
+  Content-Length beside chunked, a malformed chunked body) with the gateway's JSON body
+  naming the reason, never the bytes refused (a refused header line may hold a token);
+  a body refused half-way is answered at once, its app told the client is gone, not left
+  waiting for the rest;
 - bounds a request's line and headers in time (HEADER_TIMEOUT, from the first byte) and in
   size (MAX_HEAD_BYTES), where llhttp bounds neither;
 - lets the app reset a connection or hold a request unanswered (connection.py), for the
@@ -28,7 +30,7 @@ from typing import Any
 
 import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.encoding import encode_json
@@ -95,6 +97,12 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         # A refusal that waits for the responses already owed on this connection: it must
         # not overtake them (a client reads answers in the order it sent its requests).
         self._deferred: tuple[int, str, str] | None = None
+        # Between the end of a request's headers and the end of its body: a refusal then
+        # is that request's answer, not one more after it.
+        self._in_body = False
+        # The request before the current one: the last still owed an answer once the
+        # current one is refused half-way through its body.
+        self._previous_cycle: RequestResponseCycle | None = None
         self._control = _Control(self)
         # The current request is left unanswered on purpose (the hang fault).
         self.holding = False
@@ -117,6 +125,8 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._deferred is not None:
+            return  # the parser has failed: what follows the refused bytes means nothing
         self._unset_keepalive_if_required()
         self._head_bytes += len(data)
         try:
@@ -172,9 +182,12 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             )
         if hosts == 0 and self.parser.get_http_version() == "1.1":
             raise _Refusal(400, "Bad request: Missing mandatory Host: header")
+        self._previous_cycle = self.cycle
         super().on_headers_complete()
+        self._in_body = True
 
     def on_message_complete(self) -> None:
+        self._in_body = False
         self._head_bytes = 0
         super().on_message_complete()
 
@@ -197,6 +210,17 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str, reason: str) -> None:
         self._cancel_header_timer()
+        if self._in_body:
+            self._in_body = False
+            cycle = self.cycle
+            if cycle.response_started and not cycle.response_complete:
+                # The app is answering without the whole body: a refusal cannot go inside
+                # its answer, so the answer is cut short by the close.
+                logger.info("closed a connection mid-answer after its body failed (%s)", reason)
+                self.transport.close()
+                return
+            if not cycle.response_started:
+                self._abandon(cycle)
         if not self._owes_no_response():
             # Nothing more is read; the refusal follows the answers owed, then the close.
             self._deferred = (status, message, reason)
@@ -208,6 +232,16 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         headers = b"".join(b"%s: %s\r\n" % pair for pair in closing_json_headers(body))
         self.transport.write(status_line + headers + b"\r\n" + body)
         self.transport.close()
+
+    def _abandon(self, cycle: RequestResponseCycle) -> None:
+        """The refusal answers `cycle` instead of its app: the app, waiting for the rest of
+        the body or yet to start, is told the client is gone and what it sends is dropped."""
+        cycle.disconnected = True
+        cycle.message_event.set()
+        # Still queued behind an earlier answer: uvicorn queues on the left.
+        if self.pipeline and self.pipeline[0][0] is cycle:
+            self.pipeline.popleft()
+        self.cycle = self._previous_cycle  # type: ignore[assignment]
 
     def _arm_header_timer(self) -> None:
         self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)

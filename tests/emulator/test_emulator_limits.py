@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import time
 
 import pytest
@@ -22,6 +23,8 @@ from tests.emulator.raw_http import (
 )
 
 QUERY = f"{GROUPS_PATH}?pageSize=10&pageCursor=&sourceType=0"
+# Longer than any answer here takes, far shorter than a hang: a read past it fails the test.
+WIRE_TIMEOUT = 3.0
 
 
 def _host(emulator: RunningEmulator) -> tuple[str, str]:
@@ -247,3 +250,59 @@ def test_a_head_past_the_cap_in_one_read_is_refused(emulator: RunningEmulator) -
     )
     assert status == 400
     assert f"at most {MAX_HEAD_BYTES} bytes" in json.loads(body)["error_msg"]
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"ZZZ\r\nabc\r\n0\r\n\r\n", "invalid character in chunk size"),
+        (b"3;a=\x01b\r\nabc\r\n0\r\n\r\n", "invalid character in chunk extensions"),
+        (b"3\r\nabcdef\r\n0\r\n\r\n", "expected lf after chunk data"),
+    ],
+    ids=["size-not-hex", "control-character-in-extension", "data-longer-than-size"],
+)
+def test_a_malformed_chunked_body_is_answered_at_once_and_closed(
+    emulator: RunningEmulator, body: bytes, reason: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Transfer-Encoding", "chunked"),
+    ]
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        started = time.monotonic()
+        sock.sendall(request_head("GET", QUERY, headers) + body)
+        status, answer = read_response(sock)
+        assert _closed_by_server(sock)
+        assert time.monotonic() - started < WIRE_TIMEOUT
+    assert status == 400, answer
+    document = json.loads(answer)
+    assert document["error_code"] == "APIGW.0201"
+    assert reason in document["error_msg"].lower()
+    # The operation was not served what came before the fault: its app was told the client
+    # had gone (499, as the journal records a client that leaves), not left waiting.
+    deadline = time.monotonic() + WIRE_TIMEOUT
+    while not emulator.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [entry.status for entry in emulator.requests] == [499]
+
+
+def test_a_malformed_body_after_a_pipelined_request_waits_for_its_answer(
+    emulator: RunningEmulator,
+) -> None:
+    headers = [_host(emulator), *emulator.token_headers().items()]
+    good = request_head("GET", QUERY, headers)
+    chunked = request_head("GET", QUERY, [*headers, ("Transfer-Encoding", "chunked")])
+    emulator.faults.latency(0.3, times=1)
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        sock.sendall(good + chunked + b"ZZZ\r\n")
+        (first, _), (second, body) = read_responses_until_closed(sock)
+    assert (first, second) == (200, 400), body
+    assert "invalid character in chunk size" in json.loads(body)["error_msg"].lower()
