@@ -14,7 +14,8 @@ does too. This protocol:
   a body refused half-way is answered at once, its app told the client is gone, not left
   waiting for the rest;
 - bounds a request's line and headers in time (HEADER_TIMEOUT, from the first byte) and in
-  size (MAX_HEAD_BYTES), where llhttp bounds neither;
+  size (MAX_HEAD_BYTES), and its body in time (BODY_TIMEOUT, from the end of the headers;
+  past it 408 and the close), where llhttp bounds none of these;
 - lets the app reset a connection or hold a request unanswered (connection.py), for the
   connection-reset and hang faults, and closes a held one when the server stops.
 """
@@ -34,7 +35,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 
 from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.encoding import encode_json
-from koodrive_emulator.limits import HEADER_TIMEOUT, MAX_HEAD_BYTES, closing_json_headers
+from koodrive_emulator.limits import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_HEAD_BYTES,
+    closing_json_headers,
+)
 from koodrive_emulator.responses import gateway_body
 
 logger = logging.getLogger("koodrive_emulator.access")
@@ -76,17 +82,28 @@ class _Control:
 
 class GatewayHttpProtocol(HttpToolsProtocol):
     header_timeout: float = HEADER_TIMEOUT
+    body_timeout: float = BODY_TIMEOUT
 
     @classmethod
     def with_header_timeout(cls, seconds: float) -> type[GatewayHttpProtocol]:
         """This protocol with another header deadline (uvicorn takes a class, not an object)."""
+        return cls._with_deadline("header_timeout", seconds)
+
+    @classmethod
+    def with_body_timeout(cls, seconds: float) -> type[GatewayHttpProtocol]:
+        """This protocol with another body deadline (uvicorn takes a class, not an object)."""
+        return cls._with_deadline("body_timeout", seconds)
+
+    @classmethod
+    def _with_deadline(cls, name: str, seconds: float) -> type[GatewayHttpProtocol]:
         if not (0 < seconds < float("inf")):
-            raise ValueError("header_timeout must be a positive, finite number of seconds")
-        return type(cls.__name__, (cls,), {"header_timeout": seconds})
+            raise ValueError(f"{name} must be a positive, finite number of seconds")
+        return type(cls.__name__, (cls,), {name: seconds})
 
     def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._in_head = False  # between a message's first byte and the end of its headers
         # Bytes received since the last head or message ended: a bound on the memory a head
         # still being read can take (the parser keeps a header until its end), at most one
@@ -122,6 +139,7 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -173,7 +191,13 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._in_head = False
         self._head_bytes = 0
         self._cancel_header_timer()
-        hosts = sum(1 for name, _ in self.headers if name == b"host")
+        hosts = 0
+        announces_body = False
+        for name, _ in self.headers:
+            if name == b"host":
+                hosts += 1
+            elif name == b"content-length" or name == b"transfer-encoding":
+                announces_body = True
         if hosts > 1:
             raise _Refusal(
                 401,
@@ -185,9 +209,12 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._previous_cycle = self.cycle
         super().on_headers_complete()
         self._in_body = True
+        if announces_body:
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_too_slow)
 
     def on_message_complete(self) -> None:
         self._in_body = False
+        self._cancel_body_timer()
         self._head_bytes = 0
         super().on_message_complete()
 
@@ -210,6 +237,7 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str, reason: str) -> None:
         self._cancel_header_timer()
+        self._cancel_body_timer()
         if self._in_body:
             self._in_body = False
             cycle = self.cycle
@@ -250,6 +278,28 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_too_slow(self) -> None:
+        self._body_timer = None
+        if not self._in_body or self.transport.is_closing():
+            return
+        if self.flow.read_paused:
+            # The server, not the client, has stopped reading (an earlier request is still
+            # being answered, or its app has not taken the body read so far): the client
+            # gets a new term.
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_too_slow)
+            return
+        self._refuse(
+            408,
+            f"Request timeout: the body must arrive whole within {self.body_timeout:g} s "
+            "of the headers",
+            f"a body not whole within {self.body_timeout:g} s",
+        )
 
     def _headers_too_slow(self) -> None:
         self._header_timer = None

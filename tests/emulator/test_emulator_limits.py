@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import select
 import socket
 import time
 
@@ -306,3 +307,56 @@ def test_a_malformed_body_after_a_pipelined_request_waits_for_its_answer(
         (first, _), (second, body) = read_responses_until_closed(sock)
     assert (first, second) == (200, 400), body
     assert "invalid character in chunk size" in json.loads(body)["error_msg"].lower()
+
+
+def test_a_body_that_stops_short_is_408_after_the_deadline() -> None:
+    with running_emulator(body_timeout=0.5) as emulator:
+        headers = [_host(emulator), *emulator.token_headers().items(), ("Content-Length", "10")]
+        with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+            started = time.monotonic()
+            sock.sendall(request_head("GET", QUERY, headers) + b"abc")  # 3 of 10 bytes
+            status, body = read_response(sock)
+            assert _closed_by_server(sock)
+            assert 0.4 < time.monotonic() - started < WIRE_TIMEOUT
+    assert status == 408, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert "within 0.5 s" in document["error_msg"]
+
+
+def test_a_chunked_body_that_never_ends_is_408_however_it_drips() -> None:
+    with running_emulator(body_timeout=0.5) as emulator:
+        headers = [
+            _host(emulator),
+            *emulator.token_headers().items(),
+            ("Transfer-Encoding", "chunked"),
+        ]
+        with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+            started = time.monotonic()
+            sock.sendall(request_head("GET", QUERY, headers))
+            # A chunk now and then does not push the deadline back.
+            while not select.select([sock], [], [], 0.1)[0]:
+                assert time.monotonic() - started < WIRE_TIMEOUT, "no answer to a dripping body"
+                sock.sendall(b"1\r\nx\r\n")
+            status, body = read_response(sock)
+            assert _closed_by_server(sock)
+    assert status == 408, body
+    assert json.loads(body)["error_code"] == "APIGW.0201"
+
+
+def test_a_body_sent_slowly_within_the_deadline_is_served() -> None:
+    with running_emulator(body_timeout=1.0) as emulator:
+        headers = [_host(emulator), *emulator.token_headers().items(), ("Content-Length", "4")]
+        with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+            sock.sendall(request_head("GET", QUERY, headers))
+            for byte in b"abcd":
+                time.sleep(0.1)
+                sock.sendall(bytes([byte]))
+            status, body = read_response(sock)
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("inf"), float("nan")])
+def test_a_body_deadline_must_be_positive_and_finite(seconds: float) -> None:
+    with pytest.raises(ValueError, match="body_timeout"), running_emulator(body_timeout=seconds):
+        pass

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from koodrive_emulator.app import GROUPS_PATH
+from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.testing import RunningEmulator, running_emulator
+from koodrive_proxy.app import ProxyApp, ProxySettings
 from koodrive_proxy.server import ProxyServer, running_proxy
 
 from tests.emulator.raw_http import connect, read_response, request_head
@@ -72,4 +74,17 @@ def test_a_malformed_chunked_body_is_answered_at_once_and_not_forwarded(
     assert document["error_code"] == "APIGW.0201"
     assert reason in document["error_msg"].lower()
     assert took < WIRE_TIMEOUT
+    assert _nothing_forwarded(live)
+
+
+def test_a_body_that_stops_short_is_408_after_the_deadline(live: RunningEmulator) -> None:
+    # proxy_server's own arguments, with a short body deadline.
+    app = ProxyApp(ProxySettings(live.base_url))
+    server = EmulatorServer(app, lifespan="on", name="koodrive-proxy", body_timeout=0.5)
+    with server as proxy:
+        head = request_head("GET", QUERY, [*_headers(live, proxy), ("Content-Length", "10")])
+        status, answer, took = _exchange(proxy, head + b"abc")  # 3 of 10 bytes
+    assert status == 408, answer
+    assert json.loads(answer)["error_code"] == "APIGW.0201"
+    assert 0.4 < took < WIRE_TIMEOUT
     assert _nothing_forwarded(live)
