@@ -16,6 +16,9 @@ does too. This protocol:
 - bounds a request's line and headers in time (HEADER_TIMEOUT, from the first byte) and in
   size (MAX_HEAD_BYTES), and its body in time (BODY_TIMEOUT, from the end of the headers;
   past it 408 and the close), where llhttp bounds none of these;
+- implements one transfer coding, chunked, as RFC 9112 section 6 has it: another is 501
+  (llhttp reads "gzip, chunked" as plain chunked), a Transfer-Encoding that does not end
+  in chunked, or one in HTTP/1.0, is 400; both close the connection;
 - lets the app reset a connection or hold a request unanswered (connection.py), for the
   connection-reset and hang faults, and closes a held one when the server stops.
 """
@@ -49,6 +52,11 @@ _TOO_LARGE = (
     400,
     f"Bad request: the request line and headers may be at most {MAX_HEAD_BYTES} bytes",
     "headers too large",
+)
+# The transfer codings HTTP has registered (IANA): named when refused. Another name is not
+# echoed, as no refused bytes are.
+_REGISTERED_CODINGS = frozenset(
+    {b"compress", b"deflate", b"gzip", b"identity", b"trailers", b"x-compress", b"x-gzip"}
 )
 
 
@@ -193,11 +201,15 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._cancel_header_timer()
         hosts = 0
         announces_body = False
-        for name, _ in self.headers:
+        transfer_codings: list[bytes] = []
+        for name, value in self.headers:
             if name == b"host":
                 hosts += 1
-            elif name == b"content-length" or name == b"transfer-encoding":
+            elif name == b"content-length":
                 announces_body = True
+            elif name == b"transfer-encoding":
+                announces_body = True
+                transfer_codings += value.split(b",")  # two lines are one list
         if hosts > 1:
             raise _Refusal(
                 401,
@@ -206,6 +218,8 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             )
         if hosts == 0 and self.parser.get_http_version() == "1.1":
             raise _Refusal(400, "Bad request: Missing mandatory Host: header")
+        if transfer_codings:
+            _check_transfer_codings(transfer_codings, self.parser.get_http_version())
         self._previous_cycle = self.cycle
         super().on_headers_complete()
         self._in_body = True
@@ -313,3 +327,30 @@ class GatewayHttpProtocol(HttpToolsProtocol):
                 "closed a connection that sent no whole request in %s s", self.header_timeout
             )
             self.transport.close()
+
+
+def _check_transfer_codings(elements: list[bytes], http_version: str) -> None:
+    """Raises the refusal of a Transfer-Encoding this server cannot read a body by."""
+    if http_version == "1.0":
+        # An HTTP/1.0 hop may have passed chunks on without reading them: the framing
+        # cannot be trusted (RFC 9112 6.1).
+        raise _Refusal(400, "Bad request: Transfer-Encoding in HTTP/1.0; send Content-Length")
+    # Names are case-insensitive, and an empty list element counts for nothing.
+    codings = [coding for element in elements if (coding := element.strip(b" \t").lower())]
+    if not codings or codings[-1] != b"chunked" or codings.count(b"chunked") > 1:
+        # Where the body ends cannot be known (RFC 9112 6.3): nothing after it can be read.
+        raise _Refusal(
+            400, "Bad request: Transfer-Encoding must end in chunked, once and without parameters"
+        )
+    if len(codings) > 1:
+        names = [coding.split(b";", 1)[0].rstrip(b" \t") for coding in codings[:-1]]
+        named = [name.decode("ascii") for name in names if name in _REGISTERED_CODINGS]
+        if len(named) < len(names):
+            named.append("an unregistered one")
+        refused = list(dict.fromkeys(named))
+        raise _Refusal(
+            501,
+            f"Not implemented: the transfer coding{'s' if len(refused) > 1 else ''} "
+            f"{', '.join(refused)}; only chunked is implemented: send the body chunked, or "
+            "with Content-Length",
+        )

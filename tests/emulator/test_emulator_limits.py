@@ -117,6 +117,11 @@ def test_a_keep_alive_connection_serves_the_next_request_within_the_deadline() -
             b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             "can't be present with content-length",
         ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n"
+            b"Content-Length: 1\r\n\r\n",
+            "can't be present with transfer-encoding",
+        ),
         (b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", "whitespace"),  # folding
     ],
 )
@@ -360,3 +365,79 @@ def test_a_body_sent_slowly_within_the_deadline_is_served() -> None:
 def test_a_body_deadline_must_be_positive_and_finite(seconds: float) -> None:
     with pytest.raises(ValueError, match="body_timeout"), running_emulator(body_timeout=seconds):
         pass
+
+
+CHUNKED_BODY = b"3\r\nabc\r\n0\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("transfer_encodings", "named"),
+    [
+        (["gzip, chunked"], "gzip"),
+        (["gzip", "chunked"], "gzip"),  # two lines are one list (RFC 9110 section 5.3)
+        (["GZip ,\tChunked"], "gzip"),
+        (["identity, chunked"], "identity"),
+        (["deflate;q=1, gzip, chunked"], "deflate, gzip"),
+        (["x-private, chunked"], "unregistered"),
+    ],
+)
+def test_a_transfer_coding_not_implemented_is_501(
+    emulator: RunningEmulator, transfer_encodings: list[str], named: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        *(("Transfer-Encoding", value) for value in transfer_encodings),
+    ]
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        sock.sendall(request_head("GET", QUERY, headers) + CHUNKED_BODY)
+        status, body = read_response(sock)
+        assert _closed_by_server(sock)
+    assert status == 501, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert named in document["error_msg"]
+    assert "x-private" not in document["error_msg"]  # what is not registered is not echoed
+    assert emulator.requests == []  # refused before any operation saw it
+
+
+@pytest.mark.parametrize(
+    ("transfer_encodings", "version"),
+    [
+        (["gzip"], "HTTP/1.1"),  # the body's end cannot be found (RFC 9112 section 6.3)
+        (["identity"], "HTTP/1.1"),
+        (["chunked;ext=1"], "HTTP/1.1"),  # chunked takes no parameters
+        (["chunked"], "HTTP/1.0"),  # HTTP/1.0 framing is faulty with it (section 6.1)
+    ],
+)
+def test_a_transfer_encoding_that_does_not_end_in_chunked_is_400(
+    emulator: RunningEmulator, transfer_encodings: list[str], version: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        *(("Transfer-Encoding", value) for value in transfer_encodings),
+    ]
+    head = request_head("GET", QUERY, headers).replace(b"HTTP/1.1\r\n", f"{version}\r\n".encode())
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        sock.sendall(head + CHUNKED_BODY)
+        status, body = read_response(sock)
+        assert _closed_by_server(sock)
+    assert status == 400, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert "transfer-encoding" in document["error_msg"].lower()
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("transfer_encoding", ["chunked", "Chunked", "CHUNKED", ", chunked"])
+def test_chunked_alone_is_read_whatever_its_case(
+    emulator: RunningEmulator, transfer_encoding: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Transfer-Encoding", transfer_encoding),
+    ]
+    status, body = raw_exchange(emulator.base_url, "GET", QUERY, headers, CHUNKED_BODY)
+    assert status == 200, body

@@ -88,3 +88,27 @@ def test_a_body_that_stops_short_is_408_after_the_deadline(live: RunningEmulator
     assert json.loads(answer)["error_code"] == "APIGW.0201"
     assert 0.4 < took < WIRE_TIMEOUT
     assert _nothing_forwarded(live)
+
+
+@pytest.mark.parametrize(
+    ("transfer_encodings", "status"),
+    [
+        (["gzip, chunked"], 501),
+        (["gzip", "chunked"], 501),
+        (["gzip"], 400),
+    ],
+)
+def test_a_transfer_coding_not_implemented_is_refused_and_not_forwarded(
+    live: RunningEmulator, proxy: ProxyServer, transfer_encodings: list[str], status: int
+) -> None:
+    headers = [
+        *_headers(live, proxy),
+        *(("Transfer-Encoding", value) for value in transfer_encodings),
+    ]
+    answered, answer, took = _exchange(
+        proxy, request_head("GET", QUERY, headers) + b"3\r\nabc\r\n0\r\n\r\n"
+    )
+    assert answered == status, answer
+    assert json.loads(answer)["error_code"] == "APIGW.0201"
+    assert took < WIRE_TIMEOUT
+    assert _nothing_forwarded(live)
