@@ -501,7 +501,9 @@ def _check_write(
         schema: Any = {"properties": _success_properties(behaviour, operation, document)}
         for part in pointer:
             schema = _properties(schema, document).get(part)
-            must(schema is not None, "key.response", f"{write.key_response!r} is in no success body")
+            must(
+                schema is not None, "key.response", f"{write.key_response!r} is in no success body"
+            )
     else:
         must(
             write.key_parameter is not None and write.key_parameter in path,
