@@ -361,6 +361,26 @@ class BodyRules:
             raise ValidationError(problems)
         return body
 
+    def valid_fields(self, raw: bytes) -> dict[str, object]:
+        """The fields of a (refused) body that are right on their own: none when it is no
+        JSON object. What a flawed server would still act on (a fault)."""
+        try:
+            body = self._decoded(raw)
+        except ValidationError:
+            return {}
+        if not isinstance(body, dict) or self.schema is None:
+            return {}
+        properties: Mapping[str, Any] = self.schema.get("properties") or {}
+        kept: dict[str, object] = {}
+        for name, value in body.items():
+            schema = properties.get(name)
+            if schema is None:
+                continue
+            read = _as_integer(value) if schema.get("type") == "integer" else value
+            if not self._problems(read, schema, [name]):
+                kept[name] = read
+        return kept
+
     def _decoded(self, raw: bytes) -> object:
         try:
             text = raw.decode("utf-8")
