@@ -1,13 +1,15 @@
 """The HTTP layer: thin Starlette routes over the state and the rules.
 
 Order of checks for an operation, as at the vendor's gateway then service: faults that
-replace the response, authentication (401), parameters (400), the operation, then faults
-that alter the body.
+replace the response, authentication (401), the body's media type (415), parameters and
+body (400, every problem at once), the operation, then faults that alter the body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import re
 import secrets
@@ -18,7 +20,7 @@ import yaml
 from koodrive.signing import query_pairs
 from koodrive_spec.behaviour import request_id_header, validity
 from koodrive_spec.reader import Operation, Spec, spec_bytes
-from koodrive_spec.request_rules import OperationRules, ValidationError
+from koodrive_spec.request_rules import OperationRules, UnsupportedMediaType, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -50,6 +52,7 @@ from koodrive_emulator.responses import (
 )
 from koodrive_emulator.rules.auth import AuthError, AuthFlaws, SignedRequest, authenticate
 from koodrive_emulator.rules.paging import Pager
+from koodrive_emulator.state import LimitReached, NotOwner, RecordNotFound, WriteRefused
 
 logger = logging.getLogger("koodrive_emulator")
 
@@ -69,6 +72,11 @@ _UNANSWERED_NEEDS_SERVER = (
 
 
 __all__ = ["DEVICES_PATH", "GROUPS_PATH", "EmulatorApp", "EmulatorContext"]
+
+# The write faults whose server answers a write it never makes.
+_UNMADE_WRITES = frozenset(
+    {FaultKind.ACK_WITHOUT_APPLY, FaultKind.UPDATE_NOT_VISIBLE, FaultKind.DELETE_NOT_REMOVED}
+)
 
 _AUTH_FLAWS = {
     FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
@@ -131,6 +139,23 @@ class EmulatorApp:
             )
             for operation_id, rules in self.rules.items()
             if rules.behaviour is not None
+        }
+        # The `msg` of a refused change, as the spec's example of the forbidden answer shows.
+        self._forbidden_messages = {
+            operation_id: str(example["msg"])
+            for operation_id, rules in self.rules.items()
+            if rules.behaviour is not None and rules.behaviour.forbidden is not None
+            for example in self.spec.response_examples(
+                operation_id, rules.behaviour.forbidden.status
+            )[:1]
+            if "msg" in example
+        }
+        # What the refused-write-applied fault fills a refused body's bad fields with.
+        self._request_examples = {
+            operation_id: examples[0]
+            for operation_id in self.spec.operations
+            for examples in [self.spec.request_examples(operation_id)]
+            if examples
         }
         # One route per operation of the spec; an operation without a handler (handlers.py,
         # or `handlers=`) answers 501 naming it: a spec ahead of the emulator says so.
@@ -370,6 +395,13 @@ class EmulatorApp:
                     filtered=any(name in last for name in filters),
                     note=note,
                 )
+                if fault is not None and fault.kind is FaultKind.APPLY_THEN_DROP:
+                    if CONTROL_KEY not in request.scope:
+                        return JSONBytesResponse(
+                            encode_json(service_body(INTERNAL_ERROR, _UNANSWERED_NEEDS_SERVER)),
+                            500,
+                        )
+                    return UnansweredResponse(reset=True, before=note.record_now)
                 if fault is not None:
                     outcome = _altered(outcome, fault, request, rules)
             if outcome.raw is not None:  # the proxy's page: no trace id, no JSON
@@ -421,26 +453,70 @@ class EmulatorApp:
         if flaw is FaultKind.FILTER_404 and filtered:
             return _Outcome(404, gateway_body(404, request_id))  # once authenticated
         try:
-            values = rules.parse(
-                query,
-                signed.headers,
-                request.path_params,
-                lenient=flaw is FaultKind.LENIENT_PARAMETERS,
-            )
-            call = OperationCall(
-                context,
-                principal,
-                values,
-                flaw,
-                rules,
-                self.pager,
-                self._messages.get(rules.operation.operation_id, SUCCESS_MESSAGE),
-            )
-            return handler(call)
+            rules.body.check_media_type(signed.headers.get("content-type"), signed.body)
+        except UnsupportedMediaType as error:
+            return _Outcome(415, service_body(PARAMETER_ERROR, str(error)))
+        operation_id = rules.operation.operation_id
+        call = OperationCall(
+            context,
+            principal,
+            {},
+            flaw,
+            rules,
+            self.pager,
+            self._messages.get(operation_id, SUCCESS_MESSAGE),
+        )
+        try:
+            problems: list[str] = []
+            try:
+                values = rules.parse(
+                    query,
+                    signed.headers,
+                    request.path_params,
+                    lenient=flaw is FaultKind.LENIENT_PARAMETERS,
+                )
+                call = dataclasses.replace(call, values=values)
+            except ValidationError as error:
+                problems += error.problems
+            try:
+                call = dataclasses.replace(call, body=rules.body.parse(signed.body))
+            except ValidationError as error:
+                if flaw is FaultKind.REFUSED_WRITE_APPLIED and not problems:
+                    self._apply_refused(handler, call, signed.body)
+                problems += error.problems
+            if problems:
+                raise ValidationError(problems)
+            return _handled(handler, call)
         except ValidationError as error:
             if flaw is FaultKind.PARAMETER_ERROR_401:
                 return _Outcome(401, gateway_body(401, request_id))
             return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
+        except LimitReached as error:
+            refused = call.behaviour.invalid_request
+            message = str(ValidationError([str(error)]))
+            return _Outcome(refused.status, service_body(refused.code, message))
+        except NotOwner as error:
+            forbidden = call.behaviour.forbidden
+            if forbidden is None:
+                raise TypeError(f"{operation_id}: x-koodrive-behaviour has no forbidden") from error
+            message = self._forbidden_messages.get(operation_id, str(error))
+            return _Outcome(forbidden.status, service_body(forbidden.code, message))
+        except RecordNotFound as error:
+            not_found = call.behaviour.not_found
+            if not_found is None:
+                raise TypeError(f"{operation_id}: x-koodrive-behaviour has no not-found") from error
+            return _Outcome(
+                not_found.status, service_body(not_found.code, f"Resource not found: {error}.")
+            )
+
+    def _apply_refused(self, handler: Handler, call: OperationCall, raw: bytes) -> None:
+        """The refused-write-applied fault: the write made anyway, from the fields that were
+        right and the spec's example body for the rest; its answer stays the refusal."""
+        example = self._request_examples.get(call.rules.operation.operation_id, {})
+        body = {**example, **call.rules.body.valid_fields(raw)}
+        # A body the handler cannot act on at all changes nothing, as it would not there.
+        with contextlib.suppress(WriteRefused, TypeError, ValueError):
+            handler(dataclasses.replace(call, body=body))
 
     def _not_implemented(self, operation: Operation) -> Endpoint:
         message = (
@@ -504,6 +580,38 @@ def _token_needs_user_headers(operation: Operation, spec: Spec) -> bool:
 def _raw_path(scope: Scope) -> str:
     raw = scope.get("raw_path")
     return raw.decode("latin-1") if isinstance(raw, bytes) else str(scope["path"])
+
+
+def _handled(handler: Handler, call: OperationCall) -> _Outcome:
+    """The handler's answer, as the write faults change what it does."""
+    flaw = call.flaw
+    write = call.rules.behaviour.write if call.rules.behaviour is not None else None
+    if write is None or flaw is None:
+        return handler(call)
+    backend = call.context.backend
+    if flaw in _UNMADE_WRITES or (flaw is FaultKind.CREATE_NOT_LISTED and not write.partition):
+        with backend.changes_discarded():
+            return handler(call)
+    if flaw is FaultKind.CREATE_NOT_LISTED:
+        call = dataclasses.replace(call, body=_elsewhere(call, write.partition))
+    try:
+        return handler(call)
+    except RecordNotFound:
+        if flaw is FaultKind.SECOND_DELETE_SUCCEEDS:
+            return call.done()
+        raise
+
+
+def _elsewhere(call: OperationCall, partition: tuple[tuple[str, str], ...]) -> dict[str, object]:
+    """The body with each partition field set to another of its values: the record is
+    written where the listing the request names never shows it (create-not-listed)."""
+    body = dict(call.body)
+    properties = (call.rules.body.schema or {}).get("properties") or {}
+    for sent, _ in partition:
+        values = list((properties.get(sent) or {}).get("enum") or [])
+        if body.get(sent) in values and len(values) > 1:
+            body[sent] = values[(values.index(body[sent]) + 1) % len(values)]
+    return body
 
 
 def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:

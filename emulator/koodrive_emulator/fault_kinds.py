@@ -48,6 +48,17 @@ class FaultKind(StrEnum):
     NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
     WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back
     SUCCESS_CODE_NOT_ZERO = "success-code-not-zero"  # a 200 with the normal body and code 1
+    # Writes: faults of the operations whose x-koodrive-behaviour has a `write`.
+    APPLY_THEN_DROP = "apply-then-drop"  # the write is made, then the connection reset (RST)
+    ACK_WITHOUT_APPLY = "ack-without-apply"  # success answered, the write never made
+    # Write-breaking, each breaking one promise of a write's x-koodrive-behaviour:
+    CREATE_NOT_LISTED = "create-not-listed"  # a created record is not in its own listing
+    UPDATE_NOT_VISIBLE = "update-not-visible"  # an update answered, listings show the old
+    DELETE_NOT_REMOVED = "delete-not-removed"  # a delete answered, the record still listed
+    REFUSED_WRITE_APPLIED = "refused-write-applied"  # a refused body still changes the state
+    OWNER_NOT_ENFORCED = "owner-not-enforced"  # any user who sees a record may change it
+    SECOND_DELETE_SUCCEEDS = "second-delete-succeeds"  # deleting what is gone answers success
+    WRONG_RECORD_TIME = "wrong-record-time"  # a written record's time is a day before now
     # Nothing answered at all (before authentication, as a network or gateway fails):
     CONNECTION_RESET = "connection-reset"  # the TCP connection reset (RST), no response
     HANG = "hang"  # never answered, until the client leaves or the server stops

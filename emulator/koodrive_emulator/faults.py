@@ -23,11 +23,12 @@ import functools
 import math
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from koodrive_spec.behaviour import Effect, Write
 from koodrive_spec.reader import Spec
 
 from koodrive_emulator.fault_kinds import FaultKind as FaultKind
@@ -81,6 +82,33 @@ PAGING_KINDS = frozenset(
 )
 
 
+# Kinds that act on writes, each on the writes it can break, read from their `write`.
+_WRITE_KINDS: dict[FaultKind, Callable[[Spec, str, Write], bool]] = {
+    FaultKind.APPLY_THEN_DROP: lambda spec, op, write: True,
+    FaultKind.ACK_WITHOUT_APPLY: lambda spec, op, write: True,
+    FaultKind.CREATE_NOT_LISTED: lambda spec, op, write: write.effect is Effect.CREATE,
+    FaultKind.UPDATE_NOT_VISIBLE: lambda spec, op, write: write.effect is Effect.UPDATE,
+    FaultKind.DELETE_NOT_REMOVED: lambda spec, op, write: write.effect is Effect.DELETE,
+    FaultKind.REFUSED_WRITE_APPLIED: lambda spec, op, write: spec.operations[op].body is not None,
+    FaultKind.OWNER_NOT_ENFORCED: lambda spec, op, write: (
+        write.owner_field is not None and write.effect is not Effect.CREATE
+    ),
+    # A delete that answers only `code` and `msg`: one that answers the record deleted has
+    # none to give for a record that is gone.
+    FaultKind.SECOND_DELETE_SUCCEEDS: lambda spec, op, write: (
+        write.effect is Effect.DELETE and not _answers_a_record(spec, op)
+    ),
+    FaultKind.WRONG_RECORD_TIME: lambda spec, op, write: write.effect is not Effect.DELETE,
+}
+WRITE_KINDS = frozenset(_WRITE_KINDS)
+
+
+def _answers_a_record(spec: Spec, operation: str) -> bool:
+    success = spec.behaviours[operation].success.status
+    properties = spec.response_schema(operation, success).get("properties") or {}
+    return any(schema.get("type") == "object" for schema in properties.values())
+
+
 @functools.cache
 def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
     behaviours = spec.behaviours
@@ -88,6 +116,11 @@ def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)
     if kind is FaultKind.FILTER_404:
         return tuple(op for op, b in behaviours.items() if b.text_filters)
+    acts_on = _WRITE_KINDS.get(kind)
+    if acts_on is not None:
+        return tuple(
+            op for op, b in behaviours.items() if b.write is not None and acts_on(spec, op, b.write)
+        )
     return None
 
 

@@ -4,19 +4,24 @@ Everything else is done before a handler runs, from the spec: the route, authent
 the parameters (read and checked against their schemas), the faults. A handler gets the
 checked values in an `OperationCall` and answers with `call.listing(...)` or `call.page(...)`,
 which shape the success body from the operation's `x-koodrive-behaviour` (the items field,
-the paging fields, the success code). Register one with `@handles("operationId")`; an
-operation of the spec without one answers 501 naming it.
+the paging fields, the success code). A write reads its checked body (`call.body_value`) and
+the record its path names (`call.key`), makes one change through the backend, and answers
+with `call.created(key)`, `call.record(item)` or `call.done()`; a refusal the backend raises
+(`state.WriteRefused`) is answered from the spec (not-found, forbidden). Register one with
+`@handles("operationId")`; an operation of the spec without one answers 501 naming it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from koodrive_spec.behaviour import Behaviour, Paging
+from koodrive_spec.behaviour import Behaviour, Paging, Write
 from koodrive_spec.request_rules import OperationRules
 
+from koodrive_emulator.clock import Clock
 from koodrive_emulator.encoding import Fragment
 from koodrive_emulator.fault_kinds import FaultKind
 from koodrive_emulator.models import Group, SourceType
@@ -31,6 +36,8 @@ Flaw = FaultKind | None  # the flawed kind a request runs into (a fault of the s
 Wire = Mapping[str, Any] | Fragment
 
 SUCCESS_MESSAGE = "success"
+# How far before now the wrong-record-time fault dates what it writes.
+WRONG_RECORD_TIME_OFFSET = timedelta(days=1)
 _PAGING_FLAWS = {
     FaultKind.REPEAT_ITEM: Flaws(repeat_last_item=True),
     FaultKind.NEVER_END: Flaws(never_end=True),
@@ -48,6 +55,8 @@ class CallContext(Protocol):
     def backend(self) -> Backend: ...
     @property
     def paging(self) -> PagingBehaviour: ...
+    @property
+    def clock(self) -> Clock: ...
 
 
 @dataclass
@@ -69,6 +78,7 @@ class OperationCall:
     rules: OperationRules
     pager: Pager
     message: str = SUCCESS_MESSAGE  # the success `msg` (from the spec's example)
+    body: Mapping[str, object] = field(default_factory=dict)  # the checked request body
 
     @property
     def user_id(self) -> str:
@@ -112,6 +122,70 @@ class OperationCall:
         if page.next_cursor is not None:
             fields[paging.next_cursor] = page.next_cursor
         return self.success(fields)
+
+    # --- writes -------------------------------------------------------------------------
+
+    @property
+    def write(self) -> Write:
+        write = self.behaviour.write
+        if write is None:
+            raise TypeError(f"{self.behaviour.operation_id}: x-koodrive-behaviour has no write")
+        return write
+
+    @property
+    def key(self) -> str:
+        """The record an update or delete names: its key parameter's checked value."""
+        name = self.write.key_parameter
+        if name is None:
+            raise TypeError(f"{self.behaviour.operation_id}: its write names no key parameter")
+        return self.value(name, str)
+
+    @property
+    def now(self) -> datetime:
+        """The time a write records: the emulator clock's now."""
+        now = self.context.clock.now()
+        return now - WRONG_RECORD_TIME_OFFSET if self.flaw is FaultKind.WRONG_RECORD_TIME else now
+
+    @property
+    def owner_only(self) -> bool:
+        """Whether only a record's owner may change it (the owner-not-enforced fault: no)."""
+        return self.flaw is not FaultKind.OWNER_NOT_ENFORCED
+
+    def value(self, name: str, kind: type[_T]) -> _T:
+        """Parameter `name`'s checked value."""
+        return _typed(self.values, name, kind)
+
+    def body_value(self, name: str, kind: type[_T]) -> _T:
+        """Field `name` of the checked body (one the body's schema requires)."""
+        return _typed(self.body, name, kind)
+
+    def optional_body_value(self, name: str, kind: type[_T]) -> _T | None:
+        return None if name not in self.body else _typed(self.body, name, kind)
+
+    def created(self, key: str) -> Outcome:
+        """The success of a create, the new record's key where the write's `key` points."""
+        pointer = self.write.key_response
+        if pointer is None:
+            raise TypeError(f"{self.behaviour.operation_id}: its write names no response key")
+        fields: dict[str, Any] = {}
+        place = fields
+        *parents, last = pointer.split("/")[1:]
+        for part in parents:
+            place = place.setdefault(part, {})
+        place[last] = key
+        return self.success(fields)
+
+    def record(self, item: Wire) -> Outcome:
+        """The success carrying one record, in the success body's object field."""
+        properties = self.rules.success_schema.get("properties") or {}
+        fields = [name for name, schema in properties.items() if schema.get("type") == "object"]
+        if len(fields) != 1:
+            raise TypeError(f"{self.behaviour.operation_id}: no one object field in its success")
+        return self.success({fields[0]: item})
+
+    def done(self) -> Outcome:
+        """The success of a write that answers nothing more."""
+        return self.success({})
 
     def _items_field(self) -> str:
         items = self.behaviour.items
@@ -187,3 +261,59 @@ def list_user_groups(call: OperationCall) -> Outcome:
         )
 
     return call.page(find, Group.wire)
+
+
+def _typed(values: Mapping[str, object], name: str, kind: type[_T]) -> _T:
+    value = values.get(name)
+    if not isinstance(value, kind):
+        # The spec's schema and this handler disagree: a bug here, not a bad request.
+        raise TypeError(f"{name} read as {type(value).__name__}, the handler needs {kind.__name__}")
+    return value
+
+
+@handles("createUserGroup")
+def create_user_group(call: OperationCall) -> Outcome:
+    group = call.context.backend.create_group(
+        call.user_id,
+        group_name=call.body_value("groupName", str),
+        source_type=call.body_value("sourceType", int),
+        now=call.now,
+        limit=call.write.limit_per_owner,
+    )
+    return call.created(group.id)
+
+
+@handles("updateUserGroup")
+def update_user_group(call: OperationCall) -> Outcome:
+    call.context.backend.update_group(
+        call.user_id,
+        call.key,
+        group_name=call.body_value("groupName", str),
+        source_type=call.body_value("sourceType", int),
+        now=call.now,
+        owner_only=call.owner_only,
+    )
+    return call.done()
+
+
+@handles("deleteUserGroup")
+def delete_user_group(call: OperationCall) -> Outcome:
+    call.context.backend.delete_group(call.user_id, call.key, owner_only=call.owner_only)
+    return call.done()
+
+
+@handles("bindDevice")
+def bind_device(call: OperationCall) -> Outcome:
+    device = call.context.backend.bind_device(
+        call.user_id,
+        machine_code=call.body_value("machineCode", str),
+        device_name=call.optional_body_value("deviceName", str),
+        device_os=call.optional_body_value("deviceOS", str),
+        now=call.now,
+    )
+    return call.record(device.wire())
+
+
+@handles("unbindDevice")
+def unbind_device(call: OperationCall) -> Outcome:
+    return call.record(call.context.backend.unbind_device(call.user_id, call.key).wire())

@@ -16,10 +16,12 @@ read against the other state.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +40,26 @@ from koodrive_emulator.records import device_fields, group_fields
 from koodrive_emulator.synthetic import synthetic_devices, synthetic_groups
 
 _FIRST_GENERATED_ID = 1_900_000_000_000_000_000
+# The spec's decision on a device bound without a name or an OS (x-koodrive-decisions, "A
+# machine code bound twice"): listed with its machine code as its name, and this OS.
+UNKNOWN_DEVICE_OS = "unknown"
 _DIGITS = re.compile("[0-9]{1,32}")
+
+
+class WriteRefused(Exception):
+    """A write the state does not make; `str(error)` says why, safe to send."""
+
+
+class RecordNotFound(WriteRefused):
+    """The record is not one the user sees (or does not exist at all)."""
+
+
+class NotOwner(WriteRefused):
+    """The user sees the record but does not own it, and only its owner may change it."""
+
+
+class LimitReached(WriteRefused):
+    """The user has as many records of the kind as one may have."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,9 +462,177 @@ class Backend:
                 has_more = next(matches, None) is not None
         return GroupSlice([(e.position, e.group) for e in chosen], has_more, total)
 
+    # --- writes (the API's) ---------------------------------------------------------------
+
+    def create_group(
+        self,
+        user_id: str,
+        *,
+        group_name: str,
+        source_type: SourceType | int,
+        now: datetime,
+        limit: int | None = None,
+    ) -> Group:
+        """A new group owned by `user_id`, in its listing, created and updated `now`;
+        LimitReached when the user already joins `limit` groups."""
+        with self._lock:
+            state = self._users.get(user_id)
+            joined = len(state.group_ids) if state is not None else 0
+            if limit is not None and joined >= limit:
+                raise LimitReached(
+                    f"a user joins at most {limit} groups, and user {user_id} joins {joined}"
+                )
+            moment = _to_millisecond(now)
+            return self.add_group(
+                user_id,
+                group_name=group_name,
+                source_type=source_type,
+                created_time=moment,
+                updated_time=moment,
+            )
+
+    def update_group(
+        self,
+        user_id: str,
+        group_id: str,
+        *,
+        group_name: str,
+        source_type: SourceType | int,
+        now: datetime,
+        owner_only: bool = True,
+    ) -> Group:
+        """Rename group `group_id` (and move it to `source_type`'s listing) in every listing
+        that holds it, updated `now`; it keeps its place. RecordNotFound unless `user_id`
+        sees it; NotOwner unless `user_id` owns it (`owner_only` False: a flawed server)."""
+        with self._lock:
+            group = self._changeable_group(user_id, group_id, owner_only=owner_only)
+            changed = dataclasses.replace(
+                group,
+                group_name=group_name,
+                source_type=SourceType(source_type),
+                updated_time=_to_millisecond(now),
+            )
+            for state in self._holders(group_id):
+                position = self._take_group(state, group_id)
+                groups = state.groups[changed.source_type]
+                at = bisect.bisect_left(groups.positions, position)
+                groups.entries.insert(at, _Entry(position, changed, group_name.casefold()))
+                groups.positions.insert(at, position)
+                state.group_ids.add(group_id)
+            return changed
+
+    def delete_group(self, user_id: str, group_id: str, *, owner_only: bool = True) -> Group:
+        """Remove group `group_id` from every listing; the group as it was. RecordNotFound
+        unless `user_id` sees it; NotOwner unless `user_id` owns it (see update_group)."""
+        with self._lock:
+            group = self._changeable_group(user_id, group_id, owner_only=owner_only)
+            for state in self._holders(group_id):
+                self._take_group(state, group_id)
+            return group
+
+    def bind_device(
+        self,
+        user_id: str,
+        *,
+        machine_code: str,
+        device_name: str | None,
+        device_os: str | None,
+        now: datetime,
+    ) -> Device:
+        """The user's device with `machine_code`, its name and OS set to those given: the one
+        bound already (it keeps its id, place and time), or a new one created `now`."""
+        name = device_name if device_name is not None else machine_code
+        system = device_os if device_os is not None else UNKNOWN_DEVICE_OS
+        with self._lock:
+            state = self._user(user_id)
+            for index, device in enumerate(state.devices):
+                if device.machine_code == machine_code:
+                    bound = dataclasses.replace(device, device_name=name, device_os=system)
+                    state.devices[index] = bound
+                    return bound
+            return self.add_device(
+                user_id,
+                device_name=name,
+                device_os=system,
+                machine_code=machine_code,
+                create_time=_to_millisecond(now),
+            )
+
+    def unbind_device(self, user_id: str, device_id: str) -> Device:
+        """Remove the user's device `device_id`; the device as it was. RecordNotFound unless
+        the user has it."""
+        with self._lock:
+            state = self._users.get(user_id)
+            found = next(
+                (d for d in (state.devices if state else []) if d.device_id == device_id), None
+            )
+            if state is None or found is None:
+                raise RecordNotFound(f"user {user_id} has no device {device_id}")
+            state.devices.remove(found)
+            return found
+
+    @contextmanager
+    def changes_discarded(self) -> Iterator[None]:
+        """Whatever the block changes is undone at its end (the records; ids and places given
+        meanwhile stay used, and cursors stay valid): a server that answers a write it never
+        makes (a fault)."""
+        with self._lock:
+            before = self.snapshot()
+            try:
+                yield
+            finally:
+                next_position, next_id = next(self._positions), self._peek_id()
+                self._put_back(before)
+                self._positions = itertools.count(next_position)
+                self._ids = itertools.count(next_id)
+
+    def _changeable_group(self, user_id: str, group_id: str, *, owner_only: bool) -> Group:
+        state = self._users.get(user_id)
+        group = None if state is None else _find_group(state, group_id)
+        if group is None:
+            raise RecordNotFound(f"user {user_id} has no group {group_id}")
+        if owner_only and group.owner_id != user_id:
+            raise NotOwner(f"group {group_id} is owned by another user")
+        return group
+
+    def _holders(self, group_id: str) -> list[UserState]:
+        """Every user whose listing holds the group."""
+        return [state for state in self._users.values() if group_id in state.group_ids]
+
+    @staticmethod
+    def _take_group(state: UserState, group_id: str) -> int:
+        """Remove the group from the user's listing; its position."""
+        state.group_ids.discard(group_id)
+        for groups in state.groups.values():
+            for index, entry in enumerate(groups.entries):
+                if entry.group.id == group_id:
+                    del groups.entries[index]
+                    del groups.positions[index]
+                    return entry.position
+        raise KeyError(group_id)
+
     def __repr__(self) -> str:
         with self._lock:
             return f"Backend(users={len(self._users)})"
+
+
+def _find_group(state: UserState, group_id: str) -> Group | None:
+    if group_id not in state.group_ids:
+        return None
+    return next(
+        entry.group
+        for groups in state.groups.values()
+        for entry in groups.entries
+        if entry.group.id == group_id
+    )
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    """`moment` as the API keeps times: aware UTC, to the millisecond."""
+    if moment.tzinfo is None:
+        raise ValueError("a record's time must be an aware datetime")
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _check_user_id(user_id: str) -> None:

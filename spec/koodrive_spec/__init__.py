@@ -9,18 +9,25 @@ contract suite or the proxy: data flows one way, out of it.
 - `reader`: `Spec`, its `Operation`s and their `Parameter`s, `$ref`s inlined, read once;
 - `behaviour`: the `x-koodrive-behaviour` and `x-koodrive-validity` extensions, their
   schemas and models, checked against the operations they describe;
-- `request_rules`: what a request must be (parameters now), each refusal told from the
-  failing constraint.
+- `request_rules`: what a request must be (its parameters and its JSON body), each refusal
+  told from the failing constraint.
 """
 
 from koodrive_spec.behaviour import Behaviour, BehaviourError, Filter, Match, Paging
 from koodrive_spec.document import SpecError
 from koodrive_spec.reader import Operation, Parameter, Spec
-from koodrive_spec.request_rules import OperationRules, ValidationError, expectation
+from koodrive_spec.request_rules import (
+    BodyRules,
+    OperationRules,
+    UnsupportedMediaType,
+    ValidationError,
+    expectation,
+)
 
 __all__ = [
     "Behaviour",
     "BehaviourError",
+    "BodyRules",
     "Filter",
     "Match",
     "Operation",
@@ -29,6 +36,7 @@ __all__ = [
     "Parameter",
     "Spec",
     "SpecError",
+    "UnsupportedMediaType",
     "ValidationError",
     "expectation",
 ]

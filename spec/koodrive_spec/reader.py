@@ -147,6 +147,17 @@ class Spec:
             found.append(self.inline(media["example"]))
         return [example for example in found if isinstance(example, Mapping)]
 
+    def request_examples(self, operation_id: str) -> list[Mapping[str, Any]]:
+        """The example JSON request bodies of an operation (objects only)."""
+        request = self.resolve(self.operations[operation_id].definition.get("requestBody") or {})
+        media = (request.get("content") or {}).get("application/json") or {}
+        found = [
+            self.inline(example).get("value") for example in (media.get("examples") or {}).values()
+        ]
+        if "example" in media:
+            found.append(self.inline(media["example"]))
+        return [example for example in found if isinstance(example, Mapping)]
+
     def item_schema(self, operation_id: str) -> Mapping[str, Any]:
         """The schema of one listed item of an operation (its behaviour's `items` field)."""
         behaviour = self.behaviours.get(operation_id)
