@@ -1,11 +1,14 @@
 """A small HTTP server on 127.0.0.1 that answers as a test tells it to: bombs, endless
 bodies, loops and wrong shapes the emulator is never made to send. Each response is
-produced by `answer(path_and_query) -> Reply`, written raw to the socket."""
+produced by `answer(path_and_query) -> Reply`, written raw to the socket. A request body
+(by its Content-Length) is read and kept in `bodies`; `Reply(drop=True)` closes the
+connection without answering, as a server that applied a write and then lost it does."""
 
 from __future__ import annotations
 
 import socket
 import socketserver
+import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,6 +22,7 @@ class Reply:
     # Bytes as they go out after the head; a generator may go on until the client leaves.
     body: Iterable[bytes] = ()
     content_length: int | None = None  # None: the body is sent chunked
+    drop: bool = False  # no answer at all: the connection is reset once the request is read
 
 
 Answer = Callable[[str], Reply]
@@ -38,10 +42,20 @@ class _Handler(socketserver.StreamRequestHandler):
             if not line:
                 return
             target = line.split(b" ")[1].decode("latin-1") if b" " in line else "/"
-            while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
-                pass
+            length = 0
+            while (header := self.rfile.readline(65536)) not in (b"\r\n", b"\n", b""):
+                name, _, value = header.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            self.server.bodies.append(self.rfile.read(length) if length else b"")
             self.server.requests.append(target)
             reply = self.server.answer(target)
+            if reply.drop:
+                # SO_LINGER 0: the close is a reset (RST), nothing answered.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                return
             try:
                 self._send(reply)
             except (BrokenPipeError, ConnectionResetError):
@@ -74,12 +88,14 @@ class _Server(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.answer = answer
         self.requests: list[str] = []
+        self.bodies: list[bytes] = []
 
 
 @dataclass
 class Hostile:
     base_url: str
     requests: list[str]
+    bodies: list[bytes]
 
 
 @contextmanager
@@ -89,7 +105,7 @@ def hostile_server(answer: Answer) -> Iterator[Hostile]:
     thread.start()
     host, port = server.server_address[:2]
     try:
-        yield Hostile(f"http://{host!s}:{port}", server.requests)
+        yield Hostile(f"http://{host!s}:{port}", server.requests, server.bodies)
     finally:
         server.shutdown()
         server.server_close()
