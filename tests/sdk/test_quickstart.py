@@ -107,3 +107,24 @@ def test_the_readme_quickstart_lists_then_writes_sync_and_async(emulator: Runnin
         emulator.verify(operation, count=2)
     sync_bound = run_snippet(snippets[1], variables).stdout.split()
     assert sync_bound[1:] == ["Laptop"]
+
+
+def test_the_writes_example_of_docs_sdk_runs_and_leaves_the_state_as_it_was(
+    emulator: RunningEmulator,
+) -> None:
+    section = DOCS.read_text(encoding="utf-8").split("## Writes", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    found = emulator.credentials
+    variables = {
+        "KOODRIVE_BASE_URL": emulator.base_url,
+        "KOODRIVE_TOKEN": found.token,
+        "KOODRIVE_USER_ID": found.user_id,
+    }
+    groups_before = emulator.backend.groups(found.user_id)
+
+    done = run_snippet(example, variables)
+
+    assert done.returncode == 0, done.stderr
+    assert emulator.backend.groups(found.user_id) == groups_before
+    emulator.verify("updateUserGroup", count=1, where=lambda entry: entry.status == 200)
+    emulator.verify("unbindDevice", count=1)
