@@ -39,16 +39,23 @@ import httpx
 from koodrive.auth import AppSignatureAuth, TokenAuth
 from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN, DEV_USER_ID
 from koodrive_spec.behaviour import Behaviour
-from koodrive_spec.reader import Operation, Parameter, Spec
+from koodrive_spec.reader import Operation, Spec
 
+from koodrive_proxy.fidelity_requests import (
+    Answer,
+    answer_of,
+    example_of,
+    page_size_parameter,
+    valid_value,
+    walk,
+    walk_query,
+)
 from koodrive_proxy.validation import json_type
 
-_MAX_PAGES = 500  # a walk that has not ended by then does not end
 THROTTLED_TRIES = 4
 MAX_WAIT = 30.0
 _THROTTLED = (429, 503)
 WALK_PAGE_SIZE = 10  # small enough to page through a small data set, few calls on a large one
-_EXCERPT = 300
 
 
 @dataclass(frozen=True, repr=False)
@@ -89,21 +96,6 @@ class Case:
     query: tuple[tuple[str, str], ...]
     authenticated: bool = True
     walk: bool = False  # follow the paging to the end
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: object  # the JSON, or the text when it is not JSON
-    kind: str  # "success", "service-error", "gateway-error", "not-json", "empty"
-    code: object
-
-    @property
-    def excerpt(self) -> str:
-        text = (
-            self.body if isinstance(self.body, str) else json.dumps(self.body, ensure_ascii=False)
-        )
-        return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
 
 
 @dataclass(frozen=True)
@@ -196,7 +188,7 @@ def _cases_of(
     operation: Operation, behaviour: Behaviour | None, walk_page_size: int
 ) -> Iterator[Case]:
     query = [p for p in operation.parameters if p.location == "query"]
-    base = {p.name: value for p in query if p.required for value in [_valid(p, behaviour)]}
+    base = {p.name: valid_value(p, behaviour) for p in query if p.required}
     op = operation.operation_id
 
     def case(name: str, values: Mapping[str, str], **flags: bool) -> Case:
@@ -224,21 +216,17 @@ def _cases_of(
                 yield case(f"{name} of {high + 1} characters", {**base, name: "a" * (high + 1)})
             if isinstance(low, int) and low > 0:
                 yield case(f"{name} of {low - 1} characters", {**base, name: "a" * (low - 1)})
-            example = _example(parameter)
+            example = example_of(parameter)
             if not parameter.required and example is not None:
                 yield case(f"{name}={example}", {**base, name: example})
         if parameter.required:
             yield case(f"without {name}", {k: v for k, v in base.items() if k != name})
     paging = behaviour.paging if behaviour is not None else None
     if paging is not None:
-        size = next((p for p in query if p.name == paging.page_size), None)
-        walked = {**base}
-        if size is not None:
-            low, high = size.schema.get("minimum"), size.schema.get("maximum")
-            chosen = max(walk_page_size, low if isinstance(low, int) else 1)
-            walked[size.name] = str(min(chosen, high) if isinstance(high, int) else chosen)
+        walked = walk_query(operation, behaviour, walk_page_size)
+        size = page_size_parameter(operation, behaviour)
         yield case(
-            f"walked to the end ({walked.get(paging.page_size or '', 'default')} a page)",
+            f"walked to the end ({walked[size.name] if size is not None else 'default'} a page)",
             walked,
             walk=True,
         )
@@ -250,43 +238,7 @@ def _outside(enum: list[object]) -> str:
     return str(max(numbers) + 1) if len(numbers) == len(enum) else "not-a-listed-value"
 
 
-def _valid(parameter: Parameter, behaviour: Behaviour | None) -> str:
-    paging = behaviour.paging if behaviour is not None else None
-    if paging is not None and parameter.name == paging.cursor:
-        return paging.first_cursor
-    example = _example(parameter)
-    return example if example is not None else ""
-
-
-def _example(parameter: Parameter) -> str | None:
-    schema = parameter.schema
-    for key in ("default", "example"):
-        if key in schema:
-            return str(schema[key])
-    examples = schema.get("examples")
-    if isinstance(examples, list) and examples:
-        return str(examples[0])
-    enum = schema.get("enum")
-    if isinstance(enum, list) and enum:
-        return str(enum[0])
-    return None
-
-
 # --- sending and comparing ---------------------------------------------------------------------
-
-
-def _answer(response: httpx.Response, success_codes: frozenset[int]) -> Answer:
-    try:
-        body: object = response.json()
-    except ValueError:
-        text = response.text
-        return Answer(response.status_code, text, "not-json" if text else "empty", None)
-    if isinstance(body, Mapping) and "error_code" in body:
-        return Answer(response.status_code, body, "gateway-error", body.get("error_code"))
-    code = body.get("code") if isinstance(body, Mapping) else None
-    as_number = int(code) if isinstance(code, str) and code.isdigit() else code
-    success = response.is_success and as_number in success_codes
-    return Answer(response.status_code, body, "success" if success else "service-error", code)
 
 
 def _wait(retry_after: str | None) -> float:
@@ -366,7 +318,7 @@ class Fidelity:
                     answers = [
                         self._send(
                             bare[s.name] if mode == "none" else clients[(s.name, mode)],
-                            case,
+                            case.operation,
                             case.query,
                         )
                         for s in self.sides
@@ -377,46 +329,31 @@ class Fidelity:
                 client.close()
         return report
 
-    def _send(self, client: httpx.Client, case: Case, query: Sequence[tuple[str, str]]) -> Answer:
-        operation = self.spec.operations[case.operation]
+    def _send(
+        self, client: httpx.Client, operation_id: str, query: Sequence[tuple[str, str]]
+    ) -> Answer:
+        operation = self.spec.operations[operation_id]
         for tries_left in range(THROTTLED_TRIES - 1, -1, -1):
             response = client.request(operation.method, operation.path, params=list(query))
             if response.status_code not in _THROTTLED or tries_left == 0:
                 break
             self._sleep(_wait(response.headers.get("Retry-After")))
-        return _answer(response, self._codes)
+        return answer_of(response, self._codes)
 
     def _walk(self, client: httpx.Client, case: Case) -> Walk:
         behaviour = self.spec.behaviours[case.operation]
-        paging = behaviour.paging
-        assert paging is not None
-        query = dict(case.query)
-        seen: set[str] = set()
-        followed: set[str] = set()  # a cursor sent twice would loop: the walk does not end
-        items = pages = 0
-        repeats = False
-        answer = self._send(client, case, list(query.items()))
-        total: object = None
-        while True:
-            pages += 1
-            listed = behaviour.items_of(answer.body) if answer.kind == "success" else None
-            if listed is None:
-                return Walk(False, items, repeats, False, pages, answer)
-            if total is None and paging.total is not None and isinstance(answer.body, Mapping):
-                total = answer.body.get(paging.total)
-            for item in listed:
-                key = behaviour.key_of(item)
-                repeats = repeats or key in seen
-                seen.add(key)
-            items += len(listed)
-            cursor = (
-                answer.body.get(paging.next_cursor) if isinstance(answer.body, Mapping) else None
-            )
-            if not cursor or pages >= _MAX_PAGES or str(cursor) in followed:
-                return Walk(not cursor, items, repeats, total == items, pages, answer)
-            followed.add(str(cursor))
-            query[paging.cursor] = str(cursor)
-            answer = self._send(client, case, list(query.items()))
+        assert behaviour.paging is not None
+        walked = walk(
+            lambda query: self._send(client, case.operation, query), behaviour, dict(case.query)
+        )
+        return Walk(
+            walked.ends,
+            len(walked.keys),
+            walked.repeats,
+            walked.failed is None and walked.total == len(walked.keys),
+            walked.pages,
+            walked.last,
+        )
 
     def _compare(self, report: Report, label: str, live: Answer, emulator: Answer) -> None:
         aspects: list[tuple[str, object, object]] = [
