@@ -13,15 +13,24 @@ gateway's `error_code`), the kind of body (a success, the service's error, the g
 error, not JSON), and, when the statuses agree, the body's shape (its fields and their JSON
 types, values aside);
 for each walk: whether it ends, how many items it yields, whether any repeats, and whether
-`total` tells that count. The score is the share of aspects alike. Every difference is
-reported with both answers.
+`total` tells that count.
+
+Then the behaviour each operation's `x-koodrive-behaviour` declares (its filters, their
+partitions, paging, an exclusive owner) is judged on each side against that side's own
+data, and the two verdicts compared (`fidelity_behaviour`): a filter one side ignores or
+compares with case where the other honours it is a difference, whatever data each holds.
+With `same_data` the items of those listings are compared across the sides too.
+
+The score is the share of aspects alike; a behaviour comparison a side could not judge is
+left out of it and reported as such. Every difference is reported with both answers.
 
 Values are not compared (ids, names and counts are data); seed the emulator with the live
 data (`koodrive-proxy fixtures`) for the counts to be comparable too.
 
 The live API is rate-limited: a 429 or 503 is waited out (its `Retry-After`, at most
 `MAX_WAIT` seconds) and asked again, up to `THROTTLED_TRIES` times, on either side, so that
-throttling is not scored as a difference.
+throttling is not scored as a difference. A listing is walked once per side and mode, however
+many comparisons read it.
 """
 
 from __future__ import annotations
@@ -41,8 +50,10 @@ from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN,
 from koodrive_spec.behaviour import Behaviour
 from koodrive_spec.reader import Operation, Spec
 
+from koodrive_proxy.fidelity_behaviour import Lister, Verdict, behaviour_checks
 from koodrive_proxy.fidelity_requests import (
     Answer,
+    Listing,
     answer_of,
     example_of,
     page_size_parameter,
@@ -68,6 +79,15 @@ class Side:
     token: str | None = None
     app_id: str | None = None
     app_secret: str | None = None
+    # A second user whose data the target holds, for the exclusive-owner comparison; None:
+    # a made-up one (the user ID with its first digit changed).
+    other_user_id: str | None = None
+
+    @property
+    def another_user(self) -> str:
+        if self.other_user_id:
+            return self.other_user_id
+        return ("1" if self.user_id[:1] == "9" else "9") + self.user_id[1:]
 
     def modes(self) -> set[str]:
         found = set()
@@ -77,13 +97,16 @@ class Side:
             found.add("app")
         return found
 
-    def auth(self, mode: str) -> httpx.Auth:
+    def auth(self, mode: str, *, other_user: bool = False) -> httpx.Auth:
+        """The auth flow of `mode`, acting for the side's user (or, with `other_user`, for
+        `another_user`: app credentials act for any user the app may, a token for its own)."""
+        user_id = self.another_user if other_user else self.user_id
         if mode == "token":
             assert self.token is not None
-            return TokenAuth(self.token, user_id=self.user_id)
+            return TokenAuth(self.token, user_id=user_id)
         assert self.app_id is not None
         assert self.app_secret is not None
-        return AppSignatureAuth(self.app_id, self.app_secret, user_id=self.user_id)
+        return AppSignatureAuth(self.app_id, self.app_secret, user_id=user_id)
 
     def __repr__(self) -> str:
         return f"Side({self.name!r}, {self.base_url!r}, modes={sorted(self.modes())})"
@@ -128,12 +151,31 @@ class Difference:
         }
 
 
+@dataclass(frozen=True)
+class Unjudged:
+    """A behaviour comparison left out of the score: a side could not judge it."""
+
+    case: str
+    aspect: str
+    live: str  # the side's verdict and its summary, or why it could not judge
+    emulator: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "case": self.case,
+            "aspect": self.aspect,
+            "live": self.live,
+            "emulator": self.emulator,
+        }
+
+
 @dataclass
 class Report:
     cases: int = 0
     aspects: int = 0
     alike: int = 0
     differences: list[Difference] = field(default_factory=list)
+    unjudged: list[Unjudged] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -146,6 +188,7 @@ class Report:
             "aspects": self.aspects,
             "alike": self.alike,
             "differences": [difference.to_json() for difference in self.differences],
+            "unjudged": [unjudged.to_json() for unjudged in self.unjudged],
         }
 
     def markdown(self) -> str:
@@ -169,6 +212,17 @@ class Report:
                     f"- emulator: `{d.emulator_answer}`",
                     "",
                 ]
+        if self.unjudged:
+            lines += [
+                "",
+                "## Not judged",
+                "",
+                "Behaviour comparisons a side could not judge, left out of the score:",
+                "",
+            ]
+            for u in self.unjudged:
+                lines += [f"- {u.case}: {u.aspect}", f"  - live: {u.live}"]
+                lines += [f"  - emulator: {u.emulator}"]
         return "\n".join(lines) + "\n"
 
 
@@ -272,35 +326,59 @@ class Fidelity:
         emulator: Side,
         *,
         timeout: float = 30.0,
+        same_data: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.spec = spec
         self._sleep = sleep
+        self.same_data = same_data  # the emulator seeded like the live side: compare items too
         self.sides = (live, emulator)
         self.modes = sorted(live.modes() & emulator.modes())
         self._timeout = timeout
         self._codes = frozenset(b.success.code for b in spec.behaviours.values())
 
     def run(
-        self, selected: Sequence[Case] | None = None, *, walk_page_size: int = WALK_PAGE_SIZE
+        self,
+        selected: Sequence[Case] | None = None,
+        *,
+        walk_page_size: int = WALK_PAGE_SIZE,
+        behaviour: bool = True,
     ) -> Report:
+        """The generated cases (or `selected`), then, with `behaviour`, the behaviour
+        comparisons (fidelity_behaviour), scored together."""
         if not self.modes:
             raise ValueError(
                 "the two sides share no authentication mode: give both a token, or both "
                 "app credentials"
             )
         report = Report()
-        clients = {
-            (side.name, mode): httpx.Client(
-                base_url=side.base_url, auth=side.auth(mode), timeout=self._timeout, trust_env=False
-            )
-            for side in self.sides
-            for mode in self.modes
-        }
-        bare = {
-            side.name: httpx.Client(base_url=side.base_url, timeout=self._timeout, trust_env=False)
-            for side in self.sides
-        }
+        clients: dict[tuple[str, str, bool], httpx.Client] = {}
+        listings: dict[tuple[str, str, str, tuple[tuple[str, str], ...], bool], Listing] = {}
+
+        def client(side: Side, mode: str, other_user: bool = False) -> httpx.Client:
+            key = (side.name, mode, other_user)
+            if key not in clients:
+                clients[key] = httpx.Client(
+                    base_url=side.base_url,
+                    auth=None if mode == "none" else side.auth(mode, other_user=other_user),
+                    timeout=self._timeout,
+                    trust_env=False,
+                )
+            return clients[key]
+
+        def listing(
+            side: Side, mode: str, operation_id: str, query: Mapping[str, str], other: bool
+        ) -> Listing:
+            """A listing walked once: a behaviour comparison reads the case's walk again."""
+            key = (side.name, mode, operation_id, tuple(sorted(query.items())), other)
+            if key not in listings:
+                listings[key] = walk(
+                    lambda sent: self._send(client(side, mode, other), operation_id, sent),
+                    self.spec.behaviours[operation_id],
+                    query,
+                )
+            return listings[key]
+
         try:
             chosen = (
                 selected
@@ -312,22 +390,67 @@ class Fidelity:
                     label = f"{case.operation} {case.name} ({mode})"
                     report.cases += 1
                     if case.walk:
-                        walks = [self._walk(clients[(s.name, mode)], case) for s in self.sides]
+                        walks = [
+                            _walk(listing(s, mode, case.operation, dict(case.query), False))
+                            for s in self.sides
+                        ]
                         self._compare_walks(report, label, walks[0], walks[1])
                         continue
                     answers = [
-                        self._send(
-                            bare[s.name] if mode == "none" else clients[(s.name, mode)],
-                            case.operation,
-                            case.query,
-                        )
-                        for s in self.sides
+                        self._send(client(s, mode), case.operation, case.query) for s in self.sides
                     ]
                     self._compare(report, label, answers[0], answers[1])
+            if behaviour:
+                self._behaviour(report, listing, walk_page_size)
         finally:
-            for client in [*clients.values(), *bare.values()]:
-                client.close()
+            for opened in clients.values():
+                opened.close()
         return report
+
+    def _behaviour(
+        self,
+        report: Report,
+        listing: Callable[[Side, str, str, Mapping[str, str], bool], Listing],
+        walk_page_size: int,
+    ) -> None:
+        """Each declared behaviour judged on each side, the verdicts compared: in one
+        mode only (app where both have it: it can act for another user)."""
+        mode = "app" if "app" in self.modes else self.modes[0]
+
+        def lister(side: Side) -> Lister:
+            def listed(operation_id: str, query: Mapping[str, str], other: bool) -> Listing:
+                return listing(side, mode, operation_id, query, other)
+
+            return listed
+
+        live, emulator = self.sides
+        labels: set[str] = set()
+        for check in behaviour_checks(
+            self.spec,
+            lister(live),
+            lister(emulator),
+            walk_page_size=walk_page_size,
+            same_data=self.same_data,
+            other_users=mode == "app",
+        ):
+            label = f"{check.case} ({mode})"
+            if label not in labels:
+                labels.add(label)
+                report.cases += 1
+            if not check.judged:
+                report.unjudged.append(
+                    Unjudged(label, check.aspect, _told(check.live), _told(check.emulator))
+                )
+                continue
+            self._tally(
+                report,
+                label,
+                check.aspect,
+                check.live.outcome,
+                check.emulator.outcome,
+                check.live.summary,
+                check.emulator.summary,
+            )
 
     def _send(
         self, client: httpx.Client, operation_id: str, query: Sequence[tuple[str, str]]
@@ -339,21 +462,6 @@ class Fidelity:
                 break
             self._sleep(_wait(response.headers.get("Retry-After")))
         return answer_of(response, self._codes)
-
-    def _walk(self, client: httpx.Client, case: Case) -> Walk:
-        behaviour = self.spec.behaviours[case.operation]
-        assert behaviour.paging is not None
-        walked = walk(
-            lambda query: self._send(client, case.operation, query), behaviour, dict(case.query)
-        )
-        return Walk(
-            walked.ends,
-            len(walked.keys),
-            walked.repeats,
-            walked.failed is None and walked.total == len(walked.keys),
-            walked.pages,
-            walked.last,
-        )
 
     def _compare(self, report: Report, label: str, live: Answer, emulator: Answer) -> None:
         aspects: list[tuple[str, object, object]] = [
@@ -373,7 +481,7 @@ class Fidelity:
                 else ("body shape", "alike", "alike")
             )
         for aspect, left, right in aspects:
-            self._tally(report, label, aspect, left, right, live, emulator)
+            self._tally(report, label, aspect, left, right, live.described, emulator.described)
 
     def _compare_walks(self, report: Report, label: str, live: Walk, emulator: Walk) -> None:
         for aspect, left, right in (
@@ -382,7 +490,9 @@ class Fidelity:
             ("paging repeats an item", live.repeats, emulator.repeats),
             ("paging total tells the count", live.total_tells, emulator.total_tells),
         ):
-            self._tally(report, label, aspect, left, right, live.last, emulator.last)
+            self._tally(
+                report, label, aspect, left, right, live.last.described, emulator.last.described
+            )
 
     def _tally(
         self,
@@ -391,9 +501,10 @@ class Fidelity:
         aspect: str,
         left: object,
         right: object,
-        live: Answer,
-        emulator: Answer,
+        live: str,
+        emulator: str,
     ) -> None:
+        """One aspect scored; unlike, a difference with both answers (`live`, `emulator`)."""
         report.aspects += 1
         if left == right:
             report.alike += 1
@@ -404,10 +515,25 @@ class Fidelity:
                 aspect,
                 left,
                 right,
-                f"HTTP {live.status} {live.excerpt}",
-                f"HTTP {emulator.status} {emulator.excerpt}",
+                live,
+                emulator,
             )
         )
+
+
+def _walk(listing: Listing) -> Walk:
+    return Walk(
+        listing.ends,
+        len(listing.keys),
+        listing.repeats,
+        listing.failed is None and listing.total == len(listing.keys),
+        listing.pages,
+        listing.last,
+    )
+
+
+def _told(verdict: Verdict) -> str:
+    return f"{verdict.outcome or 'not judged'}: {verdict.summary}"
 
 
 def main(argv: Sequence[str]) -> int:
@@ -417,7 +543,9 @@ def main(argv: Sequence[str]) -> int:
         description="Send the same generated cases to the live API and an emulator and "
         "score how alike the answers are. Live credentials: KOODRIVE_USER_ID with "
         "KOODRIVE_TOKEN and/or KOODRIVE_APP_ID + KOODRIVE_APP_SECRET; the emulator's: the "
-        "same names with KOODRIVE_EMULATOR_, its development ones by default.",
+        "same names with KOODRIVE_EMULATOR_, its development ones by default. "
+        "KOODRIVE_OTHER_USER_ID and KOODRIVE_EMULATOR_OTHER_USER_ID: a second user of each "
+        "side, whose listing must share no item with the first's (made up by default).",
     )
     parser.add_argument("--live", required=True, help="the live API's base URL")
     parser.add_argument("--emulator", required=True, help="the emulator's base URL")
@@ -429,6 +557,12 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument(
         "--walk-page-size", type=int, default=WALK_PAGE_SIZE, help="page size of the walks"
+    )
+    parser.add_argument(
+        "--same-data",
+        action="store_true",
+        help="the emulator holds the live tenant's data: compare the items of each listing "
+        "too, not only whether each side filters and pages as the spec declares",
     )
     args = parser.parse_args(argv)
     env = os.environ
@@ -447,6 +581,7 @@ def main(argv: Sequence[str]) -> int:
             value("TOKEN"),
             value("APP_ID"),
             value("APP_SECRET"),
+            value("OTHER_USER_ID"),
         )
 
     development = {
@@ -458,7 +593,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         live = side("live", args.live, "KOODRIVE_", {})
         emulator = side("emulator", args.emulator, "KOODRIVE_EMULATOR_", development)
-        report = Fidelity(Spec.packaged(), live, emulator).run(walk_page_size=args.walk_page_size)
+        fidelity = Fidelity(Spec.packaged(), live, emulator, same_data=args.same_data)
+        report = fidelity.run(walk_page_size=args.walk_page_size)
     except (ValueError, httpx.HTTPError) as error:
         print(f"koodrive-proxy fidelity: error: {error}", file=sys.stderr)
         return 2
@@ -468,6 +604,9 @@ def main(argv: Sequence[str]) -> int:
     if args.report is None:
         print(report.markdown())
     else:
-        found = len(report.differences)
-        print(f"fidelity {report.score:.1f}%: {found} differences (report: {args.report})")
+        found, unjudged = len(report.differences), len(report.unjudged)
+        print(
+            f"fidelity {report.score:.1f}%: {found} differences, {unjudged} behaviour "
+            f"comparisons not judged (report: {args.report})"
+        )
     return 1 if report.score < args.min_score else 0
