@@ -12,8 +12,8 @@ For each answer four aspects are compared: the status, the error code (`code` or
 gateway's `error_code`), the kind of body (a success, the service's error, the gateway's
 error, not JSON), and, when the statuses agree, the body's shape (its fields and their JSON
 types, values aside);
-for each walk: whether it ends, how many items it yields, whether any repeats, and whether
-`total` tells that count.
+for each walk: whether it ends, whether an item repeats, whether `total` tells the count,
+and, with `same_data`, how many items it yields.
 
 Then the behaviour each operation's `x-koodrive-behaviour` declares (its filters, their
 partitions, paging, an exclusive owner) is judged on each side against that side's own
@@ -24,8 +24,8 @@ With `same_data` the items of those listings are compared across the sides too.
 The score is the share of aspects alike; a behaviour comparison a side could not judge is
 left out of it and reported as such. Every difference is reported with both answers.
 
-Values are not compared (ids, names and counts are data); seed the emulator with the live
-data (`koodrive-proxy fixtures`) for the counts to be comparable too.
+Values are not compared (ids, names and counts are data), unless `same_data` says the
+emulator holds the live data (seeded by `koodrive-proxy fixtures` from a capture of it).
 
 The live API is rate-limited: a 429 or 503 is waited out (its `Retry-After`, at most
 `MAX_WAIT` seconds) and asked again, up to `THROTTLED_TRIES` times, on either side, so that
@@ -484,12 +484,14 @@ class Fidelity:
             self._tally(report, label, aspect, left, right, live.described, emulator.described)
 
     def _compare_walks(self, report: Report, label: str, live: Walk, emulator: Walk) -> None:
-        for aspect, left, right in (
+        aspects: list[tuple[str, object, object]] = [
             ("paging ends", live.ends, emulator.ends),
-            ("paging items", live.items, emulator.items),
             ("paging repeats an item", live.repeats, emulator.repeats),
             ("paging total tells the count", live.total_tells, emulator.total_tells),
-        ):
+        ]
+        if self.same_data:  # how many items a listing holds is data
+            aspects.insert(1, ("paging items", live.items, emulator.items))
+        for aspect, left, right in aspects:
             self._tally(
                 report, label, aspect, left, right, live.last.described, emulator.last.described
             )
