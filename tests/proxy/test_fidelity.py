@@ -326,22 +326,17 @@ def test_a_comparison_a_side_cannot_judge_is_not_scored_but_told(
     assert report.to_json()["unjudged"] == [unjudged.to_json()]
 
 
-def test_the_report_shows_both_answers(
-    pair: tuple[RunningEmulator, RunningEmulator], tmp_path: Path
-) -> None:
+def fidelity_command(
+    pair: tuple[RunningEmulator, RunningEmulator],
+    report_path: Path,
+    *flags: str,
+    environ: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`koodrive-proxy fidelity` run on the pair, the live side's credentials in the
+    environment (the emulator's are its development ones, the default)."""
     live, emulator = pair
-    live.faults.add(FaultKind.WRONG_TYPE, operation="listBoundDevices")
     found = live.credentials
-    environ = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("KOODRIVE_")},
-        "KOODRIVE_USER_ID": found.user_id,
-        "KOODRIVE_TOKEN": found.token,
-        "KOODRIVE_APP_ID": found.app_id,
-        "KOODRIVE_APP_SECRET": found.app_secret,
-    }
-    report_path = tmp_path / "fidelity.json"
-
-    done = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -353,15 +348,31 @@ def test_the_report_shows_both_answers(
             emulator.base_url,
             "--report",
             str(report_path),
-            "--min-score",
-            "99",
+            *flags,
         ],
         capture_output=True,
         text=True,
         timeout=120,
-        env=environ,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("KOODRIVE_")},
+            "KOODRIVE_USER_ID": found.user_id,
+            "KOODRIVE_TOKEN": found.token,
+            "KOODRIVE_APP_ID": found.app_id,
+            "KOODRIVE_APP_SECRET": found.app_secret,
+            **(environ or {}),
+        },
         check=False,
     )
+
+
+def test_the_report_shows_both_answers(
+    pair: tuple[RunningEmulator, RunningEmulator], tmp_path: Path
+) -> None:
+    live, _ = pair
+    live.faults.add(FaultKind.WRONG_TYPE, operation="listBoundDevices")
+    report_path = tmp_path / "fidelity.json"
+
+    done = fidelity_command(pair, report_path, "--min-score", "99")
 
     assert done.returncode == 1, done.stderr  # under --min-score
     assert "fidelity 9" in done.stdout
@@ -374,6 +385,47 @@ def test_the_report_shows_both_answers(
     markdown = report_path.with_suffix(".md").read_text("utf-8")
     assert markdown.startswith("# Emulator fidelity")
     assert "| listBoundDevices valid (app) | body shape |" in markdown
+
+
+def test_the_command_compares_behaviour_and_with_same_data_the_items(
+    pair: tuple[RunningEmulator, RunningEmulator], tmp_path: Path
+) -> None:
+    live, _ = pair
+    live.faults.add(FaultKind.IGNORE_GROUP_NAME, operation="listUserGroups")
+    second_user = "1395476983395324034"  # the default data's, with a device of its own
+    report_path = tmp_path / "fidelity.json"
+
+    done = fidelity_command(
+        pair,
+        report_path,
+        "--same-data",
+        "--walk-page-size",
+        "3",
+        environ={
+            "KOODRIVE_OTHER_USER_ID": second_user,
+            "KOODRIVE_EMULATOR_OTHER_USER_ID": second_user,
+        },
+    )
+
+    assert done.returncode == 0, done.stderr  # no --min-score
+    assert "differences, 0 behaviour comparisons not judged" in done.stdout
+    report = json.loads(report_path.read_text("utf-8"))
+    found = {(d["case"], d["aspect"]): d for d in report["differences"]}
+    nothing = found[(GROUPS_0, "a value matching nothing")]
+    assert (nothing["live"], nothing["emulator"]) == ("lists items that do not match", AS_DECLARED)
+    assert nothing["live_answer"].startswith("groupName='zzzz': 8 listed")
+    items = found[(GROUPS_0, "a value matching nothing: items (same data)")]
+    assert str(items["live"]).startswith("8 items, total 8; not on the other side: ")
+    assert items["emulator"] == "0 items, total 0"
+    # The second user named was asked for on each side: its device is none of the first's.
+    assert not any(case.startswith("listBoundDevices") for case, _ in found)
+    for target in pair:
+        target.verify("listBoundDevices", count=1, where={"X-User-Id": second_user})
+    assert report["unjudged"] == []
+    markdown = report_path.with_suffix(".md").read_text("utf-8")
+    assert f"| {GROUPS_0} | a value matching nothing | `lists items that do not match` |" in (
+        markdown
+    )
 
 
 def test_sides_without_a_shared_mode_are_refused(
