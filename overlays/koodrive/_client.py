@@ -14,9 +14,10 @@ from koodrive_client import AuthenticatedClient
 from koodrive_resources._bind import AsyncResources, SyncResources
 
 from . import _http, _logging
+from ._call import CallOptions
 from ._context import AsyncContext, SyncContext
 from ._http import HttpClient
-from ._runner import AsyncRunner, CallOptions, SyncRunner
+from ._runner import AsyncRunner, SyncRunner
 from ._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,

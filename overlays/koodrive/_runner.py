@@ -11,73 +11,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 
 from . import _shape
+from ._call import Call, CallOptions
 from ._classify import unread_status_error
 from ._events import Attempt, attempt
 from ._response import record_success
-from ._types import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    NOT_GIVEN,
-    NotGiven,
-    Timeout,
-    as_httpx_timeout,
-    checked_max_response_bytes,
-)
 from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    InvalidArgumentError,
     KooDriveError,
     MalformedResponseError,
 )
 from .hooks import AttemptInfo, CallHooks, Outcome
-from .retries import Backoff, is_retryable, retry_after_of
+from .retries import is_retryable, retry_after_of
 
-if TYPE_CHECKING:
-    from ._resource import Call
+__all__ = ["AsyncRunner", "CallOptions", "SyncRunner"]
 
 T = TypeVar("T")
 logger = logging.getLogger("koodrive")
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    """How a call is made: the client's defaults, overridden per call."""
-
-    timeout: httpx.Timeout
-    max_retries: int
-    backoff: Backoff
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise InvalidArgumentError("max_retries must be >= 0")
-        checked_max_response_bytes(self.max_response_bytes)
-
-    def override(
-        self,
-        *,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        backoff: Backoff | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | NotGiven = NOT_GIVEN,
-    ) -> CallOptions:
-        changed = self
-        if not isinstance(max_response_bytes, NotGiven):
-            changed = replace(changed, max_response_bytes=max_response_bytes)
-        if not isinstance(timeout, NotGiven):
-            changed = replace(changed, timeout=as_httpx_timeout(timeout))
-        if not isinstance(max_retries, NotGiven):
-            changed = replace(changed, max_retries=max_retries)
-        if not isinstance(backoff, NotGiven):
-            changed = replace(changed, backoff=backoff)
-        return changed
 
 
 class _Runner:
