@@ -12,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,6 +45,7 @@ PADDED = BODY[:-1] + b" " * 14 + b"}"
 # Past the deadline, the call must be over within this (thread scheduling on a busy machine).
 MARGIN = 0.75
 NO_WAIT = Backoff(initial=0.0, maximum=0.0)
+COMMAND = Path(sys.executable).with_name("koodrive")  # the console script pyproject declares
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -337,3 +342,29 @@ def test_a_deadline_must_be_a_finite_number_of_seconds_above_0(value: Any, setti
         client.with_options(**{setting: value})
     with make() as client, pytest.raises(ConfigurationError, match=setting):
         client.devices.list(**{setting: value})
+
+
+# --- the CLI's --timeout: the whole call ---------------------------------------------------
+
+
+def test_the_cli_timeout_bounds_the_whole_call() -> None:
+    with hostile_server(dripping) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KOODRIVE_")}
+        env.update(KOODRIVE_BASE_URL=server.base_url, KOODRIVE_TOKEN="t", KOODRIVE_USER_ID=USER)
+        start = time.monotonic()
+        result = subprocess.run(
+            [str(COMMAND), "devices", "--timeout", "1"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+            check=False,
+        )
+        elapsed = time.monotonic() - start
+
+    assert result.returncode == 3, result.stderr
+    assert "did not answer in time" in result.stderr
+    assert "(--timeout 1 s)" in result.stderr
+    # 1 s and the command's start, never the 12.5 s of the drip (nor a retry: 2 are allowed).
+    assert elapsed < 5.0, elapsed
+    assert len(server.requests) == 1
