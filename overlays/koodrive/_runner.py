@@ -4,10 +4,15 @@ Retries live here, around the generated call, and not in a transport: each attem
 through httpx's auth flow again, so it is signed afresh with a new `X-Date`. Each attempt
 ends here too: its outcome is decided, the user's hooks told, and the response kept for
 a raw call (`with_raw_response`).
+
+The deadlines start here: the call's (`total_timeout`) when it starts, each attempt's
+(`attempt_timeout`) when that attempt starts; an attempt keeps to the earlier of the two
+(`_deadline.py`), and no retry is made whose wait would end past the call's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,6 +23,7 @@ import httpx
 from . import _shape
 from ._call import Call, CallOptions
 from ._classify import unread_status_error
+from ._deadline import Deadline, earliest, target
 from ._events import Attempt, attempt
 from ._response import record_success
 from .errors import (
@@ -42,9 +48,10 @@ class _Runner:
     def __init__(self, hooks: Sequence[CallHooks]) -> None:
         self.hooks = tuple(hooks)
 
-    def _attempt(self, call: Call, number: int, trace_id: str) -> Attempt:
+    def _attempt(self, call: Call, number: int, trace_id: str, total: Deadline | None) -> Attempt:
         operation = call.operation
         options = call.options
+        own = Deadline.after(options.attempt_timeout, "attempt_timeout")
         return Attempt(
             options.timeout,
             options.max_response_bytes,
@@ -53,15 +60,18 @@ class _Runner:
             extras=call.extras,
             request_id_header=operation.request_id_header,
             response_model=operation.response_model,
+            deadline=earliest(total, own),
         )
 
     def _succeeded(self, current: Attempt) -> None:
         _finish(current, Outcome.SUCCESS)
         record_success(current)
 
-    def _failed(self, call: Call, current: Attempt, error: APIError, retry: int) -> float | None:
+    def _failed(
+        self, call: Call, current: Attempt, error: APIError, retry: int, total: Deadline | None
+    ) -> float | None:
         """The wait before the next attempt, or None: the call raises `error`."""
-        delay = _retry_delay(call.label, error, retry, call.options)
+        delay = _retry_delay(call.label, error, retry, call.options, total)
         _finish(current, Outcome.FAILURE if delay is None else Outcome.RETRY, error)
         return delay
 
@@ -73,14 +83,15 @@ class SyncRunner(_Runner):
 
     def run(self, call: Call, send: Callable[[str], T]) -> T:
         trace_id = call.trace_id()
+        total = Deadline.after(call.options.total_timeout, "total_timeout")
         retry = 0
         while True:
-            current = self._attempt(call, retry + 1, trace_id)
+            current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
                     result = send(trace_id)
             except APIError as error:
-                delay = self._failed(call, current, error, retry)
+                delay = self._failed(call, current, error, retry, total)
                 if delay is None:
                     raise
             except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
@@ -102,14 +113,15 @@ class AsyncRunner(_Runner):
 
     async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
         trace_id = call.trace_id()
+        total = Deadline.after(call.options.total_timeout, "total_timeout")
         retry = 0
         while True:
-            current = self._attempt(call, retry + 1, trace_id)
+            current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
-                    result = await send(trace_id)
+                    result = await _within(current, send(trace_id))
             except APIError as error:
-                delay = self._failed(call, current, error, retry)
+                delay = self._failed(call, current, error, retry, total)
                 if delay is None:
                     raise
             except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
@@ -120,6 +132,22 @@ class AsyncRunner(_Runner):
                 return result
             await self._sleep(delay)
             retry += 1
+
+
+async def _within(current: Attempt, sent: Awaitable[T]) -> T:
+    """`sent` awaited, and cancelled when the attempt's deadline passes: then the attempt
+    fails with APITimeoutError (httpcore closes the connection it was using)."""
+    deadline = current.deadline
+    if deadline is None:
+        return await sent
+    scope = asyncio.timeout(deadline.remaining())
+    try:
+        async with scope:
+            return await sent
+    except TimeoutError:
+        if not scope.expired():
+            raise  # not ours: let _TypedFailures and the caller judge it
+        raise deadline.error(current.info.request, current.info.trace_id) from None
 
 
 def _abandoned(current: Attempt, error: BaseException) -> None:
@@ -170,6 +198,10 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         return None
     if isinstance(exc, httpx.HTTPStatusError):
         return unread_status_error(exc.response)
+    deadline = current.deadline
+    if isinstance(exc, httpx.RequestError) and deadline is not None and deadline.passed():
+        # A phase timeout cut to the deadline, or a read the deadline's alarm ended.
+        return deadline.error(current.info.request, trace_id)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             f"timed out ({type(exc).__name__}) calling {_target(exc)}", trace_id=trace_id
@@ -210,16 +242,29 @@ def _unparsed(current: Attempt) -> str | None:
 def _target(exc: httpx.RequestError) -> str:
     """Where the failed request went: scheme, host and path (the query stays out)."""
     try:
-        url = exc.request.url
+        request = exc.request
     except RuntimeError:  # an error raised without its request
-        return "the API"
-    return str(url.copy_with(query=None, fragment=None))
+        return target(None)
+    return target(request)
 
 
-def _retry_delay(operation: str, error: APIError, retry: int, options: CallOptions) -> float | None:
+def _retry_delay(
+    operation: str, error: APIError, retry: int, options: CallOptions, total: Deadline | None
+) -> float | None:
     if retry >= options.max_retries or not is_retryable(error):
         return None
     delay = options.backoff.delay(retry, retry_after_of(error))
+    if total is not None and delay >= total.remaining():
+        # The wait would end past the call's deadline: the error the call got, now.
+        logger.info(
+            "%s failed: %s; no retry within total_timeout=%g s (%.2f s left, the wait is %.2f s)",
+            operation,
+            error,
+            total.seconds,
+            max(total.remaining(), 0.0),
+            delay,
+        )
+        return None
     # The error's text carries status, code, message and trace id; never headers.
     logger.info(
         "%s failed: %s; retry %d of %d in %.2f s",

@@ -37,7 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--json", action="store_true", help="one JSON object per line instead of a table"
     )
-    common.add_argument("--timeout", type=float, help="seconds per request (default 30)")
+    common.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "seconds each request may take in all, its retries and their waits included "
+            "(each page of a listing has its own); default: no such limit, 30 per read"
+        ),
+    )
     common.add_argument(
         "--max-retries", type=int, help="retries after 429, 5xx and connection errors (default 2)"
     )
@@ -82,6 +90,7 @@ _IN_CLI_TERMS = (
     ("(or app_secret=)", ""),
     ("max_retries must", "--max-retries must"),
     ("timeout must", "--timeout must"),
+    ("(total_timeout=", "(--timeout "),
 )
 
 
@@ -98,7 +107,9 @@ def _client(args: argparse.Namespace) -> KooDrive:
         token_style="bearer+" if args.bearer_plus else "bearer",
     )
     if args.timeout is not None:
-        client = client.with_options(timeout=args.timeout)
+        # A deadline for the whole call (the SDK's total_timeout), which every phase may use
+        # up: a slow answer within it is waited for, a dripping one cut off at it.
+        client = client.with_options(timeout=args.timeout, total_timeout=args.timeout)
     if args.max_retries is not None:
         client = client.with_options(max_retries=args.max_retries)
     return client
@@ -153,7 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, InvalidArgumentError) as error:
         return _fail(f"configuration: {_in_cli_terms(str(error))}", EXIT_USAGE)
     except APITimeoutError as error:
-        return _fail(f"the API did not answer in time: {error}", EXIT_UNREACHABLE)
+        return _fail(
+            f"the API did not answer in time: {_in_cli_terms(str(error))}", EXIT_UNREACHABLE
+        )
     except APIConnectionError as error:
         return _fail(f"cannot reach the API: {error}", EXIT_UNREACHABLE)
     except APIError as error:
