@@ -24,6 +24,7 @@ from ._types import (
     NotGiven,
     Timeout,
     as_httpx_timeout,
+    checked_deadline,
     checked_max_response_bytes,
 )
 from ._writes import Write
@@ -34,17 +35,26 @@ from .retries import Backoff
 
 @dataclass(frozen=True)
 class CallOptions:
-    """How a call is made: the client's defaults, overridden per call."""
+    """How a call is made: the client's defaults, overridden per call.
+
+    `timeout` bounds each phase of a request (httpx's meaning); `attempt_timeout` one
+    attempt in all, and `total_timeout` the whole call, its retries and their waits
+    included (None: no such deadline).
+    """
 
     timeout: httpx.Timeout
     max_retries: int
     backoff: Backoff
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    attempt_timeout: float | None = None
+    total_timeout: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise InvalidArgumentError("max_retries must be >= 0")
         checked_max_response_bytes(self.max_response_bytes)
+        checked_deadline(self.attempt_timeout, "attempt_timeout")
+        checked_deadline(self.total_timeout, "total_timeout")
 
     def override(
         self,
@@ -53,6 +63,8 @@ class CallOptions:
         max_retries: int | NotGiven = NOT_GIVEN,
         backoff: Backoff | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> CallOptions:
         changed = self
         if not isinstance(max_response_bytes, NotGiven):
@@ -63,6 +75,10 @@ class CallOptions:
             changed = replace(changed, max_retries=max_retries)
         if not isinstance(backoff, NotGiven):
             changed = replace(changed, backoff=backoff)
+        if not isinstance(attempt_timeout, NotGiven):
+            changed = replace(changed, attempt_timeout=attempt_timeout)
+        if not isinstance(total_timeout, NotGiven):
+            changed = replace(changed, total_timeout=total_timeout)
         return changed
 
 
@@ -143,6 +159,8 @@ class Call:
         trace_id: str | None,
         extra_headers: ExtraHeaders | None = None,
         extra_query: ExtraQuery | None = None,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         if operation.acts_for_one_user and context.settings.user_id is None:
             raise ConfigurationError(
@@ -151,7 +169,10 @@ class Call:
             )
         self.operation = operation
         self.options: CallOptions = context.options.override(
-            timeout=timeout, max_retries=max_retries
+            timeout=timeout,
+            max_retries=max_retries,
+            attempt_timeout=attempt_timeout,
+            total_timeout=total_timeout,
         )
         self._trace_id = None if trace_id is None else operation.trace_ids.checked(trace_id)
         self.extras = checked_extras(

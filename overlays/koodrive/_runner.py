@@ -5,10 +5,15 @@ through httpx's auth flow again, so it is signed afresh with a new `X-Date` (and
 hash recomputed over the bytes sent). Each attempt ends here too: its outcome is decided,
 the user's hooks told, and the response kept for a raw call (`with_raw_response`). A write
 that is not safe to repeat is retried only when provably unprocessed (`retries.py`).
+
+The deadlines start here: the call's (`total_timeout`) when it starts, each attempt's
+(`attempt_timeout`) when that attempt starts; an attempt keeps to the earlier of the two
+(`_deadline.py`), and no retry is made whose wait would end past the call's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +24,7 @@ import httpx
 from . import _shape
 from ._call import Call, CallOptions
 from ._classify import unread_status_error
+from ._deadline import Deadline, earliest, target
 from ._events import Attempt, attempt
 from ._response import record_success
 from ._writes import add_note
@@ -44,9 +50,10 @@ class _Runner:
     def __init__(self, hooks: Sequence[CallHooks]) -> None:
         self.hooks = tuple(hooks)
 
-    def _attempt(self, call: Call, number: int, trace_id: str) -> Attempt:
+    def _attempt(self, call: Call, number: int, trace_id: str, total: Deadline | None) -> Attempt:
         operation = call.operation
         options = call.options
+        own = Deadline.after(options.attempt_timeout, "attempt_timeout")
         return Attempt(
             options.timeout,
             options.max_response_bytes,
@@ -56,6 +63,7 @@ class _Runner:
             request_id_header=operation.request_id_header,
             response_model=operation.response_model,
             write=operation.write,
+            deadline=earliest(total, own),
         )
 
     def _succeeded(self, current: Attempt) -> None:
@@ -63,12 +71,20 @@ class _Runner:
         record_success(current)
 
     def _failed(
-        self, call: Call, current: Attempt, error: APIError, retry: int, earlier: APIError | None
+        self,
+        call: Call,
+        current: Attempt,
+        error: APIError,
+        retry: int,
+        total: Deadline | None,
+        earlier: APIError | None,
     ) -> float | None:
         """The wait before the next attempt, or None: the call raises `error`. `earlier` is
         the last failure of this call after which the request may have been processed."""
         operation = call.operation
-        delay = _retry_delay(call.label, error, retry, call.options, operation.safe_to_repeat)
+        delay = _retry_delay(
+            call.label, error, retry, call.options, total, operation.safe_to_repeat
+        )
         write = operation.write
         if delay is None and write is not None:
             if not operation.safe_to_repeat and is_retryable(error) and not never_processed(error):
@@ -87,15 +103,16 @@ class SyncRunner(_Runner):
 
     def run(self, call: Call, send: Callable[[str], T]) -> T:
         trace_id = call.trace_id()
+        total = Deadline.after(call.options.total_timeout, "total_timeout")
         retry = 0
         earlier: APIError | None = None
         while True:
-            current = self._attempt(call, retry + 1, trace_id)
+            current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
                     result = send(trace_id)
             except APIError as error:
-                delay = self._failed(call, current, error, retry, earlier)
+                delay = self._failed(call, current, error, retry, total, earlier)
                 if delay is None:
                     raise
                 earlier = earlier if never_processed(error) else error
@@ -118,15 +135,16 @@ class AsyncRunner(_Runner):
 
     async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
         trace_id = call.trace_id()
+        total = Deadline.after(call.options.total_timeout, "total_timeout")
         retry = 0
         earlier: APIError | None = None
         while True:
-            current = self._attempt(call, retry + 1, trace_id)
+            current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
-                    result = await send(trace_id)
+                    result = await _within(current, send(trace_id))
             except APIError as error:
-                delay = self._failed(call, current, error, retry, earlier)
+                delay = self._failed(call, current, error, retry, total, earlier)
                 if delay is None:
                     raise
                 earlier = earlier if never_processed(error) else error
@@ -138,6 +156,22 @@ class AsyncRunner(_Runner):
                 return result
             await self._sleep(delay)
             retry += 1
+
+
+async def _within(current: Attempt, sent: Awaitable[T]) -> T:
+    """`sent` awaited, and cancelled when the attempt's deadline passes: then the attempt
+    fails with APITimeoutError (httpcore closes the connection it was using)."""
+    deadline = current.deadline
+    if deadline is None:
+        return await sent
+    scope = asyncio.timeout(deadline.remaining())
+    try:
+        async with scope:
+            return await sent
+    except TimeoutError:
+        if not scope.expired():
+            raise  # not ours: let _TypedFailures and the caller judge it
+        raise deadline.error(current.info.request, current.info.trace_id) from None
 
 
 def _abandoned(current: Attempt, error: BaseException) -> None:
@@ -190,6 +224,12 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         return unread_status_error(exc.response)
     # Failures before a connection carried the request: it provably never left the client.
     sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    deadline = current.deadline
+    if isinstance(exc, httpx.RequestError) and deadline is not None and deadline.passed():
+        # A phase timeout cut to the deadline, or a read the deadline's alarm ended.
+        timed_out = deadline.error(current.info.request, trace_id)
+        timed_out.request_sent = sent
+        return timed_out
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             f"timed out ({type(exc).__name__}) calling {_target(exc)}",
@@ -241,18 +281,34 @@ def _unparsed(current: Attempt) -> str | None:
 def _target(exc: httpx.RequestError) -> str:
     """Where the failed request went: scheme, host and path (the query stays out)."""
     try:
-        url = exc.request.url
+        request = exc.request
     except RuntimeError:  # an error raised without its request
-        return "the API"
-    return str(url.copy_with(query=None, fragment=None))
+        return target(None)
+    return target(request)
 
 
 def _retry_delay(
-    operation: str, error: APIError, retry: int, options: CallOptions, safe_to_repeat: bool
+    operation: str,
+    error: APIError,
+    retry: int,
+    options: CallOptions,
+    total: Deadline | None,
+    safe_to_repeat: bool,
 ) -> float | None:
     if retry >= options.max_retries or not is_retryable(error, safe_to_repeat=safe_to_repeat):
         return None
     delay = options.backoff.delay(retry, retry_after_of(error))
+    if total is not None and delay >= total.remaining():
+        # The wait would end past the call's deadline: the error the call got, now.
+        logger.info(
+            "%s failed: %s; no retry within total_timeout=%g s (%.2f s left, the wait is %.2f s)",
+            operation,
+            error,
+            total.seconds,
+            max(total.remaining(), 0.0),
+            delay,
+        )
+        return None
     # The error's text carries status, code, message and trace id; never headers.
     logger.info(
         "%s failed: %s; retry %d of %d in %.2f s",

@@ -39,7 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--json", action="store_true", help="one JSON object per line instead of a table"
     )
-    common.add_argument("--timeout", type=float, help="seconds per request (default 30)")
+    common.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "seconds each request may take in all, its retries and their waits included "
+            "(each page of a listing has its own); default: no such limit, 30 per read"
+        ),
+    )
     common.add_argument(
         "--max-retries",
         type=int,
@@ -131,6 +139,7 @@ _IN_CLI_TERMS = (
     ("timeout must", "--timeout must"),
     ("group_id must", "GROUP_ID must"),
     ("device_id must", "DEVICE_ID must"),
+    ("(total_timeout=", "(--timeout "),
 )
 # The SDK's methods, as the commands that call them: an API error's note (a write not
 # retried, say) names what the user can run.
@@ -164,7 +173,9 @@ def _client(args: argparse.Namespace) -> KooDrive:
         token_style="bearer+" if args.bearer_plus else "bearer",
     )
     if args.timeout is not None:
-        client = client.with_options(timeout=args.timeout)
+        # A deadline for the whole call (the SDK's total_timeout), which every phase may use
+        # up: a slow answer within it is waited for, a dripping one cut off at it.
+        client = client.with_options(timeout=args.timeout, total_timeout=args.timeout)
     if args.max_retries is not None:
         client = client.with_options(max_retries=args.max_retries)
     return client
@@ -283,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"configuration: {_in_cli_terms(str(error))}", EXIT_USAGE)
     except APITimeoutError as error:
         return _fail(
-            f"the API did not answer in time: {_as_commands(str(error))}", EXIT_UNREACHABLE
+            f"the API did not answer in time: {_in_cli_terms(str(error))}", EXIT_UNREACHABLE
         )
     except APIConnectionError as error:
         broke = "no answer from the API" if error.request_sent else "cannot reach the API"

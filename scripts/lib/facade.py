@@ -62,7 +62,17 @@ BODY_OWNED = {"content-type": "the SDK sends the body as JSON (application/json)
 _HEX_SAMPLE = "0123456789abcdef"
 # Arguments every method takes itself; a parameter may not become one of them.
 RESERVED_ARGUMENTS = frozenset(
-    {"self", "cursor", "timeout", "max_retries", "trace_id", "extra_headers", "extra_query"}
+    {
+        "self",
+        "cursor",
+        "timeout",
+        "attempt_timeout",
+        "total_timeout",
+        "max_retries",
+        "trace_id",
+        "extra_headers",
+        "extra_query",
+    }
 )
 # What every resource has of its own: a method may not take one of these names.
 RESERVED_METHODS = frozenset({"with_raw_response"})
@@ -71,11 +81,13 @@ RESERVED_METHODS = frozenset({"with_raw_response"})
 RESERVED_RESOURCES = frozenset(
     {
         "aclose",
+        "attempt_timeout",
         "base_url",
         "close",
         "max_response_bytes",
         "max_retries",
         "timeout",
+        "total_timeout",
         "user_id",
         "with_options",
     }
