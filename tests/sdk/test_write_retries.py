@@ -15,6 +15,7 @@ import pytest
 from koodrive import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     AsyncKooDrive,
     BadRequestError,
     GatewayRateLimitError,
@@ -30,7 +31,7 @@ from koodrive_emulator.testing import RunningEmulator
 from koodrive_resources.user_groups import _USER_GROUPS_CREATE, _USER_GROUPS_DELETE
 
 from tests.sdk.conftest import MakeAsyncClient, MakeClient, Mode
-from tests.sdk.hostile_server import Reply, hostile_server, json_reply
+from tests.sdk.hostile_server import Reply, drip, hostile_server, json_reply
 
 MODES: list[Mode] = ["token", "app"]
 USER = "1395476983395324033"
@@ -304,3 +305,23 @@ def test_a_raw_server_that_drops_a_delete_gets_it_again() -> None:
     ):
         _client(server.base_url, max_retries=2).user_groups.delete("17")
     assert len(server.requests) == 3
+
+
+@pytest.mark.timeout(60)
+def test_a_create_past_its_attempt_timeout_is_not_sent_again() -> None:
+    """The server got the create and drips its answer: the attempt's deadline ends it, and
+    with retries left the create is still not sent again."""
+    body = b'{"code": 0, "msg": "OK", "id": "17"}'
+
+    def dripping(target: str) -> Reply:
+        return Reply(200, [("Content-Type", "application/json")], drip(body, 0.2), len(body))
+
+    with hostile_server(dripping) as server:
+        client = _client(server.base_url, max_retries=3)
+        with pytest.raises(APITimeoutError) as raised:
+            client.user_groups.create(group_name="Slow", source_type=0, attempt_timeout=0.6)
+        assert len(server.requests) == 1
+
+    assert raised.value.request_sent is True
+    assert "(attempt_timeout=0.6 s)" in str(raised.value)
+    assert "not safe to repeat" in str(raised.value)
