@@ -339,7 +339,7 @@ class EmulatorApp:
             # The whole body first (Request caches it for the signature check): after it,
             # the only message left to receive is a disconnect, which is_disconnected() can
             # then look for without swallowing any of the body.
-            await request.body()
+            note.body = await request.body()
             # Read once per request (Starlette's query_params would read it again), and as
             # Starlette reads it: for these lookups, a parameter's last value.
             query_string = request.scope["query_string"].decode("latin-1")
@@ -457,34 +457,38 @@ class EmulatorApp:
         except UnsupportedMediaType as error:
             return _Outcome(415, service_body(PARAMETER_ERROR, str(error)))
         operation_id = rules.operation.operation_id
+        problems: list[str] = []
+        values: dict[str, object] = {}
+        body: dict[str, object] = {}
+        try:
+            values = rules.parse(
+                query,
+                signed.headers,
+                request.path_params,
+                lenient=flaw is FaultKind.LENIENT_PARAMETERS,
+            )
+        except ValidationError as error:
+            problems += error.problems
+        parameters_passed, body_refused = not problems, False
+        try:
+            body = rules.body.parse(signed.body)
+        except ValidationError as error:
+            problems += error.problems
+            body_refused = True
         call = OperationCall(
             context,
             principal,
-            {},
+            values,
             flaw,
             rules,
             self.pager,
             self._messages.get(operation_id, SUCCESS_MESSAGE),
+            body=body,
         )
         try:
-            problems: list[str] = []
-            try:
-                values = rules.parse(
-                    query,
-                    signed.headers,
-                    request.path_params,
-                    lenient=flaw is FaultKind.LENIENT_PARAMETERS,
-                )
-                call = dataclasses.replace(call, values=values)
-            except ValidationError as error:
-                problems += error.problems
-            try:
-                call = dataclasses.replace(call, body=rules.body.parse(signed.body))
-            except ValidationError as error:
-                if flaw is FaultKind.REFUSED_WRITE_APPLIED and not problems:
-                    self._apply_refused(handler, call, signed.body)
-                problems += error.problems
             if problems:
+                if flaw is FaultKind.REFUSED_WRITE_APPLIED and body_refused and parameters_passed:
+                    self._apply_refused(handler, call, signed.body)
                 raise ValidationError(problems)
             return _handled(handler, call)
         except ValidationError as error:

@@ -3,6 +3,7 @@ answer and changes nothing; an app signature covers the body."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -10,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from koodrive import signing
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
 from koodrive_emulator.limits import MAX_BODY_BYTES
-from koodrive_emulator.testing import RunningEmulator
+from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_spec import Spec
 
 from tests.emulator.write_requests import (
@@ -365,3 +368,64 @@ def test_the_signature_is_checked_before_the_body(
     headers = {**JSON, **emulator.signed_headers(GROUPS, method="POST", body=b"{}")}
     response = http.post(GROUPS, content=b"not json", headers=headers)
     assert response.status_code == 401
+
+
+# --- any body, and a body schema changed in the spec ---------------------------------------
+
+_JSON = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**80), 2**80),
+        st.floats(allow_nan=False),
+        st.text(max_size=40),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["groupName", "sourceType", "top", "iconUrl", "machineCode", "x"]),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=12,
+)
+_RAW = st.one_of(
+    _JSON.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=60),
+    st.sampled_from([b"", b"{", b'{"a":1,"a":2}', b"NaN", b"\xef\xbb\xbf{}", b"{}" * 3]),
+)
+_WRITES = [CREATE, UPDATE, BIND, ("PUT", group_path("1410000000000000002")), ("DELETE", GROUPS)]
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(request_=st.sampled_from(_WRITES), raw=_RAW, mode=st.sampled_from(MODES))
+def test_no_body_gives_a_500(
+    emulator: RunningEmulator,
+    http: httpx.Client,
+    request_: tuple[str, str],
+    raw: bytes,
+    mode: Mode,
+) -> None:
+    method, path = request_
+    response = send(emulator, http, method, path, raw, mode=mode)
+    assert response.status_code in (200, 400, 403, 404), response.text
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_a_body_schema_changed_in_the_spec_is_honoured_and_told() -> None:
+    document = copy.deepcopy(dict(Spec.packaged().document))
+    document["components"]["schemas"]["GroupName"]["maxLength"] = 40
+    with (
+        running_emulator(spec=Spec(document)) as emulator,
+        httpx.Client(base_url=emulator.base_url) as http,
+    ):
+        longer = {"groupName": "x" * 35, "sourceType": 0}
+        assert send(emulator, http, *CREATE, longer).status_code == 200
+        too_long = {"groupName": "x" * 41, "sourceType": 0}
+        message = service_error(send(emulator, http, *CREATE, too_long), 400, 13000102)
+        assert message == FAILED + "groupName must be 1 to 40 characters"

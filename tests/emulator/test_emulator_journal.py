@@ -105,12 +105,12 @@ def test_the_auth_verdict_and_the_fault_that_acted(
 def test_unknown_paths_are_recorded_and_the_emulator_s_own_pages_are_not(
     emulator: RunningEmulator, http: httpx.Client
 ) -> None:
-    http.post(GROUPS, params=QUERY)
+    http.patch(GROUPS, params=QUERY)
     http.get("/koodrive/ose/v1/nothing-here?x=1")
     for path in ("/docs", "/openapi.yaml", "/", "/_emulator/faults", REQUESTS):
         http.get(path)
     assert [(e.method, e.path, e.operation, e.auth, e.status) for e in emulator.requests] == [
-        ("POST", GROUPS, None, None, 404),
+        ("PATCH", GROUPS, None, None, 404),
         ("GET", "/koodrive/ose/v1/nothing-here", None, None, 404),
     ]
     assert emulator.requests[1].query == (("x", "1"),)
@@ -282,7 +282,7 @@ def test_the_journal_over_http_filters_by_operation_and_clears(
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"operation": "listEverything"}, "operation must be one of listBoundDevices, listUserGr"),
+        ({"operation": "listEverything"}, "operation must be one of listBoundDevices, bindDe"),
         ({"op": "listUserGroups"}, "unknown query parameter 'op'; the only one is operation"),
         ([("operation", "listUserGroups")] * 2, "operation may be given once"),
     ],

@@ -60,12 +60,14 @@ def test_a_chunked_body_past_the_cap_is_413(emulator: RunningEmulator) -> None:
 
 
 def test_a_body_under_the_cap_reaches_the_operation(emulator: RunningEmulator) -> None:
+    sent = b'{"groupName": "Ops", "sourceType": 0}'.ljust(1000)
     headers = [
         _host(emulator),
-        *emulator.token_headers().items(),
+        *emulator.token_headers(with_user=True).items(),
+        ("Content-Type", "application/json"),
         ("Content-Length", "1000"),
     ]
-    status, body = raw_exchange(emulator.base_url, "GET", QUERY, headers, b"x" * 1000)
+    status, body = raw_exchange(emulator.base_url, "POST", GROUPS_PATH, headers, sent)
     assert status == 200, body
     assert json.loads(body)["code"] == 0
 
