@@ -187,6 +187,8 @@ def test_the_body_is_compact_utf8_json_signed_over_the_bytes_of_each_attempt(
 
     assert names(client, SourceType.USER_GROUP)[group_id] == "设计 Ünïcode"
     first, second = sent.requests[:2]  # the throttled attempt and its retry
+    received = emulator.verify("createUserGroup", count=2)
+    assert [entry.body for entry in received] == ['{"groupName":"设计 Ünïcode","sourceType":1}'] * 2
     for request in (first, second):
         assert request.content == '{"groupName":"设计 Ünïcode","sourceType":1}'.encode()
         assert request.headers["Content-Type"] == "application/json"
