@@ -73,10 +73,12 @@ class Write:
         status, code = self.not_found
         if error.status_code != status or str(error.code) != str(code):
             return None
-        lost = type(earlier).__name__
+        if isinstance(earlier, APIStatusError):
+            how = f"answered HTTP {earlier.status_code}"
+        else:
+            how = f"{type(earlier).__name__}, its answer lost"
         return (
-            f"an earlier attempt of this call ({lost}, its answer lost) may have {self.done} "
-            f"the {self.noun} already"
+            f"an earlier attempt of this call ({how}) may have {self.done} the {self.noun} already"
         )
 
 

@@ -325,3 +325,20 @@ def test_a_create_past_its_attempt_timeout_is_not_sent_again() -> None:
     assert raised.value.request_sent is True
     assert "(attempt_timeout=0.6 s)" in str(raised.value)
     assert "not safe to repeat" in str(raised.value)
+
+
+def test_a_delete_retried_after_a_server_error_into_not_found_names_that_answer(
+    emulator: RunningEmulator, make_client: MakeClient
+) -> None:
+    """A 500 after the service deleted the group: the retry finds it gone."""
+    client = make_client("token")
+    group_id = client.user_groups.create(group_name="Half done", source_type=0)
+    emulator.backend.delete_group(emulator.credentials.user_id, group_id)  # what the 500 hid
+    emulator.faults.server_error(operation="deleteUserGroup", times=1)
+
+    with pytest.raises(
+        BadRequestError,
+        match=r"\(an earlier attempt of this call \(answered HTTP "
+        r"500\) may have deleted the user group already\)",
+    ):
+        client.user_groups.delete(group_id)
