@@ -463,7 +463,8 @@ def _method(
                     f"{field_.name!r}; rename one"
                 )
         # The body's fields come before the query's: they are what a write is about.
-        arguments[len([a for a in arguments if a.positional]) : 0] = body.fields
+        after_path = len([argument for argument in arguments if argument.positional])
+        arguments[after_path:after_path] = body.fields
     # Path arguments first (by position), then required arguments without a default, in
     # the spec's order otherwise, as Python needs.
     arguments.sort(key=lambda argument: (not argument.positional, argument.default is not None))
