@@ -468,10 +468,8 @@ class BodyRules:
                 dict(schema)
             )
         if _integer_out_of_range(value, schema):
-            told = _told(schema, value)
-            return [
-                f"{_path(at)} must be {told}" + ("" if "enum" in schema else ", a 64-bit integer")
-            ]
+            fits = "" if "enum" in schema else " that fits in 64 bits"
+            return [f"{_path(at)} must be {_told(schema, value)}{fits}"]
         if validator.is_valid(value):
             return []
         return [f"{_path(at)} must be {_told(schema, value)}"]
@@ -481,7 +479,7 @@ def _integer_out_of_range(value: object, schema: Mapping[str, Any]) -> bool:
     """A JSON integer of a numeric field that the vendor's service could not read."""
     if isinstance(value, bool) or not isinstance(value, int):
         return False
-    return schema.get("type") in ("integer", "number") and not _INT64[0] <= value <= _INT64[1]
+    return schema.get("type") == "integer" and not _INT64[0] <= value <= _INT64[1]
 
 
 def _as_integer(value: object) -> object:

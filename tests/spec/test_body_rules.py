@@ -21,6 +21,7 @@ ROLES = {
                 "properties": {
                     "userId": {"type": "string", "pattern": "^[0-9]{1,32}$"},
                     "role": {"type": "integer", "minimum": 0, "maximum": 3},
+                    "quota": {"type": "integer"},
                 },
             },
         }
@@ -41,7 +42,7 @@ def test_nested_problems_are_named_by_their_path_all_at_once() -> None:
         "amendModRoles[0].userId must be text matching ^[0-9]{1,32}$",
         "amendModRoles[1].userId is required (text matching ^[0-9]{1,32}$)",
         "amendModRoles[1].role must be an integer from 0 to 3",
-        "amendModRoles[2].z is not a field of amendModRoles[2] (fields: userId, role)",
+        "amendModRoles[2].z is not a field of amendModRoles[2] (fields: userId, role, quota)",
     ]
 
 
@@ -49,7 +50,14 @@ def test_nested_problems_are_named_by_their_path_all_at_once() -> None:
     ("raw", "told"),
     [
         (b'{"amendModRoles": {}}', "amendModRoles must be an array of at most 2 items"),
-        (b'{"amendModRoles": [5]}', "amendModRoles[0] must be an object (fields: userId, role)"),
+        (
+            b'{"amendModRoles": [5]}',
+            "amendModRoles[0] must be an object (fields: userId, role, quota)",
+        ),
+        (
+            b'{"amendModRoles": [{"userId": "1", "quota": 9223372036854775808}]}',
+            "amendModRoles[0].quota must be an integer that fits in 64 bits",
+        ),
         (
             b'{"amendModRoles": [{"userId": "1"}, {"userId": "2"}, {"userId": "3"}]}',
             "amendModRoles must be an array of at most 2 items",
@@ -69,8 +77,10 @@ def test_a_nested_value_is_told_from_its_schema(raw: bytes, told: str) -> None:
 
 
 def test_a_nested_integral_number_is_read_as_an_integer() -> None:
-    body = RULES.parse(b'{"amendModRoles": [{"userId": "1", "role": 2.0}]}')
-    assert body == {"amendModRoles": [{"userId": "1", "role": 2}]}
+    body = RULES.parse(
+        b'{"amendModRoles": [{"userId": "1", "role": 2.0, "quota": 9223372036854775807}]}'
+    )
+    assert body == {"amendModRoles": [{"userId": "1", "role": 2, "quota": 2**63 - 1}]}
     assert isinstance(body["amendModRoles"][0]["role"], int)  # type: ignore[index]
 
 
