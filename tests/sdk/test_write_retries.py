@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -17,10 +20,14 @@ from koodrive import (
     APIError,
     APITimeoutError,
     AsyncKooDrive,
+    AttemptInfo,
+    Backoff,
     BadRequestError,
+    CallHooks,
     GatewayRateLimitError,
     KooDrive,
     MalformedResponseError,
+    Outcome,
     RateLimitError,
     ServerError,
     SourceType,
@@ -342,3 +349,66 @@ def test_a_delete_retried_after_a_server_error_into_not_found_names_that_answer(
         r"500\) may have deleted the user group already\)",
     ):
         client.user_groups.delete(group_id)
+
+
+@pytest.mark.timeout(60)
+def test_a_create_that_waited_in_vain_for_a_pooled_connection_is_retried(
+    emulator: RunningEmulator,
+) -> None:
+    """One connection, held by a listing the emulator never answers: the create's pool wait
+    times out (it never left the client), so it is retried, and made once the connection
+    is free."""
+    emulator.faults.hang(operation="listBoundDevices", times=1)
+    outcomes: list[tuple[int, Outcome]] = []
+
+    class Told(CallHooks):
+        def after_response(self, attempt: AttemptInfo) -> None:
+            if attempt.operation_id == "createUserGroup":
+                outcomes.append((attempt.attempt, attempt.outcome))
+
+        def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
+            self.after_response(attempt)
+
+    found = emulator.credentials
+    client = KooDrive(
+        base_url=emulator.base_url,
+        token=found.token,
+        user_id=found.user_id,
+        http_client=httpx.Client(limits=httpx.Limits(max_connections=1)),
+        timeout=httpx.Timeout(10.0, pool=0.2),
+        max_retries=30,
+        backoff=Backoff(initial=0.1, maximum=0.1),
+        hooks=[Told()],
+        environ={},
+    )
+    held: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            client.devices.list(timeout=1.5, max_retries=0)
+        except APITimeoutError as error:
+            held.append(error)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert wait_for(lambda: any(e.operation == "listBoundDevices" for e in emulator.requests))
+
+    group_id = client.user_groups.create(group_name="Pooled", source_type=0)
+
+    holder.join()
+    assert len(held) == 1  # the listing held the one connection until its read timed out
+    assert named(emulator, "Pooled") == [group_id]
+    emulator.verify("createUserGroup", count=1)  # the attempts that timed out never arrived
+    assert outcomes[0] == (1, Outcome.RETRY)
+    assert outcomes[-1][1] is Outcome.SUCCESS
+    assert len(outcomes) >= 3
+    client.close()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
