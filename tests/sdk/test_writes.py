@@ -17,6 +17,7 @@ import pytest
 from koodrive import (
     BadRequestError,
     BoundDeviceEntity,
+    ConfigurationError,
     InvalidArgumentError,
     KooDrive,
     RawResponse,
@@ -345,3 +346,13 @@ def test_a_write_sends_its_trace_id_and_user_on_the_wire(
     assert entry.trace_id == "d" * 58
     assert entry.parameter("X-User-Id") == emulator.credentials.user_id
     assert entry.parameter("content-type") == "application/json"
+
+
+def test_a_write_without_a_user_is_refused_before_sending(emulator: RunningEmulator) -> None:
+    client = KooDrive(base_url=emulator.base_url, token=emulator.credentials.token, environ={})
+
+    with pytest.raises(ConfigurationError, match=r"user_groups\.create\(\) acts for one user"):
+        client.user_groups.create(group_name="Nobody's", source_type=0)
+    with pytest.raises(ConfigurationError, match="KOODRIVE_USER_ID"):
+        client.devices.unbind("1")
+    assert emulator.requests == []
