@@ -29,9 +29,11 @@ from koodrive_spec import behaviour
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
 
+from contract_tests import operations
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
     header_container,
+    modes_for,
     security_requirements,
     sent_mode,
 )
@@ -100,6 +102,15 @@ def auth_probes(
 
     other_user = other_user_id or another_user(credentials.user_id)
     valid = variant()
+    # Each credential header the requirement names, left out once: a missing credential is
+    # refused like a wrong one (x-koodrive-decisions), in every mode that requires it.
+    left_out = [
+        Probe(
+            f"{header} left out (the requirement {' + '.join(sorted(requirement))} sends it)",
+            {name: value for name, value in valid.items() if name.lower() != header.lower()},
+        )
+        for header in operations.spec_of(case.operation).credential_headers(requirement)
+    ]
     wrong = (
         variant(token=f"{credentials.token}-wrong")
         if mode is AuthMode.TOKEN
@@ -143,6 +154,7 @@ def auth_probes(
         )
     if mode is AuthMode.TOKEN:
         return [
+            *left_out,
             Probe("a wrong access token", variant(token=f"{credentials.token}-wrong")),
             Probe(
                 "the `Bearer+<token>` form, which servers must accept",
@@ -155,6 +167,7 @@ def auth_probes(
         ]
     tampered = f"{request.query}&tampered=1" if request.query else "tampered=1"
     return [
+        *left_out,
         Probe("a signature made with a wrong app secret", variant(app_secret="wrong-secret")),
         Probe("an unknown AppId", variant(app_id="unknown-app")),
         Probe(
@@ -242,11 +255,12 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
 
     @schemathesis.check
     class broken_auth_rejected:
-        """Broken credentials get 401; accepted variants get 2xx. Once per operation and mode."""
+        """Broken credentials get 401; accepted variants get 2xx. Once per operation, in
+        every auth mode the run uses that the operation accepts."""
 
         def __init__(self) -> None:
             self._lock = threading.Lock()
-            self._probed: set[tuple[str, AuthMode]] = set()
+            self._probed: set[str] = set()
 
         def after_response(
             self,
@@ -254,22 +268,27 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             response: schemathesis.Response,
             case: Case,
         ) -> bool | None:
-            mode = sent_mode(case)
-            # Only a request the server accepted proves the unbroken credentials were good.
-            if mode is None or not 200 <= response.status_code < 300:
+            # Only a request the server accepted proves the unbroken credentials were good;
+            # its variants then probe each mode, whichever mode the phases happened to send.
+            if sent_mode(case) is None or not 200 <= response.status_code < 300:
                 return None
             with self._lock:
-                if (case.operation.label, mode) in self._probed:
+                if case.operation.label in self._probed:
                     return None
-                self._probed.add((case.operation.label, mode))
+                self._probed.add(case.operation.label)
             problems = []
-            for probe in auth_probes(
-                case,
-                mode,
-                credentials,
-                clock_tolerance=settings.clock_tolerance,
-                other_user_id=settings.other_user_id,
-            ):
+            probes = [
+                (each, probe)
+                for each in modes_for(case.operation, credentials)
+                for probe in auth_probes(
+                    case,
+                    each,
+                    credentials,
+                    clock_tolerance=settings.clock_tolerance,
+                    other_user_id=settings.other_user_id,
+                )
+            ]
+            for mode, probe in probes:
                 status, curl = send_probe(case, probe)
                 ok = (
                     200 <= status < 300

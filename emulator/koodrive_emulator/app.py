@@ -73,6 +73,7 @@ __all__ = ["DEVICES_PATH", "GROUPS_PATH", "EmulatorApp", "EmulatorContext"]
 _AUTH_FLAWS = {
     FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
     FaultKind.TOKEN_ANY_USER: AuthFlaws(token_acts_for_any_user=True),
+    FaultKind.TOKEN_WITHOUT_USER_HEADERS: AuthFlaws(token_user_headers_optional=True),
 }
 
 

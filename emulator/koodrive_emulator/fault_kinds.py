@@ -44,6 +44,8 @@ class FaultKind(StrEnum):
     FUTURE_X_DATE = "future-x-date"  # an X-Date up to 2 minutes ahead accepted
     # A token acts for whichever user X-User-Id names:
     TOKEN_ANY_USER = "token-any-user"  # noqa: S105 - a fault's name, not a token
+    # A token accepted without X-User-Id and X-Date where the spec requires them with it:
+    TOKEN_WITHOUT_USER_HEADERS = "token-without-user-headers"  # noqa: S105 - a fault's name
     EVERY_USERS_DEVICES = "every-users-devices"  # the devices of every user are listed
     NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
     WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back

@@ -8,7 +8,7 @@ changed copy in a test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -155,6 +155,26 @@ class Spec:
             and scheme.get("in") == "header"
             and str(scheme.get("name", "")).lower() == header.lower()
         )
+
+    def credential_headers(self, requirement: Iterable[str]) -> tuple[str, ...]:
+        """The request headers a security requirement (scheme names) makes a request send,
+        in the order of the spec's schemes: an apiKey's `name` where it goes in a header,
+        `Authorization` for an http scheme (RFC 9110); none for a query or cookie key."""
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        wanted = set(requirement)
+        found: list[str] = []
+        for name, scheme in schemes.items():
+            if name not in wanted or not isinstance(scheme, Mapping):
+                continue
+            if scheme.get("type") == "http":
+                header = "Authorization"
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                header = str(scheme.get("name", ""))
+            else:
+                continue
+            if header and header.lower() not in {known.lower() for known in found}:
+                found.append(header)
+        return tuple(found)
 
     def operation_ids(self) -> Sequence[str]:
         return tuple(self.operations)

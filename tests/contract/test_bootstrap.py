@@ -76,9 +76,7 @@ def test_a_venv_reading_this_checkout_is_left_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("stamp", ["", "an-older-pyproject"])
-def test_a_venv_installed_for_another_pyproject_is_set_up_again(
-    tmp_path: Path, stamp: str
-) -> None:
+def test_a_venv_installed_for_another_pyproject_is_set_up_again(tmp_path: Path, stamp: str) -> None:
     venv = _venv(tmp_path / "venv", reads=ROOT)
     (venv / ".koodrive-installed").write_text(stamp, encoding="utf-8")
 

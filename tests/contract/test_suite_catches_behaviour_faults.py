@@ -107,6 +107,23 @@ CASES = [
         "broken_auth_rejected",
         "the token with another user's X-User-Id: expected 401, got 200",
     ),
+    # Both modes configured: the token mode's probes run whichever mode was accepted first.
+    (
+        "token-without-user-headers",
+        DEVICES,
+        EXAMPLES,
+        "broken_auth_rejected",
+        "token mode, X-User-Id left out (the requirement accessToken + requestDate + userId "
+        "sends it): expected 401, got 200",
+    ),
+    (
+        "token-without-user-headers",
+        DEVICES,
+        EXAMPLES,
+        "broken_auth_rejected",
+        "token mode, X-Date left out (the requirement accessToken + requestDate + userId "
+        "sends it): expected 401, got 200",
+    ),
 ]
 
 
