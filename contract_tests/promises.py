@@ -6,6 +6,8 @@ Per response, on every case of every phase:
 - `headers_echoed`: each echoed header the request sent comes back unchanged on a success;
 - `page_within_request`: a page holds no more items than `pageSize` asked for, and each one
   matches the filters the request sent;
+- `record_times_as_declared`: the listed items' record times (`record-times`) are not later
+  than the response, within the clock tolerance, and updated is not before created;
 - `invalid_requests_refused`: a request that breaks a parameter's schema, as it went on
   the wire, or that sends a cursor the target never issued for its parameters, gets the
   declared refusal (400 with code 13000102), whatever phase or mode made it.
@@ -34,6 +36,7 @@ import string
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +44,7 @@ import requests
 import schemathesis
 from koodrive_spec.behaviour import Behaviour, Filter, Match, Paging
 
-from contract_tests import operations, wire
+from contract_tests import operations, record_times, wire
 from contract_tests.auth_provider import sent_mode
 from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values
@@ -613,6 +616,30 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                     f"{filter_.parameter}={value!r}, which it does not match ({filter_.match})"
                 )
         return _verdict(case, response, problems)
+
+    @schemathesis.check
+    def record_times_as_declared(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """The listed items' record times (`record-times`) are not later than the response
+        (its Date, else our clock, within the clock tolerance), and updated is not before
+        created."""
+        behaviour = operations.behaviour_of(case.operation)
+        if behaviour is None or behaviour.record_times is None:
+            return None
+        if response.status_code != behaviour.success.status:
+            return None
+        items = behaviour.items_of(_json(response))
+        if not items:
+            return None
+        found = record_times.problems(
+            items,
+            behaviour.record_times,
+            key_of=behaviour.key_of,
+            reference=record_times.Reference.of(response.headers),
+            tolerance=timedelta(seconds=settings.clock_tolerance),
+        )
+        return _verdict(case, response, found)
 
     @schemathesis.check
     def invalid_requests_refused(

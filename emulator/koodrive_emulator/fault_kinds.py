@@ -50,6 +50,9 @@ class FaultKind(StrEnum):
     NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
     WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back
     SUCCESS_CODE_NOT_ZERO = "success-code-not-zero"  # a 200 with the normal body and code 1
+    # On the item fields x-koodrive-behaviour declares as record times, every listed item:
+    FUTURE_RECORD_TIME = "future-record-time"  # created (and updated) 30 days ahead
+    UPDATED_BEFORE_CREATED = "updated-before-created"  # updated a day before created
     # Nothing answered at all (before authentication, as a network or gateway fails):
     CONNECTION_RESET = "connection-reset"  # the TCP connection reset (RST), no response
     HANG = "hang"  # never answered, until the client leaves or the server stops

@@ -67,7 +67,8 @@ UNANSWERED_KINDS = frozenset({FaultKind.CONNECTION_RESET, FaultKind.HANG})
 
 # Kinds that concern some operations only, read from the spec: paging faults act on every
 # operation whose x-koodrive-behaviour declares paging, filter-404 on those with a text
-# filter; the rest are flaws of one handler (handlers.py).
+# filter, the record-time kinds on those declaring record times (updated-before-created:
+# both of them); the rest are flaws of one handler (handlers.py).
 PAGING_KINDS = frozenset(
     {
         FaultKind.REPEAT_CURSOR,
@@ -88,6 +89,15 @@ def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)
     if kind is FaultKind.FILTER_404:
         return tuple(op for op, b in behaviours.items() if b.text_filters)
+    if kind is FaultKind.FUTURE_RECORD_TIME:
+        return tuple(op for op, b in behaviours.items() if b.record_times is not None)
+    if kind is FaultKind.UPDATED_BEFORE_CREATED:
+        return tuple(
+            op
+            for op, b in behaviours.items()
+            if b.record_times is not None
+            and None not in (b.record_times.created, b.record_times.updated)
+        )
     return None
 
 

@@ -94,6 +94,27 @@ CASES = [
     ("wrong-trace-echo", GROUPS, EXAMPLES, "listings_page_as_declared", "was sent but echoed as"),
     ("success-code-not-zero", DEVICES, EXAMPLES, "success_as_declared", "whose `code` is 1, not 0"),
     (
+        "future-record-time",
+        DEVICES,
+        EXAMPLES,
+        "record_times_as_declared",
+        "is 30 days later than the response (its Date header",
+    ),
+    (
+        "future-record-time",
+        GROUPS,
+        EXAMPLES,
+        "record_times_as_declared",
+        "a record time is never in the future",
+    ),
+    (
+        "updated-before-created",
+        GROUPS,
+        EXAMPLES,
+        "record_times_as_declared",
+        "a record is never updated before it is created",
+    ),
+    (
         "future-x-date",
         DEVICES,
         EXAMPLES,
