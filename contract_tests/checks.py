@@ -28,6 +28,7 @@ import schemathesis
 from koodrive_spec import behaviour
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
+from schemathesis.core.rate_limit import ratelimit
 
 from contract_tests import operations
 from contract_tests.auth_provider import (
@@ -48,7 +49,9 @@ from contract_tests.request_auth import (
 )
 from contract_tests.run_settings import RunSettings
 from contract_tests.summary import PROMISES_HEADER
+from contract_tests.throttling import RETRY_AFTER, Answer, Throttling
 from contract_tests.types import Case
+from contract_tests.unexercised import Unexercised
 
 AUTH_REJECTED = 401  # openapi.yaml, x-koodrive-decisions: "Status of an authentication failure"
 UNPUBLISHED_API = "APIGW.0101"
@@ -186,21 +189,31 @@ def auth_probes(
     ]
 
 
-def send_probe(case: Case, probe: Probe) -> tuple[int, str]:
-    """Send `probe`'s variant of `case`; its status and a curl command reproducing it."""
+def send_probe(case: Case, probe: Probe, throttling: Throttling | None = None) -> tuple[int, str]:
+    """Send `probe`'s variant of `case`; its status and a curl command reproducing it.
+    Documented throttling is waited out: through schemathesis' transport (see
+    `throttling.install`), or by `throttling` for the copies sent by hand."""
     headers = CaseInsensitiveDict(header_container(case))
     for name in AUTH_HEADERS:
         headers.pop(name, None)
     headers.update(probe.headers)
     variant = detached(case, headers=headers)  # without the original's credentials
     if probe.copies_first:
-        return _send_with_copies(variant, probe.copies_first)
+        copies = probe.copies_first
+        curl = _curl_with_copies(variant, copies)
+        status = (throttling or Throttling(None)).send(
+            case.operation,
+            lambda: _send_with_copies(variant, copies),
+            lambda sent: Answer(sent[0], sent[1], lambda: curl),
+        )[0]
+        return status, curl
     return variant.call().status_code, variant.as_curl_command()
 
 
-def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[int, str]:
-    """Send `case` with `copies` as extra header lines in front of its own. By hand over
-    http.client: `requests` keeps one value per header name and refuses two Host lines."""
+def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[int, str | None]:
+    """Send `case` with `copies` as extra header lines in front of its own, under the run's
+    rate limit; its status and Retry-After. By hand over http.client: `requests` keeps one
+    value per header name and refuses two Host lines."""
     prepared = requests.Request(**{**case.as_transport_kwargs(), "auth": None}).prepare()
     parts = urlsplit(prepared.url or "")
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -209,16 +222,18 @@ def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[
     connection_class = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
+    limiter = case.operation.schema.config.rate_limit_for(operation=case.operation)
     connection = connection_class(parts.netloc, timeout=30)
     try:
-        connection.putrequest(prepared.method or "GET", target, skip_host=True)
-        for name, value in lines:
-            connection.putheader(name, value)
-        connection.endheaders(prepared.body if isinstance(prepared.body, bytes) else None)
-        status = connection.getresponse().status
+        with ratelimit(limiter if not isinstance(limiter, str) else None, prepared.url):
+            connection.putrequest(prepared.method or "GET", target, skip_host=True)
+            for name, value in lines:
+                connection.putheader(name, value)
+            connection.endheaders(prepared.body if isinstance(prepared.body, bytes) else None)
+            response = connection.getresponse()
+        return response.status, response.getheader(RETRY_AFTER)
     finally:
         connection.close()
-    return status, _curl_with_copies(case, copies)
 
 
 def _curl_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> str:
@@ -250,8 +265,15 @@ def declared_methods(case: Case) -> set[str]:
     return {method.upper() for method in path_item}
 
 
-def register(credentials: Credentials, settings: RunSettings) -> None:
+def register(
+    credentials: Credentials,
+    settings: RunSettings,
+    throttling: Throttling | None = None,
+    unexercised: Unexercised | None = None,
+) -> None:
     """Register the checks with schemathesis for this run."""
+    waiting = throttling or Throttling(None)
+    notes = unexercised or Unexercised(None)
 
     @schemathesis.check
     class broken_auth_rejected:
@@ -289,7 +311,15 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 )
             ]
             for mode, probe in probes:
-                status, curl = send_probe(case, probe)
+                status, curl = send_probe(case, probe, waiting)
+                if waiting.is_throttled(case.operation, status):
+                    notes.note(
+                        "broken_auth_rejected",
+                        case.operation.label,
+                        f"{mode.value} mode, {probe.description}: still answered {status} "
+                        "after waiting out throttling",
+                    )
+                    continue
                 ok = (
                     200 <= status < 300
                     if probe.accepted
@@ -355,7 +385,9 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             headers = auth_headers(
                 credentials, requirement, moment=datetime.now(UTC), request=wire_request(case)
             )
-            status, _ = send_probe(case, Probe(f"{mode.value} mode", headers, accepted=True))
+            status, _ = send_probe(
+                case, Probe(f"{mode.value} mode", headers, accepted=True), waiting
+            )
             return 200 <= status < 300
 
         def after_run(self, ctx: schemathesis.CheckContext) -> None:

@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 
 import yaml
 from koodrive.signing import query_pairs
@@ -360,7 +361,7 @@ class EmulatorApp:
             # Each header's first copy (a repeated credential is refused from `signed`).
             sent_headers = signed.headers
             if fault is not None and fault.kind in REPLACING_KINDS:
-                outcome = _fault_outcome(fault, request_id)
+                outcome = _fault_outcome(fault, request_id, context.clock.now())
             else:
                 outcome = self._serve(
                     context,
@@ -511,11 +512,15 @@ def _raw_path(scope: Scope) -> str:
     return raw.decode("latin-1") if isinstance(raw, bytes) else str(scope["path"])
 
 
-def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:
+def _fault_outcome(fault: Fault, request_id: str, now: datetime) -> _Outcome:
     retry = {"Retry-After": str(fault.retry_after)}
     match fault.kind:
-        case FaultKind.THROTTLE:
+        case FaultKind.THROTTLE | FaultKind.THROTTLE_PAGES:
             return _Outcome(429, gateway_body(429, request_id), retry)
+        case FaultKind.THROTTLE_HTTP_DATE:
+            # RFC 9110 allows an HTTP-date; openapi.yaml declares integer seconds.
+            when = format_datetime(now + timedelta(seconds=fault.retry_after), usegmt=True)
+            return _Outcome(429, gateway_body(429, request_id), {"Retry-After": when})
         case FaultKind.UNAVAILABLE:
             return _Outcome(503, gateway_body(503, request_id), retry)
         case FaultKind.BAD_GATEWAY:

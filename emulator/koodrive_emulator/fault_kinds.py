@@ -8,6 +8,9 @@ from enum import StrEnum
 class FaultKind(StrEnum):
     LATENCY = "latency"  # a delay before the normal response
     THROTTLE = "throttle"  # 429, gateway body APIGW.0308, Retry-After
+    THROTTLE_PAGES = "throttle-pages"  # throttle, on a listing's later pages (a cursor sent)
+    # throttle with Retry-After as an HTTP-date, where the spec declares integer seconds:
+    THROTTLE_HTTP_DATE = "throttle-http-date"
     SERVER_ERROR = "server-error"  # 500, service body 13000500
     UNAVAILABLE = "unavailable"  # 503, gateway body APIGW.0203, Retry-After
     BAD_GATEWAY = "bad-gateway"  # 502, gateway body APIGW.0201

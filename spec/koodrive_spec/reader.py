@@ -126,6 +126,18 @@ class Spec:
         )
         return found
 
+    def response_headers(self, operation_id: str) -> dict[int, dict[str, Mapping[str, Any]]]:
+        """The headers each numbered response of an operation declares, by status, each
+        header object inlined (its `schema` included)."""
+        responses = self.operations[operation_id].definition.get("responses") or {}
+        found: dict[int, dict[str, Mapping[str, Any]]] = {}
+        for status, response in responses.items():
+            if not str(status).isdigit():
+                continue  # `default`, `4XX`: no one status
+            headers = self.resolve(response).get("headers") or {}
+            found[int(status)] = {str(name): self.inline(h) for name, h in headers.items()}
+        return found
+
     def response_examples(self, operation_id: str, status: int) -> list[Mapping[str, Any]]:
         """The example bodies of an operation's response with `status` (objects only)."""
         media = self._json_response(operation_id, status)
