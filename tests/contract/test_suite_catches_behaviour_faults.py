@@ -98,7 +98,7 @@ CASES = [
         DEVICES,
         EXAMPLES,
         "record_times_as_declared",
-        "is 30 days later than the response (its Date header",
+        "30 days later than the response (its Date header",
     ),
     (
         "future-record-time",
