@@ -28,10 +28,13 @@ import schemathesis
 from koodrive_spec import behaviour
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
+from schemathesis.core.rate_limit import ratelimit
 
+from contract_tests import operations
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
     header_container,
+    modes_for,
     security_requirements,
     sent_mode,
 )
@@ -46,7 +49,9 @@ from contract_tests.request_auth import (
 )
 from contract_tests.run_settings import RunSettings
 from contract_tests.summary import PROMISES_HEADER
+from contract_tests.throttling import RETRY_AFTER, Answer, Throttling
 from contract_tests.types import Case
+from contract_tests.unexercised import Unexercised
 
 AUTH_REJECTED = 401  # openapi.yaml, x-koodrive-decisions: "Status of an authentication failure"
 UNPUBLISHED_API = "APIGW.0101"
@@ -100,6 +105,15 @@ def auth_probes(
 
     other_user = other_user_id or another_user(credentials.user_id)
     valid = variant()
+    # Each credential header the requirement names, left out once: a missing credential is
+    # refused like a wrong one (x-koodrive-decisions), in every mode that requires it.
+    left_out = [
+        Probe(
+            f"{header} left out (the requirement {' + '.join(sorted(requirement))} sends it)",
+            {name: value for name, value in valid.items() if name.lower() != header.lower()},
+        )
+        for header in operations.spec_of(case.operation).credential_headers(requirement)
+    ]
     wrong = (
         variant(token=f"{credentials.token}-wrong")
         if mode is AuthMode.TOKEN
@@ -143,6 +157,7 @@ def auth_probes(
         )
     if mode is AuthMode.TOKEN:
         return [
+            *left_out,
             Probe("a wrong access token", variant(token=f"{credentials.token}-wrong")),
             Probe(
                 "the `Bearer+<token>` form, which servers must accept",
@@ -155,6 +170,7 @@ def auth_probes(
         ]
     tampered = f"{request.query}&tampered=1" if request.query else "tampered=1"
     return [
+        *left_out,
         Probe("a signature made with a wrong app secret", variant(app_secret="wrong-secret")),
         Probe("an unknown AppId", variant(app_id="unknown-app")),
         Probe(
@@ -173,21 +189,31 @@ def auth_probes(
     ]
 
 
-def send_probe(case: Case, probe: Probe) -> tuple[int, str]:
-    """Send `probe`'s variant of `case`; its status and a curl command reproducing it."""
+def send_probe(case: Case, probe: Probe, throttling: Throttling | None = None) -> tuple[int, str]:
+    """Send `probe`'s variant of `case`; its status and a curl command reproducing it.
+    Documented throttling is waited out: through schemathesis' transport (see
+    `throttling.install`), or by `throttling` for the copies sent by hand."""
     headers = CaseInsensitiveDict(header_container(case))
     for name in AUTH_HEADERS:
         headers.pop(name, None)
     headers.update(probe.headers)
     variant = detached(case, headers=headers)  # without the original's credentials
     if probe.copies_first:
-        return _send_with_copies(variant, probe.copies_first)
+        copies = probe.copies_first
+        curl = _curl_with_copies(variant, copies)
+        status = (throttling or Throttling(None)).send(
+            case.operation,
+            lambda: _send_with_copies(variant, copies),
+            lambda sent: Answer(sent[0], sent[1], lambda: curl),
+        )[0]
+        return status, curl
     return variant.call().status_code, variant.as_curl_command()
 
 
-def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[int, str]:
-    """Send `case` with `copies` as extra header lines in front of its own. By hand over
-    http.client: `requests` keeps one value per header name and refuses two Host lines."""
+def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[int, str | None]:
+    """Send `case` with `copies` as extra header lines in front of its own, under the run's
+    rate limit; its status and Retry-After. By hand over http.client: `requests` keeps one
+    value per header name and refuses two Host lines."""
     prepared = requests.Request(**{**case.as_transport_kwargs(), "auth": None}).prepare()
     parts = urlsplit(prepared.url or "")
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -196,16 +222,18 @@ def _send_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> tuple[
     connection_class = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
+    limiter = case.operation.schema.config.rate_limit_for(operation=case.operation)
     connection = connection_class(parts.netloc, timeout=30)
     try:
-        connection.putrequest(prepared.method or "GET", target, skip_host=True)
-        for name, value in lines:
-            connection.putheader(name, value)
-        connection.endheaders(prepared.body if isinstance(prepared.body, bytes) else None)
-        status = connection.getresponse().status
+        with ratelimit(limiter if not isinstance(limiter, str) else None, prepared.url):
+            connection.putrequest(prepared.method or "GET", target, skip_host=True)
+            for name, value in lines:
+                connection.putheader(name, value)
+            connection.endheaders(prepared.body if isinstance(prepared.body, bytes) else None)
+            response = connection.getresponse()
+        return response.status, response.getheader(RETRY_AFTER)
     finally:
         connection.close()
-    return status, _curl_with_copies(case, copies)
 
 
 def _curl_with_copies(case: Case, copies: tuple[tuple[str, str], ...]) -> str:
@@ -237,16 +265,24 @@ def declared_methods(case: Case) -> set[str]:
     return {method.upper() for method in path_item}
 
 
-def register(credentials: Credentials, settings: RunSettings) -> None:
+def register(
+    credentials: Credentials,
+    settings: RunSettings,
+    throttling: Throttling | None = None,
+    unexercised: Unexercised | None = None,
+) -> None:
     """Register the checks with schemathesis for this run."""
+    waiting = throttling or Throttling(None)
+    notes = unexercised or Unexercised(None)
 
     @schemathesis.check
     class broken_auth_rejected:
-        """Broken credentials get 401; accepted variants get 2xx. Once per operation and mode."""
+        """Broken credentials get 401; accepted variants get 2xx. Once per operation, in
+        every auth mode the run uses that the operation accepts."""
 
         def __init__(self) -> None:
             self._lock = threading.Lock()
-            self._probed: set[tuple[str, AuthMode]] = set()
+            self._probed: set[str] = set()
 
         def after_response(
             self,
@@ -254,23 +290,36 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             response: schemathesis.Response,
             case: Case,
         ) -> bool | None:
-            mode = sent_mode(case)
-            # Only a request the server accepted proves the unbroken credentials were good.
-            if mode is None or not 200 <= response.status_code < 300:
+            # Only a request the server accepted proves the unbroken credentials were good;
+            # its variants then probe each mode, whichever mode the phases happened to send.
+            if sent_mode(case) is None or not 200 <= response.status_code < 300:
                 return None
             with self._lock:
-                if (case.operation.label, mode) in self._probed:
+                if case.operation.label in self._probed:
                     return None
-                self._probed.add((case.operation.label, mode))
+                self._probed.add(case.operation.label)
             problems = []
-            for probe in auth_probes(
-                case,
-                mode,
-                credentials,
-                clock_tolerance=settings.clock_tolerance,
-                other_user_id=settings.other_user_id,
-            ):
-                status, curl = send_probe(case, probe)
+            probes = [
+                (each, probe)
+                for each in modes_for(case.operation, credentials)
+                for probe in auth_probes(
+                    case,
+                    each,
+                    credentials,
+                    clock_tolerance=settings.clock_tolerance,
+                    other_user_id=settings.other_user_id,
+                )
+            ]
+            for mode, probe in probes:
+                status, curl = send_probe(case, probe, waiting)
+                if waiting.is_throttled(case.operation, status):
+                    notes.note(
+                        "broken_auth_rejected",
+                        case.operation.label,
+                        f"{mode.value} mode, {probe.description}: still answered {status} "
+                        "after waiting out throttling",
+                    )
+                    continue
                 ok = (
                     200 <= status < 300
                     if probe.accepted
@@ -336,7 +385,9 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             headers = auth_headers(
                 credentials, requirement, moment=datetime.now(UTC), request=wire_request(case)
             )
-            status, _ = send_probe(case, Probe(f"{mode.value} mode", headers, accepted=True))
+            status, _ = send_probe(
+                case, Probe(f"{mode.value} mode", headers, accepted=True), waiting
+            )
             return 200 <= status < 300
 
         def after_run(self, ctx: schemathesis.CheckContext) -> None:

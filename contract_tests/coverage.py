@@ -106,6 +106,21 @@ class SpecCoverage:
                         entry = (link.target, target_key, str(offered))
                         self._offered_by[entry] = (label, f"{link.status} {link.name}")
 
+    def record_answer(self, case: Case, status: int, headers: Mapping[str, Any]) -> None:
+        """An answer that was no case's own (a throttling answer waited out before the case
+        was sent again): its status and documented headers are seen, no case or parameter."""
+        label = f"{case.method.upper()} {case.operation.path}"
+        operation = self._operations.get(label)
+        if operation is None:
+            return
+        with self._lock:
+            seen = self._seen[label]
+            seen.statuses[str(status)] += 1
+            lowered = {name.lower() for name in headers}
+            for name in _documented_headers(self._spec, operation, str(status)):
+                if name.lower() in lowered:
+                    seen.headers[f"{status} {name}"] += 1
+
     def report(self) -> dict[str, Any]:
         with self._lock:
             operations = [self._operation_report(label) for label in self._operations]
@@ -241,8 +256,9 @@ def _pointer(document: Any, pointer: str) -> Any:
     return node
 
 
-def register(spec_path: Path, reports: Path | None) -> None:
-    """The check that collects coverage and writes it at the end of the run; it never fails."""
+def register(spec_path: Path, reports: Path | None) -> SpecCoverage:
+    """The check that collects coverage and writes it at the end of the run; it never fails.
+    The coverage it collects, to be told of answers no check sees (`record_answer`)."""
     coverage = SpecCoverage(Spec.from_text(spec_path.read_bytes()))
 
     @schemathesis.check
@@ -266,3 +282,5 @@ def register(spec_path: Path, reports: Path | None) -> None:
             if reports is not None:
                 text = json.dumps(coverage.report(), indent=2)
                 (reports / COVERAGE_FILE).write_text(text + "\n", encoding="utf-8")
+
+    return coverage

@@ -2,14 +2,14 @@
 
 Each goes out with fresh credentials computed over the request as it goes on the wire,
 under the run's rate limit (schemathesis' own limiter, shared with the generated cases),
-waits and tries again when throttled, and comes back with the sanitized curl command that
-reproduces it: a check that fails quotes the requests that show it.
+waits out documented throttling (`contract_tests.throttling`), and comes back with the
+sanitized curl command that reproduces it: a check that fails quotes the requests that show
+it.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,12 +20,13 @@ import schemathesis
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.curl import generate as generate_curl
 from schemathesis.core.output.sanitization import sanitize_url, sanitize_value
-from schemathesis.core.rate_limit import parse_retry_after, ratelimit
+from schemathesis.core.rate_limit import ratelimit
 
 from contract_tests import operations
 from contract_tests.auth_provider import AUTH_HEADERS, header_container, security_requirements
 from contract_tests.credentials import AuthMode, Credentials
 from contract_tests.request_auth import WireRequest, auth_headers, requirement_for
+from contract_tests.throttling import RETRY_AFTER, Answer, Throttling
 from contract_tests.types import Case
 
 
@@ -37,6 +38,7 @@ class Sent:
     headers: CaseInsensitiveDict[str]
     body: Any  # the parsed JSON, or None
     curl: str
+    throttled: bool = False  # a documented throttling answer, still, after waiting
 
     def code(self) -> object:
         return result_code(self.body)
@@ -51,16 +53,19 @@ def result_code(body: object) -> object:
     return code
 
 
-THROTTLED = 429
-MAX_THROTTLED_RETRIES = 3
-
-
 class Sender:
-    def __init__(self, credentials: Credentials, *, clock_tolerance: int = 0) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        clock_tolerance: int = 0,
+        throttling: Throttling | None = None,
+    ) -> None:
         self.credentials = credentials
         # A target whose clock is behind ours by up to this much must not see a valid
         # request's X-Date in its future: valid requests are dated this much earlier.
         self.clock_tolerance = timedelta(seconds=clock_tolerance)
+        self.throttling = throttling or Throttling(None)
 
     def send(
         self,
@@ -73,7 +78,8 @@ class Sender:
         moment: datetime | None = None,
     ) -> Sent:
         """`case` with `query` (None: its own) and extra `headers`, authenticated in `mode`
-        (acting for `user_id`, signed at `moment`, when given)."""
+        (acting for `user_id`, signed at `moment`, when given). Documented throttling is
+        waited out (contract_tests.throttling); `Sent.throttled` says it still was."""
         base_headers = CaseInsensitiveDict(header_container(case))
         for name in AUTH_HEADERS:
             base_headers.pop(name, None)
@@ -82,7 +88,9 @@ class Sender:
         requirement = requirement_for(mode, security_requirements(case.operation))
         # The run's own limiter (--rate-limit): the checks' requests count against it too.
         limiter = case.operation.schema.config.rate_limit_for(operation=case.operation)
-        for attempt in range(MAX_THROTTLED_RETRIES + 1):
+
+        def call() -> tuple[requests.PreparedRequest, requests.Response]:
+            # Signed afresh for every try: a wait must not age its X-Date.
             prepared = requests.Request(**{**variant.as_transport_kwargs(), "auth": None}).prepare()
             prepared.headers.update(
                 auth_headers(
@@ -97,11 +105,17 @@ class Sender:
                 ratelimit(limiter if not isinstance(limiter, str) else None, prepared.url),
                 requests.Session() as session,
             ):
-                response = session.send(prepared, timeout=30, allow_redirects=False)
-            if response.status_code != THROTTLED or attempt == MAX_THROTTLED_RETRIES:
-                break
-            # Throttling is the gateway's, not a broken promise: wait as it asks, then again.
-            time.sleep(parse_retry_after(response.headers.get("Retry-After", "")) or 1.0)
+                return prepared, session.send(prepared, timeout=30, allow_redirects=False)
+
+        def answer(sent: tuple[requests.PreparedRequest, requests.Response]) -> Answer:
+            prepared, response = sent
+            return Answer(
+                response.status_code,
+                response.headers.get(RETRY_AFTER),
+                lambda: curl_of(prepared, case),
+            )
+
+        prepared, response = self.throttling.send(case.operation, call, answer)
         try:
             body = response.json()
         except (ValueError, json.JSONDecodeError):
@@ -111,6 +125,7 @@ class Sender:
             CaseInsensitiveDict(response.headers),
             body,
             curl_of(prepared, case),
+            throttled=self.throttling.is_throttled(case.operation, response.status_code),
         )
 
 

@@ -6,6 +6,8 @@ Per response, on every case of every phase:
 - `headers_echoed`: each echoed header the request sent comes back unchanged on a success;
 - `page_within_request`: a page holds no more items than `pageSize` asked for, and each one
   matches the filters the request sent;
+- `record_times_as_declared`: the listed items' record times (`record-times`) are not later
+  than the response, within the clock tolerance, and updated is not before created;
 - `invalid_requests_refused`: a request that breaks a parameter's schema, as it went on
   the wire, or that sends a cursor the target never issued for its parameters, gets the
   declared refusal (400 with code 13000102), whatever phase or mode made it.
@@ -34,6 +36,7 @@ import string
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +44,16 @@ import requests
 import schemathesis
 from koodrive_spec.behaviour import Behaviour, Filter, Match, Paging
 
-from contract_tests import operations, wire
+from contract_tests import operations, record_times, wire
 from contract_tests.auth_provider import sent_mode
 from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values
 from contract_tests.probing import Sender, Sent, curl_of, result_code
 from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
-from contract_tests.summary import NOT_EXERCISED, PROMISES_HEADER
+from contract_tests.summary import PROMISES_HEADER
+from contract_tests.throttling import Throttling
 from contract_tests.types import Case
+from contract_tests.unexercised import Unexercised
 from contract_tests.wire import wire_text
 
 # A listing may have short or even empty pages before its end; one that needs more than
@@ -84,35 +89,6 @@ def broken(kind: str, operation: str, problems: Sequence[str]) -> BrokenPromise:
 
 # Accepted cases whose listing is empty, tried before an operation's checks run on one.
 MAX_EMPTY_PLANS = 20
-
-
-class Unexercised:
-    """What a check found nothing to judge with (too little data on the target, a mode not
-    configured), written next to the reports so that the summary can say so: a green run
-    must not read as "checked" where nothing was."""
-
-    def __init__(self, reports: Path | None) -> None:
-        self._path = reports / NOT_EXERCISED if reports is not None else None
-        self._lock = threading.Lock()
-
-    def note(self, check: str, operation: str, reason: str) -> None:
-        if self._path is None:
-            return
-        with self._lock, self._path.open("a", encoding="utf-8") as file:
-            file.write(f"{check} on {operation}: {reason}\n")
-
-    def retract(self, check: str, operation: str) -> None:
-        """Take back what was noted for `check` on `operation` (it found something after all)."""
-        if self._path is None:
-            return
-        prefix = f"{check} on {operation}: "
-        with self._lock:
-            if not self._path.exists():
-                return
-            lines = self._path.read_text(encoding="utf-8").splitlines(keepends=True)
-            kept = [line for line in lines if not line.startswith(prefix)]
-            if len(kept) != len(lines):
-                self._path.write_text("".join(kept), encoding="utf-8")
 
 
 def _problem(text: str, *sent: Sent | str) -> str:
@@ -194,6 +170,7 @@ class Listing:
     echo_reported: set[str] = field(default_factory=set)
     total: int | None = None
     complete: bool = False  # ended as the spec says, without a problem
+    throttled: str | None = None  # why throttling stopped it before its end, if it did
 
     def keys(self, behaviour: Behaviour) -> set[str]:
         return {behaviour.key_of(item) for item in self.items}
@@ -220,7 +197,8 @@ class Walker:
                     # Once more before blaming the target: a live listing may have changed
                     # while it was followed (a group added or removed between two pages).
                     again = self._follow(case, mode, behaviour, dict(query))
-                    listing = again if not again.problems else listing
+                    # A retry the gateway throttled neither confirms nor clears the problem.
+                    listing = again if not again.problems and not again.throttled else listing
                 if listing.repeats > 1:
                     listing.problems.append(f"- ({listing.repeats} items repeated in all)")
                 self._walks[key] = listing
@@ -382,8 +360,18 @@ class Walker:
         echoed = fresh_echoes(case, behaviour)
         sent = self.sender.send(case, mode, query=query, headers=echoed)
         listing.pages.append(sent)
+        what = "the first page" if len(listing.pages) == 1 else f"page {len(listing.pages)}"
+        if sent.throttled:
+            # The gateway's throttling outlasted the waiting: no broken promise, but the
+            # listing was not followed to its end, which the checks reading it must say.
+            cursor = behaviour.paging.cursor if behaviour.paging is not None else None
+            listing.throttled = (
+                f"{what} of a listing ({_describe(_without(query, cursor or ''))}) was still "
+                f"answered {sent.status} after waiting out throttling, so the listing was not "
+                "followed to its end"
+            )
+            return None
         if sent.status != behaviour.success.status or sent.code() != behaviour.success.code:
-            what = "the first page" if len(listing.pages) == 1 else f"page {len(listing.pages)}"
             listing.problems.append(
                 _problem(
                     f"{what} of a listing answered {sent.status} with code {sent.code()!r}; "
@@ -480,12 +468,19 @@ def _needle(names: Sequence[str]) -> str | None:
     return None
 
 
-def register(credentials: Credentials, settings: RunSettings) -> None:
+def register(
+    credentials: Credentials,
+    settings: RunSettings,
+    throttling: Throttling | None = None,
+    unexercised: Unexercised | None = None,
+) -> None:
     """Register the checks with schemathesis for this run."""
-    sender = Sender(credentials, clock_tolerance=settings.clock_tolerance)
+    throttling = throttling or Throttling(None)
+    sender = Sender(credentials, clock_tolerance=settings.clock_tolerance, throttling=throttling)
     walker = Walker(sender)
-    reports = os.environ.get(REPORTS_VARIABLE)
-    unexercised = Unexercised(Path(reports) if reports else None)
+    if unexercised is None:
+        reports = os.environ.get(REPORTS_VARIABLE)
+        unexercised = Unexercised(Path(reports) if reports else None)
 
     def skipped(check: str, plan: Plan, reason: str) -> list[str]:
         unexercised.note(check, plan.case.operation.label, reason)
@@ -524,7 +519,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                     # The walk the listing check makes first (sized, cached): no extra cost.
                     sized = walker.sized(plan.case, plan.mode, behaviour, plan.base)
                     probe = walker.walk(plan.case, plan.mode, behaviour, sized)
-                    if not probe.items and not probe.problems:
+                    if not probe.items and not probe.problems and not probe.throttled:
                         if tried == 0:  # said now, taken back if a later case lists items
                             skipped(name, plan, "every accepted request's listing was empty")
                         empty_plans[label] = tried + 1
@@ -615,6 +610,30 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         return _verdict(case, response, problems)
 
     @schemathesis.check
+    def record_times_as_declared(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+    ) -> bool | None:
+        """The listed items' record times (`record-times`) are not later than the response
+        (its Date, else our clock, within the clock tolerance), and updated is not before
+        created."""
+        behaviour = operations.behaviour_of(case.operation)
+        if behaviour is None or behaviour.record_times is None:
+            return None
+        if response.status_code != behaviour.success.status:
+            return None
+        items = behaviour.items_of(_json(response))
+        if not items:
+            return None
+        found = record_times.problems(
+            items,
+            behaviour.record_times,
+            key_of=behaviour.key_of,
+            reference=record_times.Reference.of(response.headers),
+            tolerance=timedelta(seconds=settings.clock_tolerance),
+        )
+        return _verdict(case, response, found)
+
+    @schemathesis.check
     def invalid_requests_refused(
         ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
     ) -> bool | None:
@@ -623,6 +642,8 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         behaviour = operations.behaviour_of(case.operation)
         if behaviour is None or sent_mode(case) is None:
             return None  # without our credentials, a 401 comes first
+        if throttling.is_throttled(case.operation, response.status_code):
+            return None  # the gateway throttled it (still, after waiting) before judging it
         url = response.request.url or ""
         query = wire.query_of(url)
         problems = wire.problems(
@@ -664,6 +685,11 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             ],
         )
 
+    def throttled(check: str, plan: Plan, *listings: Listing) -> None:
+        for listing in listings:
+            if listing.throttled is not None:
+                skipped(check, plan, listing.throttled)
+
     def listings(plan: Plan) -> list[str]:
         problems: list[str] = []
         for _, query in partition_values(plan):
@@ -674,6 +700,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 walker.sized(plan.case, plan.mode, plan.behaviour, query),
             )
             problems += listing.problems
+            throttled("listings_page_as_declared", plan, listing)
         return problems
 
     def filters(plan: Plan) -> list[str]:
@@ -690,6 +717,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             )
             for filter_, query in partition_values(plan)
         ]
+        throttled("filters_applied_as_declared", plan, *(listing for _, listing in partitions))
         judged = [listing for by, listing in partitions if by is not None and listing.items]
         for declared in behaviour.filters:
             if declared.match is Match.PARTITIONS and len(judged) < 2:
@@ -727,7 +755,11 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 for listing in complete
             ]
             if not complete:
-                reason = "no listing was followed to its end without a broken promise"
+                reason = "no listing was followed to its end " + (
+                    "(throttling stopped them)"
+                    if any(listing.throttled for _, listing in partitions)
+                    else "without a broken promise"
+                )
             elif not any(needles):
                 reason = (
                     f"no listed {filter_.field} has letters or digits that only some of the "
@@ -745,6 +777,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 query = {**unfiltered.query, filter_.parameter: needle}
                 filtered = walker.walk(plan.case, plan.mode, behaviour, query)
                 problems += filtered.problems
+                throttled("filters_applied_as_declared", plan, filtered)
                 for item in filtered.items:
                     if not filter_.admits(item, needle):
                         problems.append(
@@ -794,6 +827,18 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             None,
         )
         if listing is None:
+            followed = [
+                walker.walk(
+                    plan.case,
+                    plan.mode,
+                    behaviour,
+                    walker.sized(plan.case, plan.mode, plan.behaviour, query),
+                )
+                for _, query in partition_values(plan)
+            ]
+            if any(each.throttled for each in followed):
+                throttled("cursors_refused_as_declared", plan, *followed)
+                return []
             return skipped(
                 "cursors_refused_as_declared", plan, "no listing has a second page, so no cursor"
             )
@@ -835,6 +880,13 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         problems = []
         for description, variant in variants:
             sent = walker.sender.send(plan.case, plan.mode, query=variant, headers=_fresh(plan))
+            if sent.throttled:
+                skipped(
+                    "cursors_refused_as_declared",
+                    plan,
+                    f"{description}: still answered {sent.status} after waiting out throttling",
+                )
+                continue
             if not _refused(sent, expected.status, expected.code):
                 problems.append(
                     _problem(
@@ -859,6 +911,16 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
         theirs = walker.sender.send(
             plan.case, AuthMode.APP, query=plan.base, user_id=other_user, headers=_fresh(plan)
         )
+        if ours.throttled or theirs.throttled:
+            throttled("owner_data_only", plan, ours)
+            if theirs.throttled:
+                skipped(
+                    "owner_data_only",
+                    plan,
+                    f"user {other_user}'s listing was still answered {theirs.status} after "
+                    "waiting out throttling",
+                )
+            return []
         if theirs.status != behaviour.success.status:
             # The target refuses to act for that user: nothing leaks, nothing to compare.
             return skipped(

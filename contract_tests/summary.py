@@ -7,6 +7,7 @@ Authorization header, token or app signature, prints as [Filtered]).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ COVERAGE = "coverage.json"  # written by contract_tests.coverage
 # The gaps the summary lists; coverage.json has them all.
 MAX_GAPS_SHOWN = 25
 NOT_EXERCISED = "not-exercised.txt"  # written by contract_tests.promises, one line each
+# Each wait for a documented throttling answer, and each give-up: contract_tests.throttling.
+THROTTLED = "throttled.jsonl"
 # How contract_tests.promises begins a failure; the lines after it are the broken promises.
 PROMISES_HEADER = "breaks what openapi.yaml promises:"
 REPLAY = "scripts/contract --replay   (same environment as this run)"
@@ -136,6 +139,7 @@ def render(facts: RunFacts) -> str:
         )
         + ", summary.txt",
     ]
+    lines += _throttled(facts.report.with_name(THROTTLED))
     if report["failures"]:
         lines += ["", "Failures:"]
         reasons = iter(run_level_reasons(facts.junit))
@@ -168,6 +172,39 @@ def render(facts: RunFacts) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _throttled(path: Path) -> list[str]:
+    """The throttling the run waited out (contract_tests.throttling): how many answers, of
+    which statuses, how long in all, and how many it stopped waiting for."""
+    waits: Counter[int] = Counter()
+    seconds = 0.0
+    gave_up: Counter[str] = Counter()
+    for line in _lines(path, unique=False):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        if "waited" in entry:
+            waits[int(entry.get("status", 0))] += 1
+            seconds += float(entry["waited"])
+        if "gave_up" in entry:
+            gave_up[str(entry["gave_up"])] += 1
+    if not waits and not gave_up:
+        return []
+    statuses = ", ".join(f"{status} x{count}" for status, count in sorted(waits.items()))
+    count = sum(waits.values())
+    text = (
+        f"  throttled:   {count} answers waited out ({statuses}; {seconds:.0f} s in all)"
+        if waits
+        else "  throttled:   no answer waited out"
+    )
+    if gave_up:
+        reasons = "; ".join(f"{reason} (x{count})" for reason, count in gave_up.items())
+        text += f"; {sum(gave_up.values())} still throttled, left unjudged: {reasons}"
+    return [text]
+
+
 def _coverage(path: Path) -> list[str]:
     """The spec coverage table and its gaps, from coverage.json."""
     document = _load(path)
@@ -186,12 +223,13 @@ def _coverage(path: Path) -> list[str]:
     return lines
 
 
-def _lines(path: Path) -> list[str]:
+def _lines(path: Path, *, unique: bool = True) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return []
-    return list(dict.fromkeys(line for line in text.splitlines() if line.strip()))
+    lines = [line for line in text.splitlines() if line.strip()]
+    return list(dict.fromkeys(lines)) if unique else lines
 
 
 def _load(path: Path) -> dict[str, Any] | None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 
 import yaml
 from koodrive.signing import query_pairs
@@ -33,12 +35,13 @@ from koodrive_emulator.access_log import REQUEST_ID_KEY, AccessLog
 from koodrive_emulator.admin import ADMIN_PREFIX, Admin
 from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.context import EmulatorContext
-from koodrive_emulator.encoding import encode_json
+from koodrive_emulator.encoding import Fragment, encode_json
 from koodrive_emulator.faults import REPLACING_KINDS, UNANSWERED_KINDS, Fault, FaultKind
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
 from koodrive_emulator.handlers import Outcome as _Outcome
 from koodrive_emulator.journal import NOTE_KEY, AuthVerdict, RequestNote
 from koodrive_emulator.limits import BODY_LIMIT_KEY, MAX_ADMIN_BODY_BYTES, BodyLimit
+from koodrive_emulator.models import format_timestamp, parse_timestamp
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     NOT_IMPLEMENTED,
@@ -57,6 +60,8 @@ from koodrive_emulator.state import LimitReached, NotOwner, RecordNotFound, Writ
 logger = logging.getLogger("koodrive_emulator")
 
 CLIENT_CLOSED_REQUEST = 499
+FUTURE_RECORD_TIME_AHEAD = timedelta(days=30)  # the future-record-time fault
+UPDATED_BEFORE_CREATED_BY = timedelta(days=1)  # the updated-before-created fault
 REQUEST_DATE_SCHEME = "requestDate"  # the security scheme whose x-koodrive-validity is X-Date's
 _PLACEHOLDER = re.compile(r"\{([^}]*)\}")
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -81,6 +86,7 @@ _UNMADE_WRITES = frozenset(
 _AUTH_FLAWS = {
     FaultKind.FUTURE_X_DATE: AuthFlaws(future_skew=timedelta(minutes=2)),
     FaultKind.TOKEN_ANY_USER: AuthFlaws(token_acts_for_any_user=True),
+    FaultKind.TOKEN_WITHOUT_USER_HEADERS: AuthFlaws(token_user_headers_optional=True),
 }
 
 
@@ -380,7 +386,7 @@ class EmulatorApp:
             # Each header's first copy (a repeated credential is refused from `signed`).
             sent_headers = signed.headers
             if fault is not None and fault.kind in REPLACING_KINDS:
-                outcome = _fault_outcome(fault, request_id)
+                outcome = _fault_outcome(fault, request_id, context.clock.now())
             else:
                 outcome = self._serve(
                     context,
@@ -403,7 +409,7 @@ class EmulatorApp:
                         )
                     return UnansweredResponse(reset=True, before=note.record_now)
                 if fault is not None:
-                    outcome = _altered(outcome, fault, request, rules)
+                    outcome = _altered(outcome, fault, request, rules, context.clock.now())
             if outcome.raw is not None:  # the proxy's page: no trace id, no JSON
                 return HTMLResponse(outcome.raw, outcome.status, outcome.headers)
             headers = dict(outcome.headers)
@@ -618,11 +624,15 @@ def _elsewhere(call: OperationCall, partition: tuple[tuple[str, str], ...]) -> d
     return body
 
 
-def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:
+def _fault_outcome(fault: Fault, request_id: str, now: datetime) -> _Outcome:
     retry = {"Retry-After": str(fault.retry_after)}
     match fault.kind:
-        case FaultKind.THROTTLE:
+        case FaultKind.THROTTLE | FaultKind.THROTTLE_PAGES:
             return _Outcome(429, gateway_body(429, request_id), retry)
+        case FaultKind.THROTTLE_HTTP_DATE:
+            # RFC 9110 allows an HTTP-date; openapi.yaml declares integer seconds.
+            when = format_datetime(now + timedelta(seconds=fault.retry_after), usegmt=True)
+            return _Outcome(429, gateway_body(429, request_id), {"Retry-After": when})
         case FaultKind.UNAVAILABLE:
             return _Outcome(503, gateway_body(503, request_id), retry)
         case FaultKind.BAD_GATEWAY:
@@ -640,7 +650,9 @@ def _fault_outcome(fault: Fault, request_id: str) -> _Outcome:
             return _Outcome(500, service_body(INTERNAL_ERROR, "Internal server error."))
 
 
-def _altered(outcome: _Outcome, fault: Fault, request: Request, rules: OperationRules) -> _Outcome:
+def _altered(
+    outcome: _Outcome, fault: Fault, request: Request, rules: OperationRules, now: datetime
+) -> _Outcome:
     """The service's answer as the fault changes it, once authentication has passed."""
     if outcome.status == 401:
         return outcome
@@ -651,8 +663,35 @@ def _altered(outcome: _Outcome, fault: Fault, request: Request, rules: Operation
         if outcome.status == 200 and paging is not None:
             outcome.body[paging.next_cursor] = request.query_params[paging.cursor]
         return outcome
+    if fault.kind in (FaultKind.FUTURE_RECORD_TIME, FaultKind.UPDATED_BEFORE_CREATED):
+        if outcome.status == 200:
+            _alter_record_times(outcome, fault.kind, rules, now)
+        return outcome
     _alter_body(outcome, fault.kind, rules)
     return outcome
+
+
+def _alter_record_times(
+    outcome: _Outcome, kind: FaultKind, rules: OperationRules, now: datetime
+) -> None:
+    """Every listed item's record times (the fields x-koodrive-behaviour declares) moved:
+    created, and updated with it, 30 days after `now`; or updated a day before created."""
+    behaviour = rules.behaviour
+    times = behaviour.record_times if behaviour is not None else None
+    if behaviour is None or times is None or times.created is None:
+        return
+    listed = outcome.body.get(behaviour.items or "")
+    if not isinstance(listed, list):
+        return
+    items = [json.loads(item.text) if isinstance(item, Fragment) else dict(item) for item in listed]
+    for item in items:
+        if kind is FaultKind.FUTURE_RECORD_TIME:
+            ahead = format_timestamp(now + FUTURE_RECORD_TIME_AHEAD)
+            item.update({name: ahead for name in times.fields if name in item})
+        elif times.updated is not None and isinstance(item.get(times.created), str):
+            created = parse_timestamp(item[times.created])
+            item[times.updated] = format_timestamp(created - UPDATED_BEFORE_CREATED_BY)
+    outcome.body[behaviour.items or ""] = items
 
 
 def _alter_body(outcome: _Outcome, kind: FaultKind, rules: OperationRules) -> None:

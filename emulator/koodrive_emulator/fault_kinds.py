@@ -8,6 +8,9 @@ from enum import StrEnum
 class FaultKind(StrEnum):
     LATENCY = "latency"  # a delay before the normal response
     THROTTLE = "throttle"  # 429, gateway body APIGW.0308, Retry-After
+    THROTTLE_PAGES = "throttle-pages"  # throttle, on a listing's later pages (a cursor sent)
+    # throttle with Retry-After as an HTTP-date, where the spec declares integer seconds:
+    THROTTLE_HTTP_DATE = "throttle-http-date"
     SERVER_ERROR = "server-error"  # 500, service body 13000500
     UNAVAILABLE = "unavailable"  # 503, gateway body APIGW.0203, Retry-After
     BAD_GATEWAY = "bad-gateway"  # 502, gateway body APIGW.0201
@@ -44,6 +47,8 @@ class FaultKind(StrEnum):
     FUTURE_X_DATE = "future-x-date"  # an X-Date up to 2 minutes ahead accepted
     # A token acts for whichever user X-User-Id names:
     TOKEN_ANY_USER = "token-any-user"  # noqa: S105 - a fault's name, not a token
+    # A token accepted without X-User-Id and X-Date where the spec requires them with it:
+    TOKEN_WITHOUT_USER_HEADERS = "token-without-user-headers"  # noqa: S105 - a fault's name
     EVERY_USERS_DEVICES = "every-users-devices"  # the devices of every user are listed
     NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
     WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back
@@ -59,6 +64,9 @@ class FaultKind(StrEnum):
     OWNER_NOT_ENFORCED = "owner-not-enforced"  # any user who sees a record may change it
     SECOND_DELETE_SUCCEEDS = "second-delete-succeeds"  # deleting what is gone answers success
     WRONG_RECORD_TIME = "wrong-record-time"  # a written record's time is a day before now
+    # On the item fields x-koodrive-behaviour declares as record times, every listed item:
+    FUTURE_RECORD_TIME = "future-record-time"  # created (and updated) 30 days ahead
+    UPDATED_BEFORE_CREATED = "updated-before-created"  # updated a day before created
     # Nothing answered at all (before authentication, as a network or gateway fails):
     CONNECTION_RESET = "connection-reset"  # the TCP connection reset (RST), no response
     HANG = "hang"  # never answered, until the client leaves or the server stops

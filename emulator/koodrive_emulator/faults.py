@@ -52,6 +52,8 @@ class Distribution(StrEnum):
 REPLACING_KINDS = frozenset(
     {
         FaultKind.THROTTLE,
+        FaultKind.THROTTLE_PAGES,
+        FaultKind.THROTTLE_HTTP_DATE,
         FaultKind.SERVER_ERROR,
         FaultKind.UNAVAILABLE,
         FaultKind.BAD_GATEWAY,
@@ -63,15 +65,19 @@ REPLACING_KINDS = frozenset(
         FaultKind.HANG,
     }
 )
+# Kinds that act on a listing's later pages only (a request that sends a cursor).
+_LATER_PAGES_ONLY = frozenset({FaultKind.REPEAT_CURSOR, FaultKind.THROTTLE_PAGES})
 # The replacing kinds that answer nothing at all.
 UNANSWERED_KINDS = frozenset({FaultKind.CONNECTION_RESET, FaultKind.HANG})
 
 # Kinds that concern some operations only, read from the spec: paging faults act on every
 # operation whose x-koodrive-behaviour declares paging, filter-404 on those with a text
-# filter; the rest are flaws of one handler (handlers.py).
+# filter, the record-time kinds on those declaring record times (updated-before-created:
+# both of them); the rest are flaws of one handler (handlers.py).
 PAGING_KINDS = frozenset(
     {
         FaultKind.REPEAT_CURSOR,
+        FaultKind.THROTTLE_PAGES,
         FaultKind.REPEAT_ITEM,
         FaultKind.NEVER_END,
         FaultKind.WRONG_TOTAL,
@@ -121,6 +127,15 @@ def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
         return tuple(
             op for op, b in behaviours.items() if b.write is not None and acts_on(spec, op, b.write)
         )
+    if kind is FaultKind.FUTURE_RECORD_TIME:
+        return tuple(op for op, b in behaviours.items() if b.record_times is not None)
+    if kind is FaultKind.UPDATED_BEFORE_CREATED:
+        return tuple(
+            op
+            for op, b in behaviours.items()
+            if b.record_times is not None
+            and None not in (b.record_times.created, b.record_times.updated)
+        )
     return None
 
 
@@ -151,7 +166,7 @@ class Fault:
     kind: FaultKind
     operation: str | None = None  # None: every operation
     times: int | None = None  # None: until removed; N: the next N matching requests
-    retry_after: int = 1  # seconds, for throttle and unavailable
+    retry_after: int = 1  # seconds, for throttle, throttle-pages, throttle-http-date, unavailable
     seconds: float = 0.0  # for latency
     code: int = DEFAULT_RESULT_CODE  # for result-error
     msg: str = DEFAULT_RESULT_MSG  # for result-error
@@ -218,8 +233,8 @@ class Fault:
         only = _only_for(self.kind, spec)
         if only is not None and operation not in only:
             return False
-        if self.kind is FaultKind.REPEAT_CURSOR and not cursor_sent:
-            return False  # a first page has no cursor to repeat: the fault waits for a later one
+        if self.kind in _LATER_PAGES_ONLY and not cursor_sent:
+            return False  # a first page has no cursor: the fault waits for a later one
         return self.operation is None or self.operation == operation
 
 

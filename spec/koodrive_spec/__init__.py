@@ -13,7 +13,14 @@ contract suite or the proxy: data flows one way, out of it.
   told from the failing constraint.
 """
 
-from koodrive_spec.behaviour import Behaviour, BehaviourError, Filter, Match, Paging
+from koodrive_spec.behaviour import (
+    Behaviour,
+    BehaviourError,
+    Filter,
+    Match,
+    Paging,
+    RecordTimes,
+)
 from koodrive_spec.document import SpecError
 from koodrive_spec.reader import Operation, Parameter, Spec
 from koodrive_spec.request_rules import (
@@ -34,6 +41,7 @@ __all__ = [
     "OperationRules",
     "Paging",
     "Parameter",
+    "RecordTimes",
     "Spec",
     "SpecError",
     "UnsupportedMediaType",

@@ -5,7 +5,8 @@ The contract suite checks these promises; the emulator keeps them.
 The document's own `x-koodrive-behaviour` holds what every operation promises (the success
 status and `code`, the refusal of an invalid request, the echoed headers, whose data it is,
 the header carrying the request id);
-an operation's adds what is its own (the items field, paging, filters). Every name the
+an operation's adds what is its own (the items field, paging, filters, the item fields that
+are record times). Every name the
 extension uses is checked against the operation it describes, so that a typo in the spec is
 an error naming the field, not a check that silently finds nothing to check.
 """
@@ -104,6 +105,19 @@ class Write:
 
 
 @dataclass(frozen=True)
+class RecordTimes:
+    """The item fields that tell when a listed record was created and last updated: never
+    later than the response that lists it, and updated never before created."""
+
+    created: str | None = None
+    updated: str | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for name in (self.created, self.updated) if name is not None)
+
+
+@dataclass(frozen=True)
 class Behaviour:
     operation_id: str
     success: Expected
@@ -123,6 +137,7 @@ class Behaviour:
     write: Write | None = None
     not_found: Expected | None = None  # the answer to a key that names no record
     forbidden: Expected | None = None  # the answer to a change the caller may not make
+    record_times: RecordTimes | None = None  # the item fields that are record times
 
     def items_of(self, body: object) -> list[Mapping[str, Any]] | None:
         """The listed items of a success body, or None when it holds no list of objects."""
@@ -216,6 +231,12 @@ _OPERATION_SCHEMA = {
                 "same-record-for": _NAME,
                 "limit-per-owner": {"type": "integer", "minimum": 1},
             },
+        },
+        "record-times": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {"created": _NAME, "updated": _NAME},
         },
         "filters": {
             "type": "object",
@@ -350,6 +371,7 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
                 f"{where}.{required}: required (here or in the document's {EXTENSION})"
             )
     paging = raw.get("paging")
+    times = raw.get("record-times")
     return Behaviour(
         operation_id=operation_id,
         success=Expected(raw["success"]["status"], raw["success"]["code"]),
@@ -378,6 +400,9 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
         write=_write(raw.get("write")),
         not_found=_expected(raw, "not-found"),
         forbidden=_expected(raw, "forbidden"),
+        record_times=None
+        if times is None
+        else RecordTimes(created=times.get("created"), updated=times.get("updated")),
     )
 
 
@@ -458,6 +483,22 @@ def _check_names(
                 name in query | path,
                 "paging.bound-to",
                 f"{name!r} is not a query or path parameter",
+            )
+    if behaviour.record_times is not None:
+        times = behaviour.record_times
+        must(behaviour.items is not None, "record-times", "needs `items`: they are item fields")
+        for key, declared in (("created", times.created), ("updated", times.updated)):
+            if declared is None:
+                continue
+            name = declared
+            must(name in item, f"record-times.{key}", f"{name!r} is not an item field")
+            schema = resolve(item[name], document)
+            must(
+                isinstance(schema, Mapping)
+                and schema.get("type") == "string"
+                and schema.get("format") == "date-time",
+                f"record-times.{key}",
+                f"{name!r} must be a string of format date-time",
             )
     for filter_ in behaviour.filters:
         field = f"filters.{filter_.parameter}"

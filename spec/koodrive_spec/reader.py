@@ -8,7 +8,7 @@ changed copy in a test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -138,6 +138,18 @@ class Spec:
         )
         return found
 
+    def response_headers(self, operation_id: str) -> dict[int, dict[str, Mapping[str, Any]]]:
+        """The headers each numbered response of an operation declares, by status, each
+        header object inlined (its `schema` included)."""
+        responses = self.operations[operation_id].definition.get("responses") or {}
+        found: dict[int, dict[str, Mapping[str, Any]]] = {}
+        for status, response in responses.items():
+            if not str(status).isdigit():
+                continue  # `default`, `4XX`: no one status
+            headers = self.resolve(response).get("headers") or {}
+            found[int(status)] = {str(name): self.inline(h) for name, h in headers.items()}
+        return found
+
     def response_examples(self, operation_id: str, status: int) -> list[Mapping[str, Any]]:
         """The example bodies of an operation's response with `status` (objects only)."""
         media = self._json_response(operation_id, status)
@@ -178,6 +190,26 @@ class Spec:
             and scheme.get("in") == "header"
             and str(scheme.get("name", "")).lower() == header.lower()
         )
+
+    def credential_headers(self, requirement: Iterable[str]) -> tuple[str, ...]:
+        """The request headers a security requirement (scheme names) makes a request send,
+        in the order of the spec's schemes: an apiKey's `name` where it goes in a header,
+        `Authorization` for an http scheme (RFC 9110); none for a query or cookie key."""
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        wanted = set(requirement)
+        found: list[str] = []
+        for name, scheme in schemes.items():
+            if name not in wanted or not isinstance(scheme, Mapping):
+                continue
+            if scheme.get("type") == "http":
+                header = "Authorization"
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                header = str(scheme.get("name", ""))
+            else:
+                continue
+            if header and header.lower() not in {known.lower() for known in found}:
+                found.append(header)
+        return tuple(found)
 
     def operation_ids(self) -> Sequence[str]:
         return tuple(self.operations)

@@ -44,6 +44,8 @@ def test_every_operation_declares_its_behaviour(document: dict[str, Any]) -> Non
     assert name.match is Match.CONTAINS_IGNORING_CASE
     assert found["listBoundDevices"].exclusive_owner
     assert found["listBoundDevices"].paging is None
+    assert groups.record_times == behaviour.RecordTimes("createdTime", "updatedTime")
+    assert found["listBoundDevices"].record_times == behaviour.RecordTimes("createTime")
 
 
 def test_the_x_date_window_is_declared(document: dict[str, Any]) -> None:
@@ -78,6 +80,16 @@ def _broken(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
             "echoed-headers: 'X-Trace-Id' is not a request header",
         ),
         ({"owner": "X-Owner"}, "owner: 'X-Owner' is not a request header"),
+        (
+            {"record-times": {"created": "createTime"}},
+            "record-times.created: 'createTime' is not an item field",
+        ),
+        (
+            {"record-times": {"updated": "groupName"}},
+            "record-times.updated: 'groupName' must be a string of format date-time",
+        ),
+        ({"record-times": {}}, "record-times: {} should be non-empty"),
+        ({"record-times": {"deleted": "updatedTime"}}, "'deleted' was unexpected"),
         (
             {"success": {"status": 201, "code": 0}},
             "success.status: the operation declares no 201 response",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from koodrive import signing
+from koodrive_spec import Spec
 
 from contract_tests.credentials import Credentials
 from contract_tests.request_auth import WireRequest, auth_headers, host_header
@@ -73,3 +74,17 @@ def test_token_mode_sends_only_what_the_requirement_names() -> None:
         "X-User-Id": "1",
         "X-Date": "20251103T070140Z",
     }
+
+
+def test_the_credential_headers_of_each_requirement_come_from_the_spec() -> None:
+    spec = Spec.packaged()
+    devices, groups = (
+        spec.operations[name].security for name in ("listBoundDevices", "listUserGroups")
+    )
+
+    assert [spec.credential_headers(requirement) for requirement in devices] == [
+        ("Authorization", "X-User-Id", "X-Date"),
+        ("Authorization", "X-User-Id", "X-Date"),
+    ]
+    assert spec.credential_headers(groups[0]) == ("Authorization",)
+    assert spec.credential_headers({"noSuchScheme"}) == ()

@@ -94,6 +94,27 @@ CASES = [
     ("wrong-trace-echo", GROUPS, EXAMPLES, "listings_page_as_declared", "was sent but echoed as"),
     ("success-code-not-zero", DEVICES, EXAMPLES, "success_as_declared", "whose `code` is 1, not 0"),
     (
+        "future-record-time",
+        DEVICES,
+        EXAMPLES,
+        "record_times_as_declared",
+        "30 days later than the response (its Date header",
+    ),
+    (
+        "future-record-time",
+        GROUPS,
+        EXAMPLES,
+        "record_times_as_declared",
+        "a record time is never in the future",
+    ),
+    (
+        "updated-before-created",
+        GROUPS,
+        EXAMPLES,
+        "record_times_as_declared",
+        "a record is never updated before it is created",
+    ),
+    (
         "future-x-date",
         DEVICES,
         EXAMPLES,
@@ -106,6 +127,23 @@ CASES = [
         EXAMPLES,
         "broken_auth_rejected",
         "the token with another user's X-User-Id: expected 401, got 200",
+    ),
+    # Both modes configured: the token mode's probes run whichever mode was accepted first.
+    (
+        "token-without-user-headers",
+        DEVICES,
+        EXAMPLES,
+        "broken_auth_rejected",
+        "token mode, X-User-Id left out (the requirement accessToken + requestDate + userId "
+        "sends it): expected 401, got 200",
+    ),
+    (
+        "token-without-user-headers",
+        DEVICES,
+        EXAMPLES,
+        "broken_auth_rejected",
+        "token mode, X-Date left out (the requirement accessToken + requestDate + userId "
+        "sends it): expected 401, got 200",
     ),
 ]
 

@@ -46,6 +46,9 @@ class AuthFlaws:
 
     future_skew: timedelta = timedelta(0)  # an X-Date this far ahead of the clock is accepted
     token_acts_for_any_user: bool = False  # a token acts for whichever user X-User-Id names
+    # A token is accepted without X-User-Id and X-Date where the operation requires them
+    # (an X-User-Id sent is still held to the token's user).
+    token_user_headers_optional: bool = False
 
 
 NO_AUTH_FLAWS = AuthFlaws()
@@ -170,6 +173,8 @@ def _token_principal(
         user_id = credentials.accept_token(token, now=now)
     except TokenRejectedError as error:
         raise AuthError(str(error)) from None
+    if flaws.token_user_headers_optional:
+        user_headers_required = False
     # A token acts for its own user only: an X-User-Id naming another is refused even where
     # the operation does not require the header.
     if user_headers_required or "x-user-id" in request.headers:
