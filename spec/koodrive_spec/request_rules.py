@@ -489,6 +489,10 @@ def _as_integer(value: object) -> object:
     return value
 
 
+# A schema's `pattern` told in words, for refusals (openapi.yaml's GroupName has one).
+PATTERN_IN_WORDS = "x-koodrive-pattern-in-words"
+
+
 def _told(schema: Mapping[str, Any], value: object) -> str:
     """What `value` must be to satisfy `schema`: `expectation()`, plus the constraint it
     fails when that says nothing of it (a pattern, values it must not be)."""
@@ -515,7 +519,9 @@ def _told(schema: Mapping[str, Any], value: object) -> str:
         and pattern not in told
         and not _FIXED_CLASS.fullmatch(pattern)
     ):
-        return f"{told} matching {pattern}"
+        # A pattern a person cannot read at a glance carries its meaning in words.
+        said = schema.get(PATTERN_IN_WORDS)
+        return f"{told}, {said}" if isinstance(said, str) else f"{told} matching {pattern}"
     return told
 
 

@@ -32,7 +32,7 @@ from tests.emulator.write_requests import (
 )
 
 FAILED = "Verify parameters failed: "
-GROUP_NAME_PATTERN = Spec.packaged().schema("GroupName")["pattern"]
+GROUP_NAME_IN_WORDS = Spec.packaged().schema("GroupName")["x-koodrive-pattern-in-words"]
 CREATE = ("POST", GROUPS)
 UPDATE = ("PUT", group_path(OWN_GROUP))
 BIND = ("POST", DEVICES)
@@ -134,13 +134,13 @@ BAD_BODIES: list[tuple[str, tuple[str, str], object, str]] = [
         "a forbidden character",
         CREATE,
         {"groupName": "a<b", "sourceType": 0},
-        f"groupName must be 1 to 30 characters matching {GROUP_NAME_PATTERN}",
+        f"groupName must be 1 to 30 characters, {GROUP_NAME_IN_WORDS}",
     ),
     (
         "a name of spaces only",
         CREATE,
         {"groupName": "   ", "sourceType": 0},
-        f"groupName must be 1 to 30 characters matching {GROUP_NAME_PATTERN}",
+        f"groupName must be 1 to 30 characters, {GROUP_NAME_IN_WORDS}",
     ),
     (
         "a wrong type",
