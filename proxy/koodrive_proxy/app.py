@@ -132,7 +132,9 @@ class ProxyApp:
         incoming = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope["headers"]]
         first = first_copies(incoming)
         pairs = query_pairs(query)
-        matched, deviations = self.validator.check_request(method, scope["path"], pairs, first)
+        matched, deviations = self.validator.check_request(
+            method, scope["path"], pairs, first, body
+        )
         target_path = raw_path + (b"?" + raw_query if raw_query else b"")
         url = self._target.copy_with(raw_path=target_path)
         shown_url = str(url)

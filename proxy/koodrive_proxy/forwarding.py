@@ -3,8 +3,9 @@
 An app-signed request cannot stand as the application signed it: its signature covers the
 `Host` it was sent to, the proxy's. So it is signed again, by `koodrive.signing` (the SDK's
 and the emulator's signer), for the target's host, with a fresh `X-Date` and the proxy's
-app credentials (`KOODRIVE_APP_ID`, `KOODRIVE_APP_SECRET`), over the same method, path
-and query. A token request goes through as it came: a bearer token names no host.
+app credentials (`KOODRIVE_APP_ID`, `KOODRIVE_APP_SECRET`), over the same method, path,
+query and body (a write's payload hash is of the very bytes forwarded). A token request
+goes through as it came: a bearer token names no host.
 """
 
 from __future__ import annotations

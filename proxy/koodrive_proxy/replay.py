@@ -170,7 +170,7 @@ def replay(
             continue
         first = first_copies(headers)
         pairs = query_pairs(url.query)
-        matched, deviations = validator.check_request(method, url.path, pairs, first)
+        matched, deviations = validator.check_request(method, url.path, pairs, first, body)
         answer_headers = first_copies(answer.headers.multi_items())
         if matched is not None:
             deviations += validator.check_response(

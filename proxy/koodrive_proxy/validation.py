@@ -2,10 +2,11 @@
 team's application sent, and the answer the target gave.
 
 Every rule is read from the spec through the spec layer (`koodrive_spec`): the
-operations and their parameters (checked by the same request rules as the emulator's, so the
-proxy and the emulator refuse the same requests with the same words), the statuses and
+operations, their parameters and their request bodies (checked by the same request rules
+as the emulator's, `BodyRules` the body's, so the proxy and the emulator refuse the same
+requests with the same words), the statuses and
 body schemas of each response, the paging and the echoed headers of the behaviour
-extension. Nothing about the two operations is written here.
+extension. Nothing about any one operation is written here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import jsonschema
 from koodrive_spec.behaviour import Behaviour
 from koodrive_spec.reader import Operation, Spec
-from koodrive_spec.request_rules import OperationRules, ValidationError
+from koodrive_spec.request_rules import OperationRules, UnsupportedMediaType, ValidationError
 from starlette.routing import compile_path
 
 ALSO_SEEN_AS = "x-koodrive-also-seen-as"
@@ -30,7 +31,7 @@ _EXCERPT = 120
 class DeviationKind(StrEnum):
     """What can be wrong with an exchange, each a promise of the spec broken."""
 
-    INVALID_REQUEST = "invalid-request"  # the application's request breaks a parameter rule
+    INVALID_REQUEST = "invalid-request"  # the request breaks a parameter or body rule
     UNKNOWN_OPERATION = "unknown-operation"  # no operation of the spec has this method and path
     UNDOCUMENTED_STATUS = "undocumented-status"  # a status the operation does not list
     NOT_JSON = "not-json"  # a body that is not the JSON documented (a gateway's HTML page)
@@ -108,8 +109,11 @@ class Validator:
         path: str,
         query: Sequence[tuple[str, str]],
         headers: Mapping[str, str],
+        body: bytes = b"",
     ) -> tuple[Matched | None, list[Deviation]]:
-        """The operation the request is for, and what is wrong with it. `headers`: one
+        """The operation the request is for, and what is wrong with it: its parameters,
+        then its body, each by the emulator's own rules (`BodyRules` for the body), so the
+        proxy and the emulator refuse the same requests with the same words. `headers`: one
         value per lower-case name."""
         matched = self.match(method, path)
         if matched is None:
@@ -122,11 +126,29 @@ class Validator:
                 )
             ]
         operation = matched.operation
+        rules, path_params = self._rules[operation.operation_id], matched.path_params
         try:
-            self._rules[operation.operation_id].parse(query, headers, matched.path_params)
-        except ValidationError as error:
+            rules.body.check_media_type(headers.get("content-type"), body)
+        except UnsupportedMediaType as error:  # the emulator's 415, its body unread
             return matched, [
                 Deviation(DeviationKind.INVALID_REQUEST, operation.operation_id, str(error))
+            ]
+        problems: list[str] = []  # the parameters' problems, then the body's, as the emulator
+        try:
+            rules.parse(query, headers, path_params)
+        except ValidationError as error:
+            problems += error.problems
+        try:
+            rules.body.parse(body)
+        except ValidationError as error:
+            problems += error.problems
+        if problems:
+            return matched, [
+                Deviation(
+                    DeviationKind.INVALID_REQUEST,
+                    operation.operation_id,
+                    str(ValidationError(problems)),
+                )
             ]
         return matched, []
 
