@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -304,3 +304,57 @@ def test_the_vendors_page_shapes_are_measured(tmp_path: Path) -> None:
     assert "koodrive-emulator --short-pages 0." in shapes.described()
     assert even_shapes.short == 0
     assert even_shapes.pages > 0
+
+
+@pytest.mark.parametrize("mode", ["token", "app"])
+def test_a_captured_write_replays_against_a_fresh_emulator_a_day_later(
+    tmp_path: Path, mode: str
+) -> None:
+    recorder = Recorder()
+    with (
+        running_emulator(clock=Clock(START)) as live,  # the default data: 2 groups of 200
+        running_proxy(
+            live.base_url,
+            credentials=AppCredentials(live.credentials.app_id, live.credentials.app_secret),
+            recorder=recorder,
+            clock=live.clock.now,
+        ) as proxy,
+    ):
+        sdk = client(live, proxy.base_url, mode)
+        sdk.user_groups.create(group_name="Replayed Team", source_type=1)
+        sdk.devices.bind(machine_code="replay_1", device_name="Replayed", device_os="linux")
+        credentials = AppCredentials(live.credentials.app_id, live.credentials.app_secret)
+    recorder.write(tmp_path / "capture.har", None)
+    entries = read_har(tmp_path / "capture.har")
+    later = Clock(START + timedelta(days=1))
+
+    with running_emulator(clock=later) as fresh, httpx.Client() as http:
+        fresh.credentials.renew_tokens()
+        results = replay(
+            entries,
+            fresh.base_url,
+            credentials=credentials,
+            token=fresh.credentials.token,
+            client=http,
+            clock=later.now,
+        )
+        groups = list(
+            KooDrive(
+                base_url=fresh.base_url,
+                user_id=fresh.credentials.user_id,
+                token=fresh.credentials.token,
+                environ={},
+                clock=later.now,
+            ).user_groups.list(source_type=1)
+        )
+        writes = [entry for entry in fresh.requests if entry.method == "POST"]
+
+    assert [result.status for result in results] == [200, 200]
+    assert all(result.matches for result in results)
+    assert "Replayed Team" in [group.group_name for group in groups]
+    # Each body went as recorded, signed afresh (an app signature covers its bytes).
+    assert [json.loads(entry.body or "") for entry in writes] == [
+        {"groupName": "Replayed Team", "sourceType": 1},
+        {"machineCode": "replay_1", "deviceName": "Replayed", "deviceOS": "linux"},
+    ]
+    assert {entry.auth for entry in writes} == {"ok"}
