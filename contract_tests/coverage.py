@@ -1,8 +1,10 @@
 """Spec coverage: which parts of openapi.yaml the run exercised, computed from its traffic.
 
 Per operation: the cases sent; each declared parameter sent, its length or value bounds met
-at and just past each bound, its enum values; the response statuses and headers documented
-and seen; and each `links` entry followed (a later request carried a value the link reads
+at and just past each bound, its enum values; each field of the request body likewise (a
+nested one named by its path, `roles[].userId`), each bound and enum value met by a value
+of the field's own JSON type; the response statuses and headers documented and seen; and
+each `links` entry followed (a later request carried a value the link reads
 from an earlier response). Written as `coverage.json` next to the other reports and shown as
 a table in the summary, with what was not covered: a green run that never sent `groupName`
 at its bounds says so.
@@ -32,6 +34,9 @@ DIMENSIONS = (
     "parameters",
     "boundaries",
     "enum values",
+    "body fields",
+    "body boundaries",
+    "body enum values",
     "statuses",
     "response headers",
     "links",
@@ -54,6 +59,10 @@ class _Seen:
     lengths: dict[str, set[int]] = field(default_factory=dict)  # parameter -> lengths / values
     values: dict[str, set[str]] = field(default_factory=dict)  # parameter -> sent texts
     statuses: Counter[str] = field(default_factory=Counter)
+    # Body fields, by path: how often sent, their string lengths, their values as JSON text.
+    body_fields: Counter[str] = field(default_factory=Counter)  # "groupName"
+    body_lengths: dict[str, set[int]] = field(default_factory=dict)
+    body_values: dict[str, set[str]] = field(default_factory=dict)
     headers: Counter[str] = field(default_factory=Counter)  # "200 X-Traceid"
     links: Counter[str] = field(default_factory=Counter)  # "200 nextPage"
 
@@ -84,6 +93,12 @@ class SpecCoverage:
                 seen.parameters[key] += 1
                 seen.values.setdefault(key, set()).add(value)
                 seen.lengths.setdefault(key, set()).add(len(value))
+            if operation.body is not None and isinstance(case.body, Mapping):
+                for path, field_value in _body_values(case.body, operation.body):
+                    seen.body_fields[path] += 1
+                    seen.body_values.setdefault(path, set()).add(_json_text(field_value))
+                    if isinstance(field_value, str):
+                        seen.body_lengths.setdefault(path, set()).add(len(field_value))
             for key, value in sent.items():
                 source = self._offered_by.get((operation.operation_id, key, value))
                 if source is not None:
@@ -153,6 +168,21 @@ class SpecCoverage:
                 items["enum values"][f"{key} = {text}"] = _item(
                     int(text in seen.values.get(key, set())), f"{key} never sent as {text}"
                 )
+        for path, schema in _body_fields(operation.body or {}):
+            key = f"body {path}"
+            items["body fields"][key] = _item(seen.body_fields[path], f"{key} never sent")
+            lengths = seen.body_lengths.get(path, set())
+            texts = seen.body_values.get(path, set())
+            for bound, target, unit in _boundaries(schema):
+                met = target in lengths if unit == "length" else _json_text(target) in texts
+                items["body boundaries"][f"{key} {bound}"] = _item(
+                    int(met), f"{key} never sent {bound}"
+                )
+            for value in schema.get("enum", []):
+                text = _json_text(value)
+                items["body enum values"][f"{key} = {text}"] = _item(
+                    int(text in texts), f"{key} never sent as {text}"
+                )
         for status in operation.definition.get("responses", {}):
             if status == "default":
                 continue
@@ -182,8 +212,7 @@ def _item(count: int, gap: str) -> dict[str, Any]:
 def _boundaries(schema: Mapping[str, Any]) -> Iterator[tuple[str, int, str]]:
     """Each bound of a parameter, with the length (strings) or value (integers) at it and
     just past it, and which of the two it is."""
-    types = schema.get("type")
-    kinds = {types} if isinstance(types, str) else set(types or ())
+    kinds = _kinds(schema)
     if "string" in kinds:
         low, high, unit = schema.get("minLength"), schema.get("maxLength"), "length"
     elif "integer" in kinds:
@@ -218,6 +247,59 @@ def _sent(case: Case, operation: Operation) -> Iterator[tuple[str, str]]:
             else str(value[0] if isinstance(value, list) and value else value)
         )
         yield f"{parameter.location} {parameter.name}", text
+
+
+def _json_text(value: object) -> str:
+    """A body value as JSON text: the integer 0 and the string "0" stay apart."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _kinds(schema: Mapping[str, Any]) -> set[str]:
+    types = schema.get("type")
+    return {types} if isinstance(types, str) else set(types or ())
+
+
+def _body_fields(
+    schema: Mapping[str, Any], at: str = ""
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each field a body's (inlined) schema declares, by its path, with its schema: a nested
+    object's fields after it (`owner.id`), an array's items' fields as `roles[].userId`."""
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return
+    for name, field_schema in properties.items():
+        if not isinstance(field_schema, Mapping):
+            continue
+        path = f"{at}.{name}" if at else str(name)
+        yield path, field_schema
+        items = field_schema.get("items")
+        if "object" in _kinds(field_schema):
+            yield from _body_fields(field_schema, path)
+        elif "array" in _kinds(field_schema) and isinstance(items, Mapping):
+            yield from _body_fields(items, path + "[]")
+
+
+def _body_values(
+    body: Mapping[str, Any], schema: Mapping[str, Any], at: str = ""
+) -> Iterator[tuple[str, object]]:
+    """(path, value) for each declared field the body holds, as `_body_fields` names them:
+    each item's of an array."""
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return
+    for name, value in body.items():
+        field_schema = properties.get(name)
+        if not isinstance(field_schema, Mapping):
+            continue  # a field the schema does not declare is no coverage of it
+        path = f"{at}.{name}" if at else str(name)
+        yield path, value
+        items = field_schema.get("items")
+        if isinstance(value, Mapping) and "object" in _kinds(field_schema):
+            yield from _body_values(value, field_schema, path)
+        elif isinstance(value, list) and isinstance(items, Mapping):
+            for item in value:
+                if isinstance(item, Mapping):
+                    yield from _body_values(item, items, path + "[]")
 
 
 def _key_of(operation: Operation, parameter: str) -> str | None:
