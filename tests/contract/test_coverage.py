@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import schemathesis
 from koodrive_spec.reader import Spec
@@ -46,7 +47,7 @@ CREATE = "POST /koodrive/ose/v1/usergroups"
 UPDATE = "PUT /koodrive/ose/v1/usergroups/{groupId}"
 
 
-def write_case(path: str, method: str, body: object, **path_parameters: str) -> Case:
+def write_case(path: str, method: str, body: dict[str, Any], **path_parameters: str) -> Case:
     schema = schemathesis.openapi.from_path(SPEC)
     operation = schema[path][method]
     return operation.Case(body=body, path_parameters=path_parameters or None)
