@@ -4,9 +4,13 @@ comes back compared, a score.
 The cases are generated from openapi.yaml, the same list for both sides: for each
 operation a valid request, each enum value, each integer at its bounds and one past them,
 each text one past its length, each required parameter left out, a value of the wrong
-type, and a request without credentials; for each paged operation a whole listing walked
-page by page. Each case is sent in every authentication mode both sides have
-credentials for, by the SDK's own auth flows.
+type, and a request without credentials; for each operation that takes a request body,
+the body cases of `fidelity_writes` (a valid body, each required field left out, a wrong
+type, an enum value outside, a text past its maxLength); for each paged operation a whole
+listing walked page by page. A write's cases go to the emulator alone, unscored, unless
+`allow_writes` sends them live too; what a create made is deleted again on each side.
+Each case is sent in every authentication mode both sides have credentials for, by the
+SDK's own auth flows.
 
 For each answer four aspects are compared: the status, the error code (`code` or the
 gateway's `error_code`), the kind of body (a success, the service's error, the gateway's
@@ -38,11 +42,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from koodrive.auth import AppSignatureAuth, TokenAuth
@@ -60,6 +66,15 @@ from koodrive_proxy.fidelity_requests import (
     valid_value,
     walk,
     walk_query,
+)
+from koodrive_proxy.fidelity_writes import (
+    JSON_MEDIA_TYPE,
+    body_cases,
+    encoded,
+    is_write,
+    path_values,
+    undo_of,
+    valid_body,
 )
 from koodrive_proxy.validation import json_type
 
@@ -115,10 +130,13 @@ class Side:
 @dataclass(frozen=True)
 class Case:
     operation: str
-    name: str  # "pageSize=101", "without sourceType", ...
+    name: str  # "pageSize=101", "without sourceType", "body without groupName", ...
     query: tuple[tuple[str, str], ...]
     authenticated: bool = True
     walk: bool = False  # follow the paging to the end
+    path: tuple[tuple[str, str], ...] = ()  # each path parameter's value
+    body: bytes | None = None  # the JSON request body; None: none is sent
+    write: bool = False  # it may change a side's data: sent live only with allow_writes
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,17 @@ class Unjudged:
         }
 
 
+@dataclass(frozen=True)
+class EmulatorOnly:
+    """A write case sent to the emulator alone (no `allow_writes`): not scored."""
+
+    case: str
+    answer: str  # the emulator's, `HTTP 400 {...}`
+
+    def to_json(self) -> dict[str, object]:
+        return {"case": self.case, "emulator_answer": self.answer}
+
+
 @dataclass
 class Report:
     cases: int = 0
@@ -176,6 +205,9 @@ class Report:
     alike: int = 0
     differences: list[Difference] = field(default_factory=list)
     unjudged: list[Unjudged] = field(default_factory=list)
+    emulator_only: list[EmulatorOnly] = field(default_factory=list)
+    # What a create made and its delete undid, or could not: one line each.
+    cleanup: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -189,6 +221,8 @@ class Report:
             "alike": self.alike,
             "differences": [difference.to_json() for difference in self.differences],
             "unjudged": [unjudged.to_json() for unjudged in self.unjudged],
+            "emulator_only": [entry.to_json() for entry in self.emulator_only],
+            "cleanup": list(self.cleanup),
         }
 
     def markdown(self) -> str:
@@ -223,32 +257,58 @@ class Report:
             for u in self.unjudged:
                 lines += [f"- {u.case}: {u.aspect}", f"  - live: {u.live}"]
                 lines += [f"  - emulator: {u.emulator}"]
+        if self.emulator_only:
+            lines += [
+                "",
+                "## Writes sent to the emulator only",
+                "",
+                "Not sent to the live API (it would change its data; `--allow-writes` sends "
+                "them), so not scored:",
+                "",
+            ]
+            lines += [f"- {e.case}: `{e.answer}`" for e in self.emulator_only]
+        if self.cleanup:
+            lines += ["", "## Cleanup", ""]
+            lines += [f"- {line}" for line in self.cleanup]
         return "\n".join(lines) + "\n"
 
 
 # --- the cases ---------------------------------------------------------------------------------
 
 
-def cases(spec: Spec, *, walk_page_size: int = WALK_PAGE_SIZE) -> list[Case]:
-    """Every case, in the spec's order of operations."""
+def cases(
+    spec: Spec, *, walk_page_size: int = WALK_PAGE_SIZE, nonce: str | None = None
+) -> list[Case]:
+    """Every case, in the spec's order of operations. `nonce` makes a create's valid body
+    new (`same-record-for`), random by default."""
     found: list[Case] = []
+    nonce = nonce if nonce is not None else secrets.token_hex(4)
     for operation in spec.operations.values():
         behaviour = spec.behaviours.get(operation.operation_id)
-        found += list(_cases_of(operation, behaviour, walk_page_size))
+        found += list(_cases_of(operation, behaviour, walk_page_size, nonce))
     return found
 
 
 def _cases_of(
-    operation: Operation, behaviour: Behaviour | None, walk_page_size: int
+    operation: Operation, behaviour: Behaviour | None, walk_page_size: int, nonce: str
 ) -> Iterator[Case]:
     query = [p for p in operation.parameters if p.location == "query"]
     base = {p.name: valid_value(p, behaviour) for p in query if p.required}
     op = operation.operation_id
+    path = tuple(path_values(operation, behaviour).items())
+    writes = is_write(operation, behaviour)
+    valid = valid_body(operation, behaviour, nonce)
+    if operation.body is not None and valid is None:
+        return  # a body the spec gives no valid example of: nothing to compare it by
+    body = encoded(valid) if valid is not None else None
 
     def case(name: str, values: Mapping[str, str], **flags: bool) -> Case:
-        return Case(op, name, tuple(values.items()), **flags)
+        return Case(op, name, tuple(values.items()), path=path, body=body, write=writes, **flags)
 
     yield case("valid", base)
+    if valid is not None:
+        for made in body_cases(operation, valid):
+            yield Case(op, made.name, tuple(base.items()), path=path, body=made.body, write=writes)
     yield case("without credentials", base, authenticated=False)
     for parameter in query:
         schema, name = parameter.schema, parameter.name
@@ -327,10 +387,13 @@ class Fidelity:
         *,
         timeout: float = 30.0,
         same_data: bool = False,
+        allow_writes: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.spec = spec
         self._sleep = sleep
+        # Writes change data: sent to the live side only when asked; the emulator's always.
+        self.allow_writes = allow_writes
         self.same_data = same_data  # the emulator seeded like the live side: compare items too
         self.sides = (live, emulator)
         self.modes = sorted(live.modes() & emulator.modes())
@@ -388,6 +451,21 @@ class Fidelity:
             for case in chosen:
                 for mode in self.modes if case.authenticated else ["none"]:
                     label = f"{case.operation} {case.name} ({mode})"
+                    # What a create made is deleted with credentials, whatever the case sent.
+                    undo_mode = mode if mode != "none" else self.modes[0]
+                    if case.write and not self.allow_writes:
+                        emulator = self.sides[1]
+                        alone = self._send_case(client(emulator, mode), case)
+                        self._undo(
+                            report,
+                            client(emulator, undo_mode),
+                            label,
+                            emulator,
+                            case.operation,
+                            alone,
+                        )
+                        report.emulator_only.append(EmulatorOnly(label, alone.described))
+                        continue  # not scored: nothing of the live side's to compare
                     report.cases += 1
                     if case.walk:
                         walks = [
@@ -396,9 +474,9 @@ class Fidelity:
                         ]
                         self._compare_walks(report, label, walks[0], walks[1])
                         continue
-                    answers = [
-                        self._send(client(s, mode), case.operation, case.query) for s in self.sides
-                    ]
+                    answers = [self._send_case(client(s, mode), case) for s in self.sides]
+                    for s, answer in zip(self.sides, answers, strict=True):
+                        self._undo(report, client(s, undo_mode), label, s, case.operation, answer)
                     self._compare(report, label, answers[0], answers[1])
             if behaviour:
                 self._behaviour(report, listing, walk_page_size)
@@ -452,12 +530,56 @@ class Fidelity:
                 check.emulator.summary,
             )
 
+    def _send_case(self, client: httpx.Client, case: Case) -> Answer:
+        return self._send(client, case.operation, case.query, path=case.path, body=case.body)
+
+    def _undo(
+        self,
+        report: Report,
+        client: httpx.Client,
+        label: str,
+        side: Side,
+        operation_id: str,
+        answer: Answer,
+    ) -> None:
+        """What a create made on `side` (any success of it, a refused body a side applied
+        too), deleted by the write's declared key; each told in the report's cleanup."""
+        undo = undo_of(self.spec, operation_id)
+        behaviour = self.spec.behaviours.get(operation_id)
+        write = behaviour.write if behaviour is not None else None
+        if undo is None or write is None or answer.kind != "success":
+            return
+        key = write.key_in(answer.body)
+        if key is None:
+            report.cleanup.append(
+                f"{label} on {side.name}: made a record whose key ({write.key_response}) the "
+                f"answer does not tell; delete it yourself: {answer.described}"
+            )
+            return
+        done = self._send(client, undo.operation.operation_id, (), path=((undo.parameter, key),))
+        verdict = "deleted" if done.kind == "success" else f"NOT deleted ({done.described})"
+        report.cleanup.append(
+            f"{label} on {side.name}: made {key}, {verdict} by {undo.operation.operation_id}"
+        )
+
     def _send(
-        self, client: httpx.Client, operation_id: str, query: Sequence[tuple[str, str]]
+        self,
+        client: httpx.Client,
+        operation_id: str,
+        query: Sequence[tuple[str, str]],
+        *,
+        path: Sequence[tuple[str, str]] = (),
+        body: bytes | None = None,
     ) -> Answer:
         operation = self.spec.operations[operation_id]
+        url = operation.path
+        for name, value in path:
+            url = url.replace("{" + name + "}", quote(value, safe=""))
+        headers = {"Content-Type": JSON_MEDIA_TYPE} if body is not None else {}
         for tries_left in range(THROTTLED_TRIES - 1, -1, -1):
-            response = client.request(operation.method, operation.path, params=list(query))
+            response = client.request(
+                operation.method, url, params=list(query), content=body, headers=headers
+            )
             if response.status_code not in _THROTTLED or tries_left == 0:
                 break
             self._sleep(_wait(response.headers.get("Retry-After")))
@@ -561,6 +683,13 @@ def main(argv: Sequence[str]) -> int:
         "--walk-page-size", type=int, default=WALK_PAGE_SIZE, help="page size of the walks"
     )
     parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="send the write cases (a create, an update, a delete, each body case) to the "
+        "live API too, and compare them; by default they go to the emulator alone. What a "
+        "create made on either side is deleted again by its key",
+    )
+    parser.add_argument(
         "--same-data",
         action="store_true",
         help="the emulator holds the live tenant's data: compare the items of each listing "
@@ -595,7 +724,13 @@ def main(argv: Sequence[str]) -> int:
     try:
         live = side("live", args.live, "KOODRIVE_", {})
         emulator = side("emulator", args.emulator, "KOODRIVE_EMULATOR_", development)
-        fidelity = Fidelity(Spec.packaged(), live, emulator, same_data=args.same_data)
+        fidelity = Fidelity(
+            Spec.packaged(),
+            live,
+            emulator,
+            same_data=args.same_data,
+            allow_writes=args.allow_writes,
+        )
         report = fidelity.run(walk_page_size=args.walk_page_size)
     except (ValueError, httpx.HTTPError) as error:
         print(f"koodrive-proxy fidelity: error: {error}", file=sys.stderr)
