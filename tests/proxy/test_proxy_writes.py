@@ -11,6 +11,7 @@ import httpx
 import pytest
 from koodrive import KooDrive, ServerError
 from koodrive.config import AppCredentials
+from koodrive_emulator.faults import FaultKind
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_proxy.app import DEVIATIONS_HEADER
 from koodrive_proxy.capture import Recorder
@@ -162,3 +163,40 @@ def test_the_validator_refuses_the_bodies_the_emulator_refuses() -> None:
     # A read takes no body: one sent is named too.
     _, found = validator.check_request("GET", path, [], {}, b"{}")
     assert "takes no request body" in found[0].message
+
+
+def test_a_create_answered_without_its_id_is_named(
+    live: RunningEmulator, proxy: ProxyServer
+) -> None:
+    live.faults.add(FaultKind.MISSING_FIELD, operation="createUserGroup", times=1)
+
+    response = httpx.post(
+        proxy.base_url + GROUPS,
+        json={"groupName": "No Id", "sourceType": 0},
+        headers=live.token_headers(with_user=True),
+    )
+
+    assert response.status_code == 200  # passed on as the target gave it
+    report = drift(proxy)
+    assert report["by_kind"] == {"schema": 1}
+    example = report["examples"]["schema"][0]  # type: ignore[index]
+    assert example["operation"] == "createUserGroup"
+    assert "'id' is a required property" in example["message"]
+
+
+def test_a_secret_in_a_body_is_redacted_in_the_capture(live: RunningEmulator) -> None:
+    token = live.credentials.token
+    recorder = Recorder(secrets=[token])
+    with running_proxy(
+        live.base_url, credentials=app_credentials(live), recorder=recorder
+    ) as server:
+        httpx.post(
+            server.base_url + GROUPS,
+            json={"groupName": f"see {token}", "sourceType": 0},
+            headers=live.token_headers(with_user=True),
+        )
+
+    [entry] = recorder.har()["log"]["entries"]
+    text = entry["request"]["postData"]["text"]
+    assert token not in json.dumps(recorder.har())
+    assert json.loads(text)["groupName"] == "see [redacted]"
