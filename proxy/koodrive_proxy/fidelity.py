@@ -208,6 +208,7 @@ class Report:
     emulator_only: list[EmulatorOnly] = field(default_factory=list)
     # What a create made and its delete undid, or could not: one line each.
     cleanup: list[str] = field(default_factory=list)
+    left_behind: list[str] = field(default_factory=list)  # the cleanup lines not undone
 
     @property
     def score(self) -> float:
@@ -223,6 +224,7 @@ class Report:
             "unjudged": [unjudged.to_json() for unjudged in self.unjudged],
             "emulator_only": [entry.to_json() for entry in self.emulator_only],
             "cleanup": list(self.cleanup),
+            "left_behind": list(self.left_behind),
         }
 
     def markdown(self) -> str:
@@ -551,16 +553,19 @@ class Fidelity:
             return
         key = write.key_in(answer.body)
         if key is None:
-            report.cleanup.append(
+            line = (
                 f"{label} on {side.name}: made a record whose key ({write.key_response}) the "
                 f"answer does not tell; delete it yourself: {answer.described}"
             )
+            report.cleanup.append(line)
+            report.left_behind.append(line)
             return
         done = self._send(client, undo.operation.operation_id, (), path=((undo.parameter, key),))
         verdict = "deleted" if done.kind == "success" else f"NOT deleted ({done.described})"
-        report.cleanup.append(
-            f"{label} on {side.name}: made {key}, {verdict} by {undo.operation.operation_id}"
-        )
+        line = f"{label} on {side.name}: made {key}, {verdict} by {undo.operation.operation_id}"
+        report.cleanup.append(line)
+        if done.kind != "success":
+            report.left_behind.append(line)
 
     def _send(
         self,
@@ -746,4 +751,6 @@ def main(argv: Sequence[str]) -> int:
             f"fidelity {report.score:.1f}%: {found} differences, {unjudged} behaviour "
             f"comparisons not judged (report: {args.report})"
         )
+    for line in report.left_behind:  # a record a create made, still there: said, whatever --report
+        print(f"koodrive-proxy fidelity: left behind: {line}", file=sys.stderr)
     return 1 if report.score < args.min_score else 0

@@ -97,6 +97,7 @@ def test_by_default_writes_go_to_the_emulator_alone_and_are_undone(pair: Pair) -
     made = [line for line in report.cleanup if "createUserGroup valid" in line]
     assert len(made) == 2  # one a mode, each deleted
     assert all("on emulator" in line and ", deleted by deleteUserGroup" in line for line in made)
+    assert report.left_behind == []
     assert everything(emulator) == before
     markdown = report.markdown()
     assert "## Writes sent to the emulator only" in markdown
@@ -164,4 +165,17 @@ def test_the_command_sends_writes_live_only_with_allow_writes(
     live_writes = [entry for entry in live.requests if entry.method != "GET"]
     assert bool(live_writes) is allow
     assert bool(report["emulator_only"]) is not allow
-    assert not any("NOT deleted" in line for line in report["cleanup"])
+    assert report["left_behind"] == []
+    assert "left behind" not in done.stderr
+
+
+def test_a_record_a_delete_could_not_undo_is_told_as_left_behind(pair: Pair) -> None:
+    live, _ = pair
+    live.faults.server_error(operation="deleteUserGroup", times=1)
+
+    report = score(pair, allow_writes=True)
+
+    [line] = report.left_behind
+    assert line.startswith("createUserGroup valid (app) on live: made ")
+    assert "NOT deleted (HTTP 500" in line
+    assert line in report.cleanup
