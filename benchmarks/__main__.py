@@ -17,6 +17,7 @@ from benchmarks import (
     contract_time,
     load,
     paging,
+    paging_writes,
     scale,
     sdk_overhead,
     servers,
@@ -52,7 +53,7 @@ def machine() -> str:
     )
 
 
-SECTIONS = ("sdk", "paging", "load", "contract", "versions", "cli", "scale")
+SECTIONS = ("sdk", "paging", "load", "contract", "versions", "cli", "scale", "paging-writes")
 
 
 def run(quick: bool, baseline: str = versions.BASELINE, only: str | None = None) -> list[str]:
@@ -72,6 +73,7 @@ def run(quick: bool, baseline: str = versions.BASELINE, only: str | None = None)
         "contract": lambda: _contract(emit),
         "cli": lambda: _cli(emit, quick),
         "scale": lambda: _scale(emit, quick),
+        "paging-writes": lambda: _paging_writes(emit, quick),
     }
     for name in SECTIONS if only is None else (only,):
         if name == "contract" and quick and only is None:
@@ -242,6 +244,30 @@ def _scale(emit: Callable[..., None], quick: bool) -> None:
         )
 
 
+def _paging_writes(emit: Callable[..., None], quick: bool) -> None:
+    groups = 10_000 if quick else 100_000
+    emit()
+    emit(
+        f"### 8. Paging {groups:,} groups while another client creates and deletes groups "
+        "(SDK iterator; the writer in its own process)"
+    )
+    emit()
+    emit(
+        "| groups | listed under writes | writes during the walk | of them, deletes in the "
+        "walked listing | walk s, with writes | walk s, without | with / without | "
+        "every group listed once, none repeated, none foreign |"
+    )
+    emit("|---:|---:|---:|---:|---:|---:|---:|---|")
+    walk = paging_writes.measure(groups)
+    emit(
+        f"| {walk.groups:,} | {walk.listed:,} | {walk.writes:,} | {walk.shared_deleted} | "
+        f"{walk.seconds:.2f} | {walk.quiet_seconds:.2f} | {walk.slowdown:.2f} | "
+        f"{_met(walk.correct)} |"
+    )
+    for problem in walk.problems:
+        emit(f"\nMISSED: {problem}.")
+
+
 def _versions(emit: Callable[..., None], quick: bool, baseline: str) -> None:
     emit()
     emit(f"### 5. This emulator beside its version at {baseline} (wrk, 16 connections)")
@@ -305,7 +331,8 @@ def main() -> int:
         "--only",
         choices=SECTIONS,
         help="run one section only: sdk, paging, load (with Prism), versions (this "
-        "emulator beside --baseline's), contract, cli or scale",
+        "emulator beside --baseline's), contract, cli, scale or paging-writes (paging "
+        "while another client writes)",
     )
     args = parser.parse_args()
     start = time.perf_counter()
