@@ -264,8 +264,10 @@ def _paging_writes(emit: Callable[..., None], quick: bool) -> None:
         f"{walk.seconds:.2f} | {walk.quiet_seconds:.2f} | {walk.slowdown:.2f} | "
         f"{_met(walk.correct)} |"
     )
+    if walk.problems:
+        emit()
     for problem in walk.problems:
-        emit(f"\nMISSED: {problem}.")
+        emit(f"MISSED: {problem}.")
 
 
 def _versions(emit: Callable[..., None], quick: bool, baseline: str) -> None:
