@@ -11,8 +11,9 @@ a member). So the writer is a second user who keeps creating a group and deletin
 creates land in its own listing, beside the walk, never in it), and who also owns
 `SHARED` of the groups in the walked listing, spread evenly through it: groups both users
 hold, which only their owner, the writer, may delete. The writer deletes those one by one,
-in a random order, paced over the time the walk without writes took, so groups vanish
-ahead of the walk's cursor and behind it while it pages. The writer joins at most
+in a random order, one at most after each create and delete and no faster than spreads
+them over the time the walk without writes took, so groups vanish ahead of the walk's
+cursor and behind it while it pages. The writer joins at most
 `SHARED` + 1 groups, below the limit.
 
 Correct means: no group listed twice; every group that existed throughout the walk (all
@@ -106,8 +107,8 @@ def _write(
     writes: Synchronized[int],
     shared_sent: Synchronized[int],
 ) -> None:
-    """The writer's process: create a group and delete it, again and again; delete the next
-    shared group each `pace` seconds after `go`, until `stop`."""
+    """The writer's process: create a group and delete it, again and again, until `stop`;
+    after each, the next shared group when one is due (one each `pace` seconds from `go`)."""
     development = Credentials.development()
     with KooDrive(
         base_url=url,
@@ -126,8 +127,9 @@ def _write(
             with writes.get_lock():
                 writes.value += 2
             turn += 1
+            # One shared delete at most between two creates: the writer keeps creating.
             due = min(len(shared), int((time.perf_counter() - started) / pace) + 1)
-            while shared_sent.value < due and not stop.is_set():
+            if shared_sent.value < due and not stop.is_set():
                 group_id = shared[shared_sent.value]
                 with shared_sent.get_lock():
                     shared_sent.value += 1  # counted before it is sent: it may vanish now
