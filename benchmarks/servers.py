@@ -70,6 +70,18 @@ def emulator(*args: str, log_level: str = "warning") -> list[str]:
     return [str(BIN / "koodrive-emulator"), "--log-level", log_level, *args]
 
 
+def emulator_with_writer(*args: str, log_level: str = "warning") -> list[str]:
+    """`emulator`, with a token for a second user that writes (benchmarks.writer_emulator)."""
+    return [
+        sys.executable,
+        "-m",
+        "benchmarks.writer_emulator",
+        "--log-level",
+        log_level,
+        *args,
+    ]
+
+
 def ceiling() -> list[str]:
     return [sys.executable, "-m", "benchmarks.ceiling"]
 
