@@ -147,15 +147,42 @@ def test_the_alarm_ends_a_read_the_timeouts_alone_would_let_run() -> None:
 
 @pytest.mark.anyio
 async def test_the_async_client_cuts_off_a_dripping_head_as_well() -> None:
-    def slow_head(target: str) -> Reply:
-        return Reply(200, [("Content-Type", "application/json")], [BODY], len(BODY), EVERY)
-
     with hostile_server(slow_head) as server:
         async with async_client(server, timeout=1.0) as client:
             error, elapsed = await timed_async(lambda: client.devices.list(total_timeout=1.0))
 
     timed_out(error, "total_timeout")
     assert 1.0 <= elapsed < 1.0 + MARGIN, elapsed
+
+
+def slow_head(target: str) -> Reply:
+    """The status line and headers a byte at a time (70 bytes: 17.5 s), then the body."""
+    return Reply(200, [("Content-Type", "application/json")], [BODY], len(BODY), EVERY)
+
+
+@pytest.mark.parametrize("setting", ["attempt_timeout", "total_timeout"])
+@pytest.mark.parametrize("connection", ["fresh", "reused"])
+def test_a_dripping_head_is_cut_off_on_a_fresh_or_a_pooled_connection(
+    connection: str, setting: str
+) -> None:
+    # A pooled connection is the hard case: no connect, nothing of the response yet, and
+    # each of the 70 reads of the head comes within the read timeout.
+    answers = iter(
+        [json_reply(BODY), slow_head("/")] if connection == "reused" else [slow_head("/")]
+    )
+    with (
+        hostile_server(lambda target: next(answers)) as server,
+        sync_client(server, timeout=1.0) as client,
+    ):
+        if connection == "reused":
+            assert client.devices.list() == []
+        deadline: dict[str, Any] = {setting: 1.0}
+        error, elapsed = timed(lambda: client.devices.list(**deadline))
+
+        timed_out(error, setting)
+        assert 1.0 <= elapsed < 1.0 + MARGIN, elapsed
+        assert len(server.connections) == 1  # the pooled one, when there was one
+        assert wait_for(lambda: server.hangups == ["/koodrive/ose/v1/backup/device"])
 
 
 def test_a_server_that_never_answers_is_cut_off_too() -> None:
