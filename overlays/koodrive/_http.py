@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar, overload
 
 import httpx
 
@@ -105,23 +105,35 @@ def client(
             timeout=timeout,
             headers={"User-Agent": USER_AGENT},
             event_hooks={"request": [role.on_request], "response": [role.on_response]},
-            **_own_transports(kind),
+            transport=_own_transport(kind),
+            mounts=_own_mounts(kind),
         )
     _adopt(given, role, base_url=base_url, auth=auth)
     return given
 
 
-def _own_transports(kind: type[httpx.Client | httpx.AsyncClient]) -> dict[str, Any]:
-    """The transports of a client the SDK makes. Sync: ours, which keep each socket
-    operation to the attempt's deadline (_transport.py), for every URL and through each
-    proxy of the environment, as httpx.Client() would mount httpx's own. Async: httpx's
-    own (none given); the runner cancels an attempt when its deadline passes."""
-    if kind is not httpx.Client:
-        return {}
-    return {
-        "transport": DeadlineTransport(current_deadline),
-        "mounts": environment_mounts(current_deadline),
-    }
+# The transports of a client the SDK makes. Sync: ours, which keep each socket operation
+# to the attempt's deadline (_transport.py), for every URL and through each proxy of the
+# environment, as httpx.Client() would mount httpx's own. Async: httpx's own (None, as
+# when not given); the runner cancels an attempt when its deadline passes.
+
+
+@overload
+def _own_transport(kind: type[httpx.Client]) -> httpx.BaseTransport: ...
+@overload
+def _own_transport(kind: type[httpx.AsyncClient]) -> None: ...
+def _own_transport(kind: type[httpx.Client | httpx.AsyncClient]) -> httpx.BaseTransport | None:
+    return DeadlineTransport(current_deadline) if kind is httpx.Client else None
+
+
+@overload
+def _own_mounts(kind: type[httpx.Client]) -> dict[str, httpx.BaseTransport | None]: ...
+@overload
+def _own_mounts(kind: type[httpx.AsyncClient]) -> None: ...
+def _own_mounts(
+    kind: type[httpx.Client | httpx.AsyncClient],
+) -> dict[str, httpx.BaseTransport | None] | None:
+    return environment_mounts(current_deadline) if kind is httpx.Client else None
 
 
 def _adopt(
