@@ -8,17 +8,23 @@ deadline is kept on top of it:
 - each request goes out with every phase's timeout cut to the time left (`bounded`), and
   the body's reads get theirs cut again when the body starts;
 - the body is checked against the deadline as each chunk arrives;
-- sync, over HTTP/1.x, an `Alarm` shuts the connection's socket down when the deadline
-  passes during the body: a read blocked on a dripping server returns at once, the
-  connection is dropped rather than pooled, and the attempt fails with the timeout (a
-  thread cannot be interrupted, and signals are the main thread's alone). One daemon
-  thread rings every alarm. The async runner needs none: it cancels the attempt
-  (`asyncio.timeout`), and httpcore closes the connection.
+- the SDK's own sync client talks through a `DeadlineBackend` (`_transport.py`): each
+  connect, TLS handshake, read and write on its sockets waits at most the time left when
+  it starts, and none starts once the deadline passed. The response's head is read that
+  way too, on a fresh connection or a pooled one, so no part of an answer can be dripped
+  past the deadline; httpcore then closes the connection rather than pool it.
+- sync, on an httpx client the user gave (its transport is theirs, and reads with the
+  time left when the request went out), over HTTP/1.x, an `Alarm` shuts the connection's
+  socket down when the deadline passes during the body: a read blocked on a dripping
+  server returns at once, the connection is dropped rather than pooled, and the attempt
+  fails with the timeout (a thread cannot be interrupted, and signals are the main
+  thread's alone). One daemon thread rings every alarm, started with the first one.
+  What such a client cannot cut off: a head sent a byte at a time (httpx gives no hold on
+  the socket before the head is in; the deadline is checked as soon as the head is
+  complete).
 
-What the sync client cannot cut off: a server that sends the response's head (status line
-and headers) a byte at a time. httpx gives no hold on the socket before the head is in, so
-each read of the head waits at most what was left when the request went out, and the
-deadline is checked as soon as the head is complete.
+The async runner needs none of the last two: it cancels the attempt (`asyncio.timeout`),
+and httpcore closes the connection.
 """
 
 from __future__ import annotations
@@ -29,11 +35,14 @@ import itertools
 import math
 import os
 import socket
+import ssl
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
+import httpcore
 import httpx
 
 from .errors import APITimeoutError
@@ -100,6 +109,94 @@ def target(request: httpx.Request | None) -> str:
     return str(request.url.copy_with(query=None, fragment=None))
 
 
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sync network backend, each operation on its streams kept to the deadline
+    `deadline()` gives when the operation starts (None: no deadline, httpx's timeouts
+    alone). An operation gets the least of its own timeout and the time left; with none
+    left it fails at once, with the timeout error httpcore raises for that operation."""
+
+    def __init__(
+        self,
+        deadline: Callable[[], Deadline | None],
+        backend: httpcore.NetworkBackend | None = None,
+    ) -> None:
+        self._deadline = deadline
+        self._backend = httpcore.SyncBackend() if backend is None else backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within(self._deadline(), timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return KeptStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within(self._deadline(), timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
+        return KeptStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class KeptStream(httpcore.NetworkStream):
+    """A network stream whose every operation keeps to the deadline (`DeadlineBackend`)."""
+
+    __slots__ = ("_deadline", "_stream")
+
+    def __init__(
+        self, stream: httpcore.NetworkStream, deadline: Callable[[], Deadline | None]
+    ) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(
+            max_bytes, _within(self._deadline(), timeout, httpcore.ReadTimeout)
+        )
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within(self._deadline(), timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within(self._deadline(), timeout, httpcore.ConnectTimeout)
+        tls = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return KeptStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
+
+
+def _within(
+    deadline: Deadline | None, timeout: float | None, late: type[httpcore.TimeoutException]
+) -> float | None:
+    """`timeout`, cut to the time `deadline` leaves; `late` raised if none is left."""
+    if deadline is None:
+        return timeout
+    left = deadline.remaining()
+    if left <= 0:
+        raise late(f"{deadline.setting}={deadline.seconds:g} s passed")
+    return left if timeout is None or timeout > left else timeout
+
+
 class Alarm:
     """Shuts a response's connection down when a deadline passes (sync clients).
 
@@ -116,11 +213,14 @@ class Alarm:
     @classmethod
     def set_for(cls, response: httpx.Response, deadline: Deadline | None) -> Alarm | None:
         """An alarm on `response`'s connection at `deadline`; None when there is no
-        deadline, or no socket the response has to itself (HTTP/2, a transport of one's
-        own such as httpx.MockTransport): the chunks are still checked as they come."""
+        deadline, when the connection keeps it already (the SDK's own transport), or no
+        socket the response has to itself (HTTP/2, a transport of one's own such as
+        httpx.MockTransport): the chunks are still checked as they come."""
         if deadline is None or response.http_version not in _ONE_REQUEST_AT_A_TIME:
             return None
         stream = response.extensions.get("network_stream")
+        if isinstance(stream, KeptStream):
+            return None  # its reads wait no longer than the deadline
         sock = None if stream is None else stream.get_extra_info("socket")
         if not isinstance(sock, socket.socket):
             return None

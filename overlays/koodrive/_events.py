@@ -87,6 +87,12 @@ def current_attempt() -> Attempt | None:
     return _CURRENT.get()
 
 
+def current_deadline() -> Deadline | None:
+    """The deadline of the attempt under way in this thread or task (None: none)."""
+    current = _CURRENT.get()
+    return None if current is None else current.deadline
+
+
 def add_call_extras(request: httpx.Request) -> None:
     """Before signing: the current call's extra headers and query (none outside a call)."""
     current = _CURRENT.get()

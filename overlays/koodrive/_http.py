@@ -9,25 +9,29 @@ back as httpx alone would handle it, without KooDrive credentials. Everything th
 refused is checked before anything is changed, so a refused client is left as it was.
 
 Both kinds go through the same code: the kind (`httpx.Client` or `httpx.AsyncClient`)
-picks which SDK class takes it and which of the SDK's hooks it runs.
+picks which SDK class takes it and which of the SDK's hooks it runs. The sync client the
+SDK makes has transports of its own (`_transport.py`), set up as httpx's would be, whose
+sockets keep each attempt's deadline.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final, TypeVar, overload
 
 import httpx
 
 from ._events import (
     add_call_extras,
+    current_deadline,
     in_sdk_call,
     on_request,
     on_request_async,
     on_response,
     on_response_async,
 )
+from ._transport import DeadlineTransport, environment_mounts
 from ._types import DEFAULT_TIMEOUT, NotGiven, Timeout, as_httpx_timeout
 from ._version import VERSION
 from .errors import ConfigurationError
@@ -101,9 +105,35 @@ def client(
             timeout=timeout,
             headers={"User-Agent": USER_AGENT},
             event_hooks={"request": [role.on_request], "response": [role.on_response]},
+            transport=_own_transport(kind),
+            mounts=_own_mounts(kind),
         )
     _adopt(given, role, base_url=base_url, auth=auth)
     return given
+
+
+# The transports of a client the SDK makes. Sync: ours, which keep each socket operation
+# to the attempt's deadline (_transport.py), for every URL and through each proxy of the
+# environment, as httpx.Client() would mount httpx's own. Async: httpx's own (None, as
+# when not given); the runner cancels an attempt when its deadline passes.
+
+
+@overload
+def _own_transport(kind: type[httpx.Client]) -> httpx.BaseTransport: ...
+@overload
+def _own_transport(kind: type[httpx.AsyncClient]) -> None: ...
+def _own_transport(kind: type[httpx.Client | httpx.AsyncClient]) -> httpx.BaseTransport | None:
+    return DeadlineTransport(current_deadline) if kind is httpx.Client else None
+
+
+@overload
+def _own_mounts(kind: type[httpx.Client]) -> dict[str, httpx.BaseTransport | None]: ...
+@overload
+def _own_mounts(kind: type[httpx.AsyncClient]) -> None: ...
+def _own_mounts(
+    kind: type[httpx.Client | httpx.AsyncClient],
+) -> dict[str, httpx.BaseTransport | None] | None:
+    return environment_mounts(current_deadline) if kind is httpx.Client else None
 
 
 def _adopt(

@@ -29,6 +29,12 @@ SDIST_PACKAGES = tuple(
 )
 PACKAGES = tuple(PurePosixPath(folder).name for folder in SDIST_PACKAGES)
 SPEC_IN_PACKAGE = "koodrive_spec/openapi.yaml"
+# Where the spec layer's package lives in the source tree (and so in the sdist).
+SPEC_IN_SDIST = next(
+    f"{PurePosixPath(folder).parent}/{SPEC_IN_PACKAGE}"
+    for folder in SDIST_PACKAGES
+    if PurePosixPath(folder).name == PurePosixPath(SPEC_IN_PACKAGE).parent.name
+)
 # What every release's metadata must say, beyond what twine checks.
 REQUIRED_METADATA = ("Summary", "License-Expression", "Requires-Python", "Requires-Dist")
 SDIST_FILES = ("PKG-INFO", "pyproject.toml", "openapi.yaml", "README.md", "CHANGELOG.md", "LICENSE")
@@ -98,13 +104,13 @@ def sdist_problems(sdist: Path, spec: Path) -> list[str]:
             if member.issym() and _link_target(name, member.linkname) not in members
         ]
         problems += [f"compiled or cached file {name}" for name in members if _is_cache(name)]
-        packaged_spec = f"{root}/emulator/{SPEC_IN_PACKAGE}"
+        packaged_spec = f"{root}/{SPEC_IN_SDIST}"
         if packaged_spec not in members:
-            problems.append(f"emulator/{SPEC_IN_PACKAGE} is missing")
+            problems.append(f"{SPEC_IN_SDIST} is missing")
         else:
             extracted = archive.extractfile(packaged_spec)  # follows a link inside the archive
             if extracted is None or extracted.read() != spec.read_bytes():
-                problems.append(f"emulator/{SPEC_IN_PACKAGE} differs from {spec.name}")
+                problems.append(f"{SPEC_IN_SDIST} differs from {spec.name}")
     return problems
 
 

@@ -1,19 +1,26 @@
 """A small HTTP server on 127.0.0.1 that answers as a test tells it to: bombs, endless
 bodies, loops, drips and wrong shapes the emulator is never made to send. Each response
-is produced by `answer(path_and_query) -> Reply`, written raw to the socket. A request body
-(by its Content-Length) is read and kept in `bodies`; `Reply(drop=True)` closes the
-connection without answering, as a server that applied a write and then lost it does."""
+is produced by `answer(path_and_query) -> Reply`, written raw to the socket (over TLS
+when given a server context: `tls_context()` serves 127.0.0.1 with tests/sdk/tls). A
+request body (by its Content-Length) is read and kept in `bodies`; `Reply(drop=True)`
+closes the connection without answering, as a server that applied a write and then lost
+it does."""
 
 from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+TLS = Path(__file__).with_name("tls")
+CA = TLS / "ca.pem"  # the test CA that signed server.pem (for 127.0.0.1)
 
 
 @dataclass
@@ -34,6 +41,8 @@ class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
     def setup(self) -> None:
+        if self.server.tls is not None:
+            self.request = self.server.tls.wrap_socket(self.request, server_side=True)
         super().setup()
         # Each response goes out in pieces: without this, each waits for a delayed ACK.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -94,9 +103,10 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Answer, tls: ssl.SSLContext | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.answer = answer
+        self.tls = tls
         self.requests: list[str] = []
         self.connections: list[tuple[str, int]] = []
         self.hangups: list[str] = []
@@ -113,14 +123,15 @@ class Hostile:
 
 
 @contextmanager
-def hostile_server(answer: Answer) -> Iterator[Hostile]:
-    server = _Server(answer)
+def hostile_server(answer: Answer, tls: ssl.SSLContext | None = None) -> Iterator[Hostile]:
+    server = _Server(answer, tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
+    scheme = "http" if tls is None else "https"
     try:
         yield Hostile(
-            f"http://{host!s}:{port}",
+            f"{scheme}://{host!s}:{port}",
             server.requests,
             server.connections,
             server.hangups,
@@ -129,6 +140,13 @@ def hostile_server(answer: Answer) -> Iterator[Hostile]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def tls_context() -> ssl.SSLContext:
+    """A server context with tests/sdk/tls/server.pem, which `CA` signed."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+    return context
 
 
 def json_reply(body: bytes, status: int = 200) -> Reply:

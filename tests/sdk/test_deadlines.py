@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from koodrive import (
+    APIConnectionError,
     APITimeoutError,
     AsyncKooDrive,
     AttemptInfo,
@@ -34,8 +35,17 @@ from koodrive import (
     ServerError,
     SourceType,
 )
+from koodrive._deadline import Alarm, Deadline
 
-from tests.sdk.hostile_server import Hostile, Reply, drip, hostile_server, json_reply
+from tests.sdk.hostile_server import (
+    CA,
+    Hostile,
+    Reply,
+    drip,
+    hostile_server,
+    json_reply,
+    tls_context,
+)
 
 USER = "1395476983395324033"
 BODY = json.dumps({"code": 0, "msg": "ok", "data": []}).encode()
@@ -132,30 +142,138 @@ def test_the_connection_cut_off_is_not_reused() -> None:
         assert len(server.connections) == 2
 
 
-def test_the_alarm_ends_a_read_the_timeouts_alone_would_let_run() -> None:
-    # Bytes 1.5 s apart, the deadline at 2 s: the second byte is read 1 s past it (a read
-    # may wait as long as was left when the body began); the alarm ends that read at 2 s.
+@pytest.mark.parametrize("http_client", ["own", "given"])
+def test_a_read_the_timeouts_alone_would_let_run_ends_at_the_deadline(
+    http_client: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bytes 1.5 s apart, the deadline at 2 s: the second byte would be read 1 s past it (a
+    # read may wait as long as was left when the body began). The SDK's own client gives
+    # that read only the time left; on a client the user gave, the alarm ends it at 2 s.
     def slow_drip(target: str) -> Reply:
         return Reply(200, [("Content-Type", "application/json")], drip(PADDED, 1.5))
 
-    with hostile_server(slow_drip) as server, sync_client(server) as client:
+    alarms: list[Alarm | None] = []
+    set_for = Alarm.set_for
+
+    def recorded(response: httpx.Response, deadline: Deadline | None) -> Alarm | None:
+        alarms.append(set_for(response, deadline))
+        return alarms[-1]
+
+    monkeypatch.setattr(Alarm, "set_for", recorded)
+    given = {} if http_client == "own" else {"http_client": httpx.Client()}
+    with hostile_server(slow_drip) as server, sync_client(server, **given) as client:
         error, elapsed = timed(lambda: client.devices.list(total_timeout=2.0))
 
     timed_out(error, "total_timeout")
     assert 2.0 <= elapsed < 2.0 + MARGIN, elapsed
+    rung = [alarm is not None for alarm in alarms]
+    assert rung == ([False] if http_client == "own" else [True])
 
 
 @pytest.mark.anyio
 async def test_the_async_client_cuts_off_a_dripping_head_as_well() -> None:
-    def slow_head(target: str) -> Reply:
-        return Reply(200, [("Content-Type", "application/json")], [BODY], len(BODY), EVERY)
-
     with hostile_server(slow_head) as server:
         async with async_client(server, timeout=1.0) as client:
             error, elapsed = await timed_async(lambda: client.devices.list(total_timeout=1.0))
 
     timed_out(error, "total_timeout")
     assert 1.0 <= elapsed < 1.0 + MARGIN, elapsed
+
+
+def slow_head(target: str) -> Reply:
+    """The status line and headers a byte at a time (70 bytes: 17.5 s), then the body."""
+    return Reply(200, [("Content-Type", "application/json")], [BODY], len(BODY), EVERY)
+
+
+@pytest.mark.parametrize("setting", ["attempt_timeout", "total_timeout"])
+@pytest.mark.parametrize("connection", ["fresh", "reused"])
+def test_a_dripping_head_is_cut_off_on_a_fresh_or_a_pooled_connection(
+    connection: str, setting: str
+) -> None:
+    # A pooled connection is the hard case: no connect, nothing of the response yet, and
+    # each of the 70 reads of the head comes within the read timeout.
+    answers = iter(
+        [json_reply(BODY), slow_head("/")] if connection == "reused" else [slow_head("/")]
+    )
+    with (
+        hostile_server(lambda target: next(answers)) as server,
+        sync_client(server, timeout=1.0) as client,
+    ):
+        if connection == "reused":
+            assert client.devices.list() == []
+        deadline: dict[str, Any] = {setting: 1.0}
+        error, elapsed = timed(lambda: client.devices.list(**deadline))
+
+        timed_out(error, setting)
+        assert 1.0 <= elapsed < 1.0 + MARGIN, elapsed
+        assert len(server.connections) == 1  # the pooled one, when there was one
+        assert wait_for(lambda: server.hangups == ["/koodrive/ose/v1/backup/device"])
+
+
+def clear_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_through_the_environments_proxy_a_dripping_head_is_cut_off_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The hostile server is the proxy: an http:// request reaches it in absolute form.
+    answers = iter([json_reply(BODY), slow_head("/")])
+    with hostile_server(lambda target: next(answers)) as proxy:
+        clear_proxies(monkeypatch)
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        with KooDrive(
+            base_url="http://koodrive.test", token="t", user_id=USER, environ={}, max_retries=0
+        ) as client:
+            assert client.devices.list() == []
+            error, elapsed = timed(lambda: client.devices.list(total_timeout=1.0))
+
+    timed_out(error, "total_timeout")
+    assert 1.0 <= elapsed < 1.0 + MARGIN, elapsed
+    assert proxy.requests == ["http://koodrive.test/koodrive/ose/v1/backup/device"] * 2
+    assert len(proxy.connections) == 1
+
+
+def test_no_proxy_hosts_are_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_proxies(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    with hostile_server(lambda target: json_reply(BODY)) as server:
+        with sync_client(server) as client, pytest.raises(APIConnectionError):
+            client.devices.list()  # through the proxy that is not there
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with sync_client(server) as client:
+            assert client.devices.list() == []
+
+
+def test_over_tls_a_dripping_head_is_cut_off_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Verified as httpx verifies: the test CA is trusted through SSL_CERT_FILE only.
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(CA))
+    answers = iter([json_reply(BODY), slow_head("/")])
+    with (
+        hostile_server(lambda target: next(answers), tls_context()) as server,
+        sync_client(server) as client,
+    ):
+        assert server.base_url.startswith("https://")
+        assert client.devices.list() == []
+        error, elapsed = timed(lambda: client.devices.list(attempt_timeout=1.0))
+
+    timed_out(error, "attempt_timeout")
+    assert 1.0 <= elapsed < 1.0 + MARGIN, elapsed
+    assert len(server.connections) == 1
+
+
+def test_tls_is_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # certifi's CAs, not the test CA
+    with (
+        hostile_server(lambda target: json_reply(BODY), tls_context()) as server,
+        sync_client(server) as client,
+        pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        client.devices.list()
 
 
 def test_a_server_that_never_answers_is_cut_off_too() -> None:
