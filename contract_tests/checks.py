@@ -29,6 +29,7 @@ from koodrive_spec import behaviour
 from requests.structures import CaseInsensitiveDict
 from schemathesis.core.output.sanitization import is_sensitive_key
 
+from contract_tests import writes
 from contract_tests.auth_provider import (
     AUTH_HEADERS,
     header_container,
@@ -263,6 +264,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                     return None
                 self._probed.add((case.operation.label, mode))
             problems = []
+            repeats_fail = writes.repeat_fails(case)
             for probe in auth_probes(
                 case,
                 mode,
@@ -270,6 +272,10 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 clock_tolerance=settings.clock_tolerance,
                 other_user_id=settings.other_user_id,
             ):
+                if probe.accepted and repeats_fail:
+                    continue  # a delete sent again finds nothing to delete
+                if not writes.may_send_again(case):
+                    break  # the guard refused (the write budget is spent)
                 status, curl = send_probe(case, probe)
                 ok = (
                     200 <= status < 300
@@ -327,8 +333,8 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             """Send an accepted case again with `mode`'s credentials: a mode the phases
             never used is proven (or not) all the same."""
             case = case or self._accepted_case or next(iter(self._answered.values()), None)
-            if case is None:
-                return False
+            if case is None or writes.is_write(case):
+                return False  # a write is not sent again to prove a mode
             try:
                 requirement = requirement_for(mode, security_requirements(case.operation))
             except KeyError:

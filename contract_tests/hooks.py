@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from contract_tests import auth_provider, checks, coverage, promises
+from contract_tests import auth_provider, checks, coverage, promises, writes
 from contract_tests import cursors as cursors  # registers its hooks on import
 from contract_tests.credentials import Credentials
 from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
@@ -24,3 +24,4 @@ promises.register(CREDENTIALS, SETTINGS)
 coverage.register(
     SPEC, Path(os.environ[REPORTS_VARIABLE]) if REPORTS_VARIABLE in os.environ else None
 )
+writes.register(CREDENTIALS, SETTINGS, SPEC)
