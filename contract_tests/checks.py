@@ -264,7 +264,7 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                     return None
                 self._probed.add((case.operation.label, mode))
             problems = []
-            repeats_fail = writes.repeat_fails(case)
+            case = writes.ready_again(case)  # a write: to a record of the run's, alive
             for probe in auth_probes(
                 case,
                 mode,
@@ -272,8 +272,6 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
                 clock_tolerance=settings.clock_tolerance,
                 other_user_id=settings.other_user_id,
             ):
-                if probe.accepted and repeats_fail:
-                    continue  # a delete sent again finds nothing to delete
                 if not writes.may_send_again(case):
                     break  # the guard refused (the write budget is spent)
                 status, curl = send_probe(case, probe)
@@ -333,8 +331,9 @@ def register(credentials: Credentials, settings: RunSettings) -> None:
             """Send an accepted case again with `mode`'s credentials: a mode the phases
             never used is proven (or not) all the same."""
             case = case or self._accepted_case or next(iter(self._answered.values()), None)
-            if case is None or writes.is_write(case):
-                return False  # a write is not sent again to prove a mode
+            if case is None or not writes.may_send_again(case):
+                return False
+            case = writes.ready_again(case)
             try:
                 requirement = requirement_for(mode, security_requirements(case.operation))
             except KeyError:

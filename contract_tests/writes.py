@@ -47,6 +47,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from contract_tests import operations
 from contract_tests.credentials import AuthMode, Credentials
+from contract_tests.probing import detached
 from contract_tests.records import (
     WRITES_FILE,
     Client,
@@ -569,6 +570,25 @@ class Writes:
                         return {filter_.parameter: value}
         return {}
 
+    def _find(
+        self,
+        write: Write,
+        user: str,
+        partition: Mapping[str, Any],
+        sent: Mapping[str, Any],
+        key: str,
+    ) -> tuple[Mapping[str, Any] | None, list[Reply]] | None:
+        """The record `key` in its listing (narrowed by what was sent; the whole partition
+        when not found so), and the pages read; None when the listing fails."""
+        narrow = self._narrow(write.record, write, sent)
+        for query in [narrow, {}] if narrow else [{}]:
+            read = self.client.items(write.record, user_id=user, partition=partition, narrow=query)
+            if read is None:
+                return None
+            if key in read[0]:
+                return read[0][key], read[1]
+        return None if read is None else (None, read[1])
+
     def _fields_differ(
         self, write: Write, sent: Mapping[str, Any], item: Mapping[str, Any]
     ) -> list[str]:
@@ -590,17 +610,11 @@ class Writes:
         sent = sent if isinstance(sent, dict) else {}
         user = _header(response, "X-User-Id") or self.user
         partition = self._partition(write, sent)
-        read = self.client.items(
-            write.record,
-            user_id=user,
-            partition=partition,
-            narrow=self._narrow(write.record, write, sent),
-        )
         where = ", ".join(f"{k}={v}" for k, v in partition.items()) or "its listing"
+        read = self._find(write, user, partition, sent, key)
         if read is None:
             return [f"- the listing {write.record} ({where}) could not be read after a create"]
-        items, pages = read
-        item = items.get(key)
+        item, pages = read
         if item is None:
             return [
                 _problem(
@@ -646,17 +660,11 @@ class Writes:
         sent = sent if isinstance(sent, dict) else {}
         user = _header(response, "X-User-Id") or self.user
         partition = self._partition(write, sent)
-        read = self.client.items(
-            write.record,
-            user_id=user,
-            partition=partition,
-            narrow=self._narrow(write.record, write, sent),
-        )
         where = ", ".join(f"{k}={v}" for k, v in partition.items()) or "its listing"
+        read = self._find(write, user, partition, sent, key)
         if read is None:
             return [f"- the listing {write.record} ({where}) could not be read after an update"]
-        items, pages = read
-        item = items.get(key)
+        item, pages = read
         if item is None:
             return [
                 _problem(
@@ -947,19 +955,32 @@ def is_write(case: Case) -> bool:
 ACTIVE: list[Writes] = []  # the run's, once registered (one per schemathesis process)
 
 
-def repeat_fails(case: Case) -> bool:
-    """Whether sending an accepted write again cannot succeed (a delete finds it gone)."""
-    behaviour = operations.behaviour_of(case.operation)
-    return (
-        behaviour is not None
-        and behaviour.write is not None
-        and behaviour.write.effect is Effect.DELETE
-    )
+def ready_again(case: Case) -> Case:
+    """`case` to send again with credentials computed now (an app signature covers the
+    path): a write whose record is gone or busy goes to another of the run's records, alive
+    and free, so that `before_call` leaves its path, and the signature, as they are."""
+    if not is_write(case) or not ACTIVE:
+        return case
+    writes = ACTIVE[0]
+    write = writes.kinds.write(writes.operation_id(case))
+    name = write.key_parameter
+    path = case.path_parameters or {}
+    if name is None or name not in path or not writes.own.is_ours(wire_text(path[name])):
+        return case
+    entry = writes.own.created[wire_text(path[name])]
+    key = writes.own.lend_this(entry.key) or writes.own.lend(entry.listing, entry.user)
+    if key is None:
+        key = writes.new_record(entry.listing, entry.user)
+    if key is None:
+        return case
+    writes.own.give_back(key)  # lent again when sent
+    return detached(case, query={**(case.query or {}), name: key})
 
 
 def may_send_again(case: Case) -> bool:
-    """Whether a probe of `case` may be sent: a read always; a write through the guard
-    (counted against the budget; the case's own key is the run's)."""
+    """Whether a probe of `case` may be sent again: a read always; a write when the guard
+    would let it through (sent, it goes to a record of the run's that is alive and free:
+    a delete sent again deletes another of the run's records)."""
     if not is_write(case) or not ACTIVE:
         return True
     writes = ACTIVE[0]
