@@ -68,7 +68,7 @@ REPORTS = REPORTS_VARIABLE
 SAFE_METHODS = frozenset({"get", "head", "options", "trace", "query"})
 # A live run that may write sends at most this many writes (its own checks' and cleanup's
 # included); the emulator started for a run has no budget.
-LIVE_WRITE_BUDGET = 300
+LIVE_WRITE_BUDGET = 1000
 # The emulator started for a run: its user joins this many groups fewer than the spec's
 # limit per owner, so that the run's creates are never refused for the limit.
 LIMIT_HEADROOM = 40

@@ -44,6 +44,7 @@ import schemathesis
 from koodrive_spec import Spec
 from koodrive_spec.behaviour import Behaviour, Effect, Match, Write
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.transport.requests import RequestsTransport
 
 from contract_tests import operations
 from contract_tests.credentials import AuthMode, Credentials
@@ -338,6 +339,7 @@ class Writes:
         self._sampled: dict[str, int] = {}
         self._owner_checked: set[str] = set()
         self._same: set[object] = set()  # `same-record-for` values sent so far
+        self._admitted: set[int] = set()  # cases before_call let through, not yet sent
         self._lock = threading.Lock()
         self.user = credentials.user_id
 
@@ -501,14 +503,30 @@ class Writes:
             path[name] = key
 
     def keep_case(self, case: Case) -> bool:
-        """Live: a write whose key breaks its schema is not sent (it is no record of ours,
-        and a lenient server might read it as one that is not)."""
+        """Live: a write whose key (or `same-record-for` value) breaks its schema is not
+        sent: it names no record of the run's, and a lenient server might read it as one
+        that is someone else's. (A schema-valid one was made the run's by map_case.)"""
         operation_id = self.operation_id(case)
         if not self.settings.live or operation_id not in self.kinds.writes:
             return True
-        name = self.kinds.write(operation_id).key_parameter
+        write = self.kinds.write(operation_id)
+        name = write.key_parameter
         path = case.path_parameters or {}
-        return name is None or name not in path or self.own.is_ours(wire_text(path[name]))
+        # filter_case runs before map_case: what map_case can make the run's is kept
+        if name is not None and name in path:
+            value = wire_text(path[name])
+            if not self.own.is_ours(value) and not valid(
+                value, self.kinds.key_schema(operation_id)
+            ):
+                return False
+        same = write.same_record_for
+        body = case.body
+        if same is None or not isinstance(body, Mapping) or same not in body:
+            return True
+        given = body[same]
+        return self.marker.is_ours(given) or valid(
+            given, self.kinds.body_schema(operation_id, same)
+        )
 
     def before_call(self, case: Case) -> None:
         operation_id = self.operation_id(case)
@@ -516,6 +534,8 @@ class Writes:
             return
         self.lend_for(case)
         self.guard.admit(operation_id, case.path_parameters or {}, case.body)
+        with self._lock:
+            self._admitted.add(id(case))
         meta = case.meta
         if meta is None or not meta.generation.mode.is_negative:
             return
@@ -529,6 +549,18 @@ class Writes:
         before = self.client.every_item(listing, user_id=self.user)
         if before is not None:
             self._snapshots[id(case)] = before
+
+    def at_send(self, case: Case) -> None:
+        """Where schemathesis sends any request (its checks' own too, which no hook sees):
+        a write before_call did not let through passes the guard here."""
+        operation_id = self.operation_id(case)
+        if operation_id not in self.kinds.writes:
+            return
+        with self._lock:
+            if id(case) in self._admitted:
+                self._admitted.discard(id(case))
+                return
+        self.guard.admit(operation_id, case.path_parameters or {}, case.body)
 
     def after_call(self, case: Case, response: schemathesis.Response) -> None:
         operation_id = self.operation_id(case)
@@ -944,7 +976,26 @@ def register(credentials: Credentials, settings: RunSettings, spec_path: Path) -
     writes = Writes(Spec.from_text(spec_path.read_bytes()), credentials, settings)
     writes.register()
     ACTIVE[:] = [writes]
+    _guard_transport()
     return writes
+
+
+def _guard_transport() -> None:
+    """Put the guard in schemathesis' transport, which every request it sends goes through:
+    the probes of its own checks (`ignored_auth`, `missing_required_header`) are sent there
+    without `before_call`. Done once per process."""
+    transport = RequestsTransport
+    if getattr(transport.send, "_guarded", False):
+        return
+    original = transport.send
+
+    def send(self: RequestsTransport, case: Case, **kwargs: Any) -> schemathesis.Response:
+        if ACTIVE:
+            ACTIVE[0].at_send(case)
+        return original(self, case, **kwargs)
+
+    send._guarded = True  # type: ignore[attr-defined]
+    transport.send = send  # type: ignore[method-assign]
 
 
 def is_write(case: Case) -> bool:
@@ -975,6 +1026,13 @@ def ready_again(case: Case) -> Case:
         return case
     writes.own.give_back(key)  # lent again when sent
     return detached(case, query={**(case.query or {}), name: key})
+
+
+def admit_unhooked(case: Case) -> None:
+    """The guard, for a write sent past schemathesis' hooks (WriteRefused: do not send)."""
+    if is_write(case) and ACTIVE:
+        writes = ACTIVE[0]
+        writes.guard.admit(writes.operation_id(case), case.path_parameters or {}, case.body)
 
 
 def may_send_again(case: Case) -> bool:
