@@ -339,7 +339,7 @@ class EmulatorApp:
             # The whole body first (Request caches it for the signature check): after it,
             # the only message left to receive is a disconnect, which is_disconnected() can
             # then look for without swallowing any of the body.
-            await request.body()
+            note.body = await request.body()
             # Read once per request (Starlette's query_params would read it again), and as
             # Starlette reads it: for these lookups, a parameter's last value.
             query_string = request.scope["query_string"].decode("latin-1")

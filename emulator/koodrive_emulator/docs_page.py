@@ -47,6 +47,9 @@ class Operation:
     security: list[str]
     parameters: list[Parameter] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)
+    request_body: str | None = None  # its JSON schema in one line; None: it takes no body
+    request_body_required: bool = False
+    request_examples: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -135,13 +138,16 @@ class _Page:
                     description=parameter.get("description", ""),
                 )
             )
+        request = self.resolve(raw.get("requestBody") or {})
+        media = request.get("content", {}).get("application/json")
+        if media is not None:
+            operation.request_body = self.describe(media.get("schema"))
+            operation.request_body_required = bool(request.get("required"))
+            operation.request_examples = self.examples(media)
         for status, response in raw.get("responses", {}).items():
             response = self.resolve(response)
             content = response.get("content", {}).get("application/json", {})
-            examples = [
-                (name, json.dumps(self.resolve(example).get("value"), indent=2, ensure_ascii=False))
-                for name, example in content.get("examples", {}).items()
-            ]
+            examples = self.examples(content)
             operation.responses.append(
                 Response(
                     status=str(status),
@@ -152,6 +158,12 @@ class _Page:
                 )
             )
         return operation
+
+    def examples(self, media: dict[str, Any]) -> list[tuple[str, str]]:
+        return [
+            (name, json.dumps(self.resolve(example).get("value"), indent=2, ensure_ascii=False))
+            for name, example in media.get("examples", {}).items()
+        ]
 
     def schemas(self) -> list[Schema]:
         found = []

@@ -137,7 +137,8 @@ def check_targets(fault: Fault, spec: Spec) -> None:
         raise ValueError(f"operation must be one of {', '.join(operations)} or None")
     only = _only_for(fault.kind, spec)
     if only is not None and fault.operation is not None and fault.operation not in only:
-        raise ValueError(f"{fault.kind} applies to {' and '.join(only)} only")
+        listed = ", ".join(only[:-1]) + " and " + only[-1] if len(only) > 1 else "".join(only)
+        raise ValueError(f"{fault.kind} applies to {listed} only")
 
 
 # The vendor's parameter error, the service error it is most likely to send with a 200.

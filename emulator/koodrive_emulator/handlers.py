@@ -27,7 +27,7 @@ from koodrive_emulator.fault_kinds import FaultKind
 from koodrive_emulator.models import Group, SourceType
 from koodrive_emulator.rules.auth import Principal
 from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
-from koodrive_emulator.rules.validation import groups_query
+from koodrive_emulator.rules.validation import groups_query, typed_value
 from koodrive_emulator.state import Backend, Slice
 
 _T = TypeVar("_T")
@@ -153,14 +153,14 @@ class OperationCall:
 
     def value(self, name: str, kind: type[_T]) -> _T:
         """Parameter `name`'s checked value."""
-        return _typed(self.values, name, kind)
+        return typed_value(self.values, name, kind)
 
     def body_value(self, name: str, kind: type[_T]) -> _T:
         """Field `name` of the checked body (one the body's schema requires)."""
-        return _typed(self.body, name, kind)
+        return typed_value(self.body, name, kind)
 
     def optional_body_value(self, name: str, kind: type[_T]) -> _T | None:
-        return None if name not in self.body else _typed(self.body, name, kind)
+        return None if name not in self.body else typed_value(self.body, name, kind)
 
     def created(self, key: str) -> Outcome:
         """The success of a create, the new record's key where the write's `key` points."""
@@ -261,14 +261,6 @@ def list_user_groups(call: OperationCall) -> Outcome:
         )
 
     return call.page(find, Group.wire)
-
-
-def _typed(values: Mapping[str, object], name: str, kind: type[_T]) -> _T:
-    value = values.get(name)
-    if not isinstance(value, kind):
-        # The spec's schema and this handler disagree: a bug here, not a bad request.
-        raise TypeError(f"{name} read as {type(value).__name__}, the handler needs {kind.__name__}")
-    return value
 
 
 @handles("createUserGroup")

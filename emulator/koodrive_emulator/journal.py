@@ -17,6 +17,7 @@ emulator's tokens or app secrets is `[redacted]` too.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -29,6 +30,9 @@ from koodrive.signing import REDACTED, redacted_header
 from koodrive_emulator.models import format_timestamp
 
 DEFAULT_JOURNAL_SIZE = 1000
+# The most of a request body an entry keeps: a full journal of bodies near the 1 MiB limit
+# would hold a gigabyte.
+MAX_BODY_KEPT = 4096
 NOTE_KEY = "koodrive.journal_note"  # the scope key of a request's RequestNote
 # How a near miss is told: at most this many of them, the rest counted.
 _NEAR_MISSES_SHOWN = 10
@@ -53,6 +57,7 @@ class RequestNote:
     auth: str | None = None  # an AuthVerdict; None: not a request to an operation
     auth_error: str | None = None
     fault: str | None = None
+    body: bytes = b""  # the request body, once read
     # Record the request now (it will get no answer to wait for): set by the app.
     record_now: Callable[[], None] | None = field(default=None, repr=False)
 
@@ -75,10 +80,14 @@ class JournalEntry:
     auth_error: str | None  # why authentication refused it
     fault: str | None  # the kind of the fault that acted (a latency one counts too)
     status: int | None  # None: nothing was answered (a connection reset, say)
+    # The request body as text (invalid UTF-8 replaced), its first MAX_BODY_KEPT characters
+    # and secrets redacted; None when none was sent.
+    body: str | None = None
 
     def parameter(self, name: str) -> str | None:
         """The value sent for `name`: the query parameter's first value, or else the header's
-        (named in any case); None when not sent."""
+        (named in any case), or else the field's of a JSON object body (a string as it is,
+        anything else as its JSON); None when not sent."""
         for key, value in self.query:
             if key == name:
                 return value
@@ -86,7 +95,20 @@ class JournalEntry:
         for key, value in self.headers:
             if key == lowered:
                 return value
-        return None
+        field = self.body_json().get(name, _ABSENT)
+        if field is _ABSENT:
+            return None
+        return field if isinstance(field, str) else json.dumps(field, ensure_ascii=False)
+
+    def body_json(self) -> dict[str, Any]:
+        """The body's fields when it is a whole JSON object, else none."""
+        if not self.body:
+            return {}
+        try:
+            found = json.loads(self.body)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +126,7 @@ class JournalEntry:
             "auth_error": self.auth_error,
             "fault": self.fault,
             "status": self.status,
+            "body": self.body,
         }
 
     def __str__(self) -> str:
@@ -157,6 +180,7 @@ class Journal:
         headers = redacted_headers(raw_headers, secrets)
         trace_id = next((value for name, value in headers if name == "x-traceid"), None)
         pairs = tuple((name, REDACTED if value in secrets else value) for name, value in query)
+        body = _kept_body(note.body, secrets)
         with self._lock:
             attempt = None
             if trace_id is not None:
@@ -181,6 +205,7 @@ class Journal:
                 auth_error=note.auth_error,
                 fault=note.fault,
                 status=status,
+                body=body,
             )
             if len(self._entries) == self.size:
                 self._dropped += 1
@@ -285,6 +310,20 @@ def _as_sent(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+_ABSENT = object()
+
+
+def _kept_body(raw: bytes, secrets: Collection[str]) -> str | None:
+    if not raw:
+        return None
+    # Redacted whole before it is cut: a secret across the cut would otherwise leave a part.
+    text = raw.decode("utf-8", errors="replace")
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text[:MAX_BODY_KEPT]
 
 
 def _described(where: Where | None) -> str:

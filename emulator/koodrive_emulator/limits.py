@@ -1,12 +1,15 @@
-"""What a request may cost the emulator: time to send its headers, size of its body.
+"""What a request may cost the emulator: time to send its headers and its body, size of
+its body.
 
 The vendor's gateway lists 413 among its statuses; a gateway also drops a connection that
-never finishes its request line and headers. Without these bounds one client could hold
-a connection open forever (half-open, or one byte a minute) or make the emulator read a
-body of any size. Both answers are the gateway's JSON body, like every other refusal.
+never finishes its request line and headers, or its body. Without these bounds one client
+could hold a connection open forever (half-open, or one byte a minute) or make the emulator
+read a body of any size. The answers are the gateway's JSON body, like every other refusal.
 
     HEADER_TIMEOUT     seconds from a connection's first byte (or its opening) to the end
                        of a request's headers; then the connection is closed
+    BODY_TIMEOUT       seconds from the end of a request's headers to the end of its body;
+                       then the request is answered 408 and the connection closed
     MAX_HEAD_BYTES     the longest request line and headers read; a longer one is answered
                        400 (the protocol, protocol.py, applies both of these)
     MAX_BODY_BYTES     the largest request body read; a larger one is answered 413
@@ -25,6 +28,8 @@ from koodrive_emulator.encoding import encode_json
 from koodrive_emulator.responses import gateway_body
 
 HEADER_TIMEOUT = 10.0
+# The admin API's largest body (16 MiB) at about 5 Mbit/s: generous for a test's loopback.
+BODY_TIMEOUT = 30.0
 MAX_HEAD_BYTES = 16 * 1024  # what h11, and so this emulator before llhttp, allowed
 MAX_BODY_BYTES = 1024 * 1024  # both operations take no body; 1 MiB is generous
 # A state of about 100,000 groups as JSON; a larger one is seeded at start (--fixtures).

@@ -9,10 +9,16 @@ does too. This protocol:
 - trims the spaces and tabs around a header value (llhttp keeps the trailing ones, and a
   padded credential would be refused);
 - answers what the parser refuses (control characters, a broken request line, a
-  Content-Length beside chunked) with the gateway's JSON body naming the reason, never the
-  bytes refused (a refused header line may hold a token);
+  Content-Length beside chunked, a malformed chunked body) with the gateway's JSON body
+  naming the reason, never the bytes refused (a refused header line may hold a token);
+  a body refused half-way is answered at once, its app told the client is gone, not left
+  waiting for the rest;
 - bounds a request's line and headers in time (HEADER_TIMEOUT, from the first byte) and in
-  size (MAX_HEAD_BYTES), where llhttp bounds neither;
+  size (MAX_HEAD_BYTES), and its body in time (BODY_TIMEOUT, from the end of the headers;
+  past it 408 and the close), where llhttp bounds none of these;
+- implements one transfer coding, chunked, as RFC 9112 section 6 has it: another is 501
+  (llhttp reads "gzip, chunked" as plain chunked), a Transfer-Encoding that does not end
+  in chunked, or one in HTTP/1.0, is 400; both close the connection;
 - lets the app reset a connection or hold a request unanswered (connection.py), for the
   connection-reset and hang faults, and closes a held one when the server stops.
 """
@@ -28,11 +34,16 @@ from typing import Any
 
 import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from koodrive_emulator.connection import CONTROL_KEY
 from koodrive_emulator.encoding import encode_json
-from koodrive_emulator.limits import HEADER_TIMEOUT, MAX_HEAD_BYTES, closing_json_headers
+from koodrive_emulator.limits import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_HEAD_BYTES,
+    closing_json_headers,
+)
 from koodrive_emulator.responses import gateway_body
 
 logger = logging.getLogger("koodrive_emulator.access")
@@ -41,6 +52,11 @@ _TOO_LARGE = (
     400,
     f"Bad request: the request line and headers may be at most {MAX_HEAD_BYTES} bytes",
     "headers too large",
+)
+# The transfer codings HTTP has registered (IANA): named when refused. Another name is not
+# echoed, as no refused bytes are.
+_REGISTERED_CODINGS = frozenset(
+    {b"compress", b"deflate", b"gzip", b"identity", b"trailers", b"x-compress", b"x-gzip"}
 )
 
 
@@ -74,17 +90,28 @@ class _Control:
 
 class GatewayHttpProtocol(HttpToolsProtocol):
     header_timeout: float = HEADER_TIMEOUT
+    body_timeout: float = BODY_TIMEOUT
 
     @classmethod
     def with_header_timeout(cls, seconds: float) -> type[GatewayHttpProtocol]:
         """This protocol with another header deadline (uvicorn takes a class, not an object)."""
+        return cls._with_deadline("header_timeout", seconds)
+
+    @classmethod
+    def with_body_timeout(cls, seconds: float) -> type[GatewayHttpProtocol]:
+        """This protocol with another body deadline (uvicorn takes a class, not an object)."""
+        return cls._with_deadline("body_timeout", seconds)
+
+    @classmethod
+    def _with_deadline(cls, name: str, seconds: float) -> type[GatewayHttpProtocol]:
         if not (0 < seconds < float("inf")):
-            raise ValueError("header_timeout must be a positive, finite number of seconds")
-        return type(cls.__name__, (cls,), {"header_timeout": seconds})
+            raise ValueError(f"{name} must be a positive, finite number of seconds")
+        return type(cls.__name__, (cls,), {name: seconds})
 
     def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._in_head = False  # between a message's first byte and the end of its headers
         # Bytes received since the last head or message ended: a bound on the memory a head
         # still being read can take (the parser keeps a header until its end), at most one
@@ -95,6 +122,12 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         # A refusal that waits for the responses already owed on this connection: it must
         # not overtake them (a client reads answers in the order it sent its requests).
         self._deferred: tuple[int, str, str] | None = None
+        # Between the end of a request's headers and the end of its body: a refusal then
+        # is that request's answer, not one more after it.
+        self._in_body = False
+        # The request before the current one: the last still owed an answer once the
+        # current one is refused half-way through its body.
+        self._previous_cycle: RequestResponseCycle | None = None
         self._control = _Control(self)
         # The current request is left unanswered on purpose (the hang fault).
         self.holding = False
@@ -114,9 +147,12 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._deferred is not None:
+            return  # the parser has failed: what follows the refused bytes means nothing
         self._unset_keepalive_if_required()
         self._head_bytes += len(data)
         try:
@@ -163,7 +199,17 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._in_head = False
         self._head_bytes = 0
         self._cancel_header_timer()
-        hosts = sum(1 for name, _ in self.headers if name == b"host")
+        hosts = 0
+        announces_body = False
+        transfer_codings: list[bytes] = []
+        for name, value in self.headers:
+            if name == b"host":
+                hosts += 1
+            elif name == b"content-length":
+                announces_body = True
+            elif name == b"transfer-encoding":
+                announces_body = True
+                transfer_codings += value.split(b",")  # two lines are one list
         if hosts > 1:
             raise _Refusal(
                 401,
@@ -172,9 +218,17 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             )
         if hosts == 0 and self.parser.get_http_version() == "1.1":
             raise _Refusal(400, "Bad request: Missing mandatory Host: header")
+        if transfer_codings:
+            _check_transfer_codings(transfer_codings, self.parser.get_http_version())
+        self._previous_cycle = self.cycle
         super().on_headers_complete()
+        self._in_body = True
+        if announces_body:
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_too_slow)
 
     def on_message_complete(self) -> None:
+        self._in_body = False
+        self._cancel_body_timer()
         self._head_bytes = 0
         super().on_message_complete()
 
@@ -197,6 +251,18 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str, reason: str) -> None:
         self._cancel_header_timer()
+        self._cancel_body_timer()
+        if self._in_body:
+            self._in_body = False
+            cycle = self.cycle
+            if cycle.response_started and not cycle.response_complete:
+                # The app is answering without the whole body: a refusal cannot go inside
+                # its answer, so the answer is cut short by the close.
+                logger.info("closed a connection mid-answer after its body failed (%s)", reason)
+                self.transport.close()
+                return
+            if not cycle.response_started:
+                self._abandon(cycle)
         if not self._owes_no_response():
             # Nothing more is read; the refusal follows the answers owed, then the close.
             self._deferred = (status, message, reason)
@@ -209,6 +275,16 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self.transport.write(status_line + headers + b"\r\n" + body)
         self.transport.close()
 
+    def _abandon(self, cycle: RequestResponseCycle) -> None:
+        """The refusal answers `cycle` instead of its app: the app, waiting for the rest of
+        the body or yet to start, is told the client is gone and what it sends is dropped."""
+        cycle.disconnected = True
+        cycle.message_event.set()
+        # Still queued behind an earlier answer: uvicorn queues on the left.
+        if self.pipeline and self.pipeline[0][0] is cycle:
+            self.pipeline.popleft()
+        self.cycle = self._previous_cycle  # type: ignore[assignment]
+
     def _arm_header_timer(self) -> None:
         self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
 
@@ -216,6 +292,28 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_too_slow(self) -> None:
+        self._body_timer = None
+        if not self._in_body or self.transport.is_closing():
+            return
+        if self.flow.read_paused:
+            # The server, not the client, has stopped reading (an earlier request is still
+            # being answered, or its app has not taken the body read so far): the client
+            # gets a new term.
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_too_slow)
+            return
+        self._refuse(
+            408,
+            f"Request timeout: the body must arrive whole within {self.body_timeout:g} s "
+            "of the headers",
+            f"a body not whole within {self.body_timeout:g} s",
+        )
 
     def _headers_too_slow(self) -> None:
         self._header_timer = None
@@ -229,3 +327,30 @@ class GatewayHttpProtocol(HttpToolsProtocol):
                 "closed a connection that sent no whole request in %s s", self.header_timeout
             )
             self.transport.close()
+
+
+def _check_transfer_codings(elements: list[bytes], http_version: str) -> None:
+    """Raises the refusal of a Transfer-Encoding this server cannot read a body by."""
+    if http_version == "1.0":
+        # An HTTP/1.0 hop may have passed chunks on without reading them: the framing
+        # cannot be trusted (RFC 9112 6.1).
+        raise _Refusal(400, "Bad request: Transfer-Encoding in HTTP/1.0; send Content-Length")
+    # Names are case-insensitive, and an empty list element counts for nothing.
+    codings = [coding for element in elements if (coding := element.strip(b" \t").lower())]
+    if not codings or codings[-1] != b"chunked" or codings.count(b"chunked") > 1:
+        # Where the body ends cannot be known (RFC 9112 6.3): nothing after it can be read.
+        raise _Refusal(
+            400, "Bad request: Transfer-Encoding must end in chunked, once and without parameters"
+        )
+    if len(codings) > 1:
+        names = [coding.split(b";", 1)[0].rstrip(b" \t") for coding in codings[:-1]]
+        named = [name.decode("ascii") for name in names if name in _REGISTERED_CODINGS]
+        if len(named) < len(names):
+            named.append("an unregistered one")
+        refused = list(dict.fromkeys(named))
+        raise _Refusal(
+            501,
+            f"Not implemented: the transfer coding{'s' if len(refused) > 1 else ''} "
+            f"{', '.join(refused)}; only chunked is implemented: send the body chunked, or "
+            "with Content-Length",
+        )

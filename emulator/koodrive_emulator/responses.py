@@ -16,12 +16,14 @@ INTERNAL_ERROR = 13000500
 NOT_IMPLEMENTED = 13000501
 
 # The vendor names the statuses a gateway adds (404, 413, 429, ...) but not every code;
-# 400 and 413 take the code of Huawei API Gateway's request errors, APIGW.0201.
+# 400, 408, 413 and 501 take the code of Huawei API Gateway's request errors, APIGW.0201.
 GATEWAY_ERRORS: dict[int, tuple[str, str]] = {
     400: ("APIGW.0201", "Bad request"),
     401: ("APIGW.0303", "Incorrect authentication information"),
     404: ("APIGW.0101", "The API does not exist or has not been published in the environment"),
+    408: ("APIGW.0201", "Request timeout"),
     413: ("APIGW.0201", "Request entity too large"),
+    501: ("APIGW.0201", "Not implemented"),
     429: ("APIGW.0308", "The throttling threshold has been reached"),
     502: ("APIGW.0201", "Bad gateway"),
     503: ("APIGW.0203", "Service unavailable"),

@@ -11,7 +11,7 @@ from typing import Generic, Literal, TypeVar
 import uvicorn
 from starlette.types import ASGIApp
 
-from koodrive_emulator.limits import HEADER_TIMEOUT
+from koodrive_emulator.limits import BODY_TIMEOUT, HEADER_TIMEOUT
 from koodrive_emulator.protocol import GatewayHttpProtocol
 
 
@@ -37,6 +37,7 @@ def uvicorn_server(
     *,
     log_level: str = "warning",
     header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
     lifespan: Literal["on", "off"] = "off",
 ) -> uvicorn.Server:
     """uvicorn with httptools (llhttp) and uvloop where installed: the stack of
@@ -48,7 +49,9 @@ def uvicorn_server(
         lifespan=lifespan,  # "on" for an app with resources to close (koodrive-proxy)
         log_level=log_level,
         timeout_graceful_shutdown=2,
-        http=GatewayHttpProtocol.with_header_timeout(header_timeout),
+        http=GatewayHttpProtocol.with_header_timeout(header_timeout).with_body_timeout(
+            body_timeout
+        ),
         loop="auto",  # uvloop where it is installed (not on Windows), asyncio otherwise
         ws="none",  # no WebSocket: an Upgrade request is answered as any other
     )
@@ -68,6 +71,7 @@ class EmulatorServer(Generic[AppT]):
         host: str = "127.0.0.1",
         port: int = 0,
         header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
         lifespan: Literal["on", "off"] = "off",
         name: str = "koodrive-emulator",
     ) -> None:
@@ -79,7 +83,9 @@ class EmulatorServer(Generic[AppT]):
         bound_host, bound_port = self._socket.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.base_url = f"http://{shown}:{bound_port}"
-        self._server = uvicorn_server(app, header_timeout=header_timeout, lifespan=lifespan)
+        self._server = uvicorn_server(
+            app, header_timeout=header_timeout, body_timeout=body_timeout, lifespan=lifespan
+        )
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},

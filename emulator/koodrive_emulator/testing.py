@@ -22,7 +22,7 @@ from koodrive_emulator.clock import Clock
 from koodrive_emulator.credentials import Credentials
 from koodrive_emulator.faults import Faults
 from koodrive_emulator.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Where
-from koodrive_emulator.limits import HEADER_TIMEOUT
+from koodrive_emulator.limits import BODY_TIMEOUT, HEADER_TIMEOUT
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import EmulatorServer
 from koodrive_emulator.state import Backend, BackendSnapshot
@@ -157,6 +157,7 @@ def running_emulator(
     port: int = 0,
     admin: bool = True,
     header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
     spec: Spec | None = None,
     journal_size: int = DEFAULT_JOURNAL_SIZE,
 ) -> Iterator[RunningEmulator]:
@@ -182,5 +183,7 @@ def running_emulator(
         journal=Journal(journal_size),
     )
     app = EmulatorApp(context, admin=admin, spec=spec)
-    with EmulatorServer(app, host=host, port=port, header_timeout=header_timeout) as server:
+    with EmulatorServer(
+        app, host=host, port=port, header_timeout=header_timeout, body_timeout=body_timeout
+    ) as server:
         yield RunningEmulator.of(server.base_url, context)

@@ -14,9 +14,10 @@ from koodrive_client import AuthenticatedClient
 from koodrive_resources._bind import AsyncResources, SyncResources
 
 from . import _http, _logging
+from ._call import CallOptions
 from ._context import AsyncContext, SyncContext
 from ._http import HttpClient
-from ._runner import AsyncRunner, CallOptions, SyncRunner
+from ._runner import AsyncRunner, SyncRunner
 from ._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -68,11 +69,18 @@ class _Base(Generic[HttpClient]):
         backoff: Backoff,
         clock: Clock,
         max_response_bytes: int,
+        attempt_timeout: float | None,
+        total_timeout: float | None,
     ) -> None:
         self._settings = settings
         self._auth = auth_for(settings, clock)
         self._options = CallOptions(
-            _http.default_timeout(timeout, given), max_retries, backoff, max_response_bytes
+            _http.default_timeout(timeout, given),
+            max_retries,
+            backoff,
+            max_response_bytes,
+            attempt_timeout=attempt_timeout,
+            total_timeout=total_timeout,
         )
         self._http = _http.client(
             kind, given, base_url=settings.base_url, auth=self._auth, timeout=self._options.timeout
@@ -96,6 +104,17 @@ class _Base(Generic[HttpClient]):
         return self._options.timeout
 
     @property
+    def attempt_timeout(self) -> float | None:
+        """Seconds one attempt may take in all (None: no such deadline)."""
+        return self._options.attempt_timeout
+
+    @property
+    def total_timeout(self) -> float | None:
+        """Seconds a whole call may take, retries and their waits included (None: no such
+        deadline)."""
+        return self._options.total_timeout
+
+    @property
     def max_retries(self) -> int:
         return self._options.max_retries
 
@@ -110,6 +129,8 @@ class _Base(Generic[HttpClient]):
         max_retries: int | NotGiven = NOT_GIVEN,
         backoff: Backoff | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client with other defaults, sharing this one's connections and credentials."""
         clone = copy.copy(self)
@@ -119,6 +140,8 @@ class _Base(Generic[HttpClient]):
                 max_retries=max_retries,
                 backoff=backoff,
                 max_response_bytes=max_response_bytes,
+                attempt_timeout=attempt_timeout,
+                total_timeout=total_timeout,
             )
         )
         return clone
@@ -132,9 +155,17 @@ class _Base(Generic[HttpClient]):
         return generated.set_async_httpx_client(self._http)
 
     def __repr__(self) -> str:
+        deadlines = "".join(
+            f", {name}={seconds!r}"
+            for name, seconds in (
+                ("attempt_timeout", self.attempt_timeout),
+                ("total_timeout", self.total_timeout),
+            )
+            if seconds is not None
+        )
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, auth={self._auth!r}, "
-            f"timeout={self.timeout!r}, max_retries={self.max_retries})"
+            f"timeout={self.timeout!r}{deadlines}, max_retries={self.max_retries})"
         )
 
 
@@ -143,11 +174,13 @@ class KooDrive(_Base[httpx.Client], SyncResources):
     `KOODRIVE_BASE_URL`, `KOODRIVE_TOKEN` or `KOODRIVE_APP_ID` + `KOODRIVE_APP_SECRET`,
     and `KOODRIVE_USER_ID`.
 
-    `timeout` and `max_retries` are the defaults for every call; each method takes them
-    too, and `with_options()` gives a client with other defaults sharing the connections.
-    `timeout` bounds each phase (connect, each read, each write, the pool wait), not the
-    whole call: see docs/sdk.md. `max_response_bytes` caps a response body, counted after
-    decompression (a larger one raises ResponseTooLargeError).
+    `timeout`, `attempt_timeout`, `total_timeout` and `max_retries` are the defaults for
+    every call; each method takes them too, and `with_options()` gives a client with other
+    defaults sharing the connections. `timeout` bounds each phase (connect, each read, each
+    write, the pool wait), as in httpx; `attempt_timeout` bounds one attempt in all and
+    `total_timeout` the whole call, retries and their waits included: past either, the
+    call raises APITimeoutError (see docs/sdk.md). `max_response_bytes` caps a response
+    body, counted after decompression (a larger one raises ResponseTooLargeError).
 
     `hooks` are `koodrive.CallHooks` told of every attempt (operation id, attempt number,
     outcome): for tracing spans and audit logs. `KOODRIVE_LOG=info` (or `debug`) logs a
@@ -170,6 +203,8 @@ class KooDrive(_Base[httpx.Client], SyncResources):
         token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
         language: str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | None = None,
+        total_timeout: float | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
@@ -193,7 +228,16 @@ class KooDrive(_Base[httpx.Client], SyncResources):
             environ=environ,
         )
         super().__init__(
-            httpx.Client, given, settings, timeout, max_retries, backoff, clock, max_response_bytes
+            httpx.Client,
+            given,
+            settings,
+            timeout,
+            max_retries,
+            backoff,
+            clock,
+            max_response_bytes,
+            attempt_timeout,
+            total_timeout,
         )
         self._runner = SyncRunner(sleep, call_hooks)
         self._bind(self._options)
@@ -240,6 +284,8 @@ class AsyncKooDrive(_Base[httpx.AsyncClient], AsyncResources):
         token_style: TokenStyle = "bearer",  # noqa: S107 (a style, not a secret)
         language: str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | None = None,
+        total_timeout: float | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         backoff: Backoff = Backoff(),  # noqa: B008 (immutable)
@@ -271,6 +317,8 @@ class AsyncKooDrive(_Base[httpx.AsyncClient], AsyncResources):
             backoff,
             clock,
             max_response_bytes,
+            attempt_timeout,
+            total_timeout,
         )
         self._runner = AsyncRunner(sleep, call_hooks)
         self._bind(self._options)

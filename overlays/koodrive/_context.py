@@ -1,25 +1,16 @@
-"""What the resources need from their client: the generated client, the runner, defaults."""
+"""What the resources need from their client: the generated client, the runner, defaults.
+
+`Context` itself (everything but the runner) lives in `_call.py`, below the runner.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from koodrive_client import AuthenticatedClient
-from koodrive_client.types import UNSET, Unset
+from ._call import Context
+from ._runner import AsyncRunner, SyncRunner
 
-from ._runner import AsyncRunner, CallOptions, SyncRunner
-from .config import Settings
-
-
-@dataclass(frozen=True)
-class Context:
-    generated: AuthenticatedClient
-    options: CallOptions
-    settings: Settings
-
-    @property
-    def language(self) -> str | Unset:
-        return UNSET if self.settings.language is None else self.settings.language
+__all__ = ["AsyncContext", "Context", "SyncContext"]
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
 from ._classify import TRACE_ID_HEADER, classify, parse_json
+from ._deadline import Alarm, Deadline
 from ._extras import NO_EXTRAS, Extras
 from .errors import ResponseTooLargeError
 from .hooks import AttemptInfo, CallHooks
+
+if TYPE_CHECKING:
+    from ._writes import Write
 
 
 @dataclass
@@ -36,14 +41,29 @@ class Attempt:
     extras: Extras = NO_EXTRAS
     request_id_header: str | None = None
     response_model: type | None = None  # what a success body parses into
+    write: Write | None = None  # what a write does (None for a read), for its errors
     response: httpx.Response | None = None
     body: object = None  # the response's JSON, parsed once, by the classifier
     started: float | None = None  # perf_counter() when the request left
+    # When the attempt must be over: the earlier of its own and its call's (None: never).
+    deadline: Deadline | None = None
 
     def request_id(self, response: httpx.Response) -> str | None:
         if self.request_id_header is None:
             return None
         return response.headers.get(self.request_id_header) or None
+
+    def timeouts(self) -> dict[str, float | None]:
+        """httpx's per-phase timeouts for what is sent or read now: each cut to the time
+        the deadline leaves."""
+        if self.deadline is None:
+            return self.timeout.as_dict()
+        return self.deadline.bounded(self.timeout)
+
+    def keep_deadline(self, request: httpx.Request | None) -> None:
+        """APITimeoutError if the deadline passed."""
+        if self.deadline is not None and self.deadline.passed():
+            raise self.deadline.error(request, self.info.trace_id)
 
 
 _CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=None)
@@ -77,27 +97,29 @@ def add_call_extras(request: httpx.Request) -> None:
 def on_request(request: httpx.Request) -> None:
     current = _CURRENT.get()
     if current is not None:
-        request.extensions["timeout"] = current.timeout.as_dict()
+        request.extensions["timeout"] = current.timeouts()
         current.info.request = request
         for hook in current.hooks:
             hook.before_request(current.info)
         current.started = time.perf_counter()
+        current.keep_deadline(request)  # after before_request: on_error follows it
 
 
 def on_response(response: httpx.Response) -> None:
     current = _CURRENT.get()
     if current is None:
         return  # a request of the user's own, on an httpx client given to the SDK
-    limit = current.max_response_bytes
-    _refuse_declared_size(response, limit)
-    received = _Received(response, limit)
+    received = _before_body(response, current)
+    alarm = Alarm.set_for(response, current.deadline)
     try:
         for chunk in response.iter_bytes():
             received.add(chunk)
+            current.keep_deadline(response.request)
     finally:
+        if alarm is not None:
+            alarm.cancel()  # before close() can hand the connection back to the pool
         response.close()
-    received.keep()
-    _record_and_raise(response, current)
+    _after_body(response, current, received)
 
 
 async def on_request_async(request: httpx.Request) -> None:
@@ -108,14 +130,30 @@ async def on_response_async(response: httpx.Response) -> None:
     current = _CURRENT.get()
     if current is None:
         return
-    limit = current.max_response_bytes
-    _refuse_declared_size(response, limit)
-    received = _Received(response, limit)
+    received = _before_body(response, current)
     try:
         async for chunk in response.aiter_bytes():
             received.add(chunk)
+            current.keep_deadline(response.request)
     finally:
         await response.aclose()
+    _after_body(response, current, received)
+
+
+def _before_body(response: httpx.Response, current: Attempt) -> _Received:
+    """Before the body of a response to the SDK's `current` attempt is read: refuse it if
+    it is too large or late already, and give its reads what is left of the deadline."""
+    current.keep_deadline(response.request)
+    limit = current.max_response_bytes
+    _refuse_declared_size(response, limit)
+    # httpcore takes the read timeout for the body from here when it starts reading it.
+    response.request.extensions["timeout"] = current.timeouts()
+    return _Received(response, limit)
+
+
+def _after_body(response: httpx.Response, current: Attempt, received: _Received) -> None:
+    # A body that ended past the deadline may be one the alarm cut short.
+    current.keep_deadline(response.request)
     received.keep()
     _record_and_raise(response, current)
 

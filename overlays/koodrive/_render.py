@@ -134,6 +134,11 @@ class StreamedTable:
         self._out.write("  ".join(cells).rstrip() + "\n")
 
 
+def printable(text: str) -> str:
+    """`text` with every control character shown as '?': fit for a terminal."""
+    return _printable(text)
+
+
 def _printable(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text  # most cells: nothing to replace, without a lookup per character

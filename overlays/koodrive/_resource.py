@@ -9,24 +9,34 @@ code; everything shared is here.
 from __future__ import annotations
 
 import enum
-import re
-import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import httpx
 from koodrive_client.types import UNSET, Response, Unset
 
 from . import _shape
-from ._context import Context
+from ._call import UNSENT_TRACE_IDS, Call, Context, Operation, TraceIds
 from ._events import current_attempt, parsed_body
-from ._extras import ExtraHeaders, ExtraQuery, checked_extras
-from ._runner import CallOptions
-from ._types import NotGiven, Timeout
-from .config import USER_ID
-from .errors import ConfigurationError, InvalidArgumentError, MalformedResponseError
+from ._writes import Write
+from .errors import InvalidArgumentError, MalformedResponseError
 from .pagination import Page
+
+# `Call`, `Operation` and `TraceIds` live in `_call.py`, below the runner (`Write` in
+# `_writes.py`); the generated resources import them from here, with the rest of the core
+# they call.
+__all__ = [
+    "UNSENT_TRACE_IDS",
+    "Call",
+    "Operation",
+    "Resource",
+    "TraceIds",
+    "Write",
+    "enum_argument",
+    "expect",
+    "omitted",
+    "page_of",
+    "path_argument",
+]
 
 ContextT = TypeVar("ContextT", bound=Context)
 ModelT = TypeVar("ModelT")
@@ -36,96 +46,11 @@ EnumT = TypeVar("EnumT", bound=enum.Enum)
 ValueT = TypeVar("ValueT")
 
 
-@dataclass(frozen=True)
-class TraceIds:
-    """The spec's trace id header (`X-Traceid`) as the SDK makes and checks its values."""
-
-    pattern: str  # the schema's pattern
-    length: int  # the schema's fixed length
-    told: str  # what a value must be, in words: "exactly 58 characters from [0-9A-Za-z]"
-
-    def new(self) -> str:
-        """A random value of the schema (hex digits, which the generator checked it allows)."""
-        return secrets.token_hex((self.length + 1) // 2)[: self.length]
-
-    def checked(self, value: str) -> str:
-        if not re.fullmatch(self.pattern, value):
-            raise InvalidArgumentError(f"trace_id must be {self.told}")
-        return value
-
-
-# An operation without a trace id header still gets one id per call, for logs and errors.
-UNSENT_TRACE_IDS = TraceIds(pattern="^[0-9a-f]{32}$", length=32, told="32 hex digits")
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the core needs to know of one operation: how errors and hooks name it, whether
-    it acts for one user (every security requirement of the spec names `X-User-Id`), its
-    trace id header's rule, and what of a request the SDK owns."""
-
-    label: str  # "user_groups.list()"
-    acts_for_one_user: bool
-    operation_id: str = ""  # the spec's operationId: "listUserGroups"
-    trace_ids: TraceIds = UNSENT_TRACE_IDS
-    # A paged operation's response fields, by their names on the wire (for error messages).
-    next_cursor_field: str = "nextCursor"
-    total_field: str = "total"
-    # The response header carrying the gateway's request id (the spec's request-id-header).
-    request_id_header: str | None = None
-    # What extra_headers may not set (lower-case name -> what sets it) and what extra_query
-    # may not (parameter -> the argument that sets it): read from the spec.
-    owned_headers: Mapping[str, str] = field(default_factory=dict)
-    owned_query: Mapping[str, str] = field(default_factory=dict)
-    # The generated model of the success body: a body it cannot parse is told by field.
-    response_model: type | None = None
-
-
 class Resource(Generic[ContextT]):
     """One resource's operations, made on the client's context (sync or async)."""
 
     def __init__(self, context: ContextT) -> None:
         self._context = context
-
-
-class Call:
-    """One call's options and trace ids, checked before anything is sent."""
-
-    def __init__(
-        self,
-        context: Context,
-        operation: Operation,
-        *,
-        timeout: Timeout | NotGiven,
-        max_retries: int | NotGiven,
-        trace_id: str | None,
-        extra_headers: ExtraHeaders | None = None,
-        extra_query: ExtraQuery | None = None,
-    ) -> None:
-        if operation.acts_for_one_user and context.settings.user_id is None:
-            raise ConfigurationError(
-                f"{operation.label} acts for one user and needs X-User-Id: set {USER_ID} "
-                "(or pass user_id= to the client)"
-            )
-        self.operation = operation
-        self.options: CallOptions = context.options.override(
-            timeout=timeout, max_retries=max_retries
-        )
-        self._trace_id = None if trace_id is None else operation.trace_ids.checked(trace_id)
-        self.extras = checked_extras(
-            extra_headers,
-            extra_query,
-            owned_headers=operation.owned_headers,
-            owned_query=operation.owned_query,
-        )
-
-    @property
-    def label(self) -> str:
-        return self.operation.label
-
-    def trace_id(self) -> str:
-        """The caller's trace id for every request (each page), or a fresh one for each."""
-        return self._trace_id or self.operation.trace_ids.new()
 
 
 def enum_argument(kind: type[EnumT], value: object, name: str) -> EnumT:
@@ -158,22 +83,40 @@ def expect(
     parsed = response.parsed
     status = int(response.status_code)
     if not isinstance(parsed, model):
-        raise MalformedResponseError(
-            f"{operation.label}: HTTP {status} is not a success status the spec documents",
-            trace_id=trace_id,
-            status_code=status,
-            headers=httpx.Headers(response.headers),
+        raise _malformed(
+            operation,
+            response,
+            trace_id,
+            f"HTTP {status} is not a success status the spec documents",
+            written=f"has HTTP {status}, a success status the spec does not document",
         )
     try:
         _shape.check(parsed, parsed_body(response.content))
     except _shape.ShapeError as error:
-        raise MalformedResponseError(
-            f"{operation.label}: HTTP {status} response breaks the spec: {error}",
-            trace_id=trace_id,
-            status_code=status,
-            headers=httpx.Headers(response.headers),
+        raise _malformed(
+            operation,
+            response,
+            trace_id,
+            f"HTTP {status} response breaks the spec: {error}",
+            written=f"breaks the spec: {error}",
         ) from None
     return parsed
+
+
+def _malformed(
+    operation: Operation, response: Response[ParsedT], trace_id: str, problem: str, *, written: str
+) -> MalformedResponseError:
+    """A success answer the SDK cannot read; for a write, one saying it WAS applied (what
+    the response `written` then)."""
+    status = int(response.status_code)
+    headers = httpx.Headers(response.headers)
+    if operation.write is not None:
+        return operation.write.applied(
+            operation.label, written, trace_id=trace_id, status_code=status, headers=headers
+        )
+    return MalformedResponseError(
+        f"{operation.label}: {problem}", trace_id=trace_id, status_code=status, headers=headers
+    )
 
 
 def page_of(

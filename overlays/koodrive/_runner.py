@@ -1,83 +1,47 @@
 """Run one call: a trace id, then attempts with retries, every failure made typed.
 
 Retries live here, around the generated call, and not in a transport: each attempt goes
-through httpx's auth flow again, so it is signed afresh with a new `X-Date`. Each attempt
-ends here too: its outcome is decided, the user's hooks told, and the response kept for
-a raw call (`with_raw_response`).
+through httpx's auth flow again, so it is signed afresh with a new `X-Date` (and a body's
+hash recomputed over the bytes sent). Each attempt ends here too: its outcome is decided,
+the user's hooks told, and the response kept for a raw call (`with_raw_response`). A write
+that is not safe to repeat is retried only when provably unprocessed (`retries.py`).
+
+The deadlines start here: the call's (`total_timeout`) when it starts, each attempt's
+(`attempt_timeout`) when that attempt starts; an attempt keeps to the earlier of the two
+(`_deadline.py`), and no retry is made whose wait would end past the call's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 
 from . import _shape
+from ._call import Call, CallOptions
 from ._classify import unread_status_error
+from ._deadline import Deadline, earliest, target
 from ._events import Attempt, attempt
 from ._response import record_success
-from ._types import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    NOT_GIVEN,
-    NotGiven,
-    Timeout,
-    as_httpx_timeout,
-    checked_max_response_bytes,
-)
+from ._writes import add_note
 from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    InvalidArgumentError,
     KooDriveError,
     MalformedResponseError,
 )
 from .hooks import AttemptInfo, CallHooks, Outcome
-from .retries import Backoff, is_retryable, retry_after_of
+from .retries import is_retryable, never_processed, retry_after_of
 
-if TYPE_CHECKING:
-    from ._resource import Call
+__all__ = ["AsyncRunner", "CallOptions", "SyncRunner"]
 
 T = TypeVar("T")
 logger = logging.getLogger("koodrive")
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    """How a call is made: the client's defaults, overridden per call."""
-
-    timeout: httpx.Timeout
-    max_retries: int
-    backoff: Backoff
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise InvalidArgumentError("max_retries must be >= 0")
-        checked_max_response_bytes(self.max_response_bytes)
-
-    def override(
-        self,
-        *,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        backoff: Backoff | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | NotGiven = NOT_GIVEN,
-    ) -> CallOptions:
-        changed = self
-        if not isinstance(max_response_bytes, NotGiven):
-            changed = replace(changed, max_response_bytes=max_response_bytes)
-        if not isinstance(timeout, NotGiven):
-            changed = replace(changed, timeout=as_httpx_timeout(timeout))
-        if not isinstance(max_retries, NotGiven):
-            changed = replace(changed, max_retries=max_retries)
-        if not isinstance(backoff, NotGiven):
-            changed = replace(changed, backoff=backoff)
-        return changed
 
 
 class _Runner:
@@ -86,9 +50,10 @@ class _Runner:
     def __init__(self, hooks: Sequence[CallHooks]) -> None:
         self.hooks = tuple(hooks)
 
-    def _attempt(self, call: Call, number: int, trace_id: str) -> Attempt:
+    def _attempt(self, call: Call, number: int, trace_id: str, total: Deadline | None) -> Attempt:
         operation = call.operation
         options = call.options
+        own = Deadline.after(options.attempt_timeout, "attempt_timeout")
         return Attempt(
             options.timeout,
             options.max_response_bytes,
@@ -97,15 +62,36 @@ class _Runner:
             extras=call.extras,
             request_id_header=operation.request_id_header,
             response_model=operation.response_model,
+            write=operation.write,
+            deadline=earliest(total, own),
         )
 
     def _succeeded(self, current: Attempt) -> None:
         _finish(current, Outcome.SUCCESS)
         record_success(current)
 
-    def _failed(self, call: Call, current: Attempt, error: APIError, retry: int) -> float | None:
-        """The wait before the next attempt, or None: the call raises `error`."""
-        delay = _retry_delay(call.label, error, retry, call.options)
+    def _failed(
+        self,
+        call: Call,
+        current: Attempt,
+        error: APIError,
+        retry: int,
+        total: Deadline | None,
+        earlier: APIError | None,
+    ) -> float | None:
+        """The wait before the next attempt, or None: the call raises `error`. `earlier` is
+        the last failure of this call after which the request may have been processed."""
+        operation = call.operation
+        delay = _retry_delay(
+            call.label, error, retry, call.options, total, operation.safe_to_repeat
+        )
+        write = operation.write
+        if delay is None and write is not None:
+            if not operation.safe_to_repeat and is_retryable(error) and not never_processed(error):
+                add_note(error, write.not_retried(call.label))
+            gone = write.gone_after_retry(error, earlier) if earlier is not None else None
+            if gone is not None:
+                add_note(error, gone)
         _finish(current, Outcome.FAILURE if delay is None else Outcome.RETRY, error)
         return delay
 
@@ -117,16 +103,19 @@ class SyncRunner(_Runner):
 
     def run(self, call: Call, send: Callable[[str], T]) -> T:
         trace_id = call.trace_id()
+        total = Deadline.after(call.options.total_timeout, "total_timeout")
         retry = 0
+        earlier: APIError | None = None
         while True:
-            current = self._attempt(call, retry + 1, trace_id)
+            current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
                     result = send(trace_id)
             except APIError as error:
-                delay = self._failed(call, current, error, retry)
+                delay = self._failed(call, current, error, retry, total, earlier)
                 if delay is None:
                     raise
+                earlier = earlier if never_processed(error) else error
             except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
                 _abandoned(current, error)
                 raise
@@ -146,16 +135,19 @@ class AsyncRunner(_Runner):
 
     async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
         trace_id = call.trace_id()
+        total = Deadline.after(call.options.total_timeout, "total_timeout")
         retry = 0
+        earlier: APIError | None = None
         while True:
-            current = self._attempt(call, retry + 1, trace_id)
+            current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with attempt(current), _TypedFailures(trace_id, current):
-                    result = await send(trace_id)
+                    result = await _within(current, send(trace_id))
             except APIError as error:
-                delay = self._failed(call, current, error, retry)
+                delay = self._failed(call, current, error, retry, total, earlier)
                 if delay is None:
                     raise
+                earlier = earlier if never_processed(error) else error
             except BaseException as error:  # cancelled, interrupted, or a bug: it propagates
                 _abandoned(current, error)
                 raise
@@ -164,6 +156,22 @@ class AsyncRunner(_Runner):
                 return result
             await self._sleep(delay)
             retry += 1
+
+
+async def _within(current: Attempt, sent: Awaitable[T]) -> T:
+    """`sent` awaited, and cancelled when the attempt's deadline passes: then the attempt
+    fails with APITimeoutError (httpcore closes the connection it was using)."""
+    deadline = current.deadline
+    if deadline is None:
+        return await sent
+    scope = asyncio.timeout(deadline.remaining())
+    try:
+        async with scope:
+            return await sent
+    except TimeoutError:
+        if not scope.expired():
+            raise  # not ours: let _TypedFailures and the caller judge it
+        raise deadline.error(current.info.request, current.info.trace_id) from None
 
 
 def _abandoned(current: Attempt, error: BaseException) -> None:
@@ -214,14 +222,25 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         return None
     if isinstance(exc, httpx.HTTPStatusError):
         return unread_status_error(exc.response)
+    # Failures before a connection carried the request: it provably never left the client.
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    deadline = current.deadline
+    if isinstance(exc, httpx.RequestError) and deadline is not None and deadline.passed():
+        # A phase timeout cut to the deadline, or a read the deadline's alarm ended.
+        timed_out = deadline.error(current.info.request, trace_id)
+        timed_out.request_sent = sent
+        return timed_out
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"timed out ({type(exc).__name__}) calling {_target(exc)}", trace_id=trace_id
+            f"timed out ({type(exc).__name__}) calling {_target(exc)}",
+            trace_id=trace_id,
+            request_sent=sent,
         )
     if isinstance(exc, httpx.RequestError):  # transport failures, undecodable bodies
         return APIConnectionError(
             f"connection to {_target(exc)} failed ({type(exc).__name__}: {exc})",
             trace_id=trace_id,
+            request_sent=sent,
         )
     response = current.response
     if response is None or not isinstance(exc, KeyError | TypeError | ValueError):
@@ -231,6 +250,14 @@ def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:
         if isinstance(exc, KeyError) and exc.args
         else _unparsed(current) or f"does not match the spec ({type(exc).__name__}: {exc})"
     )
+    if current.write is not None and response.is_success:
+        return current.write.applied(
+            current.info.label,
+            problem,
+            trace_id=trace_id,
+            status_code=response.status_code,
+            headers=response.headers,
+        )
     return MalformedResponseError(
         f"HTTP {response.status_code} response from {response.request.url.path} {problem}",
         trace_id=trace_id,
@@ -254,16 +281,34 @@ def _unparsed(current: Attempt) -> str | None:
 def _target(exc: httpx.RequestError) -> str:
     """Where the failed request went: scheme, host and path (the query stays out)."""
     try:
-        url = exc.request.url
+        request = exc.request
     except RuntimeError:  # an error raised without its request
-        return "the API"
-    return str(url.copy_with(query=None, fragment=None))
+        return target(None)
+    return target(request)
 
 
-def _retry_delay(operation: str, error: APIError, retry: int, options: CallOptions) -> float | None:
-    if retry >= options.max_retries or not is_retryable(error):
+def _retry_delay(
+    operation: str,
+    error: APIError,
+    retry: int,
+    options: CallOptions,
+    total: Deadline | None,
+    safe_to_repeat: bool,
+) -> float | None:
+    if retry >= options.max_retries or not is_retryable(error, safe_to_repeat=safe_to_repeat):
         return None
     delay = options.backoff.delay(retry, retry_after_of(error))
+    if total is not None and delay >= total.remaining():
+        # The wait would end past the call's deadline: the error the call got, now.
+        logger.info(
+            "%s failed: %s; no retry within total_timeout=%g s (%.2f s left, the wait is %.2f s)",
+            operation,
+            error,
+            total.seconds,
+            max(total.remaining(), 0.0),
+            delay,
+        )
+        return None
     # The error's text carries status, code, message and trace id; never headers.
     logger.info(
         "%s failed: %s; retry %d of %d in %.2f s",

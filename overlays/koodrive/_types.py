@@ -1,4 +1,4 @@
-"""Small shared types: the NOT_GIVEN sentinel, timeouts and the response size cap."""
+"""Small shared types: the NOT_GIVEN sentinel, timeouts, deadlines and the response size cap."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def as_httpx_timeout(timeout: Timeout) -> httpx.Timeout:
         return timeout
     _check_seconds(timeout, "timeout")
     return httpx.Timeout(timeout)
+
+
+def checked_deadline(value: float | None, name: str) -> float | None:
+    """`value` if it can be the deadline `name` (`attempt_timeout`, `total_timeout`):
+    seconds above 0 and finite, or None for none (checked at run time: it came from a
+    caller whose types may not have been checked)."""
+    _check_seconds(value, name)
+    return value
 
 
 def _check_seconds(value: object, name: str) -> None:

@@ -1,10 +1,12 @@
-"""`koodrive`: list devices and groups of the configured KooDrive target, for people.
+"""`koodrive`: list, create, rename and delete the groups of the configured KooDrive
+target, and list, bind and unbind its devices, for people.
 
 Credentials come from the environment only (KOODRIVE_TOKEN, or KOODRIVE_APP_ID and
 KOODRIVE_APP_SECRET), so they never show in the process list or the shell history.
 
 Exit status: 0 done, 1 the API answered with an error, 2 bad usage or configuration,
-3 the API could not be reached, 130 interrupted.
+3 the API could not be reached (or the connection broke before its answer), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from koodrive_client.models import SourceType
+from koodrive_client.models import BoundDeviceEntity, SourceType, UpdateUserGroupRequestTop
 
 from . import _render
 from ._client import KooDrive
@@ -37,9 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--json", action="store_true", help="one JSON object per line instead of a table"
     )
-    common.add_argument("--timeout", type=float, help="seconds per request (default 30)")
     common.add_argument(
-        "--max-retries", type=int, help="retries after 429, 5xx and connection errors (default 2)"
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "seconds each request may take in all, its retries and their waits included "
+            "(each page of a listing has its own); default: no such limit, 30 per read"
+        ),
+    )
+    common.add_argument(
+        "--max-retries",
+        type=int,
+        help=(
+            "retries after 429, 5xx and connection errors (default 2); a create only when it "
+            "cannot have been applied"
+        ),
     )
     common.add_argument(
         "--bearer-plus",
@@ -48,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser = argparse.ArgumentParser(
         prog="koodrive",
-        description="List the devices and groups of a KooDrive user.",
+        description="List, create, update and delete the groups of a KooDrive user; list, bind "
+        "and unbind its devices.",
         epilog=(
             "Credentials come from the environment: KOODRIVE_TOKEN, or KOODRIVE_APP_ID and "
             "KOODRIVE_APP_SECRET with KOODRIVE_USER_ID."
@@ -56,16 +72,55 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"koodrive {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("devices", parents=[common], help="the devices bound to the user")
-    groups = commands.add_parser("groups", parents=[common], help="the groups the user joins")
+    devices = commands.add_parser(
+        "devices",
+        parents=[common],
+        help="the devices bound to the user (bind, unbind)",
+        description="Lists the devices bound to the user; with an ACTION, binds or unbinds one.",
+    )
+    device_actions = devices.add_subparsers(dest="action", metavar="ACTION")
+    bind = device_actions.add_parser(
+        "bind", parents=[common], help="bind a device (again: the same device, renamed)"
+    )
+    bind.add_argument("machine_code", metavar="MACHINE_CODE", help="the device's machine code")
+    bind.add_argument("--name", help="a name for the device")
+    bind.add_argument("--os", help="its operating system, e.g. android")
+    unbind = device_actions.add_parser("unbind", parents=[common], help="unbind a device")
+    unbind.add_argument("device_id", metavar="DEVICE_ID", help="the device's id")
+
+    groups = commands.add_parser(
+        "groups",
+        parents=[common],
+        help="the groups the user joins (create, update, delete)",
+        description="Lists the groups the user joins; with an ACTION, creates, updates or "
+        "deletes one.",
+    )
+    kinds = [int(kind) for kind in SourceType]
     groups.add_argument(
-        "--source-type",
-        type=int,
-        choices=[int(kind) for kind in SourceType],
-        help="0 groups, 1 user groups (default: both)",
+        "--source-type", type=int, choices=kinds, help="0 groups, 1 user groups (default: both)"
     )
     groups.add_argument("--group-name", help="only names containing this text")
     groups.add_argument("--page-size", type=int, default=100, help="groups per request (1-100)")
+    group_actions = groups.add_subparsers(dest="action", metavar="ACTION")
+    create = group_actions.add_parser(
+        "create",
+        parents=[common],
+        help="create a group (not retried once it may have reached the API)",
+    )
+    create.add_argument("name", metavar="NAME", help="the group's name")
+    update = group_actions.add_parser("update", parents=[common], help="rename a group, pin it")
+    update.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
+    update.add_argument("--name", required=True, help="its name (the API needs it every time)")
+    update.add_argument("--icon-url", help="an http(s) URL of its icon")
+    pinning = update.add_mutually_exclusive_group()
+    pinning.add_argument("--pin", action="store_true", help="pin it to the top of the list")
+    pinning.add_argument("--unpin", action="store_true", help="show it in order")
+    delete = group_actions.add_parser("delete", parents=[common], help="delete a group")
+    delete.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
+    for action in (create, update):
+        action.add_argument(
+            "--source-type", type=int, choices=kinds, required=True, help="0 group, 1 user group"
+        )
     return parser
 
 
@@ -82,13 +137,33 @@ _IN_CLI_TERMS = (
     ("(or app_secret=)", ""),
     ("max_retries must", "--max-retries must"),
     ("timeout must", "--timeout must"),
+    ("group_id must", "GROUP_ID must"),
+    ("device_id must", "DEVICE_ID must"),
+    ("(total_timeout=", "(--timeout "),
+)
+# The SDK's methods, as the commands that call them: an API error's note (a write not
+# retried, say) names what the user can run.
+_AS_COMMANDS = (
+    ("user_groups.list()", "`koodrive groups`"),
+    ("user_groups.create()", "`koodrive groups create`"),
+    ("user_groups.update()", "`koodrive groups update`"),
+    ("user_groups.delete()", "`koodrive groups delete`"),
+    ("devices.list()", "`koodrive devices`"),
+    ("devices.bind()", "`koodrive devices bind`"),
+    ("devices.unbind()", "`koodrive devices unbind`"),
 )
 
 
 def _in_cli_terms(message: str) -> str:
     for sdk_words, cli_words in _IN_CLI_TERMS:
         message = message.replace(sdk_words, cli_words)
-    return message.replace("  ", " ")
+    return _as_commands(message).replace("  ", " ")
+
+
+def _as_commands(message: str) -> str:
+    for method, command in _AS_COMMANDS:
+        message = message.replace(method, command)
+    return message
 
 
 def _client(args: argparse.Namespace) -> KooDrive:
@@ -98,13 +173,24 @@ def _client(args: argparse.Namespace) -> KooDrive:
         token_style="bearer+" if args.bearer_plus else "bearer",
     )
     if args.timeout is not None:
-        client = client.with_options(timeout=args.timeout)
+        # A deadline for the whole call (the SDK's total_timeout), which every phase may use
+        # up: a slow answer within it is waited for, a dripping one cut off at it.
+        client = client.with_options(timeout=args.timeout, total_timeout=args.timeout)
     if args.max_retries is not None:
         client = client.with_options(max_retries=args.max_retries)
     return client
 
 
 def _devices(client: KooDrive, args: argparse.Namespace) -> None:
+    if args.action == "bind":
+        device = client.devices.bind(
+            machine_code=args.machine_code, device_name=args.name, device_os=args.os
+        )
+        _show_device(device, args, "bound")
+        return
+    if args.action == "unbind":
+        _show_device(client.devices.unbind(args.device_id), args, "unbound")
+        return
     devices = client.devices.list()
     out = _render.stdout()
     if args.json:
@@ -116,7 +202,61 @@ def _devices(client: KooDrive, args: argparse.Namespace) -> None:
     table.close("devices")
 
 
+def _show_device(device: BoundDeviceEntity, args: argparse.Namespace, done: str) -> None:
+    out = _render.stdout()
+    if args.json:
+        _render.write_json_line(_render.device_record(device), out)
+        return
+    table = _render.StreamedTable(_render.DEVICE_COLUMNS, out)
+    table.write([_render.device_row(device)])
+    out.write(f"({done})\n")
+
+
+def _group_write(client: KooDrive, args: argparse.Namespace) -> None:
+    """`groups create|update|delete`: one line saying what was done, or its JSON."""
+    groups = client.user_groups
+    if args.action == "create":
+        group_id = groups.create(group_name=args.name, source_type=args.source_type)
+        record: dict[str, object] = {
+            "id": group_id,
+            "groupName": args.name,
+            "sourceType": args.source_type,
+        }
+        line = f"created {_render.KIND_NAMES[SourceType(args.source_type)]} {group_id}"
+    elif args.action == "update":
+        top = None
+        if args.pin or args.unpin:
+            top = (
+                UpdateUserGroupRequestTop.PINNED if args.pin else UpdateUserGroupRequestTop.IN_ORDER
+            )
+        groups.update(
+            args.group_id,
+            group_name=args.name,
+            source_type=args.source_type,
+            icon_url=args.icon_url,
+            top=top,
+        )
+        record = {"id": args.group_id, "groupName": args.name, "sourceType": args.source_type}
+        if args.icon_url is not None:
+            record["iconUrl"] = args.icon_url
+        if top is not None:
+            record["top"] = top.value
+        line = f"updated {_render.KIND_NAMES[SourceType(args.source_type)]} {args.group_id}"
+    else:
+        groups.delete(args.group_id)
+        record = {"id": args.group_id, "deleted": True}
+        line = f"deleted group {args.group_id}"
+    out = _render.stdout()
+    if args.json:
+        _render.write_json_line(record, out)
+    else:
+        out.write(_render.printable(line) + "\n")
+
+
 def _groups(client: KooDrive, args: argparse.Namespace) -> None:
+    if args.action is not None:
+        _group_write(client, args)
+        return
     kinds = list(SourceType) if args.source_type is None else [SourceType(args.source_type)]
     out = _render.stdout()
     table = (
@@ -153,11 +293,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, InvalidArgumentError) as error:
         return _fail(f"configuration: {_in_cli_terms(str(error))}", EXIT_USAGE)
     except APITimeoutError as error:
-        return _fail(f"the API did not answer in time: {error}", EXIT_UNREACHABLE)
+        return _fail(
+            f"the API did not answer in time: {_in_cli_terms(str(error))}", EXIT_UNREACHABLE
+        )
     except APIConnectionError as error:
-        return _fail(f"cannot reach the API: {error}", EXIT_UNREACHABLE)
+        broke = "no answer from the API" if error.request_sent else "cannot reach the API"
+        return _fail(f"{broke}: {_as_commands(str(error))}", EXIT_UNREACHABLE)
     except APIError as error:
-        return _fail(str(error), EXIT_API_ERROR)
+        return _fail(_as_commands(str(error)), EXIT_API_ERROR)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:  # e.g. `koodrive groups --json | head`: the reader has enough

@@ -8,7 +8,8 @@
         │   └── APITimeoutError
         ├── ResponseTooLargeError     a body past max_response_bytes (after decompression)
         ├── MalformedResponseError    a 2xx response whose body breaks the spec
-        │   └── PaginationError       a cursor the server keeps sending back
+        │   ├── PaginationError       a cursor the server keeps sending back
+        │   └── WriteAppliedError     a write the server applied, its answer unreadable
         └── APIStatusError            the server answered with an error
             ├── APIResultError        HTTP 2xx, but `code` is not 0
             ├── BadRequestError       400
@@ -53,7 +54,17 @@ class APIError(KooDriveError):
 
 
 class APIConnectionError(APIError):
-    """No complete response: the connection failed, was reset, or the body was cut short."""
+    """No complete response: the connection failed, was reset, or the body was cut short.
+
+    `request_sent` is False when the request provably never left the client: no connection
+    could be made (refused, unreachable, a connect timeout) or none was free in the pool in
+    time. Otherwise (reset, cut short, a read or write timeout) the server may have
+    received it, and a write that is not safe to repeat may have been applied.
+    """
+
+    def __init__(self, message: str, *, trace_id: str | None, request_sent: bool = True) -> None:
+        super().__init__(message, trace_id=trace_id)
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -97,6 +108,25 @@ class MalformedResponseError(APIError):
 
 class PaginationError(MalformedResponseError):
     """The server sent back the cursor it was just given: following it would never end."""
+
+
+class WriteAppliedError(MalformedResponseError):
+    """A write the server applied (HTTP 2xx, `code` 0) whose response breaks the spec, so
+    the SDK cannot return its result (a create's body without `id`, say). The write WAS
+    made: the SDK does not send it again, and calling it again may make it twice (a second
+    group). `effect` is what it did: "create", "update" or "delete"."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        trace_id: str | None,
+        effect: str,
+        status_code: int | None = None,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        super().__init__(message, trace_id=trace_id, status_code=status_code, headers=headers)
+        self.effect = effect
 
 
 class APIStatusError(APIError):
@@ -250,4 +280,5 @@ __all__ = [
     "RateLimitError",
     "ResponseTooLargeError",
     "ServerError",
+    "WriteAppliedError",
 ]

@@ -1,4 +1,14 @@
-"""When to retry a failed call, and how long to wait first."""
+"""When to retry a failed call, and how long to wait first.
+
+A read, and a write the spec declares safe to repeat (`x-koodrive-behaviour`
+`safe-to-repeat: true`), is retried after a connection error, a timeout, 429 or 5xx. A
+write that is not safe to repeat (a create: the vendor has no idempotency key) is retried
+only when it provably was not processed: the request never left the client (no
+connection could be made, none was free in the pool), or the API gateway throttled it
+(429 with the gateway's body: refused before the service saw it). A 5xx, `Retry-After` or
+not, a 429 of another body, a reset or a read timeout may follow a write that was
+applied: it is raised, never sent again.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +20,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
+    GatewayError,
     InvalidArgumentError,
     RateLimitError,
     ServerError,
@@ -41,9 +52,20 @@ class Backoff:
         return uniform() * min(self.maximum, self.initial * 2.0**retry)
 
 
-def is_retryable(error: APIError) -> bool:
-    """Connection failures, timeouts, 429 and 5xx are worth another try; other 4xx never."""
-    return isinstance(error, APIConnectionError | RateLimitError | ServerError)
+def is_retryable(error: APIError, *, safe_to_repeat: bool = True) -> bool:
+    """Connection failures, timeouts, 429 and 5xx are worth another try; other 4xx never.
+    An operation not safe to repeat only when the error proves it was not processed."""
+    if not isinstance(error, APIConnectionError | RateLimitError | ServerError):
+        return False
+    return safe_to_repeat or never_processed(error)
+
+
+def never_processed(error: APIError) -> bool:
+    """The request provably had no effect: it never left the client, or the API gateway
+    throttled it before the service saw it."""
+    if isinstance(error, APIConnectionError):
+        return not error.request_sent
+    return isinstance(error, RateLimitError) and isinstance(error, GatewayError)
 
 
 def retry_after_of(error: APIError) -> float | None:

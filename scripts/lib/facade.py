@@ -2,11 +2,16 @@
 
 Each operation becomes a method, sync and async, on the resource its `x-koodrive-sdk`
 entry names (`{resource: user_groups, method: list}` is `client.user_groups.list()`). The
-method's arguments are the operation's parameters under the names and types
-openapi-python-client gave them, minus what the core supplies (the trace id, the language,
-the cursor). Its paging comes from the operation's `x-koodrive-behaviour`, read through
-the emulator's spec reader: the same declaration the emulator serves and the contract
-suite checks. The methods call the hand-written core, `overlays/koodrive/_resource.py`.
+method's arguments are the operation's parameters and the fields of its JSON request body,
+under the names and types openapi-python-client gave them, minus what the core supplies
+(the trace id, the language, the cursor); path parameters come first and may be passed by
+position (`update(group_id, ...)`), everything else by keyword. What it returns is the
+listing's items (`x-koodrive-behaviour` `items`), the success body's field that
+`x-koodrive-sdk` `returns` names, or None for a write that returns nothing. Its paging, and
+whether it may be sent again after an attempt that may have reached the server
+(`safe-to-repeat`), come from the operation's `x-koodrive-behaviour`, read through the spec
+layer: the same declaration the emulator serves and the contract suite checks. The methods
+call the hand-written core, `overlays/koodrive/_resource.py`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from openapi_python_client.strings import PythonIdentifier
 
 PACKAGE = "koodrive_resources"
 SDK = "x-koodrive-sdk"
+SDK_KEYS = frozenset({"resource", "method", "returns"})
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 
 
@@ -50,11 +56,23 @@ SUPPLIED_AS = {
     "language": "the client's language= sets it",
 }
 AUTH_OWNED = "the auth flow sets it (credentials, and what they sign)"
+# What a method with a JSON request body sends of its own, beside its arguments.
+BODY_OWNED = {"content-type": "the SDK sends the body as JSON (application/json)"}
 # The SDK makes trace ids of hex digits; the spec's pattern must allow them.
 _HEX_SAMPLE = "0123456789abcdef"
 # Arguments every method takes itself; a parameter may not become one of them.
 RESERVED_ARGUMENTS = frozenset(
-    {"self", "cursor", "timeout", "max_retries", "trace_id", "extra_headers", "extra_query"}
+    {
+        "self",
+        "cursor",
+        "timeout",
+        "attempt_timeout",
+        "total_timeout",
+        "max_retries",
+        "trace_id",
+        "extra_headers",
+        "extra_query",
+    }
 )
 # What every resource has of its own: a method may not take one of these names.
 RESERVED_METHODS = frozenset({"with_raw_response"})
@@ -63,11 +81,13 @@ RESERVED_METHODS = frozenset({"with_raw_response"})
 RESERVED_RESOURCES = frozenset(
     {
         "aclose",
+        "attempt_timeout",
         "base_url",
         "close",
         "max_response_bytes",
         "max_retries",
         "timeout",
+        "total_timeout",
         "user_id",
         "with_options",
     }
@@ -85,6 +105,7 @@ class Argument:
     enum: str | None  # the enum class a value is converted to, checked before sending
     optional: bool  # None (the default) leaves it out of the request
     path: bool  # a path parameter of text: `.` and `..` would change the path
+    positional: bool = False  # a path parameter: the method takes it by position too
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,24 @@ class Paging:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An operation's JSON request body: the generated model the method builds from its
+    keyword arguments, one per field."""
+
+    model: str  # the generated request model: CreateUserGroupRequest
+    fields: tuple[Argument, ...]
+
+
+@dataclass(frozen=True)
+class Write:
+    """What a write does, as the core tells it in an error: "the user group WAS created"."""
+
+    effect: str  # create, update or delete
+    noun: str  # what it changes, in words: "user group"
+    listing: str  # the method that lists what it changes: "user_groups.list()"
+
+
+@dataclass(frozen=True)
 class Method:
     operation_id: str
     resource: str
@@ -108,7 +147,10 @@ class Method:
     response_model: str
     items: str | None  # the response model's attribute holding the items
     item_type: str | None
-    arguments: tuple[Argument, ...]
+    returns: str | None  # the response model's attribute the method returns (x-koodrive-sdk)
+    returns_type: str | None
+    arguments: tuple[Argument, ...]  # path arguments first, then the keyword ones
+    body: Body | None
     supplied: tuple[tuple[str, str], ...]  # (python name, expression) the core fills
     paging: Paging | None
     acts_for_one_user: bool
@@ -120,10 +162,38 @@ class Method:
     # What extra_headers / extra_query may not set: name -> what sets it.
     owned_headers: tuple[tuple[str, str], ...]
     owned_query: tuple[tuple[str, str], ...]
+    safe_to_repeat: bool  # x-koodrive-behaviour: may be sent again once it may have arrived
+    write: Write | None
+    not_found: tuple[int, int | str] | None  # the answer to a key that names no record
 
     @property
     def label(self) -> str:
         return f"{self.resource}.{self.name}()"
+
+    @property
+    def positional(self) -> tuple[Argument, ...]:
+        return tuple(argument for argument in self.arguments if argument.positional)
+
+    @property
+    def keyword(self) -> tuple[Argument, ...]:
+        return tuple(argument for argument in self.arguments if not argument.positional)
+
+    @property
+    def sent(self) -> tuple[Argument, ...]:
+        """The arguments passed to the generated function as they are (not in the body)."""
+        fields = set(self.body.fields) if self.body is not None else set()
+        return tuple(argument for argument in self.arguments if argument not in fields)
+
+    @property
+    def result(self) -> str:
+        """The method's return annotation, pagers aside."""
+        if self.items:
+            return f"list[{self.item_type}]"
+        if self.returns:
+            return str(self.returns_type)
+        if self.write is not None:
+            return "None"
+        return self.response_model
 
     @property
     def constant(self) -> str:
@@ -158,6 +228,10 @@ class ResourceModule:
     @property
     def optional_arguments(self) -> bool:
         return any(a.sent_as.startswith("omitted(") for m in self.methods for a in m.arguments)
+
+    @property
+    def writes(self) -> bool:
+        return any(method.write is not None for method in self.methods)
 
     @property
     def enums(self) -> bool:
@@ -221,14 +295,16 @@ def _attribute(model: ModelProperty, wire_name: str, where: str) -> Property:
     raise FacadeError(f"{where}: {model.class_info.name} has no field {wire_name!r}")
 
 
-def _argument(prop: Property, operation_id: str, *, path: bool) -> tuple[Argument, str | None]:
+def _argument(
+    prop: Property, operation_id: str, *, path: bool, kind: str = "parameter"
+) -> tuple[Argument, str | None]:
     """The facade's argument for `prop`, and the enum class it needs, if any."""
     name = str(prop.python_name)
     if name in RESERVED_ARGUMENTS or name.startswith("_"):
         raise FacadeError(
-            f"{operation_id}: parameter {prop.name.get_untrusted_value()!r} would be the "
+            f"{operation_id}: {kind} {prop.name.get_untrusted_value()!r} would be the "
             f"argument {name!r}, which every method of the SDK takes itself (or a name of "
-            f"its own, starting with _); rename the parameter (reserved: "
+            f"its own, starting with _); rename the {kind} (reserved: "
             f"{', '.join(sorted(RESERVED_ARGUMENTS))})"
         )
     base = _code(prop.get_type_string(no_optional=True))
@@ -241,7 +317,10 @@ def _argument(prop: Property, operation_id: str, *, path: bool) -> tuple[Argumen
     text_path = path and base == "str"
     if prop.required:
         default = _code(prop.default.python_code) if prop.default is not None else None
-        return Argument(name, base, default, sent, enum, optional=False, path=text_path), enum
+        required = Argument(
+            name, base, default, sent, enum, optional=False, path=text_path, positional=path
+        )
+        return required, enum
     optional = Argument(
         name, f"{base} | None", "None", f"omitted({sent})", enum, optional=True, path=text_path
     )
@@ -268,6 +347,12 @@ def _method(
     if not isinstance(declared, Mapping):
         raise FacadeError(
             f"{operation_id}: {SDK} is missing; give it {{resource: ..., method: ...}}"
+        )
+    unknown = sorted(set(declared) - SDK_KEYS)
+    if unknown:
+        raise FacadeError(
+            f"{operation_id}: {SDK}.{unknown[0]} is not a key the generator reads "
+            f"({', '.join(sorted(SDK_KEYS))})"
         )
     resource = _identifier(declared.get("resource"), f"{operation_id}: {SDK}.resource")
     if resource in RESERVED_RESOURCES:
@@ -302,15 +387,32 @@ def _method(
     if paging_declared is not None and paging_declared.total is None:
         raise FacadeError(f"{operation_id}: the SDK's pages need `total` in the paging")
 
-    if endpoint.bodies or endpoint.cookie_parameters:
+    returns, returns_type = _returns(declared.get("returns"), response_model, operation_id)
+    if returns is not None and items is not None:
         raise FacadeError(
-            f"{operation_id}: request bodies and cookie parameters are not supported by the "
-            "SDK's generated methods yet (scripts/lib/facade.py)"
+            f"{operation_id}: {SDK}.returns and x-koodrive-behaviour items both say what the "
+            "method returns; keep one"
+        )
+    if returns_type is not None:
+        returned = _attribute(response_model, str(declared["returns"]), operation_id)
+        if isinstance(returned, ModelProperty | EnumProperty):
+            models.add(str(returned.class_info.name))
+
+    if endpoint.cookie_parameters:
+        raise FacadeError(
+            f"{operation_id}: cookie parameters are not supported by the SDK's generated "
+            "methods yet (scripts/lib/facade.py)"
         )
     arguments: list[Argument] = []
     supplied: list[tuple[str, str]] = []
     imports: set[str] = set()
     owned_headers = dict.fromkeys(_auth_headers(spec), AUTH_OWNED)
+    body = None
+    if endpoint.bodies:
+        body, body_imports = _body(endpoint, operation_id)
+        models |= body_imports[0]
+        imports |= body_imports[1]
+        owned_headers.update(BODY_OWNED)
     owned_query: dict[str, str] = {}
     paging = None
     parameters = [
@@ -352,10 +454,29 @@ def _method(
             imports |= other
             if enum:
                 models.add(enum)
-    # Required arguments without a default first, in the spec's order, as Python needs.
-    arguments.sort(key=lambda argument: argument.default is not None)
+    if body is not None:
+        taken = {argument.name: argument for argument in arguments}
+        for field_ in body.fields:
+            if field_.name in taken:
+                raise FacadeError(
+                    f"{operation_id}: body field and parameter would both be the argument "
+                    f"{field_.name!r}; rename one"
+                )
+        # The body's fields come before the query's: they are what a write is about.
+        after_path = len([argument for argument in arguments if argument.positional])
+        arguments[after_path:after_path] = body.fields
+    # Path arguments first (by position), then required arguments without a default, in
+    # the spec's order otherwise, as Python needs.
+    arguments.sort(key=lambda argument: (not argument.positional, argument.default is not None))
 
     owner = behaviour.owner if behaviour is not None else None
+    write = _write(spec, operation_id, resource) if behaviour and behaviour.write else None
+    hidden = {str(response_model.class_info.name)} if items or returns or write else set()
+    if body is not None:
+        hidden.add(body.model)
+    not_found = None
+    if write is not None and write.effect != "create" and behaviour and behaviour.not_found:
+        not_found = (behaviour.not_found.status, behaviour.not_found.code)
     return Method(
         operation_id=operation_id,
         resource=resource,
@@ -366,20 +487,86 @@ def _method(
         response_model=str(response_model.class_info.name),
         items=items,
         item_type=item_type,
+        returns=returns,
+        returns_type=returns_type,
         arguments=tuple(arguments),
+        body=body,
         supplied=tuple(supplied),
         paging=paging,
         acts_for_one_user=_acts_for_one_user(spec, operation.security, owner),
         models=tuple(sorted(models)),
         imports=tuple(sorted(imports)),
         trace_ids=_trace_ids(operation_id, operation.parameter(TRACE_ID)),
-        public_models=tuple(
-            sorted(models - {str(response_model.class_info.name)} if items else models)
-        ),
+        public_models=tuple(sorted(models - hidden)),
         request_id_header=behaviour.request_id_header if behaviour is not None else None,
         owned_headers=tuple(sorted(owned_headers.items())),
         owned_query=tuple(sorted(owned_query.items())),
+        safe_to_repeat=behaviour.safe_to_repeat if behaviour is not None else True,
+        write=write,
+        not_found=not_found,
     )
+
+
+def _returns(
+    declared: object, response_model: ModelProperty, operation_id: str
+) -> tuple[str | None, str | None]:
+    """The response model's attribute `x-koodrive-sdk.returns` names (a field of the success
+    body, by its name on the wire), and its type; (None, None) when it names none."""
+    if declared is None:
+        return None, None
+    where = f"{operation_id}: {SDK}.returns"
+    if not isinstance(declared, str) or not declared:
+        raise FacadeError(f"{where} must name a field of the success body; got {declared!r}")
+    prop = _attribute(response_model, declared, where)
+    if not prop.required:
+        raise FacadeError(
+            f"{where}: {declared!r} is optional in {response_model.class_info.name}; a method "
+            "returns a field the success body always has"
+        )
+    return str(prop.python_name), _code(prop.get_type_string(no_optional=True))
+
+
+def _body(endpoint: Endpoint, operation_id: str) -> tuple[Body, tuple[set[str], set[str]]]:
+    """The method's body: a JSON object whose fields become keyword arguments."""
+    if len(endpoint.bodies) != 1 or endpoint.bodies[0].body_type.value != "json":
+        kinds = ", ".join(str(body.body_type.value) for body in endpoint.bodies)
+        raise FacadeError(
+            f"{operation_id}: the SDK's generated methods send one JSON request body "
+            f"(application/json); this one has {kinds} (scripts/lib/facade.py)"
+        )
+    prop = endpoint.bodies[0].prop
+    if not isinstance(prop, ModelProperty) or not prop.required:
+        raise FacadeError(
+            f"{operation_id}: the request body must be a required JSON object with properties "
+            "(each becomes a keyword argument)"
+        )
+    if prop.additional_properties is not None:  # None: additionalProperties false
+        raise FacadeError(
+            f"{operation_id}: the request body's schema allows additional properties; the "
+            "SDK's methods take declared fields only (set additionalProperties: false)"
+        )
+    fields, models, other = [], set(), set()
+    for field_ in [*(prop.required_properties or []), *(prop.optional_properties or [])]:
+        argument, enum = _argument(field_, operation_id, path=False, kind="body field")
+        fields.append(argument)
+        named, imported = _imports(field_)
+        models |= named
+        other |= imported
+        if enum:
+            models.add(enum)
+    model = str(prop.class_info.name)
+    return Body(model, tuple(fields)), ({*models, model}, other)
+
+
+def _write(spec: Spec, operation_id: str, resource: str) -> Write:
+    """How the core tells what a write did: its effect, its record in words, and the
+    method that lists the records (`x-koodrive-behaviour` `write.record`)."""
+    behaviour = spec.behaviours[operation_id]
+    assert behaviour.write is not None
+    listed = spec.operations[behaviour.write.record].definition.get(SDK) or {}
+    listing = f"{listed.get('resource')}.{listed.get('method')}()"
+    noun = resource.replace("_", " ")
+    return Write(str(behaviour.write.effect), noun[:-1] if noun.endswith("s") else noun, listing)
 
 
 def _auth_headers(spec: Spec) -> list[str]:

@@ -429,7 +429,8 @@ class BodyRules:
             for index, item in enumerate(value):
                 if isinstance(items, Mapping):
                     problems += self._problems(item, items, [*at, index])
-            return problems + self._leaf_problems(value, schema, at)
+            # The array's own constraints (its length), once its items are right.
+            return problems or self._leaf_problems(value, schema, at)
         return self._leaf_problems(value, schema, at)
 
     def _object_problems(
@@ -446,9 +447,9 @@ class BodyRules:
             if field_schema is None:
                 if schema.get("additionalProperties") is False:
                     allowed = ", ".join(properties) or "none"
+                    owner = _path(at) or "the request body"
                     problems.append(
-                        f"{_path([*at, name])} is not a field of the request body "
-                        f"(fields: {allowed})"
+                        f"{_path([*at, name])} is not a field of {owner} (fields: {allowed})"
                     )
                 continue
             if field_schema.get("type") == "integer":
@@ -467,10 +468,8 @@ class BodyRules:
                 dict(schema)
             )
         if _integer_out_of_range(value, schema):
-            told = _told(schema, value)
-            return [
-                f"{_path(at)} must be {told}" + ("" if "enum" in schema else ", a 64-bit integer")
-            ]
+            fits = "" if "enum" in schema else " that fits in 64 bits"
+            return [f"{_path(at)} must be {_told(schema, value)}{fits}"]
         if validator.is_valid(value):
             return []
         return [f"{_path(at)} must be {_told(schema, value)}"]
@@ -480,7 +479,7 @@ def _integer_out_of_range(value: object, schema: Mapping[str, Any]) -> bool:
     """A JSON integer of a numeric field that the vendor's service could not read."""
     if isinstance(value, bool) or not isinstance(value, int):
         return False
-    return schema.get("type") in ("integer", "number") and not _INT64[0] <= value <= _INT64[1]
+    return schema.get("type") == "integer" and not _INT64[0] <= value <= _INT64[1]
 
 
 def _as_integer(value: object) -> object:
@@ -498,8 +497,11 @@ def _told(schema: Mapping[str, Any], value: object) -> str:
         # A body's strings are told quoted: `top` is the string "1", never the number 1.
         quoted = [json.dumps(item) for item in enum]
         return expectation({**schema, "enum": quoted})
+    kind = schema.get("type")
+    if kind in _CONTAINERS and enum is None:
+        return _container(schema)
     told = expectation(schema)
-    if not isinstance(value, str) or schema.get("type") != "string" or enum is not None:
+    if not isinstance(value, str) or kind != "string" or enum is not None:
         return told
     excluded = (schema.get("not") or {}).get("enum")
     if isinstance(excluded, list) and value in excluded:
@@ -507,6 +509,30 @@ def _told(schema: Mapping[str, Any], value: object) -> str:
     pattern = schema.get("pattern")
     low, high = schema.get("minLength", 0), schema.get("maxLength")
     fits = len(value) >= low and (high is None or len(value) <= high)
-    if isinstance(pattern, str) and fits and not _FIXED_CLASS.fullmatch(pattern):
+    if (
+        isinstance(pattern, str)
+        and fits
+        and pattern not in told
+        and not _FIXED_CLASS.fullmatch(pattern)
+    ):
         return f"{told} matching {pattern}"
     return told
+
+
+_CONTAINERS = ("object", "array", "boolean", "number")
+
+
+def _container(schema: Mapping[str, Any]) -> str:
+    """What a value of a type `expectation()` does not tell must be."""
+    kind = schema.get("type")
+    if kind == "object":
+        fields = list(schema.get("properties") or {})
+        return "an object" + (f" (fields: {', '.join(fields)})" if fields else "")
+    if kind == "array":
+        low, high = schema.get("minItems"), schema.get("maxItems")
+        if low is not None and high is not None:
+            return f"an array of {low} to {high} items"
+        if low is not None:
+            return f"an array of at least {low} items"
+        return f"an array of at most {high} items" if high is not None else "an array"
+    return "true or false" if kind == "boolean" else "a number"

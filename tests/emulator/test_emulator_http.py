@@ -39,6 +39,12 @@ def test_the_docs_page_is_rendered_from_the_spec(http: httpx.Client) -> None:
         assert f'id="schema-{name}"' in page
     for parameter in ("pageSize", "pageCursor", "groupName", "sourceType", "X-Traceid"):
         assert f"<code>{parameter}</code>" in page
+    create = page.split('id="createUserGroup"', 1)[1].split("</article>", 1)[0]
+    assert "<h4>Request body</h4>" in create
+    assert "required: CreateUserGroupRequest" in create
+    assert "Example request body: team" in create
+    delete = page.split('id="deleteUserGroup"', 1)[1].split("</article>", 1)[0]
+    assert "Request body" not in delete
 
 
 def test_the_docs_page_loads_nothing_from_elsewhere(http: httpx.Client) -> None:

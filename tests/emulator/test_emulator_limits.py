@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import select
+import socket
 import time
 
 import pytest
@@ -22,6 +24,8 @@ from tests.emulator.raw_http import (
 )
 
 QUERY = f"{GROUPS_PATH}?pageSize=10&pageCursor=&sourceType=0"
+# Longer than any answer here takes, far shorter than a hang: a read past it fails the test.
+WIRE_TIMEOUT = 3.0
 
 
 def _host(emulator: RunningEmulator) -> tuple[str, str]:
@@ -114,6 +118,11 @@ def test_a_keep_alive_connection_serves_the_next_request_within_the_deadline() -
         (
             b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             "can't be present with content-length",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n"
+            b"Content-Length: 1\r\n\r\n",
+            "can't be present with transfer-encoding",
         ),
         (b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", "whitespace"),  # folding
     ],
@@ -249,3 +258,188 @@ def test_a_head_past_the_cap_in_one_read_is_refused(emulator: RunningEmulator) -
     )
     assert status == 400
     assert f"at most {MAX_HEAD_BYTES} bytes" in json.loads(body)["error_msg"]
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"ZZZ\r\nabc\r\n0\r\n\r\n", "invalid character in chunk size"),
+        (b"3;a=\x01b\r\nabc\r\n0\r\n\r\n", "invalid character in chunk extensions"),
+        (b"3\r\nabcdef\r\n0\r\n\r\n", "expected lf after chunk data"),
+    ],
+    ids=["size-not-hex", "control-character-in-extension", "data-longer-than-size"],
+)
+def test_a_malformed_chunked_body_is_answered_at_once_and_closed(
+    emulator: RunningEmulator, body: bytes, reason: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Transfer-Encoding", "chunked"),
+    ]
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        started = time.monotonic()
+        sock.sendall(request_head("GET", QUERY, headers) + body)
+        status, answer = read_response(sock)
+        assert _closed_by_server(sock)
+        assert time.monotonic() - started < WIRE_TIMEOUT
+    assert status == 400, answer
+    document = json.loads(answer)
+    assert document["error_code"] == "APIGW.0201"
+    assert reason in document["error_msg"].lower()
+    # The operation was not served what came before the fault: its app was told the client
+    # had gone (499, as the journal records a client that leaves), not left waiting.
+    deadline = time.monotonic() + WIRE_TIMEOUT
+    while not emulator.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [entry.status for entry in emulator.requests] == [499]
+
+
+def test_a_malformed_body_after_a_pipelined_request_waits_for_its_answer(
+    emulator: RunningEmulator,
+) -> None:
+    headers = [_host(emulator), *emulator.token_headers().items()]
+    good = request_head("GET", QUERY, headers)
+    chunked = request_head("GET", QUERY, [*headers, ("Transfer-Encoding", "chunked")])
+    emulator.faults.latency(0.3, times=1)
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        sock.sendall(good + chunked + b"ZZZ\r\n")
+        (first, _), (second, body) = read_responses_until_closed(sock)
+    assert (first, second) == (200, 400), body
+    assert "invalid character in chunk size" in json.loads(body)["error_msg"].lower()
+
+
+def test_a_body_that_stops_short_is_408_after_the_deadline() -> None:
+    with running_emulator(body_timeout=0.5) as emulator:
+        headers = [_host(emulator), *emulator.token_headers().items(), ("Content-Length", "10")]
+        with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+            started = time.monotonic()
+            sock.sendall(request_head("GET", QUERY, headers) + b"abc")  # 3 of 10 bytes
+            status, body = read_response(sock)
+            assert _closed_by_server(sock)
+            assert 0.4 < time.monotonic() - started < WIRE_TIMEOUT
+    assert status == 408, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert "within 0.5 s" in document["error_msg"]
+
+
+def test_a_chunked_body_that_never_ends_is_408_however_it_drips() -> None:
+    with running_emulator(body_timeout=0.5) as emulator:
+        headers = [
+            _host(emulator),
+            *emulator.token_headers().items(),
+            ("Transfer-Encoding", "chunked"),
+        ]
+        with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+            started = time.monotonic()
+            sock.sendall(request_head("GET", QUERY, headers))
+            # A chunk now and then does not push the deadline back.
+            while not select.select([sock], [], [], 0.1)[0]:
+                assert time.monotonic() - started < WIRE_TIMEOUT, "no answer to a dripping body"
+                sock.sendall(b"1\r\nx\r\n")
+            status, body = read_response(sock)
+            assert _closed_by_server(sock)
+    assert status == 408, body
+    assert json.loads(body)["error_code"] == "APIGW.0201"
+
+
+def test_a_body_sent_slowly_within_the_deadline_is_served() -> None:
+    with running_emulator(body_timeout=1.0) as emulator:
+        headers = [_host(emulator), *emulator.token_headers().items(), ("Content-Length", "4")]
+        with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+            sock.sendall(request_head("GET", QUERY, headers))
+            for byte in b"abcd":
+                time.sleep(0.1)
+                sock.sendall(bytes([byte]))
+            status, body = read_response(sock)
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("inf"), float("nan")])
+def test_a_body_deadline_must_be_positive_and_finite(seconds: float) -> None:
+    with pytest.raises(ValueError, match="body_timeout"), running_emulator(body_timeout=seconds):
+        pass
+
+
+CHUNKED_BODY = b"3\r\nabc\r\n0\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("transfer_encodings", "named"),
+    [
+        (["gzip, chunked"], "gzip"),
+        (["gzip", "chunked"], "gzip"),  # two lines are one list (RFC 9110 section 5.3)
+        (["GZip ,\tChunked"], "gzip"),
+        (["identity, chunked"], "identity"),
+        (["deflate;q=1, gzip, chunked"], "deflate, gzip"),
+        (["x-private, chunked"], "unregistered"),
+    ],
+)
+def test_a_transfer_coding_not_implemented_is_501(
+    emulator: RunningEmulator, transfer_encodings: list[str], named: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        *(("Transfer-Encoding", value) for value in transfer_encodings),
+    ]
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        sock.sendall(request_head("GET", QUERY, headers) + CHUNKED_BODY)
+        status, body = read_response(sock)
+        assert _closed_by_server(sock)
+    assert status == 501, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert named in document["error_msg"]
+    assert "x-private" not in document["error_msg"]  # what is not registered is not echoed
+    assert emulator.requests == []  # refused before any operation saw it
+
+
+@pytest.mark.parametrize(
+    ("transfer_encodings", "version"),
+    [
+        (["gzip"], "HTTP/1.1"),  # the body's end cannot be found (RFC 9112 section 6.3)
+        (["identity"], "HTTP/1.1"),
+        (["chunked;ext=1"], "HTTP/1.1"),  # chunked takes no parameters
+        (["chunked"], "HTTP/1.0"),  # HTTP/1.0 framing is faulty with it (section 6.1)
+    ],
+)
+def test_a_transfer_encoding_that_does_not_end_in_chunked_is_400(
+    emulator: RunningEmulator, transfer_encodings: list[str], version: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        *(("Transfer-Encoding", value) for value in transfer_encodings),
+    ]
+    head = request_head("GET", QUERY, headers).replace(b"HTTP/1.1\r\n", f"{version}\r\n".encode())
+    with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
+        sock.sendall(head + CHUNKED_BODY)
+        status, body = read_response(sock)
+        assert _closed_by_server(sock)
+    assert status == 400, body
+    document = json.loads(body)
+    assert document["error_code"] == "APIGW.0201"
+    assert "transfer-encoding" in document["error_msg"].lower()
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("transfer_encoding", ["chunked", "Chunked", "CHUNKED", ", chunked"])
+def test_chunked_alone_is_read_whatever_its_case(
+    emulator: RunningEmulator, transfer_encoding: str
+) -> None:
+    headers = [
+        _host(emulator),
+        *emulator.token_headers().items(),
+        ("Transfer-Encoding", transfer_encoding),
+    ]
+    status, body = raw_exchange(emulator.base_url, "GET", QUERY, headers, CHUNKED_BODY)
+    assert status == 200, body

@@ -358,3 +358,30 @@ def test_the_journal_records_each_write(emulator: RunningEmulator, http: httpx.C
     assert [entry.status for entry in deletes] == [200, 400]
     assert [entry.path for entry in deletes] == [group_path(group_id)] * 2
     assert [e.status for e in emulator.verify("createUserGroup")] == [200, 400]
+
+
+def test_the_journal_keeps_a_write_s_body_and_verify_reads_its_fields(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    create(emulator, http, "Journalled", 1)
+    [entry] = emulator.verify("createUserGroup", where={"groupName": "Journalled", "sourceType": 1})
+    assert entry.body == '{"groupName": "Journalled", "sourceType": 1}'
+    with pytest.raises(AssertionError, match="groupName=Journalled \\(wanted Other\\)"):
+        emulator.verify("createUserGroup", where={"groupName": "Other"})
+    over_http = http.get("/_emulator/requests", params={"operation": "createUserGroup"}).json()
+    assert over_http["requests"][0]["body"] == entry.body
+    listing = send(emulator, http, "GET", f"{GROUPS}?pageSize=1&pageCursor=&sourceType=0")
+    assert listing.status_code == 200
+    assert emulator.verify("listUserGroups")[0].body is None
+
+
+def test_the_journal_keeps_no_secret_nor_a_whole_large_body(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    secret = emulator.credentials.app_secret
+    send(emulator, http, "POST", GROUPS, {"groupName": secret, "sourceType": 0, "x": "y" * 9000})
+    [entry] = emulator.verify("createUserGroup")
+    assert entry.body is not None
+    assert secret not in entry.body
+    assert entry.body.startswith('{"groupName": "[redacted]"')
+    assert len(entry.body) == 4096

@@ -307,3 +307,121 @@ def test_the_api_error_line_carries_the_trace_id(emulator: RunningEmulator) -> N
     assert result.returncode == 1
     assert "HTTP 500 13000500" in result.stderr
     assert "trace id: " in result.stderr
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def _groups_named(emulator: RunningEmulator, name: str) -> list[str]:
+    user = emulator.credentials.user_id
+    return [g.id for g in emulator.backend.groups(user) if g.group_name == name]
+
+
+@pytest.mark.parametrize("mode", ["token", "app"])
+def test_a_group_is_created_renamed_and_deleted_from_the_command_line(
+    emulator: RunningEmulator, mode: str
+) -> None:
+    created = run(emulator, "groups", "create", "CLI Team", "--source-type", "1", mode=mode)
+
+    assert created.returncode == 0, created.stderr
+    [group_id] = _groups_named(emulator, "CLI Team")
+    assert created.stdout == f"created user group {group_id}\n"
+
+    updated = run(
+        emulator, "groups", "update", group_id, "--name", "CLI", "--source-type", "1", "--pin"
+    )
+
+    assert updated.returncode == 0, updated.stderr
+    assert updated.stdout == f"updated user group {group_id}\n"
+    assert _groups_named(emulator, "CLI") == [group_id]
+
+    deleted = run(emulator, "groups", "delete", group_id, "--json", mode=mode)
+
+    assert deleted.returncode == 0, deleted.stderr
+    assert json.loads(deleted.stdout) == {"id": group_id, "deleted": True}
+    assert _groups_named(emulator, "CLI") == []
+
+
+def test_group_writes_as_json(emulator: RunningEmulator) -> None:
+    created = run(emulator, "groups", "create", "Json Team", "--source-type", "0", "--json")
+
+    record = json.loads(created.stdout)
+    assert record == {"id": record["id"], "groupName": "Json Team", "sourceType": 0}
+    updated = run(
+        emulator,
+        *("groups", "update", record["id"], "--name", "Json", "--source-type", "0"),
+        *("--unpin", "--icon-url", "https://example.com/i.png", "--json"),
+    )
+    assert json.loads(updated.stdout) == {
+        "id": record["id"],
+        "groupName": "Json",
+        "sourceType": 0,
+        "iconUrl": "https://example.com/i.png",
+        "top": "0",
+    }
+    # The listing is unchanged by the write commands: `groups` alone still lists.
+    listed = run(emulator, "groups", "--source-type", "0", "--json")
+    assert record["id"] in {json.loads(line)["id"] for line in listed.stdout.splitlines()}
+
+
+@pytest.mark.parametrize("mode", ["token", "app"])
+def test_a_device_is_bound_and_unbound_from_the_command_line(
+    emulator: RunningEmulator, mode: str
+) -> None:
+    bound = run(
+        emulator, "devices", "bind", "cli_01", "--name", "Laptop", "--os", "linux", "--json",
+        mode=mode,
+    )  # fmt: skip
+
+    assert bound.returncode == 0, bound.stderr
+    device = json.loads(bound.stdout)
+    assert (device["machineCode"], device["deviceName"], device["deviceOS"]) == (
+        "cli_01",
+        "Laptop",
+        "linux",
+    )
+
+    unbound = run(emulator, "devices", "unbind", device["deviceId"], mode=mode)
+
+    assert unbound.returncode == 0, unbound.stderr
+    assert device["deviceId"] in unbound.stdout
+    assert unbound.stdout.endswith("(unbound)\n")
+    assert device["deviceId"] not in run(emulator, "devices").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["groups", "create", "x"], 2, "the following arguments are required: --source-type"),
+        (["groups", "create", "a/b", "--source-type", "0"], 1, "HTTP 400 13000102"),
+        (["groups", "delete", "999999999"], 1, "HTTP 400 13000309"),
+        (["groups", "delete", ".."], 2, "configuration: GROUP_ID must be a path segment"),
+        (["groups", "update", "1", "--name", "x", "--source-type", "0", "--pin", "--unpin"], 2,
+         "not allowed with argument"),
+        (["devices", "unbind", "."], 2, "DEVICE_ID must be a path segment"),
+    ],
+)  # fmt: skip
+def test_write_errors_are_one_clear_line_and_an_exit_status(
+    emulator: RunningEmulator, args: list[str], status: int, message: str
+) -> None:
+    result = run(emulator, *args)
+
+    assert result.returncode == status, result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 or status == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_a_create_that_may_have_been_applied_says_so_in_cli_terms(
+    emulator: RunningEmulator,
+) -> None:
+    emulator.faults.add("apply-then-drop", operation="createUserGroup", times=1)
+
+    result = run(emulator, "groups", "create", "Maybe", "--source-type", "0")
+
+    assert result.returncode == 3
+    [line] = result.stderr.splitlines()
+    assert line.startswith("koodrive: error: no answer from the API: connection to ")
+    assert "`koodrive groups create` is not safe to repeat" in line
+    assert "look with `koodrive groups` before calling it again" in line
+    assert len(_groups_named(emulator, "Maybe")) == 1

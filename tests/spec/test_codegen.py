@@ -9,7 +9,9 @@ import filecmp
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import codegen
 import pytest
@@ -162,21 +164,120 @@ def test_a_date_time_parameter_gets_its_import(tmp_path: Path) -> None:
     assert "since: datetime.datetime | None = None" in resource
 
 
-def test_a_request_body_is_refused_until_the_facade_supports_it(tmp_path: Path) -> None:
+def _edited(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
     spec = yaml.safe_load(codegen.SPEC.read_text(encoding="utf-8"))
-    operation = spec["paths"]["/koodrive/ose/v1/usergroups"]["get"]
-    spec["paths"]["/koodrive/ose/v1/usergroups"]["post"] = {
-        **operation,
-        "operationId": "createUserGroup",
-        "x-koodrive-sdk": {"resource": "user_groups", "method": "create"},
-        "requestBody": {
-            "content": {"application/json": {"schema": {"type": "object", "properties": {}}}}
-        },
-    }
+    change(spec)
     edited = tmp_path / "openapi.yaml"
     edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
-    with pytest.raises(codegen.GenerationError, match="createUserGroup: request bodies"):
-        codegen.generate(edited, tmp_path / "generated")
+    return edited
+
+
+def _resource(tmp_path: Path, name: str) -> str:
+    return (tmp_path / "generated" / "koodrive_resources" / f"{name}.py").read_text("utf-8")
+
+
+def test_a_request_body_becomes_keyword_arguments_and_path_parameters_positional() -> None:
+    resource = (codegen.GENERATED / "koodrive_resources" / "user_groups.py").read_text("utf-8")
+    update = resource.split("    def update(", 1)[1].split('"""', 1)[0]
+    assert update.split("*,")[0].split() == ["self,", "group_id:", "str,"]
+    for argument in (
+        "group_name: str,",
+        "source_type: SourceType | int,",
+        "icon_url: str | None = None,",
+        "top: UpdateUserGroupRequestTop | str | None = None,",
+    ):
+        assert argument in update.split("*,")[1]
+    assert ") -> None:" in update
+    assert "top=omitted(_top)," in resource
+    assert "def create(\n        self,\n        *,\n        group_name: str," in resource
+    assert ") -> str:" in resource.split("    def create(", 1)[1]
+    devices = (codegen.GENERATED / "koodrive_resources" / "devices.py").read_text("utf-8")
+    assert ") -> BoundDeviceEntity:" in devices.split("    def bind(", 1)[1]
+
+
+def test_safe_to_repeat_and_the_write_are_generated_from_the_behaviour(tmp_path: Path) -> None:
+    resource = (codegen.GENERATED / "koodrive_resources" / "user_groups.py").read_text("utf-8")
+    create = resource.split("_USER_GROUPS_CREATE = Operation(", 1)[1].split("\n)\n", 1)[0]
+    assert "safe_to_repeat=False," in create
+    assert 'effect="create",' in create
+    assert 'listing="user_groups.list()",' in create
+    update = resource.split("_USER_GROUPS_UPDATE = Operation(", 1)[1].split("\n)\n", 1)[0]
+    assert "safe_to_repeat" not in update  # True, the default
+
+    def repeatable(spec: dict[str, Any]) -> None:
+        post = spec["paths"]["/koodrive/ose/v1/usergroups"]["post"]
+        post["x-koodrive-behaviour"]["safe-to-repeat"] = True
+
+    codegen.generate(_edited(tmp_path, repeatable), tmp_path / "generated")
+    assert (
+        "safe_to_repeat" not in _resource(tmp_path, "user_groups").split("_USER_GROUPS_UPDATE")[0]
+    )
+
+
+def test_what_a_method_returns_is_read_from_x_koodrive_sdk(tmp_path: Path) -> None:
+    def returns_msg(spec: dict[str, Any]) -> None:
+        post = spec["paths"]["/koodrive/ose/v1/usergroups"]["post"]
+        post["x-koodrive-sdk"]["returns"] = "msg"
+
+    codegen.generate(_edited(tmp_path, returns_msg), tmp_path / "generated")
+    resource = _resource(tmp_path, "user_groups")
+    assert "_USER_GROUPS_CREATE, _trace).msg" in resource
+
+
+@pytest.mark.parametrize(
+    ("change", "told"),
+    [
+        (
+            lambda post: post["x-koodrive-sdk"].update(returns="ident"),
+            "createUserGroup: x-koodrive-sdk.returns: CreateUserGroupResponse has no field 'ident'",
+        ),
+        (
+            lambda post: post["x-koodrive-sdk"].update(result="id"),
+            "createUserGroup: x-koodrive-sdk.result is not a key the generator reads",
+        ),
+        (
+            lambda post: post["requestBody"]["content"].update(
+                {
+                    "application/x-www-form-urlencoded": post["requestBody"]["content"][
+                        "application/json"
+                    ]
+                }
+            ),
+            "createUserGroup: the SDK's generated methods send one JSON request body",
+        ),
+        (
+            lambda post: post["parameters"].append(
+                {"name": "groupName", "in": "query", "schema": {"type": "string"}}
+            ),
+            "createUserGroup: body field and parameter would both be the argument 'group_name'",
+        ),
+        (
+            lambda post: post["parameters"].append(
+                {"name": "session", "in": "cookie", "schema": {"type": "string"}}
+            ),
+            "createUserGroup: cookie parameters are not supported",
+        ),
+    ],
+)
+def test_a_write_the_facade_cannot_serve_stops_the_regeneration_naming_it(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], told: str
+) -> None:
+    def edit(spec: dict[str, Any]) -> None:
+        change(spec["paths"]["/koodrive/ose/v1/usergroups"]["post"])
+
+    with pytest.raises(codegen.GenerationError, match=re.escape(told)):
+        codegen.generate(_edited(tmp_path, edit), tmp_path / "generated")
+
+
+def test_a_body_field_named_as_a_methods_own_argument_stops_the_regeneration(
+    tmp_path: Path,
+) -> None:
+    def timeout_field(spec: dict[str, Any]) -> None:
+        schema = spec["components"]["schemas"]["CreateUserGroupRequest"]
+        schema["properties"]["timeout"] = {"type": "integer"}
+
+    with pytest.raises(codegen.GenerationError, match="body field 'timeout' would be the argument"):
+        codegen.generate(_edited(tmp_path, timeout_field), tmp_path / "generated")
 
 
 def test_the_reserved_resource_names_are_every_name_the_clients_have() -> None:

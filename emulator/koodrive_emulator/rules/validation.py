@@ -15,7 +15,7 @@ from koodrive_spec.request_rules import ValidationError
 
 from koodrive_emulator.models import SourceType
 
-__all__ = ["GroupsQuery", "ValidationError", "groups_query"]
+__all__ = ["GroupsQuery", "ValidationError", "groups_query", "typed_value"]
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,15 @@ def groups_query(values: Mapping[str, object]) -> GroupsQuery:
     """The list-user-groups filters from its parameter values, checked against the spec."""
     name = values.get("groupName")
     return GroupsQuery(
-        SourceType(_typed(values, "sourceType", int)),
-        None if name is None else _typed(values, "groupName", str),
+        SourceType(typed_value(values, "sourceType", int)),
+        None if name is None else typed_value(values, "groupName", str),
     )
 
 
 _T = TypeVar("_T")
 
 
-def _typed(values: Mapping[str, object], name: str, kind: type[_T]) -> _T:
+def typed_value(values: Mapping[str, object], name: str, kind: type[_T]) -> _T:
     value = values.get(name)
     if not isinstance(value, kind):
         # The spec's schema and this handler disagree: a bug here, not a bad request.
