@@ -364,7 +364,10 @@ def replay(target: Target, options: argparse.Namespace, env: Mapping[str, str]) 
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "replay"]
     command += ["--keep", "--url", target.base_url, str(crashes)]
     options.reports = reports
-    return subprocess.call(command, cwd=ROOT, env=schemathesis_env(target, options, env))
+    exit_code, stopped, write_lines = run_and_clean_up(target, options, command, env)
+    if write_lines:
+        print("\n".join(write_lines), flush=True)
+    return 128 + stopped.signum if stopped is not None else exit_code
 
 
 def ledger_folder(reports: Path) -> Path:
@@ -487,26 +490,25 @@ def untested_writes(target: Target, options: argparse.Namespace) -> list[str]:
     ]
 
 
-def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
-    if options.replay:
-        return replay(target, options, env)
-    reports: Path = options.reports.resolve()
-    options.reports = reports
-    shutil.rmtree(reports, ignore_errors=True)  # a report must never be left from an earlier run
-    reports.mkdir(parents=True)
+def run_and_clean_up(
+    target: Target, options: argparse.Namespace, command: list[str], env: Mapping[str, str]
+) -> tuple[int, Stopped | None, list[str]]:
+    """Run schemathesis with a ledger of its own (when it may write), then remove what it
+    created, whatever ended it: its exit code, the signal that stopped it, the summary's
+    lines about its writes."""
     options.run_id = secrets.token_hex(4)
     writing = writes_allowed(target, options)
-    ledger = ledger_folder(reports) / f"{options.run_id}.jsonl"
+    ledger = ledger_folder(options.reports) / f"{options.run_id}.jsonl"
     options.ledger = ledger if writing else ""
     if writing:
         records.Ledger(ledger).start(options.run_id, target.base_url)
+    # The command reads the run id and ledger from the environment built here.
     child_env = schemathesis_env(target, options, env)
-    print(f"==> contract suite against {target.description}", flush=True)
     stopped: Stopped | None = None
     exit_code = 1
     write_lines: list[str] = []
     try:
-        exit_code = run_schemathesis(schemathesis_command(target, options), child_env)
+        exit_code = run_schemathesis(command, child_env)
     except Stopped as error:
         stopped = error
         print(f"\n==> stopped ({error}): removing what the run created", flush=True)
@@ -524,6 +526,20 @@ def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str
                 ]
             finally:
                 signal.signal(signal.SIGINT, previous)
+    return exit_code, stopped, write_lines
+
+
+def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if options.replay:
+        return replay(target, options, env)
+    reports: Path = options.reports.resolve()
+    options.reports = reports
+    shutil.rmtree(reports, ignore_errors=True)  # a report must never be left from an earlier run
+    reports.mkdir(parents=True)
+    print(f"==> contract suite against {target.description}", flush=True)
+    exit_code, stopped, write_lines = run_and_clean_up(
+        target, options, schemathesis_command(target, options), env
+    )
     facts = RunFacts(
         target=target.description,
         auth_modes=tuple(target.credentials.modes),
@@ -537,6 +553,8 @@ def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str
     print("\n" + summary, end="", flush=True)
     if stopped is not None:
         return 128 + stopped.signum
+    if any("NOT removed" in line for line in write_lines):
+        return exit_code or 1  # records left behind: never a green run
     return exit_code if exit_code != 0 or "PASSED" in summary.splitlines()[0] else 1
 
 
