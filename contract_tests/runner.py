@@ -72,6 +72,8 @@ LIVE_WRITE_BUDGET = 1000
 # The emulator started for a run: its user joins this many groups fewer than the spec's
 # limit per owner, so that the run's creates are never refused for the limit.
 LIMIT_HEADROOM = 40
+# The created records the summary names, per listing (the ledger has them all).
+SHOWN_KEYS = 8
 # Seconds a stopped schemathesis gets to end before it is killed.
 STOP_GRACE = 10
 
@@ -451,6 +453,18 @@ def clean_up(target: Target, options: argparse.Namespace, ledger: Path) -> list[
     lines += records.budget_lines(options.reports / records.WRITES_FILE, options.write_budget)
     counted = ", ".join(f"{n} in {listing}" for listing, n in _count(history).items())
     lines.append(f"  created:     {len(history)} records" + (f" ({counted})" if counted else ""))
+    for listing in _count(history):
+        keys = [
+            f"{e.key}" + ("" if e.user == users[0] else f" (user {e.user})")
+            for e in history
+            if e.listing == listing
+        ]
+        more = (
+            f", and {len(keys) - SHOWN_KEYS} more (the ledger has them all)"
+            if len(keys) > SHOWN_KEYS
+            else ""
+        )
+        lines.append(f"    {listing}: {', '.join(keys[:SHOWN_KEYS])}{more}")
     failed = [s for s in swept if s.endswith(records.LEFT)]
     if swept:
         lines.append(f"  found by the run marker (not in the ledger): {', '.join(swept)}")
@@ -515,7 +529,9 @@ def run_and_clean_up(
     finally:
         if writing:
             # Ctrl-C again must not leave records behind: the cleanup runs to its end.
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            previous = {
+                sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
             try:
                 write_lines = clean_up(target, options, ledger)
             except Exception as error:  # told in the summary, never hidden
@@ -525,7 +541,8 @@ def run_and_clean_up(
                     "`scripts/contract --cleanup` (same environment)",
                 ]
             finally:
-                signal.signal(signal.SIGINT, previous)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
     return exit_code, stopped, write_lines
 
 

@@ -339,7 +339,7 @@ class Writes:
         self._sampled: dict[str, int] = {}
         self._owner_checked: set[str] = set()
         self._same: set[object] = set()  # `same-record-for` values sent so far
-        self._admitted: set[int] = set()  # cases before_call let through, not yet sent
+        self._admitted: set[str] = set()  # cases before_call let through, not yet sent
         self._lock = threading.Lock()
         self.user = credentials.user_id
 
@@ -535,7 +535,7 @@ class Writes:
         self.lend_for(case)
         self.guard.admit(operation_id, case.path_parameters or {}, case.body)
         with self._lock:
-            self._admitted.add(id(case))
+            self._admitted.add(case.id)
         meta = case.meta
         if meta is None or not meta.generation.mode.is_negative:
             return
@@ -557,8 +557,8 @@ class Writes:
         if operation_id not in self.kinds.writes:
             return
         with self._lock:
-            if id(case) in self._admitted:
-                self._admitted.discard(id(case))
+            if case.id in self._admitted:
+                self._admitted.discard(case.id)
                 return
         self.guard.admit(operation_id, case.path_parameters or {}, case.body)
 
