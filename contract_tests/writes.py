@@ -335,7 +335,7 @@ class Writes:
         reports = settings_reports()
         self._unexercised = reports / NOT_EXERCISED if reports is not None else None
         self._note_lock = threading.Lock()
-        self._snapshots: dict[int, dict[str, Mapping[str, Any]]] = {}
+        self._snapshots: dict[str, dict[str, Mapping[str, Any]]] = {}
         self._sampled: dict[str, int] = {}
         self._owner_checked: set[str] = set()
         self._same: set[object] = set()  # `same-record-for` values sent so far
@@ -548,7 +548,7 @@ class Writes:
         listing = self.kinds.write(operation_id).record
         before = self.client.every_item(listing, user_id=self.user)
         if before is not None:
-            self._snapshots[id(case)] = before
+            self._snapshots[case.id] = before
 
     def at_send(self, case: Case) -> None:
         """Where schemathesis sends any request (its checks' own too, which no hook sees):
@@ -757,7 +757,7 @@ class Writes:
         return problems
 
     def check_refused(self, case: Case, response: schemathesis.Response) -> list[str]:
-        before = self._snapshots.pop(id(case), None)
+        before = self._snapshots.pop(case.id, None)
         if before is None or not 400 <= response.status_code < 500:
             return []
         operation_id = self.operation_id(case)
