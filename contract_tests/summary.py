@@ -43,6 +43,7 @@ class RunFacts:
     exit_code: int
     junit: Path
     report: Path
+    extra: tuple[str, ...] = ()  # lines of the runner's own (the writes, what went untested)
 
 
 def reproductions(junit: Path) -> dict[str, list[str]]:
@@ -115,7 +116,7 @@ def render(facts: RunFacts) -> str:
         lines.append(
             f"  schemathesis ended (exit code {facts.exit_code}) without a report: see its output"
         )
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *facts.extra]) + "\n"
     phases = report.get("phases") or {}
     lines.append(
         "  phases:      "
@@ -152,6 +153,7 @@ def render(facts: RunFacts) -> str:
             lines += [f"  {line}" for line in promises]
     for error in report.get("errors", []):
         lines.append(f"  error: {error['title']} x{error['count']}")
+    lines += facts.extra
     lines += _coverage(facts.report.with_name(COVERAGE))
     unexercised = _lines(facts.junit.with_name(NOT_EXERCISED))
     if unexercised:

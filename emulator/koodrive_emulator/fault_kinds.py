@@ -61,7 +61,7 @@ class FaultKind(StrEnum):
     UPDATE_NOT_VISIBLE = "update-not-visible"  # an update answered, listings show the old
     DELETE_NOT_REMOVED = "delete-not-removed"  # a delete answered, the record still listed
     REFUSED_WRITE_APPLIED = "refused-write-applied"  # a refused body still changes the state
-    OWNER_NOT_ENFORCED = "owner-not-enforced"  # any user who sees a record may change it
+    OWNER_NOT_ENFORCED = "owner-not-enforced"  # any user may change any record, by its id
     SECOND_DELETE_SUCCEEDS = "second-delete-succeeds"  # deleting what is gone answers success
     WRONG_RECORD_TIME = "wrong-record-time"  # a written record's time is a day before now
     # On the item fields x-koodrive-behaviour declares as record times, every listed item:

@@ -29,7 +29,15 @@ def document() -> dict[str, Any]:
 def test_every_operation_declares_its_behaviour(document: dict[str, Any]) -> None:
     found = behaviour.load(document)
 
-    assert set(found) == {"listBoundDevices", "listUserGroups"}
+    assert set(found) == {
+        "listBoundDevices",
+        "listUserGroups",
+        "createUserGroup",
+        "updateUserGroup",
+        "deleteUserGroup",
+        "bindDevice",
+        "unbindDevice",
+    }
     groups = found["listUserGroups"]
     assert groups.success.status == 200
     assert groups.success.code == 0

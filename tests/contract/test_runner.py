@@ -94,8 +94,8 @@ def test_live_knobs_come_from_the_environment_and_flags_win() -> None:
 
 
 def test_read_only_leaves_out_unsafe_operations_and_nothing_else() -> None:
-    assert spec_methods(SPEC) == {"get"}  # today's spec: nothing to leave out
-    assert read_only_filter(spec_methods(SPEC)) == []
+    assert spec_methods(SPEC) == {"get", "post", "put", "delete"}  # the writes
+    assert read_only_filter({"get"}) == []  # nothing to leave out: no filter at all
 
     option, pattern = read_only_filter({"get", "post", "delete", "options"})
 
@@ -142,3 +142,28 @@ def test_rate_limits_schemathesis_takes_are_accepted(rate: str) -> None:
 def test_live_clocks_get_a_tolerance_and_the_emulator_none() -> None:
     assert build_parser(LIVE).parse_args([]).clock_tolerance == 60
     assert build_parser({}).parse_args([]).clock_tolerance == 0
+
+
+def test_a_live_run_writes_only_with_allow_writes_and_within_a_budget() -> None:
+    target = Target("http://127.0.0.1:9", "live", Credentials.from_env(LIVE), live=True)
+    emulator = Target("http://127.0.0.1:9", "emulator", Credentials.from_env(LIVE), live=False)
+
+    read_only = build_parser(LIVE).parse_args([])
+    writing = build_parser(LIVE).parse_args(["--allow-writes", "--write-budget", "40"])
+    from_env = build_parser({**LIVE, "KOODRIVE_CONTRACT_ALLOW_WRITES": "1"}).parse_args([])
+
+    assert "--exclude-method-regex" in schemathesis_command(target, read_only)
+    assert read_only.write_budget == 1000  # live default
+    assert "--exclude-method-regex" not in schemathesis_command(target, writing)
+    assert writing.write_budget == 40
+    assert from_env.allow_writes
+    emulator_options = build_parser({}).parse_args([])
+    assert "--exclude-method-regex" not in schemathesis_command(emulator, emulator_options)
+    assert emulator_options.write_budget is None
+
+
+def test_cleanup_needs_a_live_target() -> None:
+    completed = contract({}, "--cleanup")
+
+    assert completed.returncode == 2
+    assert "--cleanup needs KOODRIVE_BASE_URL" in completed.stderr

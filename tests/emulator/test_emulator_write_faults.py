@@ -155,6 +155,22 @@ def test_owner_not_enforced_lets_any_user_who_sees_a_group_change_it(
         assert listed[DESIGN_TEAM]["groupName"] == "Taken"
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_owner_not_enforced_lets_a_user_change_a_group_it_does_not_even_see(
+    emulator: RunningEmulator, http: httpx.Client, method: str
+) -> None:
+    theirs, owner = "1420000000000000001", "1395476983395324034"  # not in our listing
+    body = {"groupName": "Taken", "sourceType": 0} if method == "PUT" else None
+    assert send(emulator, http, method, group_path(theirs), body).status_code == 400
+    emulator.faults.add(FaultKind.OWNER_NOT_ENFORCED)
+    assert send(emulator, http, method, group_path(theirs), body).status_code == 200
+    names = {group.id: group.group_name for group in emulator.backend.groups(owner)}
+    if method == "DELETE":
+        assert theirs not in names
+    else:
+        assert names[theirs] == "Taken"
+
+
 def test_second_delete_succeeds(emulator: RunningEmulator, http: httpx.Client) -> None:
     emulator.faults.add(FaultKind.SECOND_DELETE_SUCCEEDS)
     for _ in range(2):
