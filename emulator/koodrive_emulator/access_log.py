@@ -12,6 +12,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import format_datetime
 
 from koodrive_spec.reader import Spec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,8 +33,12 @@ class AccessLog:
         *,
         trace_id_pattern: str = _SHIPPED_TRACE_ID,
         request_id_header: str | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`clock`: the `Date` of each response is its time, not the server's (which
+        uvicorn stamps once a second, so up to a second late)."""
         self.app = app
+        self._clock = clock
         self._trace_id = re.compile((trace_id_pattern or _SHIPPED_TRACE_ID).encode())
         self._request_id_header = (
             request_id_header.lower().encode("latin-1") if request_id_header else None
@@ -77,9 +84,13 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                added = []
                 if self._request_id_header is not None:
-                    header = (self._request_id_header, request_id.encode())
-                    message = {**message, "headers": [*message.get("headers", ()), header]}
+                    added.append((self._request_id_header, request_id.encode()))
+                if self._clock is not None:
+                    added.append((b"date", format_datetime(self._clock(), usegmt=True).encode()))
+                if added:
+                    message = {**message, "headers": [*message.get("headers", ()), *added]}
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Logged before the last byte leaves: a client that has its answer can
                 # rely on the line being there (tests read the log right after).

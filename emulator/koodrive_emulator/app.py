@@ -96,6 +96,10 @@ class EmulatorApp:
     `admin` serves the admin API under /_emulator/ (see admin.py).
     """
 
+    # Each answer's `Date` is the context clock's (AccessLog), so that a record created
+    # now is never later than the response that lists it: the server adds none.
+    dates_its_answers = True
+
     def __init__(
         self,
         context: EmulatorContext | None = None,
@@ -226,6 +230,7 @@ class EmulatorApp:
             BodyLimit(self._dispatch),
             trace_id_pattern=str(trace_id or ""),
             request_id_header=request_id_header(self.spec.document),
+            clock=lambda: self.context.clock.now(),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

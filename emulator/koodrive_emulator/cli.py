@@ -309,7 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     host, port = sock.getsockname()[:2]
     base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    server = uvicorn_server(EmulatorApp(context, admin=args.admin), log_level=args.log_level)
+    app = EmulatorApp(context, admin=args.admin)
+    server = uvicorn_server(app, log_level=args.log_level, date_header=not app.dates_its_answers)
     _freeze_loaded_data()
     print(_banner(base_url, credentials, admin=args.admin), flush=True)
     try:

@@ -39,6 +39,7 @@ def uvicorn_server(
     header_timeout: float = HEADER_TIMEOUT,
     body_timeout: float = BODY_TIMEOUT,
     lifespan: Literal["on", "off"] = "off",
+    date_header: bool = True,
 ) -> uvicorn.Server:
     """uvicorn with httptools (llhttp) and uvloop where installed: the stack of
     uvicorn[standard], with the gateway's manners and limits (protocol.py, limits.py)."""
@@ -47,6 +48,7 @@ def uvicorn_server(
         log_config=None,  # the embedding program owns logging
         access_log=False,  # AccessLog writes the one line per request
         lifespan=lifespan,  # "on" for an app with resources to close (koodrive-proxy)
+        date_header=date_header,  # off for an app that dates its own answers
         log_level=log_level,
         timeout_graceful_shutdown=2,
         http=GatewayHttpProtocol.with_header_timeout(header_timeout).with_body_timeout(
@@ -84,7 +86,11 @@ class EmulatorServer(Generic[AppT]):
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.base_url = f"http://{shown}:{bound_port}"
         self._server = uvicorn_server(
-            app, header_timeout=header_timeout, body_timeout=body_timeout, lifespan=lifespan
+            app,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            lifespan=lifespan,
+            date_header=not getattr(app, "dates_its_answers", False),
         )
         self._thread = threading.Thread(
             target=self._server.run,

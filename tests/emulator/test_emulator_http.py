@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from koodrive_emulator import Clock
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
-from koodrive_emulator.testing import RunningEmulator
+from koodrive_emulator.testing import RunningEmulator, running_emulator
 from koodrive_spec.reader import spec_document
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -129,3 +132,18 @@ def test_state_changes_stay_in_their_test_part_two(
     )
     assert response.status_code == 200
     assert response.json()["total"] == 0
+
+
+def test_each_answer_is_dated_by_the_emulators_clock_once() -> None:
+    # uvicorn stamps its Date once a second: a record created in the same second could be
+    # listed in a response dated a second before it. The emulator dates each answer itself.
+    frozen = datetime(2026, 3, 1, 12, 30, 45, 900000, tzinfo=UTC)
+    clock = Clock(frozen_at=frozen)
+    with running_emulator(clock=clock) as emulator, httpx.Client() as client:
+        first = client.get(f"{emulator.base_url}/openapi.yaml")
+        clock.freeze(frozen + timedelta(hours=1))
+        later = client.get(f"{emulator.base_url}/koodrive/ose/v1/backup/device")
+    for response, moment in ((first, frozen), (later, frozen + timedelta(hours=1))):
+        dates = response.headers.get_list("date")
+        assert len(dates) == 1
+        assert parsedate_to_datetime(dates[0]) == moment.replace(microsecond=0)
