@@ -210,7 +210,6 @@ def install(throttling: Throttling) -> None:
 
     from contract_tests.types import Case
 
-    original = type(REQUESTS_TRANSPORT).send
     if getattr(REQUESTS_TRANSPORT, "_koodrive_throttling", None) is not None:
         return  # installed already (hooks loaded twice)
 
@@ -218,6 +217,9 @@ def install(throttling: Throttling) -> None:
         answered: list[Any] = []
 
         def call() -> Any:
+            # The class's send as it is at each call, not when this was installed: the
+            # write guard (writes.py) wraps it later, and every try must pass through it.
+            original = type(REQUESTS_TRANSPORT).send
             response = original(REQUESTS_TRANSPORT, case, session=session, **dict(kwargs))
             answered.append(response)
             return response
