@@ -11,7 +11,7 @@ import socket
 import time
 
 import pytest
-from koodrive_emulator.app import GROUPS_PATH
+from koodrive_emulator.app import DEVICES_PATH, GROUPS_PATH
 from koodrive_emulator.limits import MAX_BODY_BYTES, MAX_HEAD_BYTES
 from koodrive_emulator.testing import RunningEmulator, running_emulator
 
@@ -352,12 +352,17 @@ def test_a_chunked_body_that_never_ends_is_408_however_it_drips() -> None:
 
 
 def test_a_body_sent_slowly_within_the_deadline_is_served() -> None:
-    with running_emulator(body_timeout=1.0) as emulator:
-        headers = [_host(emulator), *emulator.token_headers().items(), ("Content-Length", "4")]
+    with running_emulator(body_timeout=3.0) as emulator:
+        headers = [
+            _host(emulator),
+            *emulator.token_headers(with_user=True).items(),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(BIND_BODY))),
+        ]
         with connect(emulator.base_url, timeout=WIRE_TIMEOUT) as sock:
-            sock.sendall(request_head("GET", QUERY, headers))
-            for byte in b"abcd":
-                time.sleep(0.1)
+            sock.sendall(request_head("POST", DEVICES_PATH, headers))
+            for byte in BIND_BODY:
+                time.sleep(0.05)  # about a second in all, well within the deadline
                 sock.sendall(bytes([byte]))
             status, body = read_response(sock)
     assert status == 200, body
@@ -370,6 +375,9 @@ def test_a_body_deadline_must_be_positive_and_finite(seconds: float) -> None:
 
 
 CHUNKED_BODY = b"3\r\nabc\r\n0\r\n\r\n"
+# A body an operation takes (a bind), for the framings that must still be read.
+BIND_BODY = b'{"machineCode":"wire_1"}'
+CHUNKED_BIND_BODY = b"%x\r\n%s\r\n0\r\n\r\n" % (len(BIND_BODY), BIND_BODY)
 
 
 @pytest.mark.parametrize(
@@ -438,8 +446,9 @@ def test_chunked_alone_is_read_whatever_its_case(
 ) -> None:
     headers = [
         _host(emulator),
-        *emulator.token_headers().items(),
+        *emulator.token_headers(with_user=True).items(),
+        ("Content-Type", "application/json"),
         ("Transfer-Encoding", transfer_encoding),
     ]
-    status, body = raw_exchange(emulator.base_url, "GET", QUERY, headers, CHUNKED_BODY)
+    status, body = raw_exchange(emulator.base_url, "POST", DEVICES_PATH, headers, CHUNKED_BIND_BODY)
     assert status == 200, body
