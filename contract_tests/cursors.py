@@ -1,6 +1,6 @@
 """Page cursors: only the server can make a valid non-empty one.
 
-An operation's `x-koodrive-behaviour.paging` (openapi.yaml) names the cursor parameter, the
+An operation's `x-koodrive-behaviour.cursor_paging` (openapi.yaml) names the cursor parameter, the
 response field of the next cursor and the parameters a cursor is bound to. Any string the
 cursor's schema allows is schema-valid, so schemathesis would send made-up cursors and
 judge the documented 400 wrongly. These hooks keep cursors honest without narrowing the
@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
-from koodrive_spec.behaviour import Paging
+from koodrive_spec.behaviour import CursorPaging
 
 from contract_tests import operations, wire
 from contract_tests.types import Case, Operation
@@ -52,16 +52,16 @@ class IssuedCursors:
 ISSUED = IssuedCursors()
 
 
-def bound_values(paging: Paging, query: Mapping[str, Any]) -> _Bound:
+def bound_values(paging: CursorPaging, query: Mapping[str, Any]) -> _Bound:
     """The bound parameters of a query (generated values or wire values) as wire text."""
     return tuple(
         (name, wire_text(query[name])) for name in paging.bound_to if query.get(name) is not None
     )
 
 
-def paging_of(operation: Operation) -> Paging | None:
+def paging_of(operation: Operation) -> CursorPaging | None:
     found = operations.behaviour_of(operation)
-    return found.paging if found is not None else None
+    return found.cursor_paging if found is not None else None
 
 
 def _query(case: Case) -> dict[str, Any] | None:
@@ -74,7 +74,7 @@ def _is_positive(case: Case) -> bool:
     )
 
 
-def _cursor_is_schema_valid(case: Case, paging: Paging, cursor: object) -> bool:
+def _cursor_is_schema_valid(case: Case, paging: CursorPaging, cursor: object) -> bool:
     if not isinstance(cursor, str):
         return False  # a list or a number: a case built to break the cursor itself
     declared = operations.parameter_of(case.operation, paging.cursor)

@@ -42,7 +42,7 @@ from typing import Any
 
 import requests
 import schemathesis
-from koodrive_spec.behaviour import Behaviour, Filter, Match, Paging
+from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match
 
 from contract_tests import operations, record_times, wire
 from contract_tests.auth_provider import sent_mode
@@ -209,7 +209,7 @@ class Walker:
     ) -> dict[str, Any]:
         """`query` with a page size that splits its listing into about PAGES_PER_WALK pages:
         the first page at the largest page size says how many items there are."""
-        paging = behaviour.paging
+        paging = behaviour.cursor_paging
         if paging is None or paging.page_size is None or paging.total is None:
             return dict(query)
         key = (case.operation.label, mode.value, _describe(query))
@@ -223,7 +223,7 @@ class Walker:
         case: Case,
         mode: AuthMode,
         behaviour: Behaviour,
-        paging: Paging,
+        paging: CursorPaging,
         query: Mapping[str, Any],
     ) -> object:
         assert paging.page_size is not None
@@ -246,7 +246,7 @@ class Walker:
         self, case: Case, mode: AuthMode, behaviour: Behaviour, query: dict[str, Any]
     ) -> Listing:
         listing = Listing(dict(query))
-        paging = behaviour.paging
+        paging = behaviour.cursor_paging
         if paging is None:  # one response holds the whole listing
             sent = self._page(case, mode, behaviour, query, listing)
             if sent is not None:
@@ -364,7 +364,7 @@ class Walker:
         if sent.throttled:
             # The gateway's throttling outlasted the waiting: no broken promise, but the
             # listing was not followed to its end, which the checks reading it must say.
-            cursor = behaviour.paging.cursor if behaviour.paging is not None else None
+            cursor = behaviour.cursor_paging.cursor if behaviour.cursor_paging is not None else None
             listing.throttled = (
                 f"{what} of a listing ({_describe(_without(query, cursor or ''))}) was still "
                 f"answered {sent.status} after waiting out throttling, so the listing was not "
@@ -395,7 +395,7 @@ def _echo_problem(name: str, value: str, got: str | None, sent: Sent | str) -> s
     return _problem(f"{name} {value} was sent but echoed as {got}", sent)
 
 
-def _page_size(paging: Paging | None, query: Mapping[str, Any]) -> int | None:
+def _page_size(paging: CursorPaging | None, query: Mapping[str, Any]) -> int | None:
     if paging is None or paging.page_size is None:
         return None
     value = query.get(paging.page_size)
@@ -427,7 +427,7 @@ def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
     # The path parameters too: a listing is bound to them as to the query's.
     query = {**(case.path_parameters or {})}
     query.update(case.query if isinstance(case.query, dict) else {})
-    paging = behaviour.paging
+    paging = behaviour.cursor_paging
     if paging is not None:
         query[paging.cursor] = paging.first_cursor
     for name in behaviour.text_filters:
@@ -594,9 +594,9 @@ def register(
             name: values[0] for name, values in wire.query_of(response.request.url or "").items()
         }
         problems = []
-        size = _page_size(behaviour.paging, sent)
+        size = _page_size(behaviour.cursor_paging, sent)
         if size is not None and len(items) > size:
-            name = behaviour.paging.page_size if behaviour.paging else "pageSize"
+            name = behaviour.cursor_paging.page_size if behaviour.cursor_paging else "pageSize"
             problems.append(f"a page of {len(items)} items for {name}={size}")
         for filter_ in behaviour.filters:
             value = sent.get(filter_.parameter)
@@ -654,7 +654,7 @@ def register(
             _text_headers(response.request),
             case.path_parameters,
         )
-        paging = behaviour.paging
+        paging = behaviour.cursor_paging
         if not problems and paging is not None:
             cursor = query.get(paging.cursor, [paging.first_cursor])[0]
             if cursor != paging.first_cursor:
@@ -810,7 +810,7 @@ def register(
         return problems
 
     def cursors(plan: Plan) -> list[str]:
-        behaviour, paging = plan.behaviour, plan.behaviour.paging
+        behaviour, paging = plan.behaviour, plan.behaviour.cursor_paging
         if paging is None:
             return []
         listing = next(

@@ -390,7 +390,7 @@ class Client:
         """The query of a listing's first page at its largest page size, with `partition`
         and a value for every other required query parameter."""
         behaviour = self.spec.behaviours[listing]
-        paging = behaviour.paging
+        paging = behaviour.cursor_paging
         query: dict[str, Any] = dict(partition)
         for parameter in self.spec.operations[listing].parameters:
             if parameter.location != "query" or parameter.name in query:
@@ -418,7 +418,7 @@ class Client:
     ) -> tuple[dict[str, Mapping[str, Any]], list[Reply]] | None:
         """Every item of one listing, by key, and the pages read; None when a page fails."""
         behaviour = self.spec.behaviours[listing]
-        paging = behaviour.paging
+        paging = behaviour.cursor_paging
         query = {**self.first_page_query(listing, partition or {}), **(narrow or {})}
         found: dict[str, Mapping[str, Any]] = {}
         pages: list[Reply] = []

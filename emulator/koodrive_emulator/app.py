@@ -338,7 +338,7 @@ class EmulatorApp:
         self, operation: str, handler: Handler, *, user_headers_required: bool
     ) -> Endpoint:
         rules = self.rules[operation]
-        paging = rules.behaviour.paging if rules.behaviour is not None else None
+        paging = rules.behaviour.cursor_paging if rules.behaviour is not None else None
         # The filter-404 fault answers a request that narrows by text (groupName) with 404.
         filters = rules.behaviour.text_filters if rules.behaviour is not None else ()
 
@@ -663,7 +663,7 @@ def _altered(
         return outcome
     if fault.kind is FaultKind.RESULT_ERROR:
         return _Outcome(200, service_body(fault.code, fault.msg))
-    paging = rules.behaviour.paging if rules.behaviour is not None else None
+    paging = rules.behaviour.cursor_paging if rules.behaviour is not None else None
     if fault.kind is FaultKind.REPEAT_CURSOR:
         if outcome.status == 200 and paging is not None:
             outcome.body[paging.next_cursor] = request.query_params[paging.cursor]
@@ -710,7 +710,7 @@ def _alter_body(outcome: _Outcome, kind: FaultKind, rules: OperationRules) -> No
     # `total`, list-bound-devices' `data`), read from the spec.
     required = rules.success_schema.get("required") or []
     field = str(required[-1]) if required else None
-    paging = rules.behaviour.paging if rules.behaviour is not None else None
+    paging = rules.behaviour.cursor_paging if rules.behaviour is not None else None
     if kind is FaultKind.WRONG_TYPE and field in body:
         value = body[field]
         body[field] = (

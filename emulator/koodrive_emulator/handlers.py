@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from koodrive_spec.behaviour import Behaviour, Paging, Write
+from koodrive_spec.behaviour import Behaviour, CursorPaging, Write
 from koodrive_spec.request_rules import OperationRules
 
 from koodrive_emulator.clock import Clock
@@ -193,8 +193,8 @@ class OperationCall:
             raise TypeError(f"{self.behaviour.operation_id}: x-koodrive-behaviour names no items")
         return items
 
-    def _paging(self) -> Paging:
-        paging = self.behaviour.paging
+    def _paging(self) -> CursorPaging:
+        paging = self.behaviour.cursor_paging
         if paging is None:
             raise TypeError(f"{self.behaviour.operation_id}: x-koodrive-behaviour has no paging")
         return paging

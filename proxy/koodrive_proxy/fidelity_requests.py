@@ -70,7 +70,7 @@ def example_of(parameter: Parameter) -> str | None:
 
 def valid_value(parameter: Parameter, behaviour: Behaviour | None) -> str:
     """A value the parameter accepts: the first page's cursor for a cursor."""
-    paging = behaviour.paging if behaviour is not None else None
+    paging = behaviour.cursor_paging if behaviour is not None else None
     if paging is not None and parameter.name == paging.cursor:
         return paging.first_cursor
     example = example_of(parameter)
@@ -87,7 +87,7 @@ def valid_query(operation: Operation, behaviour: Behaviour | None) -> dict[str, 
 
 
 def page_size_parameter(operation: Operation, behaviour: Behaviour | None) -> Parameter | None:
-    paging = behaviour.paging if behaviour is not None else None
+    paging = behaviour.cursor_paging if behaviour is not None else None
     if paging is None or paging.page_size is None:
         return None
     found = operation.parameter(paging.page_size)
@@ -143,7 +143,7 @@ def walk(
     """Follow a listing from `query` (its first page) to its end, or until a page fails, a
     cursor comes back (it would loop), or `max_pages` were read. An operation that does not
     page is one page."""
-    paging = behaviour.paging
+    paging = behaviour.cursor_paging
     sent = dict(query)
     followed: set[str] = set()
     items: list[Mapping[str, Any]] = []

@@ -191,7 +191,7 @@ def _measure(
     items: Sequence[object],
 ) -> None:
     """Count one page of a paged listing into `shapes`: was it short before the end?"""
-    paging = behaviour.paging
+    paging = behaviour.cursor_paging
     if paging is None or paging.page_size is None:
         return
     shapes.pages += 1

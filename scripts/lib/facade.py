@@ -381,7 +381,7 @@ def _method(
         if isinstance(listed.inner_property, ModelProperty | EnumProperty):
             models.add(str(listed.inner_property.class_info.name))
 
-    paging_declared = behaviour.paging if behaviour is not None else None
+    paging_declared = behaviour.cursor_paging if behaviour is not None else None
     if paging_declared is not None and items is None:
         raise FacadeError(f"{operation_id}: paging needs `items` in x-koodrive-behaviour")
     if paging_declared is not None and paging_declared.total is None:

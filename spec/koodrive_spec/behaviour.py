@@ -13,6 +13,7 @@ an error naming the field, not a check that silently finds nothing to check.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -61,14 +62,42 @@ class Filter:
         return isinstance(found, str) and value.casefold() in found.casefold()
 
 
+class PagingScheme(StrEnum):
+    """How a listing is walked page by page: one model per scheme, shared by every listing."""
+
+    CURSOR = "cursor"
+    OFFSET = "offset"
+
+
 @dataclass(frozen=True)
-class Paging:
+class CursorPaging:
+    """Each page names the next by an opaque cursor; a walk ends on a page without one."""
+
     cursor: str  # the query parameter that carries the cursor
     first_cursor: str  # its value for the first page
     next_cursor: str  # the response field of the next cursor: absent on the last page only
     total: str | None  # the response field: how many items the whole listing yields
     page_size: str | None  # the query parameter bounding a page's length
     bound_to: tuple[str, ...]  # parameters a cursor must travel with, unchanged
+    scheme: PagingScheme = PagingScheme.CURSOR
+
+
+@dataclass(frozen=True)
+class OffsetPaging:
+    """A page skips `offset` items and holds up to `limit`; `total` counts them all, and a
+    walk ends once `offset` reaches it (an offset at or past it gives an empty page)."""
+
+    offset: str  # the query parameter: how many items to skip
+    limit: str  # the query parameter bounding a page's length
+    total: str  # the response field: how many items the whole listing yields
+    scheme: PagingScheme = PagingScheme.OFFSET
+
+    @property
+    def page_size(self) -> str:
+        return self.limit
+
+
+Paging = CursorPaging | OffsetPaging
 
 
 class Effect(StrEnum):
@@ -102,6 +131,59 @@ class Write:
                 return None
             found = found[part]
         return found if isinstance(found, str) else None
+
+
+class MembershipEffect(StrEnum):
+    """What a batch does to the memberships of the users it names."""
+
+    ADD = "add"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True)
+class BatchStatuses:
+    """The values of a batch's `status`, read from its enum's `x-enum-varnames`."""
+
+    all_succeeded: int
+    partly_succeeded: int
+    all_failed: int
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A batch that adds users to a group or removes them: which listings it changes, and
+    where its answer says how it went."""
+
+    effect: MembershipEffect
+    group: str  # the path parameter naming the group
+    users: str  # JSON pointer to the array of entries in the request body
+    user_field: str  # the field of an entry naming the user
+    joined: str  # the operationId listing the groups a user joins
+    members: str  # the operationId listing a group's members
+    status: str  # the response field telling how the batch went
+    failed: str  # the response field listing the users it could not change
+    statuses: BatchStatuses
+    limit_per_group: int | None  # how many members a group may have
+
+    def users_in(self, body: object) -> list[object]:
+        """The users a request body names (their `user_field` values), in order."""
+        found: object = body
+        for part in self.users.split("/")[1:]:
+            if not isinstance(found, Mapping):
+                return []
+            found = found.get(part)
+        if not isinstance(found, list):
+            return []
+        return [entry.get(self.user_field) for entry in found if isinstance(entry, Mapping)]
+
+
+@dataclass(frozen=True)
+class DetailOf:
+    """A read of one record that a listing lists too: the two must agree on the fields
+    they share."""
+
+    listing: str  # the operationId of the listing
+    key: str  # the path parameter naming the record (the listing's item-key)
 
 
 @dataclass(frozen=True)
@@ -138,6 +220,11 @@ class Behaviour:
     not_found: Expected | None = None  # the answer to a key that names no record
     forbidden: Expected | None = None  # the answer to a change the caller may not make
     record_times: RecordTimes | None = None  # the item fields that are record times
+    item: str | None = None  # the response field holding the one record a read answers
+    detail_of: DetailOf | None = None  # the listing that lists the record `item` holds
+    # Only members of the group the path names may call it: anyone else gets `not-found`.
+    members_only: bool = False
+    membership: Membership | None = None  # a batch changing a group's members
 
     def items_of(self, body: object) -> list[Mapping[str, Any]] | None:
         """The listed items of a success body, or None when it holds no list of objects."""
@@ -147,6 +234,23 @@ class Behaviour:
         if not isinstance(found, list) or not all(isinstance(item, Mapping) for item in found):
             return None
         return found
+
+    @property
+    def cursor_paging(self) -> CursorPaging | None:
+        """The paging, when the listing is cursor-paged."""
+        return self.paging if isinstance(self.paging, CursorPaging) else None
+
+    @property
+    def offset_paging(self) -> OffsetPaging | None:
+        """The paging, when the listing is offset-paged."""
+        return self.paging if isinstance(self.paging, OffsetPaging) else None
+
+    def item_of(self, body: object) -> Mapping[str, Any] | None:
+        """The one record of a success body (`item`), or None when there is none."""
+        if self.item is None or not isinstance(body, Mapping):
+            return None
+        found = body.get(self.item)
+        return found if isinstance(found, Mapping) else None
 
     def key_of(self, item: Mapping[str, Any]) -> str:
         return str(item.get(self.item_key)) if self.item_key is not None else repr(item)
@@ -194,16 +298,65 @@ _OPERATION_SCHEMA = {
         "item-key": _NAME,
         "exclusive-owner": {"type": "boolean"},
         "paging": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["cursor", "first-cursor", "next-cursor"],
+                    "properties": {
+                        "scheme": {"const": PagingScheme.CURSOR.value},
+                        "cursor": _NAME,
+                        "first-cursor": {"type": "string"},
+                        "next-cursor": _NAME,
+                        "total": _NAME,
+                        "page-size": _NAME,
+                        "bound-to": {"type": "array", "items": _NAME, "uniqueItems": True},
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["scheme", "offset", "limit", "total"],
+                    "properties": {
+                        "scheme": {"const": PagingScheme.OFFSET.value},
+                        "offset": _NAME,
+                        "limit": _NAME,
+                        "total": _NAME,
+                    },
+                },
+            ],
+        },
+        "item": _NAME,
+        "detail-of": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["cursor", "first-cursor", "next-cursor"],
+            "required": ["listing", "key"],
+            "properties": {"listing": _NAME, "key": _NAME},
+        },
+        "members-only": {"type": "boolean"},
+        "membership": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "effect",
+                "group",
+                "users",
+                "user-field",
+                "joined",
+                "members",
+                "status",
+                "failed",
+            ],
             "properties": {
-                "cursor": _NAME,
-                "first-cursor": {"type": "string"},
-                "next-cursor": _NAME,
-                "total": _NAME,
-                "page-size": _NAME,
-                "bound-to": {"type": "array", "items": _NAME, "uniqueItems": True},
+                "effect": {"enum": [e.value for e in MembershipEffect]},
+                "group": _NAME,
+                "users": {"type": "string", "pattern": "^(/[^/]+)+$"},
+                "user-field": _NAME,
+                "joined": _NAME,
+                "members": _NAME,
+                "status": _NAME,
+                "failed": _NAME,
+                "limit-per-group": {"type": "integer", "minimum": 1},
             },
         },
         "safe-to-repeat": {"type": "boolean"},
@@ -267,11 +420,20 @@ def load(document: Mapping[str, Any]) -> dict[str, Behaviour]:
         behaviour = _behaviour(str(operation["operationId"]), {**defaults, **own}, where)
         parameters = operation_parameters(path_item, operation, document)
         _check_names(behaviour, operation, parameters, document, where)
+        if behaviour.membership is not None:
+            statuses = _batch_statuses(behaviour, operation, document, f"{where}.membership")
+            behaviour = dataclasses.replace(
+                behaviour, membership=dataclasses.replace(behaviour.membership, statuses=statuses)
+            )
         found[behaviour.operation_id] = behaviour
         wheres[behaviour.operation_id] = where
     for operation_id, behaviour in found.items():
         if behaviour.write is not None:
             _check_write(behaviour, found, document, wheres[operation_id])
+        if behaviour.membership is not None:
+            _check_membership(behaviour, found, document, wheres[operation_id])
+        if behaviour.detail_of is not None:
+            _check_detail(behaviour, found, document, wheres[operation_id])
     _check_request_id_header(defaults.get("request-id-header"), document)
     return found
 
@@ -370,8 +532,8 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
             raise BehaviourError(
                 f"{where}.{required}: required (here or in the document's {EXTENSION})"
             )
-    paging = raw.get("paging")
     times = raw.get("record-times")
+    detail = raw.get("detail-of")
     return Behaviour(
         operation_id=operation_id,
         success=Expected(raw["success"]["status"], raw["success"]["code"]),
@@ -382,16 +544,7 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
         items=raw.get("items"),
         item_key=raw.get("item-key"),
         exclusive_owner=bool(raw.get("exclusive-owner", False)),
-        paging=None
-        if paging is None
-        else Paging(
-            cursor=paging["cursor"],
-            first_cursor=paging["first-cursor"],
-            next_cursor=paging["next-cursor"],
-            total=paging.get("total"),
-            page_size=paging.get("page-size"),
-            bound_to=tuple(paging.get("bound-to", ())),
-        ),
+        paging=_paging(raw.get("paging")),
         filters=tuple(
             Filter(name, Match(spec["match"]), spec.get("field"))
             for name, spec in (raw.get("filters") or {}).items()
@@ -403,6 +556,46 @@ def _behaviour(operation_id: str, raw: Mapping[str, Any], where: str) -> Behavio
         record_times=None
         if times is None
         else RecordTimes(created=times.get("created"), updated=times.get("updated")),
+        item=raw.get("item"),
+        detail_of=None if detail is None else DetailOf(detail["listing"], detail["key"]),
+        members_only=bool(raw.get("members-only", False)),
+        membership=_membership(raw.get("membership")),
+    )
+
+
+def _paging(raw: Mapping[str, Any] | None) -> Paging | None:
+    if raw is None:
+        return None
+    if raw.get("scheme", PagingScheme.CURSOR.value) == PagingScheme.OFFSET.value:
+        return OffsetPaging(offset=raw["offset"], limit=raw["limit"], total=raw["total"])
+    return CursorPaging(
+        cursor=raw["cursor"],
+        first_cursor=raw["first-cursor"],
+        next_cursor=raw["next-cursor"],
+        total=raw.get("total"),
+        page_size=raw.get("page-size"),
+        bound_to=tuple(raw.get("bound-to", ())),
+    )
+
+
+# Placeholder statuses until _check_membership reads them from the spec's enum.
+_UNREAD_STATUSES = BatchStatuses(-1, -1, -1)
+
+
+def _membership(raw: Mapping[str, Any] | None) -> Membership | None:
+    if raw is None:
+        return None
+    return Membership(
+        effect=MembershipEffect(raw["effect"]),
+        group=raw["group"],
+        users=raw["users"],
+        user_field=raw["user-field"],
+        joined=raw["joined"],
+        members=raw["members"],
+        status=raw["status"],
+        failed=raw["failed"],
+        statuses=_UNREAD_STATUSES,
+        limit_per_group=raw.get("limit-per-group"),
     )
 
 
@@ -425,8 +618,11 @@ def _check_names(
     }
     responses = operation.get("responses") or {}
     body = _success_properties(behaviour, operation, document)
-    listed = resolve(body.get(behaviour.items or "", {}), document)
-    item = _properties(listed.get("items") if isinstance(listed, Mapping) else None, document)
+    if behaviour.item is not None:
+        item = _properties(body.get(behaviour.item), document)
+    else:
+        listed = resolve(body.get(behaviour.items or "", {}), document)
+        item = _properties(listed.get("items") if isinstance(listed, Mapping) else None, document)
 
     def must(found: bool, field: str, message: str) -> None:
         if not found:
@@ -448,9 +644,32 @@ def _check_names(
         must(owner.lower() in headers, "owner", f"{owner!r} is not a request header")
     if behaviour.items is not None:
         must(behaviour.items in body, "items", f"{behaviour.items!r} is not a success field")
+    if behaviour.item is not None:
+        must(behaviour.items is None, "item", "an operation answers `items` or one `item`")
+        must(
+            behaviour.item in body and bool(item), "item", f"{behaviour.item!r} is no object field"
+        )
     if behaviour.item_key is not None:
         must(behaviour.item_key in item, "item-key", f"{behaviour.item_key!r} is not an item field")
-    if behaviour.paging is not None:
+    if isinstance(behaviour.paging, OffsetPaging):
+        offset_paging = behaviour.paging
+        for field, bound in (("offset", offset_paging.offset), ("limit", offset_paging.limit)):
+            must(bound in query, f"paging.{field}", f"{bound!r} is not a query parameter")
+            parameter = next(p for p in parameters if p.get("name") == bound)
+            bound_schema = resolve(parameter.get("schema", {}), document)
+            least = bound_schema.get("minimum") if isinstance(bound_schema, Mapping) else None
+            must(
+                isinstance(bound_schema, Mapping)
+                and bound_schema.get("type") == "integer"
+                and isinstance(least, int)
+                and least >= (0 if field == "offset" else 1),
+                f"paging.{field}",
+                f"{bound!r} must be an integer with a minimum of "
+                + ("0" if field == "offset" else "1 or more (a page of no items never ends)"),
+            )
+        total = offset_paging.total
+        must(total in body, "paging.total", f"{total!r} is not a success field")
+    if isinstance(behaviour.paging, CursorPaging):
         paging = behaviour.paging
         must(paging.cursor in query, "paging.cursor", f"{paging.cursor!r} is not a query parameter")
         must(
@@ -486,7 +705,11 @@ def _check_names(
             )
     if behaviour.record_times is not None:
         times = behaviour.record_times
-        must(behaviour.items is not None, "record-times", "needs `items`: they are item fields")
+        must(
+            behaviour.items is not None or behaviour.item is not None,
+            "record-times",
+            "needs `items` or `item`: they are item fields",
+        )
         for key, declared in (("created", times.created), ("updated", times.updated)):
             if declared is None:
                 continue
@@ -568,6 +791,108 @@ def _check_write(
     for name, field in (("marker", write.marker), ("same-record-for", write.same_record_for)):
         if field is not None:
             must(field in body, name, f"{field!r} is not a field of the request body")
+
+
+def _check_membership(
+    behaviour: Behaviour,
+    behaviours: Mapping[str, Behaviour],
+    document: Mapping[str, Any],
+    where: str,
+) -> None:
+    """Every listing, parameter and field a membership batch names exists where it says."""
+    membership = behaviour.membership
+    assert membership is not None
+    where = f"{where}.membership"
+
+    def must(found: bool, field: str, message: str) -> None:
+        if not found:
+            raise BehaviourError(f"{where}.{field}: {message}")
+
+    operation = _operation(document, behaviour.operation_id)
+    path = {p["name"] for p in _path_parameters(document, behaviour.operation_id)}
+    must(membership.group in path, "group", f"{membership.group!r} is not a path parameter")
+    schema: Any = _request_schema(operation, document)
+    for part in membership.users.split("/")[1:]:
+        schema = _properties(schema, document).get(part)
+        must(schema is not None, "users", f"{membership.users!r} is in no request body")
+    array = resolve(schema, document)
+    must(array.get("type") == "array", "users", f"{membership.users!r} is not an array")
+    entry = _properties(array.get("items"), document)
+    must(
+        membership.user_field in entry,
+        "user-field",
+        f"{membership.user_field!r} is not a field of {membership.users!r}'s entries",
+    )
+    joined = behaviours.get(membership.joined)
+    must(
+        joined is not None and joined.items is not None and joined.item_key is not None,
+        "joined",
+        f"{membership.joined!r} is no listing (an operation with items and an item-key)",
+    )
+    members = behaviours.get(membership.members)
+    must(
+        members is not None and members.items is not None and members.item_key is not None,
+        "members",
+        f"{membership.members!r} is no listing (an operation with items and an item-key)",
+    )
+    assert members is not None
+    members_path = {p["name"] for p in _path_parameters(document, membership.members)}
+    must(
+        membership.group in members_path,
+        "members",
+        f"{membership.members!r} takes no path parameter {membership.group!r}",
+    )
+    body = _success_properties(behaviour, operation, document)
+    failed = resolve(body.get(membership.failed, {}), document)
+    must(
+        isinstance(failed, Mapping) and failed.get("type") == "array",
+        "failed",
+        f"{membership.failed!r} is no array of the success body",
+    )
+
+
+def _batch_statuses(
+    behaviour: Behaviour, operation: Mapping[str, Any], document: Mapping[str, Any], where: str
+) -> BatchStatuses:
+    """The batch status values, read from the status field's enum and `x-enum-varnames`."""
+    assert behaviour.membership is not None
+    field = behaviour.membership.status
+    schema = resolve(_success_properties(behaviour, operation, document).get(field, {}), document)
+    values = schema.get("enum") if isinstance(schema, Mapping) else None
+    names = schema.get("x-enum-varnames") if isinstance(schema, Mapping) else None
+    wanted = ("ALL_SUCCEEDED", "PARTLY_SUCCEEDED", "ALL_FAILED")
+    if not (
+        isinstance(values, list)
+        and isinstance(names, list)
+        and len(values) == len(names)
+        and set(wanted) <= set(names)
+    ):
+        raise BehaviourError(
+            f"{where}.status: {field!r} must be a success field whose enum names "
+            f"{', '.join(wanted)} in its x-enum-varnames"
+        )
+    by_name = dict(zip(names, values, strict=True))
+    return BatchStatuses(*(int(by_name[name]) for name in wanted))
+
+
+def _check_detail(
+    behaviour: Behaviour,
+    behaviours: Mapping[str, Behaviour],
+    document: Mapping[str, Any],
+    where: str,
+) -> None:
+    """A detail read names a listing and the path parameter that is its item-key."""
+    detail = behaviour.detail_of
+    assert detail is not None
+    where = f"{where}.detail-of"
+    listing = behaviours.get(detail.listing)
+    if listing is None or listing.items is None or listing.item_key is None:
+        raise BehaviourError(f"{where}.listing: {detail.listing!r} is no listing")
+    if behaviour.item is None:
+        raise BehaviourError(f"{where}: needs `item`, the response field holding the record")
+    path = {p["name"] for p in _path_parameters(document, behaviour.operation_id)}
+    if detail.key not in path:
+        raise BehaviourError(f"{where}.key: {detail.key!r} is not a path parameter")
 
 
 def _operation(document: Mapping[str, Any], operation_id: str) -> Mapping[str, Any]:

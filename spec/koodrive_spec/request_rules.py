@@ -103,7 +103,7 @@ class Rule:
     def of(cls, parameter: Parameter, behaviour: Behaviour | None) -> Rule:
         told = expectation(parameter.schema)
         hint = _hint(parameter.schema, told)
-        paging = behaviour.paging if behaviour is not None else None
+        paging = behaviour.cursor_paging if behaviour is not None else None
         if paging is not None and parameter.name == paging.cursor:
             first = "empty" if paging.first_cursor == "" else repr(paging.first_cursor)
             hint = f"{first} for the first page, then the previous {paging.next_cursor}"
@@ -442,6 +442,14 @@ class BodyRules:
             if name not in value:
                 told = _hint(properties.get(name) or {}, expectation(properties.get(name) or {}))
                 problems.append(f"{_path([*at, name])} is required ({told})")
+        dependent: Mapping[str, Any] = schema.get("dependentRequired") or {}
+        for name, needed in dependent.items():
+            if name in value:
+                problems += [
+                    f"{_path([*at, other])} is required when {_path([*at, name])} is given"
+                    for other in needed
+                    if other not in value
+                ]
         for name in list(value):
             field_schema = properties.get(name)
             if field_schema is None:

@@ -44,9 +44,9 @@ def test_every_operation_declares_its_behaviour(document: dict[str, Any]) -> Non
     assert groups.invalid_request.status == 400
     assert groups.invalid_request.code == 13000102
     assert groups.echoed_headers == ("X-Traceid",)
-    assert groups.paging is not None
-    assert groups.paging.cursor == "pageCursor"
-    assert groups.paging.bound_to == ("sourceType", "groupName")
+    assert groups.cursor_paging is not None
+    assert groups.cursor_paging.cursor == "pageCursor"
+    assert groups.cursor_paging.bound_to == ("sourceType", "groupName")
     name = groups.filter("groupName")
     assert name is not None
     assert name.match is Match.CONTAINS_IGNORING_CASE
@@ -153,8 +153,8 @@ def test_a_cursor_may_be_bound_to_a_path_parameter_but_not_to_a_made_up_one(
     paging["bound-to"] = ["sourceType", "tenant"]
 
     loaded = behaviour.load(changed)["listUserGroups"]
-    assert loaded.paging is not None
-    assert loaded.paging.bound_to == ("sourceType", "tenant")
+    assert loaded.cursor_paging is not None
+    assert loaded.cursor_paging.bound_to == ("sourceType", "tenant")
     paging["bound-to"] = ["tenantId"]
     with pytest.raises(BehaviourError, match="'tenantId' is not a query or path parameter"):
         behaviour.load(changed)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from koodrive_spec.behaviour import Paging
+from koodrive_spec.behaviour import CursorPaging
 from koodrive_spec.request_rules import ValidationError
 
 from koodrive_emulator.state import Slice
@@ -101,7 +101,7 @@ class Pager:
 
     def page(
         self,
-        paging: Paging,
+        paging: CursorPaging,
         *,
         owner: str,
         values: Mapping[str, object],
@@ -160,7 +160,7 @@ class Pager:
         self,
         cursor: str,
         binding: str,
-        paging: Paging,
+        paging: CursorPaging,
         generation: int,
         *,
         check_binding: bool = True,
@@ -212,7 +212,7 @@ def _digest(owner: str, bound: tuple[tuple[str, type, object], ...]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _first(paging: Paging, *, article: bool = True) -> str:
+def _first(paging: CursorPaging, *, article: bool = True) -> str:
     """How to tell the first-page cursor: "an empty" (pageCursor), or "empty" alone."""
     if paging.first_cursor == "":
         return "an empty" if article else "empty"
