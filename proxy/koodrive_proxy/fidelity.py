@@ -55,6 +55,7 @@ from koodrive.auth import AppSignatureAuth, TokenAuth
 from koodrive_emulator.credentials import DEV_APP_ID, DEV_APP_SECRET, DEV_TOKEN, DEV_USER_ID
 from koodrive_spec.behaviour import Behaviour
 from koodrive_spec.reader import Operation, Spec
+from koodrive_spec.request_rules import json_type
 
 from koodrive_proxy.fidelity_behaviour import Lister, Verdict, behaviour_checks
 from koodrive_proxy.fidelity_requests import (
@@ -76,7 +77,6 @@ from koodrive_proxy.fidelity_writes import (
     undo_of,
     valid_body,
 )
-from koodrive_proxy.validation import json_type
 
 THROTTLED_TRIES = 4
 MAX_WAIT = 30.0

@@ -20,7 +20,12 @@ from typing import Any
 import jsonschema
 from koodrive_spec.behaviour import Behaviour
 from koodrive_spec.reader import Operation, Spec
-from koodrive_spec.request_rules import OperationRules, UnsupportedMediaType, ValidationError
+from koodrive_spec.request_rules import (
+    OperationRules,
+    UnsupportedMediaType,
+    ValidationError,
+    json_type,
+)
 from starlette.routing import compile_path
 
 ALSO_SEEN_AS = "x-koodrive-also-seen-as"
@@ -313,23 +318,6 @@ def _json_path(path: Sequence[object]) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text
-
-
-def json_type(value: object) -> str:
-    """The JSON Schema type a parsed JSON value has (`integer` apart from `number`)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 def _paging_deviations(

@@ -287,16 +287,29 @@ def _path(parts: Sequence[str | int]) -> str:
     return told
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
+def json_type(value: object) -> str:
+    """The JSON Schema type a parsed JSON value has (`integer` apart from `number`)."""
     if isinstance(value, bool):
-        return "a boolean"
-    return "null" if value is None else "a number"
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return "null"
+
+
+def _kind(value: object) -> str:
+    """`value`'s JSON type with its article, as a refusal tells it (any number a number)."""
+    kind = json_type(value)
+    if kind in ("integer", "number"):
+        return "a number"
+    return kind if kind == "null" else f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 class BodyRules:

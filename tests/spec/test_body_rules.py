@@ -90,3 +90,15 @@ def test_every_write_of_the_spec_has_body_rules_and_every_read_takes_none() -> N
         rules = BodyRules(operation)
         writes_a_body = operation.method in ("POST", "PUT")
         assert rules.takes_body is writes_a_body, operation_id
+
+
+def test_fields_that_come_together_are_named_when_one_is_missing() -> None:
+    update = Spec.packaged().operations["updateUserGroup"]
+    rules = BodyRules(update)
+    base = '"groupName": "Team", "sourceType": 0'
+    for sent, missing in (('"userId": "17"', "role"), ('"role": "2"', "userId")):
+        with pytest.raises(ValidationError) as refused:
+            rules.parse(f"{{{base}, {sent}}}".encode())
+        given = "userId" if missing == "role" else "role"
+        assert str(refused.value).endswith(f"{missing} is required when {given} is given")
+    assert rules.parse(f'{{{base}, "userId": "17", "role": "1"}}'.encode())["role"] == "1"
