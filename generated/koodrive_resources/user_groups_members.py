@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
+from operator import attrgetter
 
 from koodrive._context import AsyncContext, SyncContext
 from koodrive._extras import ExtraHeaders, ExtraQuery
@@ -222,9 +223,9 @@ class UserGroupsMembers(Resource[SyncContext]):
         _scheme = OffsetScheme(
             limit=limit,
             max_offset=2147483647,
-            key=lambda _item: _item.user_id,
+            key=attrgetter("user_id"),
         )
-        return SyncPager(_fetch, offset, _scheme)
+        return SyncPager.walking(_fetch, offset, _scheme)
 
     def add(
         self,
@@ -429,9 +430,9 @@ class AsyncUserGroupsMembers(Resource[AsyncContext]):
         _scheme = OffsetScheme(
             limit=limit,
             max_offset=2147483647,
-            key=lambda _item: _item.user_id,
+            key=attrgetter("user_id"),
         )
-        return AsyncPager(_fetch, offset, _scheme)
+        return AsyncPager.walking(_fetch, offset, _scheme)
 
     async def add(
         self,

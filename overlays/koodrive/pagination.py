@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import httpx
 
@@ -62,7 +62,7 @@ MAX_EMPTY_PAGES_IN_A_ROW = 100
 class Walk(Protocol[PositionT_co]):
     """One iteration's progress through a listing."""
 
-    def after(self, page: Page[Any]) -> PositionT_co | None:
+    def after(self, page: Page[ItemT]) -> PositionT_co | None:
         """Where the page after `page` starts; None: `page` was the last."""
 
 
@@ -91,7 +91,7 @@ class _CursorWalk:
         self._empty_in_a_row = 0
         self._pages = 0
 
-    def after(self, page: Page[Any]) -> str | None:
+    def after(self, page: Page[ItemT]) -> str | None:
         self._pages += 1
         self._empty_in_a_row = 0 if page.items else self._empty_in_a_row + 1
         cursor = page.next_cursor
@@ -127,7 +127,7 @@ class OffsetScheme:
 
     limit: int
     max_offset: int | None = None
-    key: Callable[[Any], Hashable] | None = None
+    key: Callable[[object], Hashable] | None = None
 
     def walk(self, start: int) -> Walk[int]:
         return _OffsetWalk(start, self)
@@ -140,7 +140,7 @@ class _OffsetWalk:
         self._seen: set[Hashable] = set()
         self._pages = 0
 
-    def after(self, page: Page[Any]) -> int | None:
+    def after(self, page: Page[ItemT]) -> int | None:
         self._pages += 1
         scheme = self._scheme
         if not page.items:
@@ -178,36 +178,100 @@ class _OffsetWalk:
 CURSOR = CursorScheme()
 
 
-class SyncPager(Generic[ItemT]):
-    """Iterate to get every item across pages; `.pages()` for the pages themselves.
-
-    Nothing is fetched until iteration starts; each iteration starts from the first page
-    (or the position the method was given: `cursor=`, `offset=`). `fetch(position)` gets
-    one page; `scheme` is how the listing pages (cursor paging unless told).
-    """
+class _Walker(Generic[PositionT, ItemT]):
+    """One listing's pages: `fetch(position)` gets one, `scheme` walks from `start`."""
 
     def __init__(
         self,
-        fetch: Callable[[Any], Page[ItemT]],
-        start: str | int = FIRST_PAGE,
-        scheme: PagingScheme[Any] = CURSOR,
+        fetch: Callable[[PositionT], Page[ItemT]],
+        start: PositionT,
+        scheme: PagingScheme[PositionT],
     ) -> None:
-        self._fetch = fetch
-        self._start = start
-        self._scheme = scheme
+        self._fetch: Callable[[PositionT], Page[ItemT]] = fetch
+        self._start: PositionT = start
+        self._scheme: PagingScheme[PositionT] = scheme
 
     def first_page(self) -> Page[ItemT]:
-        """The page iteration starts with (the first, or the one `cursor=` named)."""
         return self._fetch(self._start)
 
     def pages(self) -> Iterator[Page[ItemT]]:
         walk = self._scheme.walk(self._start)
-        position: str | int | None = self._start
+        position: PositionT | None = self._start
         while position is not None:
             page = self._fetch(position)
             yield page
             position = walk.after(page)
             del page  # let the page go before the next one is fetched
+
+
+class _AsyncWalker(Generic[PositionT, ItemT]):
+    def __init__(
+        self,
+        fetch: Callable[[PositionT], Awaitable[Page[ItemT]]],
+        start: PositionT,
+        scheme: PagingScheme[PositionT],
+    ) -> None:
+        self._fetch: Callable[[PositionT], Awaitable[Page[ItemT]]] = fetch
+        self._start: PositionT = start
+        self._scheme: PagingScheme[PositionT] = scheme
+
+    async def first_page(self) -> Page[ItemT]:
+        return await self._fetch(self._start)
+
+    async def pages(self) -> AsyncIterator[Page[ItemT]]:
+        walk = self._scheme.walk(self._start)
+        position: PositionT | None = self._start
+        while position is not None:
+            page = await self._fetch(position)
+            yield page
+            position = walk.after(page)
+            del page
+
+
+class _Pages(Protocol[ItemT]):
+    def first_page(self) -> Page[ItemT]: ...
+    def pages(self) -> Iterator[Page[ItemT]]: ...
+
+
+class _AsyncPages(Protocol[ItemT]):
+    async def first_page(self) -> Page[ItemT]: ...
+    def pages(self) -> AsyncIterator[Page[ItemT]]: ...
+
+
+class SyncPager(Generic[ItemT]):
+    """Iterate to get every item across pages; `.pages()` for the pages themselves.
+
+    Nothing is fetched until iteration starts; each iteration starts from the first page
+    (or the position the method was given: `cursor=`, `offset=`). `fetch(cursor)` gets one
+    page of a cursor-paged listing; `SyncPager.walking(fetch, start, scheme)` makes the
+    pager of a listing paged by any scheme (`OffsetScheme`: `fetch(offset)`).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Page[ItemT]],
+        start: str = FIRST_PAGE,
+        scheme: PagingScheme[str] = CURSOR,
+    ) -> None:
+        self._listing: _Pages[ItemT] = _Walker(fetch, start, scheme)
+
+    @classmethod
+    def walking(
+        cls,
+        fetch: Callable[[PositionT], Page[ItemT]],
+        start: PositionT,
+        scheme: PagingScheme[PositionT],
+    ) -> SyncPager[ItemT]:
+        pager: SyncPager[ItemT] = cls.__new__(cls)
+        pager._listing = _Walker(fetch, start, scheme)
+        return pager
+
+    def first_page(self) -> Page[ItemT]:
+        """The page iteration starts with (the first, or the one `cursor=` named)."""
+        return self._listing.first_page()
+
+    def pages(self) -> Iterator[Page[ItemT]]:
+        return self._listing.pages()
 
     def __iter__(self) -> Iterator[ItemT]:
         for page in self.pages():
@@ -222,26 +286,29 @@ class AsyncPager(Generic[ItemT]):
 
     def __init__(
         self,
-        fetch: Callable[[Any], Awaitable[Page[ItemT]]],
-        start: str | int = FIRST_PAGE,
-        scheme: PagingScheme[Any] = CURSOR,
+        fetch: Callable[[str], Awaitable[Page[ItemT]]],
+        start: str = FIRST_PAGE,
+        scheme: PagingScheme[str] = CURSOR,
     ) -> None:
-        self._fetch = fetch
-        self._start = start
-        self._scheme = scheme
+        self._listing: _AsyncPages[ItemT] = _AsyncWalker(fetch, start, scheme)
+
+    @classmethod
+    def walking(
+        cls,
+        fetch: Callable[[PositionT], Awaitable[Page[ItemT]]],
+        start: PositionT,
+        scheme: PagingScheme[PositionT],
+    ) -> AsyncPager[ItemT]:
+        pager: AsyncPager[ItemT] = cls.__new__(cls)
+        pager._listing = _AsyncWalker(fetch, start, scheme)
+        return pager
 
     async def first_page(self) -> Page[ItemT]:
         """The page iteration starts with (the first, or the one `cursor=` named)."""
-        return await self._fetch(self._start)
+        return await self._listing.first_page()
 
-    async def pages(self) -> AsyncIterator[Page[ItemT]]:
-        walk = self._scheme.walk(self._start)
-        position: str | int | None = self._start
-        while position is not None:
-            page = await self._fetch(position)
-            yield page
-            position = walk.after(page)
-            del page
+    def pages(self) -> AsyncIterator[Page[ItemT]]:
+        return self._listing.pages()
 
     async def __aiter__(self) -> AsyncIterator[ItemT]:
         async for page in self.pages():
