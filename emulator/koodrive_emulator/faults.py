@@ -71,7 +71,7 @@ _LATER_PAGES_ONLY = frozenset({FaultKind.REPEAT_CURSOR, FaultKind.THROTTLE_PAGES
 UNANSWERED_KINDS = frozenset({FaultKind.CONNECTION_RESET, FaultKind.HANG})
 
 # Kinds that concern some operations only, read from the spec: paging faults act on every
-# operation whose x-koodrive-behaviour declares paging, filter-404 on those with a text
+# operation whose x-koodrive-behaviour declares cursor paging, filter-404 on those with a text
 # filter, the record-time kinds on those declaring record times (updated-before-created:
 # both of them); the rest are flaws of one handler (handlers.py).
 PAGING_KINDS = frozenset(
@@ -119,7 +119,8 @@ def _answers_a_record(spec: Spec, operation: str) -> bool:
 def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
     behaviours = spec.behaviours
     if kind in PAGING_KINDS:
-        return tuple(op for op, b in behaviours.items() if b.paging is not None)
+        # The cursor pager plays them: an offset-paged listing has no cursor to break.
+        return tuple(op for op, b in behaviours.items() if b.cursor_paging is not None)
     if kind is FaultKind.FILTER_404:
         return tuple(op for op, b in behaviours.items() if b.text_filters)
     acts_on = _WRITE_KINDS.get(kind)

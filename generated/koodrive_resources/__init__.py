@@ -10,12 +10,15 @@ import koodrive  # noqa: F401
 from ._bind import AsyncResources, SyncResources
 from .devices import AsyncDevices, Devices
 from .user_groups import AsyncUserGroups, UserGroups
+from .user_groups_members import AsyncUserGroupsMembers, UserGroupsMembers
 
 __all__ = [
     "AsyncDevices",
     "Devices",
     "AsyncUserGroups",
     "UserGroups",
+    "AsyncUserGroupsMembers",
+    "UserGroupsMembers",
     "AsyncResources",
     "SyncResources",
 ]

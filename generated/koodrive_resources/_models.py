@@ -2,15 +2,29 @@
 scripts/regenerate; do not edit. `koodrive` re-exports them."""
 
 from koodrive_client.models import (
+    BatchStatus,
     BoundDeviceEntity,
+    Capabilities,
+    MemberInfo,
+    MemberInfoTop,
+    MemberRole,
     SourceType,
+    UpdateUserGroupRequestRole,
     UpdateUserGroupRequestTop,
+    UserGroupDetail,
     UserGroupInfo,
 )
 
 __all__ = [
+    "BatchStatus",
     "BoundDeviceEntity",
+    "Capabilities",
+    "MemberInfo",
+    "MemberInfoTop",
+    "MemberRole",
     "SourceType",
+    "UpdateUserGroupRequestRole",
     "UpdateUserGroupRequestTop",
+    "UserGroupDetail",
     "UserGroupInfo",
 ]

@@ -2,6 +2,7 @@
 
 - `user_groups.list()`: listUserGroups
 - `user_groups.create()`: createUserGroup
+- `user_groups.retrieve()`: getUserGroup
 - `user_groups.update()`: updateUserGroup
 - `user_groups.delete()`: deleteUserGroup
 """
@@ -23,25 +24,38 @@ from koodrive._resource import (
     omitted,
     page_of,
     path_argument,
+    together,
+    user_id_argument,
 )
 from koodrive._response import raw, raw_async, raw_page, raw_page_async
 from koodrive._types import NOT_GIVEN, NotGiven, Timeout
-from koodrive.pagination import AsyncPager, Page, SyncPager
+from koodrive.pagination import AsyncPager, CursorScheme, Page, SyncPager
 from koodrive_client.api.user_groups import (
     create_user_group,
     delete_user_group,
+    get_user_group,
     list_user_groups,
     update_user_group,
 )
 from koodrive_client.models import (
     CreateUserGroupRequest,
     CreateUserGroupResponse,
+    GetUserGroupResponse,
     ListUserGroupsResponse,
     SourceType,
     UpdateUserGroupRequest,
+    UpdateUserGroupRequestRole,
     UpdateUserGroupRequestTop,
+    UserGroupDetail,
     UserGroupInfo,
     WriteResult,
+)
+
+from .user_groups_members import (
+    AsyncUserGroupsMembers,
+    AsyncUserGroupsMembersWithRawResponse,
+    UserGroupsMembers,
+    UserGroupsMembersWithRawResponse,
 )
 
 _USER_GROUPS_LIST = Operation(
@@ -72,6 +86,7 @@ _USER_GROUPS_LIST = Operation(
         "sourceType": "source_type=",
     },
 )
+_USER_GROUPS_LIST_PAGING = CursorScheme(first="")
 _USER_GROUPS_CREATE = Operation(
     "user_groups.create()",
     acts_for_one_user=True,
@@ -100,6 +115,29 @@ _USER_GROUPS_CREATE = Operation(
         "x-user-id": "the auth flow sets it (credentials, and what they sign)",
     },
     owned_query={},
+)
+_USER_GROUPS_RETRIEVE = Operation(
+    "user_groups.retrieve()",
+    acts_for_one_user=True,
+    operation_id="getUserGroup",
+    trace_ids=TraceIds(
+        pattern="^[0-9A-Za-z]{58}$",
+        length=58,
+        told="exactly 58 characters from [0-9A-Za-z]",
+    ),
+    request_id_header="X-Request-Id",
+    response_model=GetUserGroupResponse,
+    owned_headers={
+        "authorization": "the auth flow sets it (credentials, and what they sign)",
+        "host": "the auth flow sets it (credentials, and what they sign)",
+        "language": "the client's language= sets it",
+        "x-date": "the auth flow sets it (credentials, and what they sign)",
+        "x-traceid": "pass trace_id= instead",
+        "x-user-id": "the auth flow sets it (credentials, and what they sign)",
+    },
+    owned_query={
+        "sourceType": "source_type=",
+    },
 )
 _USER_GROUPS_UPDATE = Operation(
     "user_groups.update()",
@@ -164,6 +202,11 @@ class UserGroups(Resource[SyncContext]):
         """The same methods, answering with the raw response (`.parse()` for the result)."""
         return UserGroupsWithRawResponse(self)
 
+    @cached_property
+    def members(self) -> UserGroupsMembers:
+        """`client.user_groups.members`: `list()`, `add()`, `remove()`."""
+        return UserGroupsMembers(self._context)
+
     def list(
         self,
         *,
@@ -199,14 +242,14 @@ class UserGroups(Resource[SyncContext]):
         )
         _source_type = enum_argument(SourceType, source_type, "source_type")
 
-        def _fetch(page_cursor: str) -> Page[UserGroupInfo]:
+        def _fetch(_position: str) -> Page[UserGroupInfo]:
             def _send(_trace: str) -> Page[UserGroupInfo]:
                 _response = list_user_groups.sync_detailed(
                     client=_context.generated,
                     source_type=_source_type,
                     page_size=page_size,
                     group_name=omitted(group_name),
-                    page_cursor=page_cursor,
+                    page_cursor=_position,
                     x_traceid=_trace,
                     language=_context.language,
                 )
@@ -221,7 +264,7 @@ class UserGroups(Resource[SyncContext]):
 
             return _context.runner.run(_call, _send)
 
-        return SyncPager(_fetch, cursor)
+        return SyncPager(_fetch, cursor, _USER_GROUPS_LIST_PAGING)
 
     def create(
         self,
@@ -270,6 +313,50 @@ class UserGroups(Resource[SyncContext]):
 
         return _context.runner.run(_call, _send)
 
+    def retrieve(
+        self,
+        group_id: str,
+        *,
+        source_type: SourceType | int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        trace_id: str | None = None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
+    ) -> UserGroupDetail:
+        """Get a user group's details.
+
+        One response: the operation does not page.
+        """
+        _context = self._context
+        _call = Call(
+            _context,
+            _USER_GROUPS_RETRIEVE,
+            timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            trace_id=trace_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        path_argument(group_id, "group_id")
+        _source_type = enum_argument(SourceType, source_type, "source_type")
+
+        def _send(_trace: str) -> UserGroupDetail:
+            _response = get_user_group.sync_detailed(
+                client=_context.generated,
+                group_id=group_id,
+                source_type=_source_type,
+                x_traceid=_trace,
+                language=_context.language,
+            )
+            return expect(_response, GetUserGroupResponse, _USER_GROUPS_RETRIEVE, _trace).user_group
+
+        return _context.runner.run(_call, _send)
+
     def update(
         self,
         group_id: str,
@@ -278,6 +365,8 @@ class UserGroups(Resource[SyncContext]):
         source_type: SourceType | int,
         icon_url: str | None = None,
         top: UpdateUserGroupRequestTop | str | None = None,
+        user_id: int | str | None = None,
+        role: UpdateUserGroupRequestRole | str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         attempt_timeout: float | NotGiven | None = NOT_GIVEN,
         total_timeout: float | NotGiven | None = NOT_GIVEN,
@@ -305,11 +394,20 @@ class UserGroups(Resource[SyncContext]):
         path_argument(group_id, "group_id")
         _source_type = enum_argument(SourceType, source_type, "source_type")
         _top = None if top is None else enum_argument(UpdateUserGroupRequestTop, top, "top")
+        _role = None if role is None else enum_argument(UpdateUserGroupRequestRole, role, "role")
+        together(user_id, "user_id", role, "role")
+        _user_id = (
+            None
+            if user_id is None
+            else user_id_argument(user_id, "user_id", pattern="^[0-9]{1,32}$")
+        )
         _request = UpdateUserGroupRequest(
             group_name=group_name,
             source_type=_source_type,
             icon_url=omitted(icon_url),
             top=omitted(_top),
+            user_id=omitted(_user_id),
+            role=omitted(_role),
         )
 
         def _send(_trace: str) -> None:
@@ -371,8 +469,10 @@ class UserGroupsWithRawResponse:
     (a paged one fetches one page)."""
 
     def __init__(self, resource: UserGroups) -> None:
+        self.members: UserGroupsMembersWithRawResponse = resource.members.with_raw_response
         self.list = raw_page(resource.list)
         self.create = raw(resource.create)
+        self.retrieve = raw(resource.retrieve)
         self.update = raw(resource.update)
         self.delete = raw(resource.delete)
 
@@ -382,6 +482,11 @@ class AsyncUserGroups(Resource[AsyncContext]):
     def with_raw_response(self) -> AsyncUserGroupsWithRawResponse:
         """The same methods, answering with the raw response (`.parse()` for the result)."""
         return AsyncUserGroupsWithRawResponse(self)
+
+    @cached_property
+    def members(self) -> AsyncUserGroupsMembers:
+        """`client.user_groups.members`: `list()`, `add()`, `remove()`."""
+        return AsyncUserGroupsMembers(self._context)
 
     def list(
         self,
@@ -418,14 +523,14 @@ class AsyncUserGroups(Resource[AsyncContext]):
         )
         _source_type = enum_argument(SourceType, source_type, "source_type")
 
-        async def _fetch(page_cursor: str) -> Page[UserGroupInfo]:
+        async def _fetch(_position: str) -> Page[UserGroupInfo]:
             async def _send(_trace: str) -> Page[UserGroupInfo]:
                 _response = await list_user_groups.asyncio_detailed(
                     client=_context.generated,
                     source_type=_source_type,
                     page_size=page_size,
                     group_name=omitted(group_name),
-                    page_cursor=page_cursor,
+                    page_cursor=_position,
                     x_traceid=_trace,
                     language=_context.language,
                 )
@@ -440,7 +545,7 @@ class AsyncUserGroups(Resource[AsyncContext]):
 
             return await _context.runner.run(_call, _send)
 
-        return AsyncPager(_fetch, cursor)
+        return AsyncPager(_fetch, cursor, _USER_GROUPS_LIST_PAGING)
 
     async def create(
         self,
@@ -489,6 +594,50 @@ class AsyncUserGroups(Resource[AsyncContext]):
 
         return await _context.runner.run(_call, _send)
 
+    async def retrieve(
+        self,
+        group_id: str,
+        *,
+        source_type: SourceType | int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        trace_id: str | None = None,
+        extra_headers: ExtraHeaders | None = None,
+        extra_query: ExtraQuery | None = None,
+    ) -> UserGroupDetail:
+        """Get a user group's details.
+
+        One response: the operation does not page.
+        """
+        _context = self._context
+        _call = Call(
+            _context,
+            _USER_GROUPS_RETRIEVE,
+            timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            trace_id=trace_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        path_argument(group_id, "group_id")
+        _source_type = enum_argument(SourceType, source_type, "source_type")
+
+        async def _send(_trace: str) -> UserGroupDetail:
+            _response = await get_user_group.asyncio_detailed(
+                client=_context.generated,
+                group_id=group_id,
+                source_type=_source_type,
+                x_traceid=_trace,
+                language=_context.language,
+            )
+            return expect(_response, GetUserGroupResponse, _USER_GROUPS_RETRIEVE, _trace).user_group
+
+        return await _context.runner.run(_call, _send)
+
     async def update(
         self,
         group_id: str,
@@ -497,6 +646,8 @@ class AsyncUserGroups(Resource[AsyncContext]):
         source_type: SourceType | int,
         icon_url: str | None = None,
         top: UpdateUserGroupRequestTop | str | None = None,
+        user_id: int | str | None = None,
+        role: UpdateUserGroupRequestRole | str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         attempt_timeout: float | NotGiven | None = NOT_GIVEN,
         total_timeout: float | NotGiven | None = NOT_GIVEN,
@@ -524,11 +675,20 @@ class AsyncUserGroups(Resource[AsyncContext]):
         path_argument(group_id, "group_id")
         _source_type = enum_argument(SourceType, source_type, "source_type")
         _top = None if top is None else enum_argument(UpdateUserGroupRequestTop, top, "top")
+        _role = None if role is None else enum_argument(UpdateUserGroupRequestRole, role, "role")
+        together(user_id, "user_id", role, "role")
+        _user_id = (
+            None
+            if user_id is None
+            else user_id_argument(user_id, "user_id", pattern="^[0-9]{1,32}$")
+        )
         _request = UpdateUserGroupRequest(
             group_name=group_name,
             source_type=_source_type,
             icon_url=omitted(icon_url),
             top=omitted(_top),
+            user_id=omitted(_user_id),
+            role=omitted(_role),
         )
 
         async def _send(_trace: str) -> None:
@@ -590,7 +750,9 @@ class AsyncUserGroupsWithRawResponse:
     (a paged one fetches one page)."""
 
     def __init__(self, resource: AsyncUserGroups) -> None:
+        self.members: AsyncUserGroupsMembersWithRawResponse = resource.members.with_raw_response
         self.list = raw_page_async(resource.list)
         self.create = raw_async(resource.create)
+        self.retrieve = raw_async(resource.retrieve)
         self.update = raw_async(resource.update)
         self.delete = raw_async(resource.delete)

@@ -22,6 +22,7 @@ from ._response import RawResponse
 from ._types import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Timeout
 from ._version import VERSION
 from .auth import AppSignatureAuth, TokenAuth
+from .batches import BatchMembersError, BatchResult
 from .errors import *  # noqa: F403 (errors.__all__ is the one list of exceptions)
 from .hooks import AttemptInfo, CallHooks, Outcome
 from .pagination import AsyncPager, Page, SyncPager
@@ -38,6 +39,8 @@ __all__ = [
     "AsyncPager",
     "AttemptInfo",
     "Backoff",
+    "BatchMembersError",
+    "BatchResult",
     "CallHooks",
     "KooDrive",
     "NotGiven",

@@ -10,16 +10,35 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-from koodrive_client.models import BoundDeviceEntity, SourceType, UserGroupInfo
+from koodrive_client.models import (
+    BoundDeviceEntity,
+    MemberInfo,
+    MemberRole,
+    SourceType,
+    UserGroupDetail,
+    UserGroupInfo,
+)
 
+from .batches import BatchResult
 from .pagination import Page
 
 Row = tuple[str, ...]
+ItemT = TypeVar("ItemT")
 DEVICE_COLUMNS: Row = ("Device ID", "Name", "OS", "Machine code", "Created (UTC)")
 GROUP_COLUMNS: Row = ("Group ID", "Name", "Kind", "Owner", "Created (UTC)", "Updated (UTC)")
 KIND_NAMES = {SourceType.GROUP: "group", SourceType.USER_GROUP: "user group"}
+DETAIL_COLUMNS: Row = (
+    "Group ID", "Name", "Kind", "Owner", "Tenant", "Created (UTC)", "Updated (UTC)", "Icon",
+)  # fmt: skip
+MEMBER_COLUMNS: Row = ("User ID", "Name", "Role", "Department", "Pinned", "Joined (UTC)")
+ROLE_NAMES = {
+    MemberRole.OWNER: "owner",
+    MemberRole.ADMINISTRATOR: "administrator",
+    MemberRole.MEMBER: "member",
+}
+MEMBER_MIN_WIDTHS = {"Role": max(len(name) for name in ROLE_NAMES.values()), "Name": 16}
 # Widths a later page may need although the first did not: both kinds, longer names.
 GROUP_MIN_WIDTHS = {"Kind": max(len(name) for name in KIND_NAMES.values()), "Name": 24}
 
@@ -57,6 +76,59 @@ def group_row(group: UserGroupInfo, kind: SourceType) -> Row:
         when(group.created_time),
         when(group.updated_time),
     )
+
+
+def detail_row(group: UserGroupDetail) -> Row:
+    return (
+        group.id,
+        group.group_name,
+        KIND_NAMES.get(group.source_type, str(group.source_type)),
+        group.owner_id,
+        group.tenant_id,
+        when(group.created_time),
+        when(group.updated_time),
+        group.icon_url or "",
+    )
+
+
+def detail_record(group: UserGroupDetail) -> dict[str, object]:
+    return {
+        **group.to_dict(),
+        "createdTime": api_time(group.created_time),
+        "updatedTime": api_time(group.updated_time),
+    }
+
+
+def member_row(member: MemberInfo) -> Row:
+    return (
+        member.user_id,
+        member.user_name or "",
+        ROLE_NAMES.get(member.role, str(member.role)),
+        member.dept_name or "",
+        "yes" if member.top else "",
+        when(member.created_time),
+    )
+
+
+def member_record(member: MemberInfo) -> dict[str, object]:
+    return {
+        **member.to_dict(),
+        "createdTime": api_time(member.created_time),
+        "updatedTime": api_time(member.updated_time),
+    }
+
+
+def batch_record(group_id: str, result: BatchResult) -> dict[str, object]:
+    """A batch's result as `--json` shows it: the status by value and by name, the ids
+    as strings."""
+    return {
+        "groupId": group_id,
+        "effect": result.effect,
+        "status": int(result.status),
+        "statusName": result.status.name,
+        "userIds": list(result.user_ids),
+        "failedUserIds": list(result.failed_user_ids),
+    }
 
 
 def write_json_line(record: dict[str, object], out: TextIO) -> None:
@@ -166,15 +238,15 @@ def _fit(text: str, width: int) -> str:
 
 @contextmanager
 def paging_progress(
-    pages: Iterator[Page[UserGroupInfo]], label: str, *, rows_on_screen: bool
-) -> Iterator[Iterator[Page[UserGroupInfo]]]:
-    """`pages`, counting on stderr how many of the `total` groups arrived, when stderr is
+    pages: Iterator[Page[ItemT]], label: str, *, rows_on_screen: bool
+) -> Iterator[Iterator[Page[ItemT]]]:
+    """`pages`, counting on stderr how many of the `total` items arrived, when stderr is
     a terminal and the rows are not going to that screen (where they are the progress)."""
     if rows_on_screen or not sys.stderr.isatty():
         yield pages
         return
 
-    def counted() -> Iterator[Page[UserGroupInfo]]:
+    def counted() -> Iterator[Page[ItemT]]:
         done = 0
         for page in pages:
             done += len(page.items)

@@ -20,15 +20,19 @@ from .errors import APIError, APIStatusError, WriteAppliedError
 class Write:
     """One write operation, as its errors tell it."""
 
-    effect: str  # "create", "update" or "delete" (x-koodrive-behaviour write.effect)
+    # "create", "update" or "delete" (x-koodrive-behaviour write.effect); "add" or
+    # "remove" for a batch of members (membership.effect)
+    effect: str
     noun: str  # what it changes, in words: "user group"
     listing: str  # the method listing what it changes: "user_groups.list()"
     # The answer to a key that names no record: (HTTP status, service code).
     not_found: tuple[int, int | str] | None = None
+    plural: bool = False  # the noun is plural: "the members WERE added"
 
     @property
     def done(self) -> str:
-        return f"{self.effect}d"  # created, updated, deleted
+        # created, updated, deleted; added, removed
+        return f"{self.effect}d" if self.effect.endswith("e") else f"{self.effect}ed"
 
     def applied(
         self,
@@ -47,7 +51,8 @@ class Write:
         )
         status = f"HTTP {status_code}, code 0" if status_code is not None else "a success"
         return WriteAppliedError(
-            f"{label}: the {self.noun} WAS {self.done} ({status}), but the response {problem}; "
+            f"{label}: the {self.noun} {'WERE' if self.plural else 'WAS'} {self.done} ({status}), "
+            f"but the response {problem}; "
             f"not retried: {again}",
             trace_id=trace_id,
             effect=self.effect,

@@ -1,12 +1,13 @@
-"""`koodrive`: list, create, rename and delete the groups of the configured KooDrive
-target, and list, bind and unbind its devices, for people.
+"""`koodrive`: list, show, create, rename and delete the groups of the configured KooDrive
+target, list, add and remove their members, and list, bind and unbind its devices, for
+people.
 
 Credentials come from the environment only (KOODRIVE_TOKEN, or KOODRIVE_APP_ID and
 KOODRIVE_APP_SECRET), so they never show in the process list or the shell history.
 
-Exit status: 0 done, 1 the API answered with an error, 2 bad usage or configuration,
-3 the API could not be reached (or the connection broke before its answer), 130
-interrupted.
+Exit status: 0 done, 1 the API answered with an error (or a batch of members in which a
+user failed), 2 bad usage or configuration, 3 the API could not be reached (or the
+connection broke before its answer), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,15 +17,22 @@ import os
 import sys
 from collections.abc import Sequence
 
-from koodrive_client.models import BoundDeviceEntity, SourceType, UpdateUserGroupRequestTop
+from koodrive_client.models import (
+    BoundDeviceEntity,
+    SourceType,
+    UpdateUserGroupRequestTop,
+    UserGroupDetail,
+)
 
 from . import _render
 from ._client import KooDrive
 from ._version import VERSION
+from .batches import BatchResult
 from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    BadRequestError,
     ConfigurationError,
     InvalidArgumentError,
 )
@@ -63,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser = argparse.ArgumentParser(
         prog="koodrive",
-        description="List, create, update and delete the groups of a KooDrive user; list, bind "
-        "and unbind its devices.",
+        description="List, show, create, update and delete the groups of a KooDrive user; list, "
+        "add and remove their members; list, bind and unbind its devices.",
         epilog=(
             "Credentials come from the environment: KOODRIVE_TOKEN, or KOODRIVE_APP_ID and "
             "KOODRIVE_APP_SECRET with KOODRIVE_USER_ID."
@@ -117,10 +125,37 @@ def _parser() -> argparse.ArgumentParser:
     pinning.add_argument("--unpin", action="store_true", help="show it in order")
     delete = group_actions.add_parser("delete", parents=[common], help="delete a group")
     delete.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
+    show = group_actions.add_parser("show", parents=[common], help="a group's details")
+    show.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
+    show.add_argument(
+        "--source-type",
+        type=int,
+        choices=kinds,
+        help="0 group, 1 user group (default: the kind it is, asked in turn)",
+    )
     for action in (create, update):
         action.add_argument(
             "--source-type", type=int, choices=kinds, required=True, help="0 group, 1 user group"
         )
+
+    members = commands.add_parser(
+        "members",
+        parents=[common],
+        help="the members of a group (list, add, remove)",
+        description="Lists, adds or removes the members of a group. A batch in which a user "
+        "failed names them, and exits 1.",
+    )
+    member_actions = members.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = member_actions.add_parser("list", parents=[common], help="a group's members")
+    listing.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
+    listing.add_argument("--keyword", help="only members whose name contains this text")
+    listing.add_argument("--page-size", type=int, default=100, help="members per request (1-100)")
+    for name, verb in (("add", "add users to a group"), ("remove", "remove users from a group")):
+        batch = member_actions.add_parser(
+            name, parents=[common], help=f"{verb}, in one batch (safe to repeat)"
+        )
+        batch.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
+        batch.add_argument("user_ids", metavar="USER_ID", nargs="+", help="a user's id")
     return parser
 
 
@@ -138,12 +173,18 @@ _IN_CLI_TERMS = (
     ("max_retries must", "--max-retries must"),
     ("timeout must", "--timeout must"),
     ("group_id must", "GROUP_ID must"),
+    ("user_ids[", "USER_ID["),
+    ("user_ids must", "USER_ID must"),
     ("device_id must", "DEVICE_ID must"),
     ("(total_timeout=", "(--timeout "),
 )
 # The SDK's methods, as the commands that call them: an API error's note (a write not
 # retried, say) names what the user can run.
 _AS_COMMANDS = (
+    ("user_groups.members.list()", "`koodrive members list`"),
+    ("user_groups.members.add()", "`koodrive members add`"),
+    ("user_groups.members.remove()", "`koodrive members remove`"),
+    ("user_groups.retrieve()", "`koodrive groups show`"),
     ("user_groups.list()", "`koodrive groups`"),
     ("user_groups.create()", "`koodrive groups create`"),
     ("user_groups.update()", "`koodrive groups update`"),
@@ -253,7 +294,77 @@ def _group_write(client: KooDrive, args: argparse.Namespace) -> None:
         out.write(_render.printable(line) + "\n")
 
 
+def _show_group(client: KooDrive, args: argparse.Namespace) -> None:
+    """`groups show`: one group's details. Without --source-type, each kind in turn: a
+    group is looked up among groups of one kind (the spec's decision)."""
+    kinds = list(SourceType) if args.source_type is None else [SourceType(args.source_type)]
+    group: UserGroupDetail | None = None
+    for position, kind in enumerate(kinds):
+        try:
+            group = client.user_groups.retrieve(args.group_id, source_type=kind)
+            break
+        except BadRequestError:
+            if position == len(kinds) - 1:
+                raise
+    assert group is not None
+    out = _render.stdout()
+    if args.json:
+        _render.write_json_line(_render.detail_record(group), out)
+        return
+    table = _render.StreamedTable(_render.DETAIL_COLUMNS, out)
+    table.write([_render.detail_row(group)])
+
+
+def _members(client: KooDrive, args: argparse.Namespace) -> int:
+    """`members list|add|remove`; the exit status (a batch in which a user failed: 1)."""
+    members = client.user_groups.members
+    out = _render.stdout()
+    if args.action == "list":
+        listing = members.list(args.group_id, keyword=args.keyword, limit=args.page_size)
+        table = (
+            None
+            if args.json
+            else _render.StreamedTable(
+                _render.MEMBER_COLUMNS, out, min_widths=_render.MEMBER_MIN_WIDTHS
+            )
+        )
+        on_screen = out.isatty()
+        with _render.paging_progress(listing.pages(), "members", rows_on_screen=on_screen) as pages:
+            for page in pages:
+                if table is None:
+                    for member in page.items:
+                        _render.write_json_line(_render.member_record(member), out)
+                    out.flush()
+                else:
+                    table.write([_render.member_row(member) for member in page.items])
+        if table is not None:
+            table.close("members")
+        return EXIT_OK
+    batch = members.add if args.action == "add" else members.remove
+    result: BatchResult = batch(args.group_id, args.user_ids, allow_failures=True)
+    if args.json:
+        _render.write_json_line(_render.batch_record(args.group_id, result), out)
+    else:
+        where = "to" if result.effect == "add" else "from"
+        line = f"{result.describe()} {where} group {args.group_id}"
+        out.write(_render.printable(line) + "\n")
+    if result.ok:
+        return EXIT_OK
+    out.flush()
+    failed = ", ".join(result.failed_user_ids) or "the API named none"
+    return _fail(
+        _render.printable(
+            f"{_as_commands(result.operation)}: status {int(result.status)} "
+            f"({result.status.name}); failed: {failed} [trace id: {result.trace_id or '-'}]"
+        ),
+        EXIT_API_ERROR,
+    )
+
+
 def _groups(client: KooDrive, args: argparse.Namespace) -> None:
+    if args.action == "show":
+        _show_group(client, args)
+        return
     if args.action is not None:
         _group_write(client, args)
         return
@@ -288,6 +399,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _client(args) as client:
             if args.command == "devices":
                 _devices(client, args)
+            elif args.command == "members":
+                return _members(client, args)
             else:
                 _groups(client, args)
     except (ConfigurationError, InvalidArgumentError) as error:

@@ -8,8 +8,10 @@
         │   └── APITimeoutError
         ├── ResponseTooLargeError     a body past max_response_bytes (after decompression)
         ├── MalformedResponseError    a 2xx response whose body breaks the spec
-        │   ├── PaginationError       a cursor the server keeps sending back
+        │   ├── PaginationError       a listing that would never end (cursor, offset)
         │   └── WriteAppliedError     a write the server applied, its answer unreadable
+        ├── BatchMembersError         a batch of members in which a user failed
+        │                             (koodrive.batches: it carries the BatchResult)
         └── APIStatusError            the server answered with an error
             ├── APIResultError        HTTP 2xx, but `code` is not 0
             ├── BadRequestError       400
@@ -107,7 +109,8 @@ class MalformedResponseError(APIError):
 
 
 class PaginationError(MalformedResponseError):
-    """The server sent back the cursor it was just given: following it would never end."""
+    """The server would make a listing never end: it sends back a cursor already followed,
+    or pages of nothing new (an offset it ignores)."""
 
 
 class WriteAppliedError(MalformedResponseError):

@@ -21,14 +21,22 @@ def facade_name(operation_id: str) -> tuple[str, str]:
     return str(declared["resource"]), str(declared["method"])
 
 
+def resource_of(client: object, path: str) -> object:
+    """`client.user_groups.members` for the path `user_groups.members` (a sub-resource)."""
+    found: object = client
+    for part in path.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
 @pytest.mark.parametrize("operation_id", OPERATION_IDS)
 def test_the_facade_has_a_sync_and_an_async_method(operation_id: str) -> None:
     resource, method = facade_name(operation_id)
     with KooDrive(base_url="http://127.0.0.1:9", token="t", user_id="1") as client:
-        call = getattr(getattr(client, resource, None), method, None)
+        call = getattr(resource_of(client, resource), method, None)
         assert callable(call), f"KooDrive().{resource}.{method} is missing for {operation_id}"
     async_client = AsyncKooDrive(base_url="http://127.0.0.1:9", token="t", user_id="1")
-    async_call = getattr(getattr(async_client, resource, None), method, None)
+    async_call = getattr(resource_of(async_client, resource), method, None)
     assert callable(async_call), f"AsyncKooDrive().{resource}.{method} is missing"
 
 

@@ -312,9 +312,11 @@ def sync_detailed(
 ) -> Response[GatewayError | ServiceError | WriteResult]:
     """Modify a user group
 
-     Renames a group the user owns, and sets its icon and whether it is pinned. Fields
-    left out keep their value, except `groupName` and `sourceType`, which the table
-    makes mandatory. Only the owner may modify a group (see `x-koodrive-decisions`).
+     Renames a group, and sets its icon, whether the caller pins it (`top`), and, with
+    `userId` and `role` together, a member's role. Fields left out keep their value,
+    except `groupName` and `sourceType`, which the table makes mandatory. The owner
+    and administrators may modify a group; only the owner may change a role (see
+    `x-koodrive-decisions`).
 
     Args:
         group_id (str): A record's id (a group's, a device's), a long string of digits.
@@ -354,9 +356,11 @@ def sync(
 ) -> GatewayError | ServiceError | WriteResult | None:
     """Modify a user group
 
-     Renames a group the user owns, and sets its icon and whether it is pinned. Fields
-    left out keep their value, except `groupName` and `sourceType`, which the table
-    makes mandatory. Only the owner may modify a group (see `x-koodrive-decisions`).
+     Renames a group, and sets its icon, whether the caller pins it (`top`), and, with
+    `userId` and `role` together, a member's role. Fields left out keep their value,
+    except `groupName` and `sourceType`, which the table makes mandatory. The owner
+    and administrators may modify a group; only the owner may change a role (see
+    `x-koodrive-decisions`).
 
     Args:
         group_id (str): A record's id (a group's, a device's), a long string of digits.
@@ -391,9 +395,11 @@ async def asyncio_detailed(
 ) -> Response[GatewayError | ServiceError | WriteResult]:
     """Modify a user group
 
-     Renames a group the user owns, and sets its icon and whether it is pinned. Fields
-    left out keep their value, except `groupName` and `sourceType`, which the table
-    makes mandatory. Only the owner may modify a group (see `x-koodrive-decisions`).
+     Renames a group, and sets its icon, whether the caller pins it (`top`), and, with
+    `userId` and `role` together, a member's role. Fields left out keep their value,
+    except `groupName` and `sourceType`, which the table makes mandatory. The owner
+    and administrators may modify a group; only the owner may change a role (see
+    `x-koodrive-decisions`).
 
     Args:
         group_id (str): A record's id (a group's, a device's), a long string of digits.
@@ -431,9 +437,11 @@ async def asyncio(
 ) -> GatewayError | ServiceError | WriteResult | None:
     """Modify a user group
 
-     Renames a group the user owns, and sets its icon and whether it is pinned. Fields
-    left out keep their value, except `groupName` and `sourceType`, which the table
-    makes mandatory. Only the owner may modify a group (see `x-koodrive-decisions`).
+     Renames a group, and sets its icon, whether the caller pins it (`top`), and, with
+    `userId` and `role` together, a member's role. Fields left out keep their value,
+    except `groupName` and `sourceType`, which the table makes mandatory. The owner
+    and administrators may modify a group; only the owner may change a role (see
+    `x-koodrive-decisions`).
 
     Args:
         group_id (str): A record's id (a group's, a device's), a long string of digits.

@@ -1,0 +1,429 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.gateway_error import GatewayError
+from ...models.list_user_group_members_response import ListUserGroupMembersResponse
+from ...models.service_error import ServiceError
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    group_id: str,
+    *,
+    offset: int,
+    limit: int,
+    key_word: str | Unset = UNSET,
+    x_traceid: str | Unset = UNSET,
+    language: str | Unset = "en-US",
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_traceid, Unset):
+        headers["X-Traceid"] = x_traceid
+
+    if not isinstance(language, Unset):
+        headers["language"] = language
+
+    params: dict[str, Any] = {}
+
+    params["offset"] = offset
+
+    params["limit"] = limit
+
+    params["keyWord"] = key_word
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/koodrive/ose/v1/usergroups/{group_id}/members".format(
+            group_id=quote(str(group_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> GatewayError | ServiceError | ListUserGroupMembersResponse | None:
+    if response.status_code == 200:
+        response_200 = ListUserGroupMembersResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+
+        def _parse_response_400(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+
+        def _parse_response_401(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+
+        def _parse_response_404(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+
+        def _parse_response_429(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_429 = _parse_response_429(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+
+        def _parse_response_500(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
+
+        return response_500
+
+    if response.status_code == 502:
+
+        def _parse_response_502(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_502 = _parse_response_502(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+
+        def _parse_response_503(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_503 = _parse_response_503(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+
+        def _parse_response_504(data: object) -> GatewayError | ServiceError:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = ServiceError.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = GatewayError.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_504 = _parse_response_504(response.json())
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[GatewayError | ServiceError | ListUserGroupMembersResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    offset: int,
+    limit: int,
+    key_word: str | Unset = UNSET,
+    x_traceid: str | Unset = UNSET,
+    language: str | Unset = "en-US",
+) -> Response[GatewayError | ServiceError | ListUserGroupMembersResponse]:
+    """List a user group's members
+
+     Offset-paged: `offset` members are skipped, then up to `limit` are returned, in the
+    order they joined (the owner first); `total` counts every member that matches.
+    An `offset` at or past `total` returns an empty page. Any member may list the
+    members; a user who is not a member gets 400 `13000309`.
+
+    Args:
+        group_id (str): A record's id (a group's, a device's), a long string of digits.
+        offset (int):
+        limit (int):
+        key_word (str | Unset):
+        x_traceid (str | Unset):
+        language (str | Unset):  Default: 'en-US'.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[GatewayError | ServiceError | ListUserGroupMembersResponse]
+    """
+
+    kwargs = _get_kwargs(
+        group_id=group_id,
+        offset=offset,
+        limit=limit,
+        key_word=key_word,
+        x_traceid=x_traceid,
+        language=language,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    offset: int,
+    limit: int,
+    key_word: str | Unset = UNSET,
+    x_traceid: str | Unset = UNSET,
+    language: str | Unset = "en-US",
+) -> GatewayError | ServiceError | ListUserGroupMembersResponse | None:
+    """List a user group's members
+
+     Offset-paged: `offset` members are skipped, then up to `limit` are returned, in the
+    order they joined (the owner first); `total` counts every member that matches.
+    An `offset` at or past `total` returns an empty page. Any member may list the
+    members; a user who is not a member gets 400 `13000309`.
+
+    Args:
+        group_id (str): A record's id (a group's, a device's), a long string of digits.
+        offset (int):
+        limit (int):
+        key_word (str | Unset):
+        x_traceid (str | Unset):
+        language (str | Unset):  Default: 'en-US'.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        GatewayError | ServiceError | ListUserGroupMembersResponse
+    """
+
+    return sync_detailed(
+        group_id=group_id,
+        client=client,
+        offset=offset,
+        limit=limit,
+        key_word=key_word,
+        x_traceid=x_traceid,
+        language=language,
+    ).parsed
+
+
+async def asyncio_detailed(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    offset: int,
+    limit: int,
+    key_word: str | Unset = UNSET,
+    x_traceid: str | Unset = UNSET,
+    language: str | Unset = "en-US",
+) -> Response[GatewayError | ServiceError | ListUserGroupMembersResponse]:
+    """List a user group's members
+
+     Offset-paged: `offset` members are skipped, then up to `limit` are returned, in the
+    order they joined (the owner first); `total` counts every member that matches.
+    An `offset` at or past `total` returns an empty page. Any member may list the
+    members; a user who is not a member gets 400 `13000309`.
+
+    Args:
+        group_id (str): A record's id (a group's, a device's), a long string of digits.
+        offset (int):
+        limit (int):
+        key_word (str | Unset):
+        x_traceid (str | Unset):
+        language (str | Unset):  Default: 'en-US'.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[GatewayError | ServiceError | ListUserGroupMembersResponse]
+    """
+
+    kwargs = _get_kwargs(
+        group_id=group_id,
+        offset=offset,
+        limit=limit,
+        key_word=key_word,
+        x_traceid=x_traceid,
+        language=language,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    offset: int,
+    limit: int,
+    key_word: str | Unset = UNSET,
+    x_traceid: str | Unset = UNSET,
+    language: str | Unset = "en-US",
+) -> GatewayError | ServiceError | ListUserGroupMembersResponse | None:
+    """List a user group's members
+
+     Offset-paged: `offset` members are skipped, then up to `limit` are returned, in the
+    order they joined (the owner first); `total` counts every member that matches.
+    An `offset` at or past `total` returns an empty page. Any member may list the
+    members; a user who is not a member gets 400 `13000309`.
+
+    Args:
+        group_id (str): A record's id (a group's, a device's), a long string of digits.
+        offset (int):
+        limit (int):
+        key_word (str | Unset):
+        x_traceid (str | Unset):
+        language (str | Unset):  Default: 'en-US'.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        GatewayError | ServiceError | ListUserGroupMembersResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            group_id=group_id,
+            client=client,
+            offset=offset,
+            limit=limit,
+            key_word=key_word,
+            x_traceid=x_traceid,
+            language=language,
+        )
+    ).parsed
