@@ -31,12 +31,13 @@ from tests.emulator.write_requests import (
 _BEHAVIOURS = Spec.packaged().behaviours
 _MEMBERSHIP = _BEHAVIOURS["batchAddGroupMembers"].membership
 assert _MEMBERSHIP is not None
+assert _MEMBERSHIP.limit_per_group is not None
 STATUS = _MEMBERSHIP.statuses
-GROUP_CAPACITY = _MEMBERSHIP.limit_per_group
+GROUP_CAPACITY: int = _MEMBERSHIP.limit_per_group
 _CREATE = _BEHAVIOURS["createUserGroup"].write
-assert _CREATE is not None and GROUP_CAPACITY is not None
-JOIN_LIMIT = _CREATE.limit_per_owner
-assert JOIN_LIMIT is not None
+assert _CREATE is not None
+assert _CREATE.limit_per_owner is not None
+JOIN_LIMIT: int = _CREATE.limit_per_owner
 
 UNKNOWN_USER = "1395476983395320000"  # no fixture names them and they never called
 THIRD_USER = "1395476983395324035"  # made known by the tests that use them
@@ -401,7 +402,7 @@ def test_a_batch_that_breaks_midway_changes_nothing() -> None:
     group = backend.create_group(DEV_USER, group_name="Ops", source_type=0, now=datetime.now(UTC))
     before = backend.to_fixtures()
     # The database refuses the second user's membership: the first's must not stay either.
-    backend._db.execute(  # noqa: SLF001 - a failure only the database can make
+    backend._db.execute(  # a failure only the database can make
         "CREATE TEMP TRIGGER refuse BEFORE INSERT ON memberships WHEN NEW.user_ref = "
         f"(SELECT ref FROM users WHERE id = '{THIRD_USER}') BEGIN SELECT RAISE(ABORT, 'x'); END"
     )
