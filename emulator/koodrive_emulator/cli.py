@@ -140,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--state",
         metavar="FILE",
-        help="keep the state in this SQLite file, across restarts; --fixtures, --groups and "
-        "--devices seed a new (or empty) file only, and are ignored when it holds a state",
+        help="keep the state in this SQLite file, across restarts; --fixtures, --groups, "
+        "--devices and --members seed a new (or empty) file only, and are ignored when it "
+        "holds a state",
     )
     data.add_argument(
         "--groups",
@@ -156,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="add N generated devices to --user-id",
+    )
+    data.add_argument(
+        "--members",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="add N memberships of generated users (role member, each joining up to 200 "
+        "groups) spread evenly over the --groups groups",
     )
     data.add_argument("--seed", type=_count, default=0, help="seed of the generated data")
     creds = parser.add_argument_group(
@@ -274,8 +283,8 @@ def _backend(args: argparse.Namespace) -> Backend:
     backend = Backend(path=args.state) if args.state else Backend()
     if not backend.is_empty:
         logger.warning(
-            "--state %s holds a state already: kept, not seeded (fixtures, --groups and "
-            "--devices are ignored)",
+            "--state %s holds a state already: kept, not seeded (fixtures, --groups, "
+            "--devices and --members are ignored)",
             args.state,
         )
         backend.add_user(args.user_id)
@@ -285,7 +294,13 @@ def _backend(args: argparse.Namespace) -> Backend:
     else:
         load_default_fixtures(backend)
     backend.add_user(args.user_id)
-    backend.seed_synthetic(args.user_id, groups=args.groups, devices=args.devices, seed=args.seed)
+    backend.seed_synthetic(
+        args.user_id,
+        groups=args.groups,
+        devices=args.devices,
+        members=args.members,
+        seed=args.seed,
+    )
     return backend
 
 
@@ -304,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(f"credentials: {error}")
+    if args.members and not args.groups:
+        parser.error("--members are spread over the --groups groups: give --groups too")
     try:
         backend = _backend(args)
     except FixtureError as error:

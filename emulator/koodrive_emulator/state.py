@@ -49,7 +49,12 @@ from koodrive_emulator.fixtures import (
 )
 from koodrive_emulator.models import Device, Group, Member, Role, SourceType, User
 from koodrive_emulator.records import device_fields, group_fields
-from koodrive_emulator.synthetic import synthetic_devices, synthetic_groups
+from koodrive_emulator.synthetic import (
+    member_count,
+    synthetic_devices,
+    synthetic_groups,
+    synthetic_memberships,
+)
 
 _FIRST_GENERATED_ID = 1_900_000_000_000_000_000
 # The spec's decision on a device bound without a name or an OS (x-koodrive-decisions, "A
@@ -664,13 +669,16 @@ class Backend:
     # --- groups: seeding ------------------------------------------------------------------
 
     def seed_synthetic(
-        self, user_id: str, *, groups: int = 0, devices: int = 0, seed: int = 0
+        self, user_id: str, *, groups: int = 0, devices: int = 0, members: int = 0, seed: int = 0
     ) -> None:
-        """Add `groups` and `devices` generated records to `user_id`, who owns the groups."""
+        """Add `groups` and `devices` generated records to `user_id`, who owns the groups;
+        `members`: that many memberships of generated users (named "Member 1", ...; role
+        member) spread evenly over those groups (`synthetic.synthetic_memberships`)."""
         _check_user_id(user_id)
+        users = member_count(members, groups)  # also refuses members without groups
         with self._transaction() as db:
             user_ref = self._user_ref(user_id)
-            first = self._take_ids(devices + groups)
+            first = self._take_ids(devices + groups + users)
             self._insert_devices(user_ref, synthetic_devices(devices, seed=seed, first_id=first))
             (last_ref,) = db.execute("SELECT coalesce(max(ref), 0) FROM groups").fetchone()
             db.executemany(
@@ -704,6 +712,44 @@ class Backend:
                 (last_ref,),
             ).fetchall():
                 self._count_listing(user_ref, source_type, count)
+            if members:
+                self._seed_members(members, groups, last_ref, first + devices + groups)
+
+    def _seed_members(self, members: int, groups: int, last_ref: int, first_id: int) -> None:
+        """`members` memberships of new users (ids from `first_id`) over the `groups` groups
+        after `last_ref`, joined a second after each group was made, in one pass."""
+        db = self._db
+        refs = [
+            self._user_ref(str(first_id + index)) for index in range(member_count(members, groups))
+        ]
+        db.executemany(
+            "UPDATE users SET name = ? WHERE ref = ?",
+            ((f"Member {index + 1}", ref) for index, ref in enumerate(refs)),
+        )
+        seeded = db.execute(
+            "SELECT ref, source_type, created_ms + 1000 FROM groups WHERE ref > ? ORDER BY ref",
+            (last_ref,),
+        ).fetchall()
+        first_position = self._take_positions(members)
+        db.executemany(
+            "INSERT INTO memberships VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            (
+                (first_position + index, refs[member], *seeded[group][:2], Role.MEMBER)
+                + (seeded[group][2],) * 2
+                for index, (member, group) in enumerate(synthetic_memberships(members, groups))
+            ),
+        )
+        db.execute(
+            "UPDATE groups SET member_count = member_count + (SELECT count(*) FROM memberships "
+            "m WHERE m.group_ref = groups.ref AND m.position >= ?) WHERE ref > ?",
+            (first_position, last_ref),
+        )
+        for member_ref, source_type, count in db.execute(
+            "SELECT user_ref, source_type, count(*) FROM memberships WHERE position >= ? "
+            "GROUP BY user_ref, source_type",
+            (first_position,),
+        ).fetchall():
+            self._count_listing(member_ref, source_type, count)
 
     def add_group(
         self,

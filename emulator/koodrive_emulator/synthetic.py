@@ -1,4 +1,4 @@
-"""Generated devices and groups for scale: deterministic for a seed, cheap to make."""
+"""Generated devices, groups and members for scale: deterministic for a seed, cheap to make."""
 
 from __future__ import annotations
 
@@ -55,3 +55,31 @@ def synthetic_devices(count: int, *, seed: int, first_id: int) -> Iterator[Devic
             device_name=f"{name} ({index + 1})",
             create_time=created,
         )
+
+
+# The spec's limit of groups a user joins (x-koodrive-behaviour limit-per-owner): each
+# generated member joins at most this many.
+GROUPS_PER_MEMBER = 200
+
+
+def synthetic_memberships(count: int, groups: int) -> Iterator[tuple[int, int]]:
+    """`count` memberships spread evenly over `groups` groups, as (member, group) indexes in
+    the order they join: membership i joins member i // k to group i % `groups`, where k is
+    `GROUPS_PER_MEMBER` (or `groups`, when fewer): each member joins k consecutive groups
+    (modulo `groups`, so never one twice), and each group gets count // groups members or
+    one more. `member_count(count, groups)` members in all."""
+    per_member = min(GROUPS_PER_MEMBER, groups) if member_count(count, groups) else 1
+    for index in range(count):
+        yield index // per_member, index % groups
+
+
+def member_count(count: int, groups: int) -> int:
+    """How many members `synthetic_memberships(count, groups)` needs."""
+    if count < 0:
+        raise ValueError("members must be 0 or more")
+    if count == 0:
+        return 0
+    if groups <= 0:
+        raise ValueError("members are spread over generated groups: ask for groups too")
+    per_member = min(GROUPS_PER_MEMBER, groups)
+    return -(-count // per_member)

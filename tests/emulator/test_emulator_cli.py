@@ -249,6 +249,7 @@ def test_the_faults_the_sdk_must_survive_from_flags(serve_cli: ServeCli) -> None
         (["--fault", "throttle:times=0"], "times must be 1 or more"),
         (["--fault", "throttle:colour=red"], "bad fault option"),
         (["--groups", "-5"], "--groups: must be a whole number"),
+        (["--members", "10"], "--members are spread over the --groups groups"),
         (["--short-pages", "1.5"], "--short-pages: must be a number from 0 up to"),
         (["--user-id", "abc"], "user_id must be a string of 1 to 32 digits"),
         (["--fixtures", "/no/such/file.yaml"], "cannot read fixtures file"),
@@ -294,3 +295,26 @@ def test_a_hundred_thousand_groups_start_and_page(serve_cli: ServeCli) -> None:
     assert not {g["id"] for g in first["userGroupList"]} & {
         g["id"] for g in second["userGroupList"]
     }
+
+
+def test_members_are_seeded_over_the_generated_groups(serve_cli: ServeCli) -> None:
+    served = serve_cli("--groups", "10", "--members", "45", "--log-level", "warning")
+    with httpx.Client(base_url=served.base_url) as http:
+        token = {"Authorization": "Bearer koodrive-dev-token"}
+        params: dict[str, str | int] = {"pageSize": 100, "pageCursor": "", "sourceType": 0}
+        groups = http.get(GROUPS, params=params, headers=token).json()["userGroupList"]
+        generated = groups[-1]["id"]  # after the default fixtures' groups
+        members = http.get(
+            f"{GROUPS}/{generated}/members",
+            params={"offset": 0, "limit": 100},
+            headers={
+                **token,
+                "X-User-Id": USER,
+                "X-Date": signing.format_x_date(datetime.now(UTC)),
+            },
+        ).json()
+        served.stop()
+    assert members["total"] == 1 + 4  # the owner, and 45 over 10 groups: 4 or 5 each
+    assert [m["userName"] for m in members["userGroupMemberInfos"][1:]] == [
+        f"Member {n}" for n in (1, 2, 3, 4)
+    ]

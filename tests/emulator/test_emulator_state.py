@@ -111,6 +111,32 @@ def test_synthetic_data_is_deterministic_and_well_formed() -> None:
     assert added.id not in {g.id for g in groups}
 
 
+def test_synthetic_members_spread_evenly_and_each_joins_at_most_200_groups() -> None:
+    backend = Backend()
+    backend.seed_synthetic(USER, groups=450, members=1_000)
+
+    groups = backend.groups(USER)
+    sizes = [len(backend.members(group.id)) for group in groups]
+    assert sorted(set(sizes)) == [3, 4]  # the owner, and 1,000 / 450 members each, or one more
+    assert sum(sizes) == 450 + 1_000
+    first = backend.members(groups[0].id)
+    assert first[0].user_id == USER  # the owner first, then the members in join order
+    assert [m.user_name for m in first[1:]] == ["Member 1", "Member 3", "Member 5"]
+    members = [user for user in backend.users() if user != USER]
+    assert len(members) == 5  # 1,000 memberships, 200 groups each
+    joined = [len(backend.groups(user, source_type=None)) for user in members]
+    assert joined == [200] * 5
+    # The counts kept for a page's total agree with the rows.
+    page = backend.find_members(USER, groups[0].id, user_name=None, offset=0, limit=2)
+    assert page.total == len(first)
+    assert [member.user_id for _, member in page.items] == [m.user_id for m in first[:2]]
+
+
+def test_synthetic_members_need_groups_to_join() -> None:
+    with pytest.raises(ValueError, match="ask for groups too"):
+        Backend().seed_synthetic(USER, members=10)
+
+
 def test_groups_filter_and_remove() -> None:
     backend = Backend()
     backend.add_group(USER, group_name="Alpha Team")
