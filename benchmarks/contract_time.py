@@ -1,8 +1,10 @@
-"""4. The contract suite's wall time: `scripts/contract` end to end, emulator start included.
+"""4. The contract suite's wall time: `scripts/contract` end to end, emulator start included,
+over every operation of the spec (schemathesis' "Operations: 11 selected / 11 total").
 
 Where the time goes is read from schemathesis' own report of each phase ("Stateful (in
-23.14s)"); the rest of the wall time is starting Python, the emulator and schemathesis,
-loading the spec, and the suite's summary.
+23.14s)"), and the time per operation is the wall time over the operations it tested; the
+rest of the wall time is starting Python, the emulator and schemathesis, loading the spec,
+and the suite's summary.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 _PHASE = re.compile(r"(Examples|Coverage|Fuzzing|Stateful) \(in ([0-9.]+)s\)")
+_OPERATIONS = re.compile(r"Operations:\s+([0-9]+) selected / ([0-9]+) total")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,12 @@ class ContractRun:
     seconds: float
     test_cases: int
     phases: dict[str, float]  # schemathesis' phase -> its seconds
+    operations: int  # the operations the suite tested
+    operations_in_spec: int
+
+    @property
+    def seconds_per_operation(self) -> float:
+        return self.seconds / self.operations
 
     @property
     def outside_phases(self) -> float:
@@ -50,5 +59,8 @@ def measure() -> ContractRun:
     cases = re.search(r"test cases:\s+([0-9]+) generated", result.stdout)
     if cases is None:
         raise RuntimeError(f"could not read the number of test cases:\n{result.stdout[-2000:]}")
+    operations = _OPERATIONS.search(result.stdout)
+    if operations is None:
+        raise RuntimeError(f"could not read the operations tested:\n{result.stdout[-2000:]}")
     phases = {name: float(took) for name, took in _PHASE.findall(result.stdout)}
-    return ContractRun(seconds, int(cases[1]), phases)
+    return ContractRun(seconds, int(cases[1]), phases, int(operations[1]), int(operations[2]))

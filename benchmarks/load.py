@@ -11,10 +11,14 @@ runs a few seconds apart: the median over rounds of operation / ceiling in that 
 Each target has one uncounted turn of a second first, to warm up.
 
 When Prism is installed (scripts/bench installs it where Node.js is), it mocks the same
-openapi.yaml and takes its turn too: what a user would run instead of this emulator. It
-answers the spec's example and knows no state; it reads an empty `pageCursor` as a missing
-one (400), so it is sent a non-empty cursor. The emulator's listUserGroups rate against
-Prism's is the median of the per-round ratios.
+openapi.yaml and takes turns too, one per operation (listUserGroups and listBoundDevices):
+what a user would run instead of this emulator. It answers the spec's example and knows no
+state; it reads an empty `pageCursor` as a missing one (400), so it is sent a non-empty
+cursor. It checks no credentials (it only requires the headers the spec marks required,
+which the token headers carry), so one Prism turn per operation serves as the baseline of
+both of the emulator's turns of that operation, token and HMAC: each ratio sets the
+emulator's authenticated turn against Prism answering the same operation in the same
+round, and the figure is the median of the per-round ratios (`OVER_PRISM`).
 
 Writes take their turns beside the reads, on the same emulator: wrk runs a Lua script
 (`write_script`) whose requests alternate a createUserGroup and a deleteUserGroup of the
@@ -56,9 +60,22 @@ DEVICES = "/koodrive/ose/v1/backup/device"
 GROUPS = "/koodrive/ose/v1/usergroups?pageSize=20&pageCursor=&sourceType=0"
 PRISM_GROUPS = "/koodrive/ose/v1/usergroups?pageSize=20&pageCursor=c&sourceType=0"
 CEILING = "ceiling: fixed body"
+EMULATOR_DEVICES = "listBoundDevices, token"
+EMULATOR_DEVICES_HMAC = "listBoundDevices, HMAC"
 EMULATOR_GROUPS = "listUserGroups, token"
-PRISM = "Prism 5 mock, listUserGroups, token"
 EMULATOR_GROUPS_HMAC = "listUserGroups, HMAC"
+# The emulator's reads, each judged against its stack's ceiling.
+READS = (EMULATOR_DEVICES, EMULATOR_DEVICES_HMAC, EMULATOR_GROUPS, EMULATOR_GROUPS_HMAC)
+PRISM_DEVICES = "Prism 5 mock, listBoundDevices (no auth checked)"
+PRISM_GROUPS_TURN = "Prism 5 mock, listUserGroups (no auth checked)"
+PRISMS = (PRISM_DEVICES, PRISM_GROUPS_TURN)
+# Each of the emulator's reads against Prism's turn of the same operation, in the same round.
+OVER_PRISM = {
+    EMULATOR_DEVICES: PRISM_DEVICES,
+    EMULATOR_DEVICES_HMAC: PRISM_DEVICES,
+    EMULATOR_GROUPS: PRISM_GROUPS_TURN,
+    EMULATOR_GROUPS_HMAC: PRISM_GROUPS_TURN,
+}
 WRITES = "createUserGroup + deleteUserGroup, token"
 WRITES_HMAC = "createUserGroup + deleteUserGroup, HMAC"
 # Each write turn's rate against the read turn of the same auth mode, in the same round.
@@ -302,16 +319,13 @@ class _Turn:
 @dataclass(frozen=True)
 class Measurement:
     targets: list[Target]  # the ceiling first
-    # Per round, the emulator's listUserGroups rate / Prism's; empty without Prism.
-    over_prism: list[float]
+    # Per emulator read (OVER_PRISM's keys), per round: its rate / Prism's for the same
+    # operation; empty without Prism.
+    over_prism: dict[str, list[float]]
     prism_missing: str | None  # why Prism was not measured
     # Per write target, per round: its rate / the rate of the reads in its auth mode.
     writes_over_reads: dict[str, list[float]]
     most_groups_left: int  # the most groups a write turn left (deleted after it)
-
-    @property
-    def emulator_over_prism(self) -> float | None:
-        return statistics.median(self.over_prism) if self.over_prism else None
 
 
 def measure(*, rounds: int, seconds: int, connections: int = 16) -> Measurement:
@@ -330,7 +344,8 @@ def measure(*, rounds: int, seconds: int, connections: int = 16) -> Measurement:
         stack.callback(writer.client.close)
         turns = [
             _Turn(CEILING, ceiling_url + "/", {}),
-            _Turn("listBoundDevices, token", url + DEVICES, token),
+            _Turn(EMULATOR_DEVICES, url + DEVICES, token),
+            _Turn(EMULATOR_DEVICES_HMAC, url + DEVICES, _signed_headers(url, DEVICES)),
             _Turn(EMULATOR_GROUPS, url + GROUPS, token),
             _Turn(EMULATOR_GROUPS_HMAC, url + GROUPS, _signed_headers(url, GROUPS)),
             _Turn(WRITES, url + CREATE_PATH, {}, writer.token_script, writer.clean),
@@ -338,7 +353,8 @@ def measure(*, rounds: int, seconds: int, connections: int = 16) -> Measurement:
         ]
         if prism is not None:
             prism_url = stack.enter_context(servers.serving(prism, ready_path="/"))
-            turns.append(_Turn(PRISM, prism_url + PRISM_GROUPS, token))
+            turns.append(_Turn(PRISM_DEVICES, prism_url + DEVICES, token))
+            turns.append(_Turn(PRISM_GROUPS_TURN, prism_url + PRISM_GROUPS, token))
         runs: dict[str, list[Load]] = {turn.label: [] for turn in turns}
 
         def take(turn: _Turn, turn_seconds: int) -> Load:
@@ -373,10 +389,14 @@ def measure(*, rounds: int, seconds: int, connections: int = 16) -> Measurement:
         )
         for label, loads in runs.items()
     ]
-    over_prism = [
-        ours.requests_per_second / theirs.requests_per_second
-        for ours, theirs in zip(runs[EMULATOR_GROUPS], runs.get(PRISM, []), strict=False)
-    ]
+    over_prism = {
+        label: [
+            ours.requests_per_second / theirs.requests_per_second
+            for ours, theirs in zip(runs[label], runs[prism], strict=True)
+        ]
+        for label, prism in OVER_PRISM.items()
+        if prism in runs
+    }
     writes_over_reads = {
         label: [
             write.requests_per_second / read.requests_per_second

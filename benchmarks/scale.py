@@ -8,10 +8,21 @@ at the small one: flat means paging costs the same per group however many there 
 Each size is paged once to warm up first (the emulator encodes each record's JSON when it
 first sends it, a cost of the first pass only), and a small listing is then paged again
 and again until 100,000 groups have been read, so that its time outlasts the noise.
+
+A million memberships (`measure_members`): the emulator started with only generated data
+(an empty fixtures file), `--groups N/200 --members N - N/200`, so that the state holds N
+memberships in groups of 200 members each, the owner included (the spec's capacity of a
+group), their members generated users who join up to 200 groups each (the spec's limit).
+Start time and memory as above; then the SDK pages the members of `SAMPLED` groups spread
+evenly through the owner's listing (the offset scheme, 100 a page), after a warm-up pass,
+again and again until 20,000 members have been read. Flat means a group's members cost
+the same to page however many memberships the state holds.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,4 +86,90 @@ def measure(sizes: tuple[int, ...]) -> list[ScaleRun]:
                     seen // passes, passes, start_seconds, rss_started, _rss_mib(pid), sdk_seconds
                 )
             )
+    return runs
+
+
+GROUP_CAPACITY = 200  # members of a group, the owner included (the spec's limit-per-group)
+SAMPLED = 100  # groups whose members are paged, spread through the listing
+MEMBERS_READ = 20_000  # members read per size, at least
+
+
+@dataclass(frozen=True)
+class MembersRun:
+    memberships: int  # in the state, the owners' included
+    paged: int  # members paged in one pass (every sampled group's)
+    passes: int
+    start_seconds: float
+    rss_started_mib: float
+    rss_paged_mib: float
+    sdk_seconds: float
+
+    @property
+    def ms_per_thousand(self) -> float:
+        return self.sdk_seconds * 1000 / (self.paged * self.passes / 1000)
+
+
+def _sampled_groups(client: KooDrive) -> list[str]:
+    ids = [
+        group.id
+        for source_type in (SourceType.GROUP, SourceType.USER_GROUP)
+        for group in client.user_groups.list(source_type=source_type, page_size=100)
+    ]
+    step = max(1, len(ids) // SAMPLED)
+    return ids[step // 2 :: step][:SAMPLED]
+
+
+def _page_members(client: KooDrive, groups: list[str]) -> int:
+    return sum(1 for group in groups for _ in client.user_groups.members.list(group, limit=100))
+
+
+def measure_members(sizes: tuple[int, ...]) -> list[MembersRun]:
+    """For each size, N memberships in N / 200 full groups (see the module's docstring)."""
+    development = Credentials.development()
+    runs = []
+    with tempfile.TemporaryDirectory() as directory:
+        empty = Path(directory) / "empty.json"
+        empty.write_text(json.dumps({"users": []}), encoding="utf-8")
+        for size in sizes:
+            groups = max(1, size // GROUP_CAPACITY)
+            command = servers.emulator(
+                "--fixtures",
+                str(empty),
+                "--groups",
+                str(groups),
+                "--members",
+                str(size - groups),
+                "--devices",
+                "0",
+            )
+            started = time.perf_counter()
+            with servers.serving_process(command) as (url, pid):
+                start_seconds = time.perf_counter() - started
+                rss_started = _rss_mib(pid)
+                with KooDrive(
+                    base_url=url, token=development.token, user_id=development.user_id
+                ) as sdk:
+                    sampled = _sampled_groups(sdk)
+                    paged = _page_members(sdk, sampled)  # also the warm-up
+                    if paged != len(sampled) * GROUP_CAPACITY:
+                        raise RuntimeError(
+                            f"{paged} members paged in {len(sampled)} groups of "
+                            f"{GROUP_CAPACITY} each"
+                        )
+                    passes = max(1, MEMBERS_READ // paged)
+                    paging_started = time.perf_counter()
+                    for _ in range(passes):
+                        _page_members(sdk, sampled)
+                    sdk_seconds = time.perf_counter() - paging_started
+                runs.append(
+                    MembersRun(
+                        size,
+                        paged,
+                        passes,
+                        start_seconds,
+                        rss_started,
+                        _rss_mib(pid),
+                        sdk_seconds,
+                    )
+                )
     return runs
