@@ -4,13 +4,16 @@ One client (the SDK's iterator, both source types, pages of 100) walks the listi
 user holding 100,000 groups while another client, in its own process, writes. The walk is
 timed beside a walk of the same listing without writes, on the same emulator.
 
-What "another client creates and deletes groups of that same user" can mean: the spec lets
-a user join at most 200 groups, so the user holding 100,000 cannot create one, and a
-group created by another user lands in that user's listing only (the API has no way to add
-a member). So the writer is a second user who keeps creating a group and deleting it (its
-creates land in its own listing, beside the walk, never in it), and who also owns
-`SHARED` of the groups in the walked listing, spread evenly through it: groups both users
-hold, which only their owner, the writer, may delete. The writer deletes those one by one,
+What "another client creates and deletes groups of that same user" can mean: groups are
+shared (a group is listed for each of its members), but the spec lets a user join at most
+200 groups, so the user holding 100,000 can neither create a group nor be added to one (a
+batch add naming them fails for them), and a group another user creates has its creator
+as its only member, so it lands in its creator's listing only. So the writer is a second
+user who keeps creating a group and deleting it (its creates land in its own listing,
+beside the walk, never in it: the check below fails the run if one is listed), and who
+also owns `SHARED` of the groups in the walked listing, spread evenly through it: groups
+both users are members of, which only their owner, the writer, may delete, and whose
+delete takes them out of the walked listing. The writer deletes those one by one,
 in a random order, one at most after each create and delete and no faster than spreads
 them over the time the walk without writes took, so groups vanish ahead of the walk's
 cursor and behind it while it pages. The writer joins at most
