@@ -424,8 +424,8 @@ def _scale(emit: Emit, record: Record, quick: bool) -> None:
     emit()
     emit(
         f"{sizes[-1]:,} memberships: the emulator started with only generated data, "
-        f"`--groups {sizes[-1] // scale.GROUP_CAPACITY:,} --members "
-        f"{sizes[-1] - sizes[-1] // scale.GROUP_CAPACITY:,}` (groups of "
+        f"`--groups {sizes[-1] // scale.GROUP_CAPACITY} --members "
+        f"{sizes[-1] - sizes[-1] // scale.GROUP_CAPACITY}` (groups of "
         f"{scale.GROUP_CAPACITY} members, the owner included), and the SDK paging the members "
         f"of {scale.SAMPLED} of its groups (offset scheme, 100 a page):"
     )
