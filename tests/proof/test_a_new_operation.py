@@ -24,7 +24,9 @@ from koodrive_spec import Spec
 
 from tests.proof import new_operation as proof
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module under pytest-xdist (--dist loadgroup, scripts/test): its
+# module fixtures (the copy, its regeneration, the driver's runs: minutes) are made once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("proof")]
 ROOT = Path(__file__).resolve().parents[2]
 LEFT_OUT = shutil.ignore_patterns(
     ".git", ".venv", "reports", "dist", "build", "__pycache__", ".*_cache", "*.egg-info"

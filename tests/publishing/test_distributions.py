@@ -26,6 +26,10 @@ PACKAGES = {
 }
 
 
+# One worker runs the module under pytest-xdist (--dist loadgroup): one build for it.
+pytestmark = pytest.mark.xdist_group("distributions")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Distributions, str]:
     outdir = tmp_path_factory.mktemp("dist")

@@ -23,7 +23,8 @@ from distcheck import spec_version
 from koodrive_emulator import Backend, SourceType
 from koodrive_emulator.testing import running_emulator
 
-pytestmark = pytest.mark.slow
+# One worker runs the module under pytest-xdist (--dist loadgroup): one index server for it.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publish-to-index")]
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = spec_version(ROOT / "openapi.yaml")

@@ -157,13 +157,14 @@ def test_latency_beyond_the_timeout_is_a_timeout_error(
 
 
 def test_nothing_listening_is_a_connection_error(emulator: RunningEmulator) -> None:
-    with socket.socket() as probe:  # a loopback port nobody listens on
+    # A loopback port bound but never listening, held for the test: nobody can listen there.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    sdk = KooDrive(base_url=f"http://127.0.0.1:{port}", token="t", environ={}, max_retries=0)
+        sdk = KooDrive(base_url=f"http://127.0.0.1:{port}", token="t", environ={}, max_retries=0)
 
-    with sdk, pytest.raises(APIConnectionError) as caught:
-        list(sdk.user_groups.list(source_type=0))
+        with sdk, pytest.raises(APIConnectionError) as caught:
+            list(sdk.user_groups.list(source_type=0))
     assert not isinstance(caught.value, APITimeoutError)
 
 

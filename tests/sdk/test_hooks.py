@@ -116,20 +116,20 @@ def test_the_last_failed_attempt_is_a_failure(emulator: RunningEmulator) -> None
 
 
 def test_an_attempt_without_a_response_ends_in_on_error() -> None:
-    with socket.socket() as probe:
+    with socket.socket() as probe:  # bound, never listening, held: every connect is refused
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again: nothing listens there
-    recorder = Recorder()
-    client = KooDrive(
-        base_url=f"http://127.0.0.1:{port}",
-        token="t",
-        hooks=[recorder],
-        max_retries=0,
-        environ={},
-    )
+        port = probe.getsockname()[1]
+        recorder = Recorder()
+        client = KooDrive(
+            base_url=f"http://127.0.0.1:{port}",
+            token="t",
+            hooks=[recorder],
+            max_retries=0,
+            environ={},
+        )
 
-    with pytest.raises(APIConnectionError):
-        list(client.user_groups.list(source_type=0))
+        with pytest.raises(APIConnectionError):
+            list(client.user_groups.list(source_type=0))
 
     assert [event[0] for event in recorder.events] == ["before", "error"]
     assert recorder.infos[-1].response is None

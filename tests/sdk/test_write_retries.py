@@ -145,20 +145,22 @@ def test_a_create_throttled_by_the_gateway_is_retried_after_retry_after(
 
 
 def test_a_create_that_never_left_the_client_is_retried(sleeps: list[float]) -> None:
-    with socket.socket() as unused:  # a port nothing listens on: every connect is refused
+    # A port bound but not listening: every connect is refused. Held for the whole test, so
+    # no other process (another pytest worker's server) can start listening there meanwhile.
+    with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    client = KooDrive(
-        base_url=f"http://127.0.0.1:{port}",
-        token="t",
-        user_id=USER,
-        max_retries=2,
-        sleep=sleeps.append,
-        environ={},
-    )
+        client = KooDrive(
+            base_url=f"http://127.0.0.1:{port}",
+            token="t",
+            user_id=USER,
+            max_retries=2,
+            sleep=sleeps.append,
+            environ={},
+        )
 
-    with pytest.raises(APIConnectionError) as raised:
-        client.user_groups.create(group_name="Never sent", source_type=0)
+        with pytest.raises(APIConnectionError) as raised:
+            client.user_groups.create(group_name="Never sent", source_type=0)
 
     assert raised.value.request_sent is False
     assert "not safe to repeat" not in str(raised.value)
