@@ -71,8 +71,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 # How many pages of group listings are kept as sent, for the same page asked for again
 # before the state changes (a client polling its first page, a load test): each is at
-# most a page of the largest size, some 30 KiB.
-_LISTED_PAGES_KEPT = 128
+# most a page of the largest size, some 40 KiB with its objects, 1.3 MiB in all.
+_LISTED_PAGES_KEPT = 32
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
