@@ -292,9 +292,8 @@ def list_bound_devices(call: OperationCall) -> Outcome:
     backend = call.context.backend
     if call.flaw is FaultKind.EVERY_USERS_DEVICES:
         devices = [device for user in backend.users() for device in backend.devices(user)]
-    else:
-        devices = backend.devices(call.user_id)
-    return call.listing([device.wire() for device in devices])
+        return call.listing([device.wire() for device in devices])
+    return call.listing(backend.listed_devices(call.user_id))
 
 
 @handles(

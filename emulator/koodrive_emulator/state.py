@@ -69,10 +69,10 @@ DEFAULT_TENANT_ID = "1"
 _DIGITS = re.compile("[0-9]{1,32}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
-# How many pages of group listings are kept as sent, for the same page asked for again
-# before the state changes (a client polling its first page, a load test): each is at
-# most a page of the largest size, some 40 KiB with its objects, 1.3 MiB in all.
-_LISTED_PAGES_KEPT = 32
+# How many listings (pages of groups, a user's devices) are kept as sent, for the same one
+# asked for again before the state changes (a client polling its first page, a load
+# test): a page of the largest size is some 40 KiB with its objects, 1.3 MiB in all.
+_LISTINGS_KEPT = 32
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -337,9 +337,9 @@ class Backend:
         self._next_id = int(self._meta("next_id", _FIRST_GENERATED_ID))
         self._user_refs: dict[str, int] = {}
         self._load_user_refs()
-        # Pages of listed groups as sent (listed_groups), by their query; emptied by every
-        # write, so a page kept is always the state's now.
-        self._listed_pages: dict[tuple[object, ...], Slice[Fragment]] = {}
+        # Listings as sent (listed_groups, listed_devices), by their query; emptied by every
+        # write, so a listing kept is always the state's now.
+        self._listings: dict[tuple[object, ...], object] = {}
 
     # --- construction -------------------------------------------------------------------
 
@@ -438,7 +438,7 @@ class Backend:
             self._next_id = snapshot.next_id
             self._save_counters()
             self._load_user_refs()
-            self._listed_pages.clear()
+            self._listings.clear()
             self._generation += 1
 
     @property
@@ -462,7 +462,7 @@ class Backend:
                 self._db.execute("RELEASE discarded")
                 self._save_counters()
                 self._load_user_refs()
-                self._listed_pages.clear()
+                self._listings.clear()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -472,7 +472,7 @@ class Backend:
             self._db.execute(f"SAVEPOINT {name}")
             self._depth += 1
             # Whatever the write does (or undoes), the pages kept show the state before it.
-            self._listed_pages.clear()
+            self._listings.clear()
             try:
                 yield self._db
             except BaseException:
@@ -641,6 +641,15 @@ class Backend:
                 (self._user_refs.get(user_id),),
             ).fetchall()
         return [_device(row) for row in rows]
+
+    def listed_devices(self, user_id: str) -> list[Fragment]:
+        """The user's devices as their listing sends them (each one's JSON text), kept
+        until the state changes."""
+
+        def find() -> list[Fragment]:
+            return [device.wire() for device in self.devices(user_id)]
+
+        return self._kept(("devices", user_id), find)
 
     def bind_device(
         self,
@@ -925,21 +934,27 @@ class Backend:
         """`find_groups`, each group as the listing sends it (its JSON text). The same page
         asked for again before the state changes is the one made then, not read and
         encoded again."""
-        key = (user_id, int(source_type), group_name, case_sensitive, after, limit)
+
+        def find() -> Slice[Fragment]:
+            return self._find_groups(
+                _group_wire, user_id, source_type, group_name, after, limit, case_sensitive
+            )
+
+        key = ("groups", user_id, int(source_type), group_name, case_sensitive, after, limit)
+        return self._kept(key, find)
+
+    def _kept(self, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+        """The listing `make` reads, as kept by `key` since the last write, or made now."""
         with self._lock:
             if self._depth:  # inside a write, whose changes may yet be undone: not kept
-                return self._find_groups(
-                    _group_wire, user_id, source_type, group_name, after, limit, case_sensitive
-                )
-            page = self._listed_pages.get(key)
-            if page is None:
-                page = self._find_groups(
-                    _group_wire, user_id, source_type, group_name, after, limit, case_sensitive
-                )
-                if len(self._listed_pages) >= _LISTED_PAGES_KEPT:
-                    del self._listed_pages[next(iter(self._listed_pages))]  # the oldest
-                self._listed_pages[key] = page
-            return page
+                return make()
+            if key in self._listings:
+                return cast(_T, self._listings[key])
+            listing = make()
+            if len(self._listings) >= _LISTINGS_KEPT:
+                del self._listings[next(iter(self._listings))]  # the oldest
+            self._listings[key] = listing
+            return listing
 
     def _find_groups(
         self,

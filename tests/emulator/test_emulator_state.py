@@ -213,6 +213,19 @@ def test_a_listed_page_is_kept_until_the_state_changes() -> None:
     assert names() == first
 
 
+def test_listed_devices_are_kept_until_the_state_changes() -> None:
+    backend = Backend()
+    backend.add_device(USER, device_name="Phone", create_time=datetime(2025, 1, 2, tzinfo=UTC))
+    listed = backend.listed_devices(USER)
+    assert [item.text for item in listed] == [d.wire().text for d in backend.devices(USER)]
+    assert backend.listed_devices(USER) is listed  # kept, not made again
+    backend.bind_device(
+        USER, machine_code="M2", device_name="Tablet", device_os=None, now=datetime.now(UTC)
+    )
+    names = [json.loads(item.text)["deviceName"] for item in backend.listed_devices(USER)]
+    assert names == ["Phone", "Tablet"]
+
+
 @pytest.mark.parametrize("bad", ["", "abc", "1" * 33, "١٢"])
 def test_user_ids_must_be_digits(bad: str) -> None:
     with pytest.raises(ValueError, match="user_id"):
