@@ -1,7 +1,8 @@
-"""JSON as the emulator sends it: compact UTF-8, stored records encoded once.
+"""JSON as the emulator sends it: compact UTF-8, records embedded as their text.
 
-A page of twenty groups is mostly the groups' own text; encoding each record once, when it
-is first sent, and joining the texts after, costs a fraction of encoding every page whole.
+A page of twenty groups is mostly the groups' own text. Each listed group's text is made
+straight from its row (state.Backend.listed_groups, which keeps a page so made until the
+state changes), and a body joins those texts: a fraction of encoding every page whole.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ class Fragment:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_string: Callable[[str], str] = json.encoder.encode_basestring
+# A str as JSON text, quoted, exactly as the encoder above writes it (its own C function).
+string_json: Callable[[str], str] = json.encoder.encode_basestring
+_string = string_json
 
 
 def fragment(record: dict[str, Any]) -> Fragment:

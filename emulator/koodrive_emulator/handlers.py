@@ -31,7 +31,7 @@ from koodrive_spec.request_rules import OperationRules
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.encoding import Fragment
 from koodrive_emulator.fault_kinds import FaultKind
-from koodrive_emulator.models import Group, Member, SourceType
+from koodrive_emulator.models import Member, SourceType
 from koodrive_emulator.rules.auth import Principal
 from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, OffsetPager, Pager, PagingBehaviour
 from koodrive_emulator.rules.validation import groups_query, typed_value
@@ -292,9 +292,8 @@ def list_bound_devices(call: OperationCall) -> Outcome:
     backend = call.context.backend
     if call.flaw is FaultKind.EVERY_USERS_DEVICES:
         devices = [device for user in backend.users() for device in backend.devices(user)]
-    else:
-        devices = backend.devices(call.user_id)
-    return call.listing([device.wire() for device in devices])
+        return call.listing([device.wire() for device in devices])
+    return call.listing(backend.listed_devices(call.user_id))
 
 
 @handles(
@@ -312,8 +311,8 @@ def list_user_groups(call: OperationCall) -> Outcome:
     source_type = SourceType.GROUP if flaw is FaultKind.IGNORE_SOURCE_TYPE else query.source_type
     group_name = None if flaw is FaultKind.IGNORE_GROUP_NAME else query.group_name
 
-    def find(after: int, limit: int) -> Slice[Group]:
-        return call.context.backend.find_groups(
+    def find(after: int, limit: int) -> Slice[Fragment]:
+        return call.context.backend.listed_groups(
             call.user_id,
             source_type=source_type,
             group_name=group_name,
@@ -322,7 +321,11 @@ def list_user_groups(call: OperationCall) -> Outcome:
             case_sensitive=flaw is FaultKind.CASE_SENSITIVE_GROUP_NAME,
         )
 
-    return call.page(find, Group.wire)
+    return call.page(find, _as_listed)
+
+
+def _as_listed(wire: Fragment) -> Wire:
+    return wire
 
 
 @handles("createUserGroup")

@@ -23,7 +23,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from koodrive.signing import REDACTED, redacted_header
 
@@ -135,6 +135,50 @@ class JournalEntry:
         return f"#{self.number} {self.method} {target} -> {self.status}"
 
 
+class _Received:
+    """A request recorded, its entry not made yet: made when the journal is read, its
+    header lines read then (redacted with the `secrets` of the time it was recorded)."""
+
+    __slots__ = ("attempt", "number", "raw_headers", "request", "secrets")
+
+    def __init__(
+        self,
+        number: int,
+        attempt: int | None,
+        # The entry's other fields: time, request id, method, path, operation, query, trace
+        # id, auth, auth error, fault, status, body.
+        request: tuple[Any, ...],
+        raw_headers: tuple[tuple[bytes, bytes], ...],
+        secrets: Collection[str],
+    ) -> None:
+        self.number = number
+        self.attempt = attempt
+        self.request = request
+        self.raw_headers = raw_headers
+        self.secrets = secrets
+
+    def entry(self) -> JournalEntry:
+        (time, request_id, method, path, operation, query, trace_id) = self.request[:7]
+        (auth, auth_error, fault, status, body) = self.request[7:]
+        return JournalEntry(
+            number=self.number,
+            time=time,
+            request_id=request_id,
+            method=method,
+            path=path,
+            operation=operation,
+            query=query,
+            headers=redacted_headers(self.raw_headers, self.secrets),
+            trace_id=trace_id,
+            attempt=self.attempt,
+            auth=auth,
+            auth_error=auth_error,
+            fault=fault,
+            status=status,
+            body=body,
+        )
+
+
 class Journal:
     """The last `size` requests received (0: none are kept). Thread-safe: the server
     records while a test reads."""
@@ -144,7 +188,7 @@ class Journal:
             raise ValueError("journal size must be a whole number, 0 or more (0: off)")
         self.size = size
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=size or None)
+        self._entries: deque[JournalEntry | _Received] = deque(maxlen=size or None)
         self._numbers = 0
         self._dropped = 0
         # Requests seen per (operation, trace id), for `attempt`: as many keys as entries
@@ -173,12 +217,17 @@ class Journal:
         note: RequestNote,
         status: int | None,
         secrets: Collection[str] = (),
-    ) -> JournalEntry | None:
-        """Keep one request; `secrets`: values to redact wherever they appear whole."""
+    ) -> None:
+        """Keep one request; `secrets`: values to redact wherever they appear whole (kept
+        as given: pass a collection that does not change, such as Credentials.secrets()).
+
+        Its entry is made when the journal is first read: every request is recorded, few
+        entries are ever read, and reading the header lines into redacted text was most of
+        the cost of recording. What the entry holds is decided now all the same."""
         if not self.size:
-            return None
-        headers = redacted_headers(raw_headers, secrets)
-        trace_id = next((value for name, value in headers if name == "x-traceid"), None)
+            return
+        raw = tuple(raw_headers)
+        trace_id = _trace_id(raw, secrets)
         pairs = tuple((name, REDACTED if value in secrets else value) for name, value in query)
         body = _kept_body(note.body, secrets)
         with self._lock:
@@ -190,32 +239,34 @@ class Journal:
                 if len(self._attempts) > self.size:
                     self._attempts.popitem(last=False)
             self._numbers += 1
-            entry = JournalEntry(
-                number=self._numbers,
-                time=time,
-                request_id=request_id,
-                method=method,
-                path=path,
-                operation=note.operation,
-                query=pairs,
-                headers=headers,
-                trace_id=trace_id,
-                attempt=attempt,
-                auth=note.auth,
-                auth_error=note.auth_error,
-                fault=note.fault,
-                status=status,
-                body=body,
+            request = (
+                time,
+                request_id,
+                method,
+                path,
+                note.operation,
+                pairs,
+                trace_id,
+                note.auth,
+                note.auth_error,
+                note.fault,
+                status,
+                body,
             )
+            entry = _Received(self._numbers, attempt, request, raw, secrets)
             if len(self._entries) == self.size:
                 self._dropped += 1
             self._entries.append(entry)
-        return entry
 
     def entries(self, operation: str | None = None) -> list[JournalEntry]:
         """The kept entries, oldest first; with `operation`, that operation's only."""
         with self._lock:
-            kept = list(self._entries)
+            if any(type(kept) is _Received for kept in self._entries):
+                self._entries = deque(
+                    [kept.entry() if type(kept) is _Received else kept for kept in self._entries],
+                    maxlen=self._entries.maxlen,
+                )
+            kept = cast(list[JournalEntry], list(self._entries))
         return kept if operation is None else [e for e in kept if e.operation == operation]
 
     def clear(self) -> int:
@@ -337,6 +388,15 @@ def _described(where: Where | None) -> str:
 
 def _sent(entry: JournalEntry) -> str:
     return "&".join(f"{name}={value}" for name, value in entry.query) or "(no query)"
+
+
+def _trace_id(raw_headers: Iterable[tuple[bytes, bytes]], secrets: Collection[str]) -> str | None:
+    """The first X-Traceid's value as `redacted_headers` gives it; None when none was sent."""
+    for raw_name, raw_value in raw_headers:
+        # ASCII lower-casing: no other byte of a Latin-1 name lowers to one of "x-traceid".
+        if raw_name.lower() == b"x-traceid":
+            return redacted_header("x-traceid", raw_value.decode("latin-1"), secrets)
+    return None
 
 
 def redacted_headers(

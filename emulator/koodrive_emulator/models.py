@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 
 from koodrive_emulator.encoding import Fragment, fragment
@@ -19,6 +20,27 @@ def format_timestamp(moment: datetime) -> str:
     # isoformat is C all the way, several times faster than strftime; every group in every
     # page goes through here twice.
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS_PER_DAY = 86_400_000
+
+
+def format_epoch_ms(ms: int) -> str:
+    """`format_timestamp` of the time `ms` milliseconds after the epoch (as the state keeps
+    times), at a quarter of its cost: the date part is made once per day, the time part by
+    arithmetic. A page of a hundred groups formats two hundred of them."""
+    day, rest = divmod(ms, _MS_PER_DAY)
+    seconds, milliseconds = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_day_prefix(day)}{hours:02d}:{minutes:02d}:{seconds:02d}.{milliseconds:03d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_prefix(day: int) -> str:
+    """'2024-04-25T' for the day `day` days after the epoch's."""
+    return (_EPOCH + timedelta(days=day)).isoformat()[:10] + "T"
 
 
 def parse_timestamp(text: str) -> datetime:

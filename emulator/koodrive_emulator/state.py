@@ -33,7 +33,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,12 +42,21 @@ from typing import Any, Generic, TypeVar, cast
 
 from koodrive_spec.reader import Spec
 
+from koodrive_emulator.encoding import Fragment, string_json
 from koodrive_emulator.fixtures import (
     apply_fixtures,
     load_default_fixtures,
     load_fixtures_file,
 )
-from koodrive_emulator.models import Device, Group, Member, Role, SourceType, User
+from koodrive_emulator.models import (
+    Device,
+    Group,
+    Member,
+    Role,
+    SourceType,
+    User,
+    format_epoch_ms,
+)
 from koodrive_emulator.records import device_fields, group_fields
 from koodrive_emulator.synthetic import (
     member_count,
@@ -65,6 +74,10 @@ DEFAULT_TENANT_ID = "1"
 _DIGITS = re.compile("[0-9]{1,32}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+# How many listings (pages of groups, a user's devices) are kept as sent, for the same one
+# asked for again before the state changes (a client polling its first page, a load
+# test): a page of the largest size is some 40 KiB with its objects, 1.3 MiB in all.
+_LISTINGS_KEPT = 32
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -238,6 +251,20 @@ def _group(row: Sequence[Any]) -> Group:
     )
 
 
+def _group_wire(row: Sequence[Any]) -> Fragment:
+    """A group row as a listing sends it: `_group(row).wire()`, without the Group, its
+    datetimes and the dict in between, which cost four fifths of a listed group's time."""
+    group_id, name, owner, created, updated, _, extra, _ = row
+    if extra:  # fields the spec declares beyond the modelled ones: the general way
+        return _group(row).wire()
+    # Group.to_json's fields in its order, each as its JSON encoder writes it.
+    return Fragment(
+        f'{{"id":{string_json(group_id)},"groupName":{string_json(name)},'
+        f'"ownerId":{string_json(owner)},"createdTime":"{format_epoch_ms(created)}",'
+        f'"updatedTime":"{format_epoch_ms(updated)}"}}'
+    )
+
+
 def _member(row: Sequence[Any]) -> Member:
     user_id, role, top, created, updated, name, dept_id, dept_name, mobile = row
     return Member(
@@ -315,6 +342,9 @@ class Backend:
         self._next_id = int(self._meta("next_id", _FIRST_GENERATED_ID))
         self._user_refs: dict[str, int] = {}
         self._load_user_refs()
+        # Listings as sent (listed_groups, listed_devices), by their query; emptied by every
+        # write, so a listing kept is always the state's now.
+        self._listings: dict[tuple[object, ...], object] = {}
 
     # --- construction -------------------------------------------------------------------
 
@@ -413,6 +443,7 @@ class Backend:
             self._next_id = snapshot.next_id
             self._save_counters()
             self._load_user_refs()
+            self._listings.clear()
             self._generation += 1
 
     @property
@@ -436,6 +467,7 @@ class Backend:
                 self._db.execute("RELEASE discarded")
                 self._save_counters()
                 self._load_user_refs()
+                self._listings.clear()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -444,6 +476,8 @@ class Backend:
             name = f"write{self._depth}"
             self._db.execute(f"SAVEPOINT {name}")
             self._depth += 1
+            # Whatever the write does (or undoes), the pages kept show the state before it.
+            self._listings.clear()
             try:
                 yield self._db
             except BaseException:
@@ -612,6 +646,15 @@ class Backend:
                 (self._user_refs.get(user_id),),
             ).fetchall()
         return [_device(row) for row in rows]
+
+    def listed_devices(self, user_id: str) -> list[Fragment]:
+        """The user's devices as their listing sends them (each one's JSON text), kept
+        until the state changes."""
+
+        def find() -> list[Fragment]:
+            return [device.wire() for device in self.devices(user_id)]
+
+        return self._kept(("devices", user_id), find)
 
     def bind_device(
         self,
@@ -920,29 +963,79 @@ class Backend:
         whether more follow. `case_sensitive` plays a flawed server (a fault): the API
         compares without case."""
         with self._lock:
-            user_ref = self._user_refs.get(user_id)
-            if user_ref is None:
-                return GroupSlice([], has_more=False, total=0)
-            base = "FROM memberships m JOIN groups g ON g.ref = m.group_ref "
-            where = "WHERE m.user_ref = ? AND m.source_type = ?"
-            arguments: list[object] = [user_ref, int(source_type)]
-            if group_name is not None:
-                if case_sensitive:
-                    where += " AND instr(g.group_name, ?) > 0"
-                    arguments.append(group_name)
-                else:
-                    where += " AND folded_contains(g.group_name, ?)"
-                    arguments.append(group_name.casefold())
-                (total,) = self._db.execute(f"SELECT count(*) {base}{where}", arguments).fetchone()
+            return self._find_groups(
+                _group, user_id, source_type, group_name, after, limit, case_sensitive
+            )
+
+    def listed_groups(
+        self,
+        user_id: str,
+        *,
+        source_type: SourceType,
+        group_name: str | None,
+        after: int,
+        limit: int,
+        case_sensitive: bool = False,
+    ) -> Slice[Fragment]:
+        """`find_groups`, each group as the listing sends it (its JSON text). The same page
+        asked for again before the state changes is the one made then, not read and
+        encoded again."""
+
+        def find() -> Slice[Fragment]:
+            return self._find_groups(
+                _group_wire, user_id, source_type, group_name, after, limit, case_sensitive
+            )
+
+        key = ("groups", user_id, int(source_type), group_name, case_sensitive, after, limit)
+        return self._kept(key, find)
+
+    def _kept(self, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+        """The listing `make` reads, as kept by `key` since the last write, or made now."""
+        with self._lock:
+            if self._depth:  # inside a write, whose changes may yet be undone: not kept
+                return make()
+            if key in self._listings:
+                return cast(_T, self._listings[key])
+            listing = make()
+            if len(self._listings) >= _LISTINGS_KEPT:
+                del self._listings[next(iter(self._listings))]  # the oldest
+            self._listings[key] = listing
+            return listing
+
+    def _find_groups(
+        self,
+        make: Callable[[Sequence[Any]], _T],
+        user_id: str,
+        source_type: SourceType,
+        group_name: str | None,
+        after: int,
+        limit: int,
+        case_sensitive: bool,
+    ) -> Slice[_T]:
+        """The query of find_groups, each row made into a record by `make`; under the lock."""
+        user_ref = self._user_refs.get(user_id)
+        if user_ref is None:
+            return Slice([], has_more=False, total=0)
+        base = "FROM memberships m JOIN groups g ON g.ref = m.group_ref "
+        where = "WHERE m.user_ref = ? AND m.source_type = ?"
+        arguments: list[object] = [user_ref, int(source_type)]
+        if group_name is not None:
+            if case_sensitive:
+                where += " AND instr(g.group_name, ?) > 0"
+                arguments.append(group_name)
             else:
-                total = self._listing_total(user_ref, source_type)
-            rows = self._db.execute(
-                f"SELECT m.position, {_GROUP_COLUMNS} {base}JOIN users o ON o.ref = g.owner_ref "
-                f"{where} AND m.position > ? ORDER BY m.position LIMIT ?",
-                (*arguments, after, limit + 1),
-            ).fetchall()
-        items = [(row[0], _group(row[1:])) for row in rows[:limit]]
-        return GroupSlice(items, len(rows) > limit, total)
+                where += " AND folded_contains(g.group_name, ?)"
+                arguments.append(group_name.casefold())
+            (total,) = self._db.execute(f"SELECT count(*) {base}{where}", arguments).fetchone()
+        else:
+            total = self._listing_total(user_ref, source_type)
+        rows = self._db.execute(
+            f"SELECT m.position, {_GROUP_COLUMNS} {base}JOIN users o ON o.ref = g.owner_ref "
+            f"{where} AND m.position > ? ORDER BY m.position LIMIT ?",
+            (*arguments, after, limit + 1),
+        ).fetchall()
+        items = [(row[0], make(row[1:])) for row in rows[:limit]]
+        return Slice(items, len(rows) > limit, total)
 
     def group_detail(self, user_id: str, group_id: str, source_type: SourceType | int) -> Group:
         """The group, as a member reads it. RecordNotFound unless `user_id` is a member and

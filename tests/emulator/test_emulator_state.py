@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,12 @@ from koodrive_emulator import (
     FixtureError,
     SourceType,
 )
-from koodrive_emulator.models import format_timestamp
+from koodrive_emulator.encoding import Fragment
+from koodrive_emulator.models import format_epoch_ms, format_timestamp
+from koodrive_emulator.state import Slice
 
 USER = "1395476983395324033"
+GROUP = SourceType.GROUP
 FIXTURES_YAML = """
 users:
   - id: "100"
@@ -151,6 +155,101 @@ def test_groups_filter_and_remove() -> None:
     assert backend.groups(USER, source_type=1) == []
     with pytest.raises(KeyError):
         backend.remove_group(USER, beta.id)
+
+
+def test_a_time_in_epoch_milliseconds_is_formatted_as_its_datetime() -> None:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    millisecond = timedelta(milliseconds=1)
+    first = (datetime(1, 1, 1, tzinfo=UTC) - epoch) // millisecond
+    last = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - epoch) // millisecond
+    draw = random.Random(7)
+    for ms in [
+        first,
+        last,
+        -86_400_001,
+        -1,
+        0,
+        1,
+        999,
+        1000,
+        *(draw.randint(first, last) for _ in range(20_000)),
+    ]:
+        assert format_epoch_ms(ms) == format_timestamp(epoch + ms * millisecond), ms
+
+
+ODD_NAMES = ['quote " and \\ back', "tab\tnew\nline\x01\x1f\x7f", "é ü 中文 😀", "\u2028\u2029", ""]
+
+
+def test_a_listed_group_is_its_record_as_sent() -> None:
+    backend = Backend()
+    before_1970 = datetime(1969, 7, 20, 20, 17, 40, 123000, tzinfo=UTC)
+    for number, name in enumerate(ODD_NAMES):
+        backend.add_group(USER, group_name=name, created_time=before_1970 + timedelta(days=number))
+    backend.seed_synthetic(USER, groups=50, seed=3)
+    listed = backend.listed_groups(USER, source_type=GROUP, group_name=None, after=0, limit=100)
+    found = backend.find_groups(USER, source_type=GROUP, group_name=None, after=0, limit=100)
+    assert [item.text for _, item in listed.items] == [g.wire().text for _, g in found.items]
+    assert [position for position, _ in listed.items] == [position for position, _ in found.items]
+    assert (listed.total, listed.has_more) == (found.total, found.has_more)
+
+
+def test_a_listed_group_with_fields_beyond_the_modelled_is_its_record_as_sent() -> None:
+    from tests.emulator.test_emulator_spec_driven import with_member_count
+
+    backend = Backend(spec=with_member_count())
+    backend.add_group(USER, group_name="counted", fields={"memberCount": 3})
+    ((_, listed),) = backend.listed_groups(
+        USER, source_type=GROUP, group_name=None, after=0, limit=10
+    ).items
+    ((_, found),) = backend.find_groups(
+        USER, source_type=GROUP, group_name=None, after=0, limit=10
+    ).items
+    assert listed.text == found.wire().text
+    assert json.loads(listed.text)["memberCount"] == 3
+
+
+def test_a_listed_page_is_kept_until_the_state_changes() -> None:
+    backend = Backend()
+    backend.seed_synthetic(USER, groups=30, seed=1)
+
+    def first_page() -> Slice[Fragment]:
+        return backend.listed_groups(USER, source_type=GROUP, group_name=None, after=0, limit=5)
+
+    def names() -> list[str]:
+        return [json.loads(item.text)["groupName"] for _, item in first_page().items]
+
+    assert first_page() is first_page()  # kept, not made again
+    first = names()
+    start = backend.snapshot()
+    group_id = backend.groups(USER, source_type=SourceType.GROUP)[0].id
+    now = datetime.now(UTC)
+    backend.update_group(USER, group_id, group_name="renamed", source_type=0, now=now)
+    assert names() == ["renamed", *first[1:]]
+    with backend.changes_discarded():
+        backend.update_group(USER, group_id, group_name="not kept", source_type=0, now=now)
+        assert names()[0] == "not kept"  # read inside the change: the change's state
+    assert names()[0] == "renamed"
+    with pytest.raises(ValueError, match="digits"):  # a failed write changes nothing
+        backend.add_group(USER, group_name="bad", group_id="not digits")
+    assert names()[0] == "renamed"
+    backend.delete_group(USER, group_id)
+    assert names()[:4] == first[1:]
+    assert len(names()) == len(first)
+    backend.restore(start)
+    assert names() == first
+
+
+def test_listed_devices_are_kept_until_the_state_changes() -> None:
+    backend = Backend()
+    backend.add_device(USER, device_name="Phone", create_time=datetime(2025, 1, 2, tzinfo=UTC))
+    listed = backend.listed_devices(USER)
+    assert [item.text for item in listed] == [d.wire().text for d in backend.devices(USER)]
+    assert backend.listed_devices(USER) is listed  # kept, not made again
+    backend.bind_device(
+        USER, machine_code="M2", device_name="Tablet", device_os=None, now=datetime.now(UTC)
+    )
+    names = [json.loads(item.text)["deviceName"] for item in backend.listed_devices(USER)]
+    assert names == ["Phone", "Tablet"]
 
 
 @pytest.mark.parametrize("bad", ["", "abc", "1" * 33, "١٢"])

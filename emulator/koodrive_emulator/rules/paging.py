@@ -43,6 +43,9 @@ _CURSOR = re.compile(
 )
 # The length of a page when the spec's paging lets the server choose it (no page-size).
 SERVER_PAGE_SIZE = 100
+# How many cursor signatures a pager keeps (by the payload they sign) before it forgets them
+# all: a cursor issued is read back soon, with the next page's request.
+_SIGNATURES_KEPT = 4096
 
 
 @dataclass
@@ -98,6 +101,9 @@ class Pager:
         key = secret.encode() if isinstance(secret, str) else bytes(secret)
         # The key schedule and the salt, once: each cursor then costs one copy and a digest.
         self._mac = hmac.new(key, _SALT, hashlib.sha256)
+        # Signatures made, by payload: the cursor a page issues is checked again when the
+        # next page is asked for, and the same page asked again issues the same cursor.
+        self._signatures: dict[str, str] = {}
 
     def page(
         self,
@@ -152,9 +158,15 @@ class Pager:
         return f"{payload}.{self._signature(payload)}"
 
     def _signature(self, payload: str) -> str:
-        mac = self._mac.copy()
-        mac.update(payload.encode())
-        return base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
+        signature = self._signatures.get(payload)
+        if signature is None:
+            mac = self._mac.copy()
+            mac.update(payload.encode())
+            signature = base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
+            if len(self._signatures) >= _SIGNATURES_KEPT:
+                self._signatures = {}  # all forgotten at once: one rebinding, no race
+            self._signatures[payload] = signature
+        return signature
 
     def _decode(
         self,
