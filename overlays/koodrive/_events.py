@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,13 +68,21 @@ class Attempt:
 _CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=None)
 
 
-@contextmanager
-def attempt(current: Attempt) -> Iterator[Attempt]:
-    token = _CURRENT.set(current)
-    try:
-        yield current
-    finally:
-        _CURRENT.reset(token)
+class AttemptScope:
+    """`with AttemptScope(current):` makes `current` the attempt under way in this thread or
+    task until the block ends (a class, not a generator: it is entered on every call)."""
+
+    __slots__ = ("_token", "current")
+
+    def __init__(self, current: Attempt) -> None:
+        self.current = current
+
+    def __enter__(self) -> Attempt:
+        self._token = _CURRENT.set(self.current)
+        return self.current
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        _CURRENT.reset(self._token)
 
 
 def in_sdk_call() -> bool:
