@@ -123,11 +123,13 @@ def on_response(response: httpx.Response) -> None:
     if current is None:
         return  # a request of the user's own, on an httpx client given to the SDK
     received = _before_body(response, current)
-    alarm = Alarm.set_for(response, current.deadline)
+    deadline = current.deadline
+    alarm = None if deadline is None else Alarm.set_for(response, deadline)
     try:
         for chunk in response.iter_bytes():
             received.add(chunk)
-            current.keep_deadline(response.request)
+            if deadline is not None:
+                current.keep_deadline(response.request)
     finally:
         if alarm is not None:
             alarm.cancel()  # before close() can hand the connection back to the pool
@@ -144,10 +146,12 @@ async def on_response_async(response: httpx.Response) -> None:
     if current is None:
         return
     received = _before_body(response, current)
+    deadline = current.deadline
     try:
         async for chunk in response.aiter_bytes():
             received.add(chunk)
-            current.keep_deadline(response.request)
+            if deadline is not None:
+                current.keep_deadline(response.request)
     finally:
         await response.aclose()
     _after_body(response, current, received)
