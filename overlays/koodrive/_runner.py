@@ -146,7 +146,8 @@ class AsyncRunner(_Runner):
             current = self._attempt(call, retry + 1, trace_id, total)
             try:
                 with _TypedFailures(current, trace_id):
-                    result = await _within(current, send(trace_id))
+                    sent = send(trace_id)
+                    result = await (sent if current.deadline is None else _within(current, sent))
             except APIError as error:
                 delay = self._failed(call, current, error, retry, total, earlier)
                 if delay is None:
