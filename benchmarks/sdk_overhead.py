@@ -9,7 +9,7 @@ own httpx client, no hooks. The raw side is what a user of httpx alone would wri
 same exchange: per request it stamps `X-Date` (`strftime`), a fresh `X-Traceid`, and for
 HMAC signs the request (canonical request, SHA-256, HMAC: `_RawSigner`, written from the
 spec, not the SDK's signer), then `raise_for_status()` and `response.json()`; the write
-takes the new id from the JSON. It sends the same headers the SDK sends (User-Agent
+encodes its JSON body for each call and takes the new id from the answer's JSON. It sends the same headers the SDK sends (User-Agent
 aside), so the server does the same work for both. The SDK also checks the call's
 options, classifies the response, checks its shape and builds typed models.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import secrets
 import statistics
 import time
@@ -136,7 +137,11 @@ class _RawSigner:
         return headers
 
 
-_CREATE_BODY = b'{"groupName":"%s","sourceType":%d}' % (GROUP_NAME.encode(), SOURCE_TYPE)
+def _create_body() -> bytes:
+    """The JSON a user sends to create a group, encoded for each call (as httpx's `json=`
+    does, compact like the SDK's, which the signature hashes)."""
+    body = {"groupName": GROUP_NAME, "sourceType": SOURCE_TYPE}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _raw_sync(raw: httpx.Client, signer: _RawSigner, operation: str) -> Callable[[], object]:
@@ -146,9 +151,10 @@ def _raw_sync(raw: httpx.Client, signer: _RawSigner, operation: str) -> Callable
         return response.json()
 
     def create_and_delete() -> object:
-        headers = signer.headers("POST", GROUPS_PATH, _CREATE_BODY)
+        body = _create_body()
+        headers = signer.headers("POST", GROUPS_PATH, body)
         headers["Content-Type"] = "application/json"
-        response = raw.post(GROUPS_PATH, content=_CREATE_BODY, headers=headers)
+        response = raw.post(GROUPS_PATH, content=body, headers=headers)
         response.raise_for_status()
         path = f"{GROUPS_PATH}/{response.json()['id']}"
         response = raw.delete(path, headers=signer.headers("DELETE", path))
@@ -167,9 +173,10 @@ def _raw_async(
         return response.json()
 
     async def create_and_delete() -> object:
-        headers = signer.headers("POST", GROUPS_PATH, _CREATE_BODY)
+        body = _create_body()
+        headers = signer.headers("POST", GROUPS_PATH, body)
         headers["Content-Type"] = "application/json"
-        response = await raw.post(GROUPS_PATH, content=_CREATE_BODY, headers=headers)
+        response = await raw.post(GROUPS_PATH, content=body, headers=headers)
         response.raise_for_status()
         path = f"{GROUPS_PATH}/{response.json()['id']}"
         response = await raw.delete(path, headers=signer.headers("DELETE", path))
