@@ -9,9 +9,10 @@ own httpx client, no hooks. The raw side is what a user of httpx alone would wri
 same exchange: per request it stamps `X-Date` (`strftime`), a fresh `X-Traceid`, and for
 HMAC signs the request (canonical request, SHA-256, HMAC: `_RawSigner`, written from the
 spec, not the SDK's signer), then `raise_for_status()` and `response.json()`; the write
-encodes its JSON body for each call and takes the new id from the answer's JSON. It sends the same headers the SDK sends (User-Agent
-aside), so the server does the same work for both. The SDK also checks the call's
-options, classifies the response, checks its shape and builds typed models.
+encodes its JSON body for each call and takes the new id from the answer's JSON. It
+sends the same headers the SDK sends (User-Agent aside), so the server does the same work
+for both. The SDK also checks the call's options, classifies the response, checks its
+shape and builds typed models.
 
 Rounds alternate between the two sides and each SDK round is compared with the raw round
 beside it, so a noisy neighbour that slows a stretch of the run slows both sides of a pair
