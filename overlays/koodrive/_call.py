@@ -17,7 +17,7 @@ import httpx
 from koodrive_client import AuthenticatedClient
 from koodrive_client.types import UNSET, Unset
 
-from ._extras import ExtraHeaders, ExtraQuery, checked_extras
+from ._extras import NO_EXTRAS, ExtraHeaders, ExtraQuery, checked_extras
 from ._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
@@ -168,18 +168,31 @@ class Call:
                 "(or pass user_id= to the client)"
             )
         self.operation = operation
-        self.options: CallOptions = context.options.override(
-            timeout=timeout,
-            max_retries=max_retries,
-            attempt_timeout=attempt_timeout,
-            total_timeout=total_timeout,
-        )
+        self.options: CallOptions
+        if (
+            timeout is NOT_GIVEN
+            and max_retries is NOT_GIVEN
+            and attempt_timeout is NOT_GIVEN
+            and total_timeout is NOT_GIVEN
+        ):
+            self.options = context.options  # most calls: the client's defaults, as they are
+        else:
+            self.options = context.options.override(
+                timeout=timeout,
+                max_retries=max_retries,
+                attempt_timeout=attempt_timeout,
+                total_timeout=total_timeout,
+            )
         self._trace_id = None if trace_id is None else operation.trace_ids.checked(trace_id)
-        self.extras = checked_extras(
-            extra_headers,
-            extra_query,
-            owned_headers=operation.owned_headers,
-            owned_query=operation.owned_query,
+        self.extras = (
+            NO_EXTRAS
+            if not extra_headers and not extra_query
+            else checked_extras(
+                extra_headers,
+                extra_query,
+                owned_headers=operation.owned_headers,
+                owned_query=operation.owned_query,
+            )
         )
 
     @property

@@ -28,12 +28,20 @@ def classify(
 
     `body` is `parse_json(response.content)` when the caller has it already; `request_id`
     is the one the response's header carries, used when an error body has none."""
-    trace_id = response.request.headers.get(TRACE_ID_HEADER)
     if body is _UNPARSED:
         body = parse_json(response.content)
     if response.is_success:
-        return _check_success(response, body, trace_id, request_id)
-    return _status_error(response, body, trace_id, request_id)
+        # The common case, a result: decided without a header lookup.
+        if type(body) is dict and body.get("code") == 0 and type(body["code"]) is int:
+            return None
+        return _check_success(response, body, _sent_trace_id(response), request_id)
+    return _status_error(response, body, _sent_trace_id(response), request_id)
+
+
+def _sent_trace_id(response: httpx.Response) -> str | None:
+    """The X-Traceid the request carried (errors name it)."""
+    trace_id: str | None = response.request.headers.get(TRACE_ID_HEADER)
+    return trace_id
 
 
 def unread_status_error(response: httpx.Response) -> APIError:

@@ -161,12 +161,16 @@ class KeptStream(httpcore.NetworkStream):
         self._deadline = deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(
-            max_bytes, _within(self._deadline(), timeout, httpcore.ReadTimeout)
-        )
+        deadline = self._deadline()
+        if deadline is not None:
+            timeout = _within(deadline, timeout, httpcore.ReadTimeout)
+        return self._stream.read(max_bytes, timeout)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _within(self._deadline(), timeout, httpcore.WriteTimeout))
+        deadline = self._deadline()
+        if deadline is not None:
+            timeout = _within(deadline, timeout, httpcore.WriteTimeout)
+        self._stream.write(buffer, timeout)
 
     def close(self) -> None:
         self._stream.close()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,13 +68,21 @@ class Attempt:
 _CURRENT: ContextVar[Attempt | None] = ContextVar("koodrive_attempt", default=None)
 
 
-@contextmanager
-def attempt(current: Attempt) -> Iterator[Attempt]:
-    token = _CURRENT.set(current)
-    try:
-        yield current
-    finally:
-        _CURRENT.reset(token)
+class AttemptScope:
+    """`with AttemptScope(current):` makes `current` the attempt under way in this thread or
+    task until the block ends (a class, not a generator: it is entered on every call)."""
+
+    __slots__ = ("_token", "current")
+
+    def __init__(self, current: Attempt) -> None:
+        self.current = current
+
+    def __enter__(self) -> Attempt:
+        self._token = _CURRENT.set(self.current)
+        return self.current
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        _CURRENT.reset(self._token)
 
 
 def in_sdk_call() -> bool:
@@ -116,11 +123,13 @@ def on_response(response: httpx.Response) -> None:
     if current is None:
         return  # a request of the user's own, on an httpx client given to the SDK
     received = _before_body(response, current)
-    alarm = Alarm.set_for(response, current.deadline)
+    deadline = current.deadline
+    alarm = None if deadline is None else Alarm.set_for(response, deadline)
     try:
         for chunk in response.iter_bytes():
             received.add(chunk)
-            current.keep_deadline(response.request)
+            if deadline is not None:
+                current.keep_deadline(response.request)
     finally:
         if alarm is not None:
             alarm.cancel()  # before close() can hand the connection back to the pool
@@ -137,10 +146,12 @@ async def on_response_async(response: httpx.Response) -> None:
     if current is None:
         return
     received = _before_body(response, current)
+    deadline = current.deadline
     try:
         async for chunk in response.aiter_bytes():
             received.add(chunk)
-            current.keep_deadline(response.request)
+            if deadline is not None:
+                current.keep_deadline(response.request)
     finally:
         await response.aclose()
     _after_body(response, current, received)

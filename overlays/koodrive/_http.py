@@ -34,6 +34,7 @@ from ._events import (
 from ._transport import DeadlineTransport, environment_mounts
 from ._types import DEFAULT_TIMEOUT, NotGiven, Timeout, as_httpx_timeout
 from ._version import VERSION
+from .auth import AppSignatureAuth, TokenAuth
 from .errors import ConfigurationError
 
 HTTP_CLIENT = "http_client"
@@ -151,6 +152,9 @@ def _adopt(
     }
 
 
+_OWN_FLOWS: Final = (TokenAuth, AppSignatureAuth)  # not subclasses, which may send more
+
+
 class _SdkAuth(httpx.Auth):
     """The SDK's auth flow around its credentials' one: a call's extra headers and query
     are added first, so that they are signed with the rest.
@@ -163,6 +167,12 @@ class _SdkAuth(httpx.Auth):
     def __init__(self, auth: httpx.Auth, *, sdk_calls_only: bool) -> None:
         self._auth = auth
         self._sdk_calls_only = sdk_calls_only
+        # The SDK's own flows send the request once, stamped: called directly, without the
+        # generators httpx's Auth runs a flow in (its body read first when it is signed).
+        self._stamp: Callable[[httpx.Request], None] | None = None
+        if isinstance(auth, TokenAuth | AppSignatureAuth) and type(auth) in _OWN_FLOWS:
+            self._stamp = auth.stamp
+        self._reads_body = auth.requires_request_body
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -171,7 +181,13 @@ class _SdkAuth(httpx.Auth):
             yield request
             return
         add_call_extras(request)
-        yield from self._auth.sync_auth_flow(request)
+        if self._stamp is None:
+            yield from self._auth.sync_auth_flow(request)
+            return
+        if self._reads_body:
+            request.read()
+        self._stamp(request)
+        yield request
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -180,6 +196,12 @@ class _SdkAuth(httpx.Auth):
             yield request
             return
         add_call_extras(request)
+        if self._stamp is not None:
+            if self._reads_body:
+                await request.aread()
+            self._stamp(request)
+            yield request
+            return
         flow = self._auth.async_auth_flow(request)
         sent = await flow.__anext__()
         while True:

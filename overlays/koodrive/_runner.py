@@ -25,7 +25,7 @@ from . import _shape
 from ._call import Call, CallOptions
 from ._classify import unread_status_error
 from ._deadline import Deadline, earliest, target
-from ._events import Attempt, attempt
+from ._events import Attempt, AttemptScope
 from ._response import record_success
 from ._writes import add_note
 from .errors import (
@@ -53,7 +53,11 @@ class _Runner:
     def _attempt(self, call: Call, number: int, trace_id: str, total: Deadline | None) -> Attempt:
         operation = call.operation
         options = call.options
-        own = Deadline.after(options.attempt_timeout, "attempt_timeout")
+        own = (
+            None
+            if options.attempt_timeout is None
+            else Deadline.after(options.attempt_timeout, "attempt_timeout")
+        )
         return Attempt(
             options.timeout,
             options.max_response_bytes,
@@ -63,7 +67,7 @@ class _Runner:
             request_id_header=operation.request_id_header,
             response_model=operation.response_model,
             write=operation.write,
-            deadline=earliest(total, own),
+            deadline=total if own is None else earliest(total, own),
         )
 
     def _succeeded(self, current: Attempt) -> None:
@@ -109,7 +113,7 @@ class SyncRunner(_Runner):
         while True:
             current = self._attempt(call, retry + 1, trace_id, total)
             try:
-                with attempt(current), _TypedFailures(trace_id, current):
+                with _TypedFailures(current, trace_id):
                     result = send(trace_id)
             except APIError as error:
                 delay = self._failed(call, current, error, retry, total, earlier)
@@ -141,8 +145,9 @@ class AsyncRunner(_Runner):
         while True:
             current = self._attempt(call, retry + 1, trace_id, total)
             try:
-                with attempt(current), _TypedFailures(trace_id, current):
-                    result = await _within(current, send(trace_id))
+                with _TypedFailures(current, trace_id):
+                    sent = send(trace_id)
+                    result = await (sent if current.deadline is None else _within(current, sent))
             except APIError as error:
                 delay = self._failed(call, current, error, retry, total, earlier)
                 if delay is None:
@@ -196,24 +201,25 @@ def _finish(current: Attempt, outcome: Outcome, error: BaseException | None = No
             hook.on_error(info, error)
 
 
-class _TypedFailures:
-    """Around one attempt, sync or async: what httpx or the generated parsing raises leaves
-    as the SDK's exception for it (the original as its cause); anything else as it was."""
+class _TypedFailures(AttemptScope):
+    """Around one attempt, sync or async: the attempt under way while it lasts, and what
+    httpx or the generated parsing raises leaves as the SDK's exception for it (the
+    original as its cause); anything else as it was."""
 
-    __slots__ = ("_current", "_trace_id")
+    __slots__ = ("_trace_id",)
 
-    def __init__(self, trace_id: str, current: Attempt) -> None:
+    def __init__(self, current: Attempt, trace_id: str) -> None:
+        super().__init__(current)
         self._trace_id = trace_id
-        self._current = current
-
-    def __enter__(self) -> None:
-        return None
 
     def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
-        if isinstance(exc, Exception):
-            error = _typed(exc, self._trace_id, self._current)
-            if error is not None:
-                raise error from exc
+        try:
+            if isinstance(exc, Exception):
+                error = _typed(exc, self._trace_id, self.current)
+                if error is not None:
+                    raise error from exc
+        finally:
+            super().__exit__(kind, exc, traceback)
 
 
 def _typed(exc: Exception, trace_id: str, current: Attempt) -> APIError | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Final
 from urllib.request import getproxies
 
@@ -48,15 +47,28 @@ _ERRORS: Final[tuple[tuple[type[Exception], type[httpx.TransportError]], ...]] =
 Pool = httpcore.ConnectionPool | httpcore.HTTPProxy | httpcore.SOCKSProxy
 
 
-@contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as error:
-        for theirs, ours in _ERRORS:
-            if isinstance(error, theirs):
-                raise ours(str(error)) from error
-        raise
+class _AsHttpxErrors:
+    """`with _AS_HTTPX_ERRORS:` raises httpcore's errors as httpx's (a class, not a
+    generator: it is entered twice a request; it keeps no state, so one serves all)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        if isinstance(error, Exception):
+            for theirs, ours in _ERRORS:
+                if isinstance(error, theirs):
+                    raise ours(str(error)) from error
+
+
+_AS_HTTPX_ERRORS: Final = _AsHttpxErrors()
+
+
+def _as_httpx_errors() -> _AsHttpxErrors:
+    """The mapping, called as httpx's own `map_httpcore_exceptions()` is."""
+    return _AS_HTTPX_ERRORS
 
 
 class DeadlineTransport(httpx.BaseTransport):
@@ -82,7 +94,7 @@ class DeadlineTransport(httpx.BaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        with _as_httpx_errors():
+        with _AS_HTTPX_ERRORS:
             received = self._pool.handle_request(sent)
         assert isinstance(received.stream, Iterable)
         return httpx.Response(
@@ -93,7 +105,7 @@ class DeadlineTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        with _as_httpx_errors():
+        with _AS_HTTPX_ERRORS:
             self._pool.close()
 
 
@@ -102,7 +114,7 @@ class _ResponseStream(httpx.SyncByteStream):
         self._stream = stream
 
     def __iter__(self) -> Iterator[bytes]:
-        with _as_httpx_errors():
+        with _AS_HTTPX_ERRORS:
             yield from self._stream
 
     def close(self) -> None:

@@ -117,6 +117,44 @@ def test_signature_matches_openssl(vector: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("vector", VECTORS)
+def test_the_auth_flows_shortcut_signs_as_the_general_signer(vector: dict[str, Any]) -> None:
+    headers = {name.lower(): value for name, value in vector["headers"].items()}
+    for payload in (b"", b'{"groupName":"g","sourceType":1}'):
+        value = signing.required_authorization(
+            app_id="app-1",
+            app_secret=vector["secret"],
+            method="GET",
+            path=vector["path"],
+            query=vector["query"],
+            host=headers["host"],
+            x_date=headers["x-date"],
+            user_id=headers["x-user-id"],
+            payload=payload,
+        )
+        general = signing.sign(
+            app_id="app-1",
+            app_secret=vector["secret"],
+            method="GET",
+            path=vector["path"],
+            query=vector["query"],
+            headers=vector["headers"],
+            payload=payload,
+        )
+        assert value == general.header_value()
+    assert (
+        value
+        != signing.sign(
+            app_id="app-1",
+            app_secret=vector["secret"],
+            method="GET",
+            path=vector["path"],
+            query=vector["query"],
+            headers=vector["headers"],
+        ).header_value()
+    )  # the payload is signed
+
+
+@pytest.mark.parametrize("vector", VECTORS)
 def test_verify_accepts_the_vector_and_rejects_any_changed_byte(vector: dict[str, Any]) -> None:
     good = signing.AppAuthorization("app-1", signing.REQUIRED_SIGNED_HEADERS, vector["signature"])
     kwargs = {"method": "GET", "path": vector["path"], "query": vector["query"]}
