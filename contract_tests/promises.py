@@ -42,7 +42,7 @@ from typing import Any
 
 import requests
 import schemathesis
-from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match
+from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match, OffsetPaging
 
 from contract_tests import operations, record_times, wire
 from contract_tests.auth_provider import sent_mode
@@ -209,13 +209,15 @@ class Walker:
     ) -> dict[str, Any]:
         """`query` with a page size that splits its listing into about PAGES_PER_WALK pages:
         the first page at the largest page size says how many items there are."""
-        paging = behaviour.cursor_paging
+        paging = behaviour.paging
         if paging is None or paging.page_size is None or paging.total is None:
             return dict(query)
         key = (case.operation.label, mode.value, _describe(query))
         with self._lock:
             if key not in self._sizes:
-                self._sizes[key] = self._size_for(case, mode, behaviour, paging, query)
+                self._sizes[key] = self._size_for(
+                    case, mode, behaviour, paging.page_size, paging.total, query
+                )
             return {**query, paging.page_size: self._sizes[key]}
 
     def _size_for(
@@ -223,21 +225,20 @@ class Walker:
         case: Case,
         mode: AuthMode,
         behaviour: Behaviour,
-        paging: CursorPaging,
+        page_size: str,
+        total_field: str,
         query: Mapping[str, Any],
     ) -> object:
-        assert paging.page_size is not None
-        assert paging.total is not None
-        schema = _schema_of(case, paging.page_size)
-        largest = schema.get("maximum", query.get(paging.page_size))
+        schema = _schema_of(case, page_size)
+        largest = schema.get("maximum", query.get(page_size))
         smallest = schema.get("minimum", 1)
         probe = self.sender.send(
             case,
             mode,
-            query={**query, paging.page_size: largest},
+            query={**query, page_size: largest},
             headers=fresh_echoes(case, behaviour),
         )
-        total = probe.body.get(paging.total) if isinstance(probe.body, dict) else None
+        total = probe.body.get(total_field) if isinstance(probe.body, dict) else None
         if not isinstance(total, int) or isinstance(total, bool) or not isinstance(largest, int):
             return largest
         return max(smallest, min(largest, math.ceil(total / PAGES_PER_WALK) or smallest))
@@ -246,6 +247,8 @@ class Walker:
         self, case: Case, mode: AuthMode, behaviour: Behaviour, query: dict[str, Any]
     ) -> Listing:
         listing = Listing(dict(query))
+        if behaviour.offset_paging is not None:
+            return self._follow_offsets(case, mode, behaviour, behaviour.offset_paging, listing)
         paging = behaviour.cursor_paging
         if paging is None:  # one response holds the whole listing
             sent = self._page(case, mode, behaviour, query, listing)
@@ -324,8 +327,107 @@ class Walker:
             listing.complete = False
         return listing
 
+    def _follow_offsets(
+        self,
+        case: Case,
+        mode: AuthMode,
+        behaviour: Behaviour,
+        paging: OffsetPaging,
+        listing: Listing,
+    ) -> Listing:
+        """An offset-paged listing walked as its spec says a client walks it: `offset` 0,
+        then each page's offset plus `limit`, until `offset` reaches `total`; then one page
+        at `offset` = `total`, which must be empty."""
+        query = listing.query
+        where = _describe(_without(query, paging.offset))
+        limit = _page_size(paging, query)
+        if limit is None or limit < 1:
+            listing.problems.append(f"- no valid {paging.limit} to walk the listing with ({where})")
+            return listing
+        offset = 0
+        for number in range(1, MAX_PAGES + 1):
+            sent = self._page(case, mode, behaviour, {**query, paging.offset: offset}, listing)
+            if sent is None:
+                return listing
+            body = sent.body if isinstance(sent.body, dict) else {}
+            total = body.get(paging.total)
+            if not isinstance(total, int) or isinstance(total, bool):
+                return listing  # the schema checks report a missing or mistyped total
+            if listing.total is None:
+                listing.total = total
+            elif total != listing.total:
+                listing.problems.append(
+                    _problem(
+                        f"`{paging.total}` changed from {listing.total} to {total} at "
+                        f"{paging.offset}={offset} of one listing ({where}): a walk's "
+                        f"`{paging.total}` is stable",
+                        listing.pages[0],
+                        sent,
+                    )
+                )
+                return listing
+            items = self._take(behaviour, listing, sent, number, where)
+            if items > limit:
+                listing.problems.append(
+                    _problem(
+                        f"the page at {paging.offset}={offset} holds {items} items, more than "
+                        f"{paging.limit}={limit} ({where})",
+                        sent,
+                    )
+                )
+            if offset + limit >= listing.total:
+                break
+            if items == 0:
+                listing.problems.append(
+                    _problem(
+                        f"the page at {paging.offset}={offset} is empty, but `{paging.total}` is "
+                        f"{listing.total}: the listing ends before its end ({where})",
+                        listing.pages[0],
+                        sent,
+                    )
+                )
+                return listing
+            offset += limit
+        else:
+            listing.problems.append(
+                _problem(
+                    f"the listing did not end within {MAX_PAGES} pages ({where})", listing.pages[0]
+                )
+            )
+            return listing
+        past = self._page(case, mode, behaviour, {**query, paging.offset: listing.total}, listing)
+        listing.pages.pop()  # the probe past the end is no page of the listing
+        if past is None:
+            return listing
+        beyond = behaviour.items_of(past.body) or []
+        if beyond:
+            listing.problems.append(
+                _problem(
+                    f"{paging.offset}={listing.total}, at `{paging.total}`, answered "
+                    f"{len(beyond)} items (first {behaviour.key_of(beyond[0])}); an "
+                    f"{paging.offset} at or past `{paging.total}` gives an empty page ({where})",
+                    past,
+                )
+            )
+        if len(listing.items) != listing.total:
+            listing.problems.append(
+                _problem(
+                    f"`{paging.total}` is {listing.total} but the listing yields "
+                    f"{len(listing.items)} items over {len(listing.pages)} pages ({where})",
+                    listing.pages[0],
+                    listing.pages[-1],
+                )
+            )
+        listing.complete = not listing.problems
+        return listing
+
     def _take(
-        self, behaviour: Behaviour, listing: Listing, sent: Sent, number: int, where: str
+        self,
+        behaviour: Behaviour,
+        listing: Listing,
+        sent: Sent,
+        number: int,
+        where: str,
     ) -> int:
         """Add a page's items to the listing, reporting any listed before; how many it held."""
         items = behaviour.items_of(sent.body) or []
@@ -364,9 +466,8 @@ class Walker:
         if sent.throttled:
             # The gateway's throttling outlasted the waiting: no broken promise, but the
             # listing was not followed to its end, which the checks reading it must say.
-            cursor = behaviour.cursor_paging.cursor if behaviour.cursor_paging is not None else None
             listing.throttled = (
-                f"{what} of a listing ({_describe(_without(query, cursor or ''))}) was still "
+                f"{what} of a listing ({_describe(_position_free(behaviour, query))}) was still "
                 f"answered {sent.status} after waiting out throttling, so the listing was not "
                 "followed to its end"
             )
@@ -395,7 +496,16 @@ def _echo_problem(name: str, value: str, got: str | None, sent: Sent | str) -> s
     return _problem(f"{name} {value} was sent but echoed as {got}", sent)
 
 
-def _page_size(paging: CursorPaging | None, query: Mapping[str, Any]) -> int | None:
+def _position_free(behaviour: Behaviour, query: Mapping[str, Any]) -> dict[str, Any]:
+    """`query` without what places a page in its listing (the cursor, the offset)."""
+    if behaviour.cursor_paging is not None:
+        return _without(query, behaviour.cursor_paging.cursor)
+    if behaviour.offset_paging is not None:
+        return _without(query, behaviour.offset_paging.offset)
+    return dict(query)
+
+
+def _page_size(paging: CursorPaging | OffsetPaging | None, query: Mapping[str, Any]) -> int | None:
     if paging is None or paging.page_size is None:
         return None
     value = query.get(paging.page_size)
@@ -430,6 +540,8 @@ def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
     paging = behaviour.cursor_paging
     if paging is not None:
         query[paging.cursor] = paging.first_cursor
+    if behaviour.offset_paging is not None:
+        query[behaviour.offset_paging.offset] = 0  # the first page
     for name in behaviour.text_filters:
         query.pop(name, None)
     return Plan(case, mode, behaviour, query)
@@ -594,10 +706,9 @@ def register(
             name: values[0] for name, values in wire.query_of(response.request.url or "").items()
         }
         problems = []
-        size = _page_size(behaviour.cursor_paging, sent)
-        if size is not None and len(items) > size:
-            name = behaviour.cursor_paging.page_size if behaviour.cursor_paging else "pageSize"
-            problems.append(f"a page of {len(items)} items for {name}={size}")
+        size = _page_size(behaviour.paging, sent)
+        if size is not None and len(items) > size and behaviour.paging is not None:
+            problems.append(f"a page of {len(items)} items for {behaviour.paging.page_size}={size}")
         for filter_ in behaviour.filters:
             value = sent.get(filter_.parameter)
             if value is None:
