@@ -614,8 +614,10 @@ def register(
             positive = case.meta is not None and case.meta.generation.mode.is_positive
             if behaviour is None or mode is None or not positive:
                 return None
-            if behaviour.write is not None:
+            if behaviour.write is not None or behaviour.membership is not None:
                 return None  # a listing's checks: a write's are contract_tests.writes'
+            if behaviour.items is None:
+                return None  # a read of one record lists nothing to walk
             if response.status_code != behaviour.success.status:
                 return None
             label = case.operation.label
