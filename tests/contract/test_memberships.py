@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import pytest
 from koodrive_spec import Spec
+from koodrive_spec.behaviour import Membership
 
 from contract_tests.memberships import status_problems
 
-MEMBERSHIP = Spec.packaged().behaviours["batchAddGroupMembers"].membership
-assert MEMBERSHIP is not None
+
+def _membership() -> Membership:
+    found = Spec.packaged().behaviours["batchAddGroupMembers"].membership
+    assert found is not None, "batchAddGroupMembers declares its membership"
+    return found
+
+
+MEMBERSHIP = _membership()
 STATUSES = MEMBERSHIP.statuses
 A, B = "1395476983395324033", "1395476983395324034"
 
