@@ -46,7 +46,7 @@ _SOURCE = "body"  # how fixture errors name the document: "body: users[0].groups
 
 def state_summary(snapshot: BackendSnapshot) -> dict[str, int]:
     return {
-        "users": len(snapshot.users),
+        "users": snapshot.user_count,
         "devices": snapshot.device_count,
         "groups": snapshot.group_count,
     }

@@ -55,7 +55,13 @@ from koodrive_emulator.responses import (
 )
 from koodrive_emulator.rules.auth import AuthError, AuthFlaws, SignedRequest, authenticate
 from koodrive_emulator.rules.paging import Pager
-from koodrive_emulator.state import LimitReached, NotOwner, RecordNotFound, WriteRefused
+from koodrive_emulator.state import (
+    Forbidden,
+    InvalidWrite,
+    NotOwner,
+    RecordNotFound,
+    WriteRefused,
+)
 
 logger = logging.getLogger("koodrive_emulator")
 
@@ -495,26 +501,33 @@ class EmulatorApp:
             self.pager,
             self._messages.get(operation_id, SUCCESS_MESSAGE),
             body=body,
+            behaviours=self.spec.behaviours,
         )
         try:
             if problems:
                 if flaw is FaultKind.REFUSED_WRITE_APPLIED and body_refused and parameters_passed:
                     self._apply_refused(handler, call, signed.body)
                 raise ValidationError(problems)
+            # Whoever calls with valid credentials is a user the tenant knows (a batch may
+            # name them), before any fault discards what the call changes.
+            context.backend.note_caller(principal.user_id)
             return _handled(handler, call)
         except ValidationError as error:
             if flaw is FaultKind.PARAMETER_ERROR_401:
                 return _Outcome(401, gateway_body(401, request_id))
             return _Outcome(400, service_body(PARAMETER_ERROR, str(error)))
-        except LimitReached as error:
+        except InvalidWrite as error:
             refused = call.behaviour.invalid_request
             message = str(ValidationError([str(error)]))
             return _Outcome(refused.status, service_body(refused.code, message))
-        except NotOwner as error:
+        except Forbidden as error:
             forbidden = call.behaviour.forbidden
             if forbidden is None:
                 raise TypeError(f"{operation_id}: x-koodrive-behaviour has no forbidden") from error
-            message = self._forbidden_messages.get(operation_id, str(error))
+            # The owner's refusal as the spec's example words it; a role's, in its own words.
+            message = f"No permission: {error}."
+            if isinstance(error, NotOwner):
+                message = self._forbidden_messages.get(operation_id, message)
             return _Outcome(forbidden.status, service_body(forbidden.code, message))
         except RecordNotFound as error:
             not_found = call.behaviour.not_found

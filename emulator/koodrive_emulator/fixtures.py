@@ -15,8 +15,11 @@ Errors name the offending entry, e.g. `users[0].groups[2].sourceType must be 0 o
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -24,15 +27,28 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 
-from koodrive_emulator.models import SourceType, parse_timestamp
+from koodrive_emulator.models import Group, SourceType, parse_timestamp
 
 if TYPE_CHECKING:
     from koodrive_emulator.records import RecordFields
 
 T = TypeVar("T")
-_USER_KEYS = {"id", "devices", "groups", "synthetic"}
+_TOP_KEYS = {"users", "tenantId"}
+# A user's details, by their fixtures key: Backend.add_user's argument.
+_USER_DETAILS = {"name": "name", "deptId": "dept_id", "deptName": "dept_name", "mobile": "mobile"}
+_USER_KEYS = {"id", "devices", "groups", "synthetic", *_USER_DETAILS}
 _DEVICE_KEYS = {"deviceId", "machineCode", "deviceOS", "deviceName", "createTime"}
-_GROUP_KEYS = {"id", "groupName", "ownerId", "sourceType", "createdTime", "updatedTime"}
+_GROUP_KEYS = {
+    "id",
+    "groupName",
+    "ownerId",
+    "sourceType",
+    "createdTime",
+    "updatedTime",
+    "iconUrl",
+    "members",
+}
+_MEMBER_KEYS = {"userId", "role", "top", "createdTime", "updatedTime"}
 _SYNTHETIC_KEYS = {"groups", "devices", "seed"}
 
 
@@ -43,7 +59,16 @@ class Seedable(Protocol):
     def device_fields(self) -> RecordFields: ...
     @property
     def group_fields(self) -> RecordFields: ...
-    def add_user(self, user_id: str) -> None: ...
+    def set_tenant(self, tenant_id: str) -> None: ...
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        dept_id: str | None = None,
+        dept_name: str | None = None,
+        mobile: str | None = None,
+    ) -> None: ...
     def add_device(
         self,
         user_id: str,
@@ -66,6 +91,17 @@ class Seedable(Protocol):
         created_time: datetime | None,
         updated_time: datetime | None,
         fields: Mapping[str, object] | None,
+        icon_url: str | None = None,
+    ) -> Group: ...
+    def put_member(
+        self,
+        group_id: str,
+        user_id: str,
+        *,
+        role: int | None = None,
+        top: bool = False,
+        created_time: datetime | None = None,
+        updated_time: datetime | None = None,
     ) -> object: ...
     def seed_synthetic(
         self, user_id: str, *, groups: int = 0, devices: int = 0, seed: int = 0
@@ -105,37 +141,208 @@ def _default_fixtures() -> Any:
 
 
 def apply_fixtures(backend: Seedable, data: Any, *, source: str) -> None:
-    """Check the shape of the whole document before seeding anything."""
-    if not isinstance(data, Mapping) or set(data) - {"users"}:
-        raise FixtureError(f"{source}: the top level must be a mapping with one key, 'users'")
+    """Check the shape of the whole document before seeding anything, then seed: the tenant,
+    the users and their devices, the groups and memberships (in an order that keeps each
+    user's listing and each group's members as the document gives them), the generated
+    records last."""
+    if not isinstance(data, Mapping) or set(data) - _TOP_KEYS:
+        raise FixtureError(
+            f"{source}: the top level must be a mapping with one key, 'users' (and, "
+            "optionally, 'tenantId')"
+        )
     users = data.get("users")
     if users is None:
         users = []
     if not isinstance(users, list):
         raise FixtureError(f"{source}: 'users' must be a list")
+    tenant = _digits(data.get("tenantId"), f"{source}: tenantId")
     actions: list[Callable[[], object]] = []
+    if tenant is not None:
+        actions.append(functools.partial(backend.set_tenant, tenant))
+    plan = _GroupsPlan(backend)
+    generated: list[Callable[[], object]] = []
     for u, user in enumerate(users):
         where = f"{source}: users[{u}]"
         fields = _mapping(user, where, _USER_KEYS)
         user_id = _digits(fields.get("id"), f"{where}.id", required=True)
         assert user_id is not None
-        actions.append(functools.partial(backend.add_user, user_id))
+        details = {
+            argument: _text(fields.get(key), f"{where}.{key}")
+            for key, argument in _USER_DETAILS.items()
+        }
+        actions.append(functools.partial(backend.add_user, user_id, **details))
         for d, device in enumerate(_list(fields.get("devices"), f"{where}.devices")):
             actions.append(_device_action(backend, user_id, device, f"{where}.devices[{d}]"))
         for g, group in enumerate(_list(fields.get("groups"), f"{where}.groups")):
-            actions.append(_group_action(backend, user_id, group, f"{where}.groups[{g}]"))
+            plan.listed(user_id, group, f"{where}.groups[{g}]")
         if fields.get("synthetic") is not None:
             synthetic = _mapping(fields["synthetic"], f"{where}.synthetic", _SYNTHETIC_KEYS)
             counts = {
                 key: _count(synthetic.get(key, 0), f"{where}.synthetic.{key}")
                 for key in ("groups", "devices", "seed")
             }
-            actions.append(functools.partial(backend.seed_synthetic, user_id, **counts))
-    for action in actions:
+            generated.append(functools.partial(backend.seed_synthetic, user_id, **counts))
+    for action in [*actions, plan.seed, *generated]:
         try:
             action()
         except ValueError as error:
             raise FixtureError(f"{source}: {error}") from None
+
+
+@dataclass
+class _GroupEntry:
+    """A group as the document gives it: its fields merged over every entry naming its id."""
+
+    key: str  # its id, or a name of its own for a group given without one
+    given: dict[str, Any]  # the fields given, by wire name, read
+    where: str  # the first entry
+    owner: str  # its owner: `ownerId`, else the user whose `groups` first lists it
+    members: list[tuple[str, dict[str, Any]]] | None = None  # `members`, where given
+    listers: list[str] = field(default_factory=list)  # the users whose `groups` list it
+
+
+class _GroupsPlan:
+    """The groups and memberships of a document, read whole before any is seeded, since a
+    group's entries (and its members) may come under several users."""
+
+    def __init__(self, backend: Seedable) -> None:
+        self._backend = backend
+        self._groups: dict[str, _GroupEntry] = {}
+        self._mentions: dict[tuple[str, str], None] = {}  # memberships, as first named
+        self._listings: dict[str, list[tuple[str, str]]] = {}
+
+    def listed(self, user_id: str, value: Any, where: str) -> None:
+        declared = self._backend.group_fields
+        fields = _mapping(value, where, _GROUP_KEYS | declared.names)
+        given: dict[str, Any] = {"fields": _declared(declared, fields, where)}
+        given["groupName"] = _text(fields.get("groupName"), f"{where}.groupName", required=True)
+        source_type = fields.get("sourceType", 0)
+        if type(source_type) is not int or source_type not in (0, 1):
+            raise FixtureError(f"{where}.sourceType must be 0 (group) or 1 (user group)")
+        given["sourceType"] = source_type
+        for key in ("id", "ownerId"):
+            given[key] = _digits(fields.get(key), f"{where}.{key}")
+        for key in ("createdTime", "updatedTime"):
+            given[key] = _time(fields.get(key), f"{where}.{key}")
+        given["iconUrl"] = _text(fields.get("iconUrl"), f"{where}.iconUrl")
+        given = {key: value for key, value in given.items() if value not in (None, ())}
+        key = given.get("id") or f"#{len(self._groups)}"
+        entry = self._groups.get(key)
+        if entry is None:
+            entry = self._groups[key] = _GroupEntry(
+                key, given, where, given.get("ownerId") or user_id
+            )
+            self._mentions[(entry.owner, key)] = None
+        else:
+            if user_id in entry.listers:
+                raise FixtureError(f"{where}: user {user_id} already has a group with id {key}")
+            differ = [k for k, v in given.items() if k in entry.given and entry.given[k] != v]
+            if differ:
+                raise FixtureError(
+                    f"{where} gives group {key} with another {', '.join(differ)} than "
+                    f"{entry.where.rsplit(': ', 1)[-1]} (a group is one record)"
+                )
+            entry.given.update(given)
+        entry.listers.append(user_id)
+        if fields.get("members") is not None:
+            if entry.members is not None:
+                raise FixtureError(f"{where}.members: group {key}'s members are given twice")
+            entry.members = [
+                _member(member, entry, f"{where}.members[{m}]")
+                for m, member in enumerate(_list(fields["members"], f"{where}.members"))
+            ]
+            for member_id, _ in entry.members:
+                self._mentions[(member_id, key)] = None
+        self._mentions[(user_id, key)] = None
+        self._listings.setdefault(user_id, []).append((user_id, key))
+
+    def seed(self) -> None:
+        """Every group and membership, each joined in an order that keeps both each user's
+        listing and each group's members as given (`joined_order`)."""
+        chains = list(self._listings.values())
+        for entry in self._groups.values():
+            members = [entry.owner, *(member_id for member_id, _ in entry.members or [])]
+            members += [lister for lister in entry.listers if lister not in members]
+            chains.append([(member_id, entry.key) for member_id in members])
+        seeded: dict[str, str] = {}  # the group's id, by key
+        joined: set[tuple[str, str]] = set()
+        for user_id, key in joined_order(list(self._mentions), chains):
+            entry = self._groups[key]
+            if (user_id, key) not in joined:
+                given = entry.given
+                group = self._backend.add_group(
+                    user_id,
+                    group_name=given["groupName"],
+                    source_type=SourceType(given["sourceType"]),
+                    group_id=seeded.get(key, given.get("id")),
+                    owner_id=entry.owner,
+                    created_time=given.get("createdTime"),
+                    updated_time=given.get("updatedTime"),
+                    fields=dict(given.get("fields", ())),
+                    icon_url=given.get("iconUrl"),
+                )
+                seeded[key] = group.id
+                joined.update({(user_id, key), (entry.owner, key)})
+            details = dict(entry.members or []).get(user_id)
+            if details:
+                self._backend.put_member(seeded[key], user_id, **details)
+
+
+def _member(value: Any, group: _GroupEntry, where: str) -> tuple[str, dict[str, Any]]:
+    """A `members` entry: the user, and the role, pin and times given for them."""
+    fields = _mapping(value, where, _MEMBER_KEYS)
+    user_id = _digits(fields.get("userId"), f"{where}.userId", required=True)
+    assert user_id is not None
+    details: dict[str, Any] = {}
+    if "role" in fields:
+        role = fields["role"]
+        if type(role) is not int or role not in (0, 1, 2):
+            raise FixtureError(f"{where}.role must be 0 (owner), 1 (administrator) or 2 (member)")
+        if (role == 0) != (user_id == group.owner):
+            raise FixtureError(f"{where}.role: the group's owner, and only its owner, has role 0")
+        details["role"] = role
+    if "top" in fields:
+        top = fields["top"]
+        if type(top) is not int or top not in (0, 1):
+            raise FixtureError(f"{where}.top must be 0 (in order) or 1 (pinned)")
+        details["top"] = bool(top)
+    for key, argument in (("createdTime", "created_time"), ("updatedTime", "updated_time")):
+        moment = _time(fields.get(key), f"{where}.{key}")
+        if moment is not None:
+            details[argument] = moment
+    return user_id, details
+
+
+def joined_order(
+    mentions: Sequence[tuple[str, str]], chains: Iterable[Sequence[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """An order of the memberships (user, group) `mentions` names, in which each chain's
+    memberships come in the chain's order (a user's listing, a group's members), ties taken
+    in the order mentioned. Where chains contradict each other, the earliest mention wins."""
+    rank = {membership: index for index, membership in enumerate(mentions)}
+    after: dict[tuple[str, str], list[tuple[str, str]]] = {m: [] for m in mentions}
+    waiting = dict.fromkeys(mentions, 0)
+    for chain in chains:
+        for earlier, later in itertools.pairwise(chain):
+            after[earlier].append(later)
+            waiting[later] += 1
+    ready = [rank[m] for m, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order: list[tuple[str, str]] = []
+    placed: set[tuple[str, str]] = set()
+    while len(order) < len(mentions):
+        if not ready:  # a contradiction: the earliest membership not placed yet goes next
+            ready = [min(rank[m] for m in mentions if m not in placed)]
+        membership = mentions[heapq.heappop(ready)]
+        if membership in placed:
+            continue
+        placed.add(membership)
+        order.append(membership)
+        for later in after[membership]:
+            waiting[later] -= 1
+            if waiting[later] == 0 and later not in placed:
+                heapq.heappush(ready, rank[later])
+    return order
 
 
 def _device_action(backend: Seedable, user_id: str, value: Any, where: str) -> Callable[[], object]:
@@ -155,31 +362,6 @@ def _device_action(backend: Seedable, user_id: str, value: Any, where: str) -> C
         machine_code=machine_code,
         device_id=device_id,
         create_time=created,
-        fields=extra,
-    )
-
-
-def _group_action(backend: Seedable, user_id: str, value: Any, where: str) -> Callable[[], object]:
-    declared = backend.group_fields
-    fields = _mapping(value, where, _GROUP_KEYS | declared.names)
-    extra = _declared(declared, fields, where)
-    name = _text(fields.get("groupName"), f"{where}.groupName", required=True)
-    source_type = fields.get("sourceType", 0)
-    if type(source_type) is not int or source_type not in (0, 1):
-        raise FixtureError(f"{where}.sourceType must be 0 (group) or 1 (user group)")
-    group_id = _digits(fields.get("id"), f"{where}.id")
-    owner_id = _digits(fields.get("ownerId"), f"{where}.ownerId")
-    created = _time(fields.get("createdTime"), f"{where}.createdTime")
-    updated = _time(fields.get("updatedTime"), f"{where}.updatedTime")
-    assert name is not None
-    return lambda: backend.add_group(
-        user_id,
-        group_name=name,
-        source_type=SourceType(source_type),
-        group_id=group_id,
-        owner_id=owner_id,
-        created_time=created,
-        updated_time=updated,
         fields=extra,
     )
 

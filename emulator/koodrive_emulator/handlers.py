@@ -18,17 +18,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from koodrive_spec.behaviour import Behaviour, CursorPaging, Write
+from koodrive_spec.behaviour import (
+    Behaviour,
+    CursorPaging,
+    Effect,
+    Match,
+    Membership,
+    Write,
+)
 from koodrive_spec.request_rules import OperationRules
 
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.encoding import Fragment
 from koodrive_emulator.fault_kinds import FaultKind
-from koodrive_emulator.models import Group, SourceType
+from koodrive_emulator.models import Group, Member, SourceType
 from koodrive_emulator.rules.auth import Principal
-from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, Pager, PagingBehaviour
+from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, OffsetPager, Pager, PagingBehaviour
 from koodrive_emulator.rules.validation import groups_query, typed_value
-from koodrive_emulator.state import Backend, Slice
+from koodrive_emulator.state import Backend, BatchResult, Slice
 
 _T = TypeVar("_T")
 Flaw = FaultKind | None  # the flawed kind a request runs into (a fault of the service)
@@ -79,6 +86,9 @@ class OperationCall:
     pager: Pager
     message: str = SUCCESS_MESSAGE  # the success `msg` (from the spec's example)
     body: Mapping[str, object] = field(default_factory=dict)  # the checked request body
+    # Every operation's behaviour, by operationId: a rule of one read from another's (the
+    # groups a user may join, from the create's limit).
+    behaviours: Mapping[str, Behaviour] = field(default_factory=dict)
 
     @property
     def user_id(self) -> str:
@@ -122,6 +132,58 @@ class OperationCall:
         if page.next_cursor is not None:
             fields[paging.next_cursor] = page.next_cursor
         return self.success(fields)
+
+    def offset_page(
+        self, find: Callable[[int, int], Slice[_T]], to_json: Callable[[_T], Wire]
+    ) -> Outcome:
+        """The page the request's offset and limit ask for, with the listing's total:
+        `find(offset, limit)` returns up to `limit` records after the first `offset`."""
+        paging = self.behaviour.offset_paging
+        if paging is None:
+            raise TypeError(f"{self.behaviour.operation_id}: its paging is not by offset")
+        page = OffsetPager().page(paging, values=self.values, find=find)
+        return self.success(
+            {paging.total: page.total, self._items_field(): [to_json(i) for i in page.items]}
+        )
+
+    def item(self, item: Wire) -> Outcome:
+        """The success of a read of one record, in the behaviour's `item` field."""
+        name = self.behaviour.item
+        if name is None:
+            raise TypeError(f"{self.behaviour.operation_id}: x-koodrive-behaviour names no item")
+        return self.success({name: item})
+
+    def text_filter(self, field_name: str) -> str | None:
+        """The text a contains-ignoring-case filter on item field `field_name` was sent
+        (None when it was not): the backend matches that field."""
+        for found in self.behaviour.filters:
+            if found.match is Match.CONTAINS_IGNORING_CASE and found.field == field_name:
+                value = self.values.get(found.parameter)
+                return None if value is None else typed_value(self.values, found.parameter, str)
+        raise TypeError(f"{self.behaviour.operation_id}: no text filter on {field_name!r}")
+
+    @property
+    def group_key(self) -> str:
+        """The group a group operation's path names: the parameter its behaviour names as
+        the key (a detail's, a write's, a batch's), or for a member listing, the one the
+        batches that change those members name."""
+        behaviour = self.behaviour
+        name = (
+            (behaviour.detail_of.key if behaviour.detail_of else None)
+            or (behaviour.write.key_parameter if behaviour.write else None)
+            or (behaviour.membership.group if behaviour.membership else None)
+            or next(
+                (
+                    other.membership.group
+                    for other in self.behaviours.values()
+                    if other.membership and other.membership.members == behaviour.operation_id
+                ),
+                None,
+            )
+        )
+        if name is None:
+            raise TypeError(f"{behaviour.operation_id}: no parameter names its group")
+        return self.value(name, str)
 
     # --- writes -------------------------------------------------------------------------
 
@@ -277,6 +339,9 @@ def create_user_group(call: OperationCall) -> Outcome:
 
 @handles("updateUserGroup")
 def update_user_group(call: OperationCall) -> Outcome:
+    # `top` and `role` come as the strings the vendor's table types them ("0", "1", "2").
+    top = call.optional_body_value("top", str)
+    role = call.optional_body_value("role", str)
     call.context.backend.update_group(
         call.user_id,
         call.key,
@@ -284,6 +349,10 @@ def update_user_group(call: OperationCall) -> Outcome:
         source_type=call.body_value("sourceType", int),
         now=call.now,
         owner_only=call.owner_only,
+        icon_url=call.optional_body_value("iconUrl", str),
+        top=None if top is None else top == "1",
+        member_id=call.optional_body_value("userId", str),
+        role=None if role is None else int(role),
     )
     return call.done()
 
@@ -309,3 +378,83 @@ def bind_device(call: OperationCall) -> Outcome:
 @handles("unbindDevice")
 def unbind_device(call: OperationCall) -> Outcome:
     return call.record(call.context.backend.unbind_device(call.user_id, call.key).wire())
+
+
+@handles("getUserGroup")
+def get_user_group(call: OperationCall) -> Outcome:
+    backend = call.context.backend
+    group = backend.group_detail(call.user_id, call.group_key, call.value("sourceType", int))
+    return call.item(group.detail_json(backend.tenant_id))
+
+
+@handles("listUserGroupMembers")
+def list_user_group_members(call: OperationCall) -> Outcome:
+    group_id, user_name = call.group_key, call.text_filter("userName")
+
+    def find(offset: int, limit: int) -> Slice[Member]:
+        return call.context.backend.find_members(
+            call.user_id, group_id, user_name=user_name, offset=offset, limit=limit
+        )
+
+    return call.offset_page(find, Member.to_json)
+
+
+@handles("batchAddGroupMembers")
+def batch_add_group_members(call: OperationCall) -> Outcome:
+    membership = _membership(call)
+    result = call.context.backend.add_members(
+        call.user_id,
+        call.group_key,
+        _named_users(call, membership),
+        now=call.now,
+        limit_per_group=membership.limit_per_group,
+        limit_per_user=_joined_limit(call, membership),
+    )
+    return _batch_outcome(call, membership, result)
+
+
+@handles("batchDeleteGroupMembers")
+def batch_delete_group_members(call: OperationCall) -> Outcome:
+    membership = _membership(call)
+    result = call.context.backend.remove_members(
+        call.user_id, call.group_key, _named_users(call, membership)
+    )
+    return _batch_outcome(call, membership, result)
+
+
+def _membership(call: OperationCall) -> Membership:
+    membership = call.behaviour.membership
+    if membership is None:
+        raise TypeError(f"{call.behaviour.operation_id}: x-koodrive-behaviour has no membership")
+    return membership
+
+
+def _named_users(call: OperationCall, membership: Membership) -> list[str]:
+    """The users the batch names, as user ids (the body sends them as JSON integers)."""
+    return [str(user) for user in membership.users_in(call.body)]
+
+
+def _joined_limit(call: OperationCall, membership: Membership) -> int | None:
+    """How many groups a user may join: the limit of the create that adds to the listing
+    of the groups a user joins."""
+    return next(
+        (
+            other.write.limit_per_owner
+            for other in call.behaviours.values()
+            if other.write is not None
+            and other.write.effect is Effect.CREATE
+            and other.write.record == membership.joined
+        ),
+        None,
+    )
+
+
+def _batch_outcome(call: OperationCall, membership: Membership, result: BatchResult) -> Outcome:
+    statuses = membership.statuses
+    if not result.failed:
+        status = statuses.all_succeeded
+    elif result.all_failed:
+        status = statuses.all_failed
+    else:
+        status = statuses.partly_succeeded
+    return call.success({membership.status: status, membership.failed: list(result.failed)})

@@ -82,10 +82,21 @@ class Group(_Record):
     source_type: SourceType = SourceType.GROUP
     # Any other field the spec's item schema declares, by its wire name, as it is sent.
     extra: tuple[tuple[str, object], ...] = ()
+    icon_url: str | None = None  # shown by the group's details, not by the listing
     _wire: Fragment | None = field(default=None, init=False, repr=False, compare=False)
 
+    def detail_json(self, tenant_id: str) -> dict[str, object]:
+        """The group as its details show it (UserGroupDetail): the listing's fields, its
+        tenant and kind, and its icon when it has one."""
+        body = self.to_json()
+        body["tenantId"] = tenant_id
+        body["sourceType"] = int(self.source_type)
+        if self.icon_url is not None:
+            body["iconUrl"] = self.icon_url
+        return body
+
     def to_json(self) -> dict[str, object]:
-        """The group as the API sends it."""
+        """The group as the API lists it."""
         body: dict[str, object] = {
             "id": self.id,
             "groupName": self.group_name,
@@ -95,3 +106,76 @@ class Group(_Record):
         }
         body.update(self.extra)
         return body
+
+
+class Role(IntEnum):
+    """A member's role in a group (the spec's MemberRole)."""
+
+    OWNER = 0
+    ADMINISTRATOR = 1
+    MEMBER = 2
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user the tenant knows, with the details a member listing shows where known."""
+
+    user_id: str
+    name: str | None = None
+    dept_id: str | None = None
+    dept_name: str | None = None
+    mobile: str | None = None
+
+    def details_json(self) -> dict[str, object]:
+        """The details known, by their wire names (MemberInfo's; `name` in fixtures)."""
+        fields = {
+            "name": self.name,
+            "deptId": self.dept_id,
+            "deptName": self.dept_name,
+            "mobile": self.mobile,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A user's membership of a group, as the member listing shows it."""
+
+    user_id: str
+    role: Role
+    top: bool
+    created_time: datetime  # when they joined
+    updated_time: datetime  # when their role or pin last changed
+    user_name: str | None = None
+    dept_id: str | None = None
+    dept_name: str | None = None
+    mobile: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The member as the API sends it (MemberInfo): details left out where unknown."""
+        body: dict[str, object] = {"userId": self.user_id}
+        for key, value in (
+            ("userName", self.user_name),
+            ("deptId", self.dept_id),
+            ("deptName", self.dept_name),
+            ("mobile", self.mobile),
+        ):
+            if value is not None:
+                body[key] = value
+        body.update(
+            createdTime=format_timestamp(self.created_time),
+            updatedTime=format_timestamp(self.updated_time),
+            role=int(self.role),
+            top=int(self.top),
+        )
+        return body
+
+    def fixture_json(self) -> dict[str, object]:
+        """The membership as a fixtures file's group `members` entry holds it."""
+        return {
+            "userId": self.user_id,
+            "role": int(self.role),
+            "top": int(self.top),
+            "createdTime": format_timestamp(self.created_time),
+            "updatedTime": format_timestamp(self.updated_time),
+        }

@@ -52,7 +52,8 @@ def test_fixtures_files_in_yaml_or_json(tmp_path: Path, suffix: str) -> None:
     data = yaml.safe_load(FIXTURES_YAML)
     path.write_text(FIXTURES_YAML if suffix == ".yaml" else json.dumps(data), encoding="utf-8")
     backend = Backend.from_fixtures(path)
-    assert backend.users() == ["100", "200"]
+    # The owner of "Work", 101, is a member of it, and so a user the tenant knows.
+    assert backend.users() == ["100", "200", "101"]
     phone, tablet, _generated = backend.devices("100")
     assert format_timestamp(phone.create_time) == "2025-01-02T03:04:05.678Z"
     assert phone.machine_code == "20250102"

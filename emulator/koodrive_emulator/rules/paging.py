@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from koodrive_spec.behaviour import CursorPaging
+from koodrive_spec.behaviour import CursorPaging, OffsetPaging
 from koodrive_spec.request_rules import ValidationError
 
 from koodrive_emulator.state import Slice
@@ -217,3 +217,26 @@ def _first(paging: CursorPaging, *, article: bool = True) -> str:
     if paging.first_cursor == "":
         return "an empty" if article else "empty"
     return repr(paging.first_cursor)
+
+
+class OffsetPager:
+    """One offset pager for every offset-paged operation, driven by its
+    `x-koodrive-behaviour` paging entry (scheme `offset`): which parameter skips and which
+    bounds the page. Nothing to sign: a page is named by its numbers, and promises no
+    stability under change (a member removed between two pages shifts the later ones)."""
+
+    def page(
+        self,
+        paging: OffsetPaging,
+        *,
+        values: Mapping[str, object],
+        find: Callable[[int, int], Slice[_T]],
+    ) -> Page[_T]:
+        """The page `values` asks for: `find(offset, limit)` returns up to `limit` records
+        after the first `offset`, and how many there are. An offset at or past the total
+        gives an empty page."""
+        offset, limit = values.get(paging.offset, 0), values.get(paging.limit)
+        if not isinstance(offset, int) or not isinstance(limit, int) or offset < 0 or limit < 1:
+            raise TypeError("the offset and limit are integers, checked against their schemas")
+        found = find(offset, limit)
+        return Page([item for _, item in found.items], found.total, None)
