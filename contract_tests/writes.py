@@ -31,6 +31,7 @@ Per write response:
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import threading
@@ -667,7 +668,7 @@ class Writes:
             ):
                 return False
         return name_run_users(
-            json.loads(json.dumps(case.body)) if case.body is not None else None,
+            copy.deepcopy(case.body),
             self.guard.users,
             self.kinds.user_schema(operation_id),
             self.kinds.not_users(operation_id),
