@@ -107,6 +107,11 @@ _WRITE_KINDS: dict[FaultKind, Callable[[Spec, str, Write], bool]] = {
     FaultKind.WRONG_RECORD_TIME: lambda spec, op, write: write.effect is not Effect.DELETE,
 }
 WRITE_KINDS = frozenset(_WRITE_KINDS)
+# Kinds that act on the member batches too (their `membership`): a success answered, the
+# change never made, or made and the connection reset.
+MEMBERSHIP_KINDS = frozenset({FaultKind.APPLY_THEN_DROP, FaultKind.ACK_WITHOUT_APPLY})
+# Kinds of offset paging only (the scheme's own way to break its promises).
+OFFSET_PAGING_KINDS = frozenset({FaultKind.UNSTABLE_TOTAL, FaultKind.EMPTY_LATER_PAGES})
 
 
 def _answers_a_record(spec: Spec, operation: str) -> bool:
@@ -120,12 +125,19 @@ def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
     behaviours = spec.behaviours
     if kind in PAGING_KINDS:
         return tuple(op for op, b in behaviours.items() if b.paging is not None)
+    if kind in OFFSET_PAGING_KINDS:
+        return tuple(op for op, b in behaviours.items() if b.offset_paging is not None)
     if kind is FaultKind.FILTER_404:
         return tuple(op for op, b in behaviours.items() if b.text_filters)
+    if kind is FaultKind.MEMBERS_ONLY_NOT_ENFORCED:
+        return tuple(op for op, b in behaviours.items() if b.members_only)
     acts_on = _WRITE_KINDS.get(kind)
     if acts_on is not None:
         return tuple(
-            op for op, b in behaviours.items() if b.write is not None and acts_on(spec, op, b.write)
+            op
+            for op, b in behaviours.items()
+            if (b.write is not None and acts_on(spec, op, b.write))
+            or (b.membership is not None and kind in MEMBERSHIP_KINDS)
         )
     if kind is FaultKind.FUTURE_RECORD_TIME:
         return tuple(op for op, b in behaviours.items() if b.record_times is not None)

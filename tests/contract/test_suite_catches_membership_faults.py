@@ -24,6 +24,18 @@ ADD, REMOVE = "batchAddGroupMembers", "batchDeleteGroupMembers"
 UPDATE, DELETE = "updateUserGroup", "deleteUserGroup"
 LISTINGS = "listings_page_as_declared"
 
+# The spec's example group (the examples phase reads it): members enough for several pages.
+EXAMPLE_GROUP = "1407237551361847809"
+EXTRA_MEMBERS = [f"13954769833953250{n:02d}" for n in range(6)]
+
+
+@pytest.fixture(autouse=True)
+def members(emulator: RunningEmulator) -> None:
+    for user in EXTRA_MEMBERS:
+        emulator.backend.add_user(user, name=f"Member {user[-2:]}")
+        emulator.backend.put_member(EXAMPLE_GROUP, user)
+
+
 CASES = [
     # fault, the operation it acts on, the operation run, phases, check, what it must say
     ("repeat-item", MEMBERS, MEMBERS, EXAMPLES, LISTINGS, "the listing repeated item"),
