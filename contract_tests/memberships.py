@@ -16,7 +16,9 @@ behaviour, a detail read's `detail-of`, and `members-only`.
 
 The two membership checks play one scenario, once a run, with the run's second user
 (`--other-user-id`, app mode): a group the run creates, the user added by the `add` batch
-and removed by the `remove` one, the listings read after each. Every request goes through
+and removed by the `remove` one, the listings read after each; then the `remove` batch
+names the run's own user, the group's owner, whom the spec's decisions say cannot be
+removed, and its status is judged against its failure list. Every request goes through
 the write guard: the group is the run's, the users are the run's, and the group is deleted
 at the end (deleting a group ends its memberships).
 """
@@ -162,6 +164,8 @@ class Memberships:
                     continue
                 if not self._step(batch, group, other, found, operation):
                     break
+            if remove is not None:
+                found[STATUS] += self._owner_stays(remove, group)
         finally:
             self._delete(membership.joined, group)
         return found
@@ -238,6 +242,27 @@ class Memberships:
                 )
             )
         return True
+
+    def _owner_stays(self, remove: str, group: str) -> list[str]:
+        """A batch that fails (the spec's decisions: the owner cannot be removed), named the
+        run's own user in its own group: only its `status` against its failure list is
+        judged (a batch of the run's users that all succeed never shows a wrong status)."""
+        membership = self.kinds.membership(remove)
+        try:
+            reply = self.writes.send_write(
+                remove,
+                path={membership.group: group},
+                body=self.kinds.batch_body(remove, [self.writes.user]),
+            )
+        except WriteRefused:
+            return []
+        behaviour = self.kinds.memberships[remove]
+        if reply.status != behaviour.success.status or reply.code() != behaviour.success.code:
+            return []
+        return [
+            _problem(text, reply)
+            for text in status_problems(membership, [self.writes.user], reply.body, remove)
+        ]
 
     def _delete(self, listing: str, key: str) -> None:
         kind = self.kinds.records[listing]

@@ -52,8 +52,9 @@ CASES = [
         "an offset at or past `total` gives an empty page",
     ),
     (
+        # live, a batch names the run's users only: the one that fails removes the owner
         "batch-status-all-succeeded",
-        ADD,
+        REMOVE,
         ADD,
         EXAMPLES,
         "batch_status_as_declared",
