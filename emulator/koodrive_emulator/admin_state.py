@@ -11,8 +11,8 @@ state read, seeded and replaced over HTTP in the fixtures format (docs/emulator.
     DELETE /_emulator/snapshots/{name}          forget it
 
 Bodies are parsed by `fixtures.apply_fixtures`, as a fixtures file is, so errors name the
-entry and nothing is applied on error. A snapshot shares the records with the state
-(`Backend.snapshot`): saving one costs a copy of the lists, not of the data. A restore or a
+entry and nothing is applied on error. A snapshot is the database's bytes
+(`Backend.snapshot`): saving one costs a copy of them, none of it JSON. A restore or a
 replace starts a new generation of the state, so a paging cursor issued before it is
 refused (400 naming it), never read against the other state.
 """

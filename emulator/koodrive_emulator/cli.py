@@ -6,6 +6,7 @@ import argparse
 import gc
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
@@ -23,7 +24,7 @@ from koodrive_emulator.credentials import (
     Credentials,
 )
 from koodrive_emulator.faults import FAULT_OPTIONS, Fault, FaultKind, Faults, fault_from_options
-from koodrive_emulator.fixtures import FixtureError
+from koodrive_emulator.fixtures import FixtureError, load_default_fixtures
 from koodrive_emulator.journal import DEFAULT_JOURNAL_SIZE, Journal
 from koodrive_emulator.rules.paging import PagingBehaviour
 from koodrive_emulator.server import bind_socket, uvicorn_server
@@ -135,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fixtures",
         metavar="FILE",
         help="seed from this YAML or JSON file instead of the embedded default set",
+    )
+    data.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the state in this SQLite file, across restarts; --fixtures, --groups and "
+        "--devices seed a new (or empty) file only, and are ignored when it holds a state",
     )
     data.add_argument(
         "--groups",
@@ -261,6 +268,27 @@ def _freeze_loaded_data() -> None:
     logger.debug("%d objects of loaded data frozen out of the cyclic GC", gc.get_freeze_count())
 
 
+def _backend(args: argparse.Namespace) -> Backend:
+    """The state: seeded as the options say, unless --state names a file that holds one
+    already, which is kept as it is (a restart keeps its groups and members)."""
+    backend = Backend(path=args.state) if args.state else Backend()
+    if not backend.is_empty:
+        logger.warning(
+            "--state %s holds a state already: kept, not seeded (fixtures, --groups and "
+            "--devices are ignored)",
+            args.state,
+        )
+        backend.add_user(args.user_id)
+        return backend
+    if args.fixtures:
+        backend.load_fixtures(args.fixtures)
+    else:
+        load_default_fixtures(backend)
+    backend.add_user(args.user_id)
+    backend.seed_synthetic(args.user_id, groups=args.groups, devices=args.devices, seed=args.seed)
+    return backend
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -277,13 +305,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(f"credentials: {error}")
     try:
-        backend = Backend.from_fixtures(args.fixtures) if args.fixtures else Backend.default()
-        backend.add_user(args.user_id)
-        backend.seed_synthetic(
-            args.user_id, groups=args.groups, devices=args.devices, seed=args.seed
-        )
+        backend = _backend(args)
     except FixtureError as error:
         parser.error(str(error))
+    except (sqlite3.Error, OSError) as error:
+        parser.error(f"--state {args.state}: not a state file this emulator can use ({error})")
     faults = Faults(seed=args.chaos_seed)
     for fault in args.fault:
         switch_on(faults, fault)

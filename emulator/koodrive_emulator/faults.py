@@ -71,7 +71,7 @@ _LATER_PAGES_ONLY = frozenset({FaultKind.REPEAT_CURSOR, FaultKind.THROTTLE_PAGES
 UNANSWERED_KINDS = frozenset({FaultKind.CONNECTION_RESET, FaultKind.HANG})
 
 # Kinds that concern some operations only, read from the spec: paging faults act on every
-# operation whose x-koodrive-behaviour declares paging, filter-404 on those with a text
+# operation whose x-koodrive-behaviour declares cursor paging, filter-404 on those with a text
 # filter, the record-time kinds on those declaring record times (updated-before-created:
 # both of them); the rest are flaws of one handler (handlers.py).
 PAGING_KINDS = frozenset(
@@ -110,6 +110,10 @@ WRITE_KINDS = frozenset(_WRITE_KINDS)
 # Kinds that act on the member batches too (their `membership`): a success answered, the
 # change never made, or made and the connection reset.
 MEMBERSHIP_KINDS = frozenset({FaultKind.APPLY_THEN_DROP, FaultKind.ACK_WITHOUT_APPLY})
+# The paging kinds both pagers play (the offset pager's way: handlers.offset_page).
+BOTH_PAGERS_KINDS = frozenset(
+    {FaultKind.REPEAT_ITEM, FaultKind.NEVER_END, FaultKind.WRONG_TOTAL, FaultKind.IGNORE_PAGE_SIZE}
+)
 # Kinds of offset paging only (the scheme's own way to break its promises).
 OFFSET_PAGING_KINDS = frozenset({FaultKind.UNSTABLE_TOTAL, FaultKind.EMPTY_LATER_PAGES})
 
@@ -124,7 +128,10 @@ def _answers_a_record(spec: Spec, operation: str) -> bool:
 def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
     behaviours = spec.behaviours
     if kind in PAGING_KINDS:
-        return tuple(op for op, b in behaviours.items() if b.paging is not None)
+        if kind in BOTH_PAGERS_KINDS:  # the cursor pager and the offset pager play them
+            return tuple(op for op, b in behaviours.items() if b.paging is not None)
+        # The cursor pager plays them: an offset-paged listing has no cursor to break.
+        return tuple(op for op, b in behaviours.items() if b.cursor_paging is not None)
     if kind in OFFSET_PAGING_KINDS:
         return tuple(op for op, b in behaviours.items() if b.offset_paging is not None)
     if kind is FaultKind.FILTER_404:

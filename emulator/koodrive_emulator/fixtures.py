@@ -261,8 +261,11 @@ class _GroupsPlan:
         listing and each group's members as given (`joined_order`)."""
         chains = list(self._listings.values())
         for entry in self._groups.values():
-            members = [entry.owner, *(member_id for member_id, _ in entry.members or [])]
-            members += [lister for lister in entry.listers if lister not in members]
+            # The owner first, then the members as `members` gives them, then the others
+            # whose `groups` list the group; each once.
+            members = dict.fromkeys(
+                [entry.owner, *(member_id for member_id, _ in entry.members or []), *entry.listers]
+            )
             chains.append([(member_id, entry.key) for member_id in members])
         seeded: dict[str, str] = {}  # the group's id, by key
         joined: set[tuple[str, str]] = set()

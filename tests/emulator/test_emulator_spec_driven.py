@@ -73,14 +73,15 @@ def test_a_length_changed_in_the_spec_is_told_in_the_refusal() -> None:
 def test_an_operation_of_the_spec_without_a_handler_answers_501_naming_it() -> None:
     document = copy.deepcopy(dict(Spec.packaged().document))
     responses = {"200": {"description": "ok"}, "400": {"description": "bad"}}
-    document["paths"]["/koodrive/ose/v1/usergroups/{groupId}/members"] = {
+    # An operation the spec does not have (the group members are in it now).
+    document["paths"]["/koodrive/ose/v1/usergroups/{groupId}/files"] = {
         "get": {
-            "operationId": "listGroupMembers",
+            "operationId": "listGroupFiles",
             "parameters": [{"$ref": "#/components/parameters/TraceId"}],
             "responses": responses,
         }
     }
-    members = "/koodrive/ose/v1/usergroups/1407237551361847809/members"
+    members = "/koodrive/ose/v1/usergroups/1407237551361847809/files"
     with (
         running_emulator(spec=Spec(document)) as emulator,
         httpx.Client(base_url=emulator.base_url) as http,
@@ -95,11 +96,11 @@ def test_an_operation_of_the_spec_without_a_handler_answers_501_naming_it() -> N
 
     assert response.status_code == 501
     assert (
-        "listGroupMembers (GET /koodrive/ose/v1/usergroups/{groupId}/members) is in the spec "
+        "listGroupFiles (GET /koodrive/ose/v1/usergroups/{groupId}/files) is in the spec "
         "but has no handler" in response.json()["msg"]
     )
     assert groups.status_code == 200  # the operations with a handler are served as before
-    assert "listGroupMembers" in served  # /openapi.yaml is the spec this emulator obeys
+    assert "listGroupFiles" in served  # /openapi.yaml is the spec this emulator obeys
 
 
 @pytest.mark.parametrize(
@@ -262,7 +263,9 @@ def test_faults_target_the_operations_of_the_served_spec() -> None:
     document["paths"]["/koodrive/ose/v1/usergroups-again"] = {"get": again}
     with running_emulator(spec=Spec(document)) as emulator:
         emulator.faults.add("repeat-item", operation="listUserGroupsAgain")  # paged there
-        with pytest.raises(ValueError, match="repeat-item applies to listUserGroups and"):
+        with pytest.raises(
+            ValueError, match="repeat-item applies to listUserGroups, listUserGroupMembers and"
+        ):
             emulator.faults.add("repeat-item", operation="listBoundDevices")
 
     with pytest.raises(ValueError, match="operation must be one of"):
