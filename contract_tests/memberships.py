@@ -68,8 +68,8 @@ def status_problems(
     if not isinstance(failed, list) or isinstance(status, bool) or not isinstance(status, int):
         return []  # the schema checks report a missing or mistyped field
     statuses = membership.statuses
-    users = list(dict.fromkeys(wire_text(user) for user in named))
-    failures = {wire_text(user) for user in failed}
+    users = list(dict.fromkeys(_user_text(user) for user in named))
+    failures = {_user_text(user) for user in failed}
     everyone = bool(users) and set(users) <= failures
     said = f"`{membership.status}` {status} with `{membership.failed}` {failed!r}"
     problems = []
@@ -85,6 +85,14 @@ def status_problems(
             "names every user the batch named"
         )
     return problems
+
+
+def _user_text(user: object) -> str:
+    """A user id as a server reads it: a JSON number with a zero fraction (`274.0`) is the
+    integer it equals (JSON Schema counts it an integer)."""
+    if isinstance(user, float) and user.is_integer():
+        return str(int(user))
+    return wire_text(user)
 
 
 class Memberships:

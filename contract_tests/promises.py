@@ -45,7 +45,7 @@ import schemathesis
 from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match, OffsetPaging
 
 from contract_tests import operations, record_times, wire
-from contract_tests.auth_provider import sent_mode
+from contract_tests.auth_provider import AUTH_HEADERS, sent_mode
 from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values
 from contract_tests.probing import Sender, Sent, curl_of, result_code
@@ -757,6 +757,9 @@ def register(
         behaviour = operations.behaviour_of(case.operation)
         if behaviour is None or sent_mode(case) is None:
             return None  # without our credentials, a 401 comes first
+        sent_headers = _text_headers(response.request)
+        if any(not (_header(sent_headers, name) or "x").strip() for name in AUTH_HEADERS):
+            return None  # a credential header sent empty: a 401 comes first too
         if throttling.is_throttled(case.operation, response.status_code):
             return None  # the gateway throttled it (still, after waiting) before judging it
         url = response.request.url or ""

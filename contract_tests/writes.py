@@ -507,6 +507,7 @@ class Writes:
         write = self.kinds.write(operation_id)
         if isinstance(case.body, dict):
             self.mark(operation_id, case.body)
+            self.unname_members(operation_id, case)
         name = write.key_parameter
         path = case.path_parameters
         if name is not None and path is not None and name in path:
@@ -520,6 +521,23 @@ class Writes:
                 if key is not None:
                     path[name] = key
         return case
+
+    def unname_members(self, operation_id: str, case: Case) -> None:
+        """A positive write naming a member of the group by a batch's user field (an
+        update's `userId`, with the fields its schema makes depend on it: `role`) leaves
+        them out: the run's groups have no member to name but their owner, whose role does
+        not change, and live, a write names no user of the tenant's. A negative case keeps
+        them (the request is refused for what it breaks)."""
+        body = case.body
+        meta = case.meta
+        if not isinstance(body, dict) or meta is None or not meta.generation.mode.is_positive:
+            return
+        schema = self.spec.operations[operation_id].body or {}
+        dependent = schema.get("dependentRequired") or {}
+        for field in {self.kinds.membership(op).user_field for op in self.kinds.memberships}:
+            if field in body:
+                for name in (field, *dependent.get(field, ())):
+                    body.pop(name, None)
 
     def map_batch(self, operation_id: str, case: Case) -> Case:
         """A batch goes to a group the run created (one is created when there is none);
@@ -676,6 +694,10 @@ class Writes:
 
     def before_call(self, case: Case) -> None:
         operation_id = self.operation_id(case)
+        if operation_id in self.group_reads:
+            # Again at send time: an example's query is filled after the hooks that map it.
+            self.map_group_read(operation_id, case)
+            return
         if operation_id in self.kinds.memberships:
             self.lend_group(case, operation_id)
             self.guard.admit(operation_id, case.path_parameters or {}, case.body)
