@@ -40,9 +40,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import requests
 import schemathesis
 from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match, OffsetPaging
+from koodrive_spec.document import resolve
 
 from contract_tests import operations, record_times, wire
 from contract_tests.auth_provider import AUTH_HEADERS, sent_mode
@@ -64,6 +66,8 @@ MAX_PAGES = 500  # a hard bound on one walk, whatever `total` says
 PAGES_PER_WALK = 5  # the page size of a walk is chosen so that a listing takes about this many
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+# Where a security scheme of an apiKey header gives the header's schema.
+SCHEMA_EXTENSION = "x-koodrive-schema"
 
 
 class BrokenPromise(AssertionError):
@@ -757,9 +761,8 @@ def register(
         behaviour = operations.behaviour_of(case.operation)
         if behaviour is None or sent_mode(case) is None:
             return None  # without our credentials, a 401 comes first
-        sent_headers = _text_headers(response.request)
-        if any(not (_header(sent_headers, name) or "x").strip() for name in AUTH_HEADERS):
-            return None  # a credential header sent empty: a 401 comes first too
+        if _credential_broken(case, _text_headers(response.request)):
+            return None  # a credential header sent broken: a 401 comes first too
         if throttling.is_throttled(case.operation, response.status_code):
             return None  # the gateway throttled it (still, after waiting) before judging it
         url = response.request.url or ""
@@ -1077,6 +1080,27 @@ def _named(
 ) -> Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None]:
     function.__name__ = function.__qualname__ = name
     return function
+
+
+def _credential_broken(case: Case, sent: Mapping[str, str]) -> bool:
+    """Whether a credential header went on the wire empty, or breaking the schema its
+    security scheme gives it (`x-koodrive-schema`: an `X-Date` that is no date): the target
+    refuses the credentials (401) before it reads any parameter."""
+    document = operations.spec_of(case.operation).document
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for name in AUTH_HEADERS:
+        value = _header(sent, name)
+        if value is None:
+            continue
+        if not value.strip():
+            return True
+        for scheme in schemes.values():
+            if str(scheme.get("name", "")).lower() != name.lower() or scheme.get("in") != "header":
+                continue
+            schema = resolve(scheme.get(SCHEMA_EXTENSION) or {}, document)
+            if schema and not jsonschema.Draft202012Validator(schema).is_valid(value.strip()):
+                return True
+    return False
 
 
 def _altered(cursor: str) -> str:

@@ -47,7 +47,7 @@ from koodrive_spec.behaviour import Behaviour, Effect, Match, Write
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.transport.requests import RequestsTransport
 
-from contract_tests import operations
+from contract_tests import operations, wire
 from contract_tests.credentials import AuthMode, Credentials
 from contract_tests.probing import detached
 from contract_tests.records import (
@@ -584,8 +584,9 @@ class Writes:
 
     def map_group_read(self, operation_id: str, case: Case) -> Case:
         """A read of one group reads one our user joins and no case deletes (a schema-valid
-        id otherwise names a group of no one's, or one another case may delete), sent with
-        the group's own partition (its `sourceType`) where the read takes one."""
+        id otherwise names a group of no one's, or one another case may delete), of the
+        partition the case asks for (its `sourceType`: a case about a value keeps it) where
+        our user joins one, else sent with the group's own partition."""
         name, listing = self.group_reads[operation_id]
         path = case.path_parameters
         if path is None or name not in path:
@@ -594,18 +595,28 @@ class Writes:
         if not valid(value, self.kinds.group_schema(operation_id)):
             return case
         stable = self.stable_groups(listing)
-        if value not in stable:
-            if not stable:
-                return case
-            value = next(iter(stable))
-            path[name] = value
-        query = case.query if isinstance(case.query, dict) else None
-        for parameter, partition_value in stable[value].items():
-            declared = self.spec.operations[operation_id].parameter(parameter)
-            if query is None or declared is None or parameter not in query:
+        if not stable:
+            return case
+        query = case.query if isinstance(case.query, dict) else {}
+        operation = self.spec.operations[operation_id]
+        asked: dict[str, str] = {}  # the partition values the case sends, valid, as wire text
+        for parameter in next(iter(stable.values())):
+            declared = operation.parameter(parameter)
+            if declared is None or parameter not in query:
                 continue
-            if valid(query[parameter], declared.schema):
-                query[parameter] = partition_value
+            text = wire_text(query[parameter])
+            if not wire.problems([declared], {parameter: [text]}, {}):
+                asked[parameter] = text
+
+        def fits(key: str) -> bool:
+            return all(wire_text(stable[key].get(k)) == v for k, v in asked.items())
+
+        if value not in stable or not fits(value):
+            value = next((key for key in stable if fits(key)), value if value in stable else "")
+            value = value or next(iter(stable))
+            path[name] = value
+        for parameter in asked:
+            query[parameter] = stable[value][parameter]
         return case
 
     def lend_group(self, case: Case, operation_id: str) -> None:
