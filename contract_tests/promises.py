@@ -47,10 +47,11 @@ from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match, Offs
 from koodrive_spec.document import resolve
 
 from contract_tests import operations, record_times, wire
-from contract_tests.auth_provider import AUTH_HEADERS, sent_mode
+from contract_tests.auth_provider import AUTH_HEADERS, security_requirements, sent_mode
 from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values
 from contract_tests.probing import Sender, Sent, curl_of, result_code
+from contract_tests.request_auth import requirement_for
 from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
 from contract_tests.summary import PROMISES_HEADER
 from contract_tests.throttling import Throttling
@@ -761,8 +762,8 @@ def register(
         behaviour = operations.behaviour_of(case.operation)
         if behaviour is None or sent_mode(case) is None:
             return None  # without our credentials, a 401 comes first
-        if _credential_broken(case, _text_headers(response.request)):
-            return None  # a credential header sent broken: a 401 comes first too
+        if _credential_broken(case, _text_headers(response.request), credentials):
+            return None  # a credential header sent broken or left out: a 401 comes first
         if throttling.is_throttled(case.operation, response.status_code):
             return None  # the gateway throttled it (still, after waiting) before judging it
         url = response.request.url or ""
@@ -1082,12 +1083,25 @@ def _named(
     return function
 
 
-def _credential_broken(case: Case, sent: Mapping[str, str]) -> bool:
-    """Whether a credential header went on the wire empty, or breaking the schema its
-    security scheme gives it (`x-koodrive-schema`: an `X-Date` that is no date): the target
-    refuses the credentials (401) before it reads any parameter."""
+def _credential_broken(case: Case, sent: Mapping[str, str], credentials: Credentials) -> bool:
+    """Whether the credentials went on the wire other than the suite makes them: a token
+    not ours, a header the sent mode's security requirement names left out, or a credential
+    header empty or breaking the schema its security scheme gives it (`x-koodrive-schema`:
+    an `X-Date` that is no date). The target refuses them (401) before it reads any
+    parameter."""
     document = operations.spec_of(case.operation).document
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    mode = sent_mode(case)
+    if mode is AuthMode.TOKEN and _header(sent, "Authorization") != f"Bearer {credentials.token}":
+        return True
+    try:
+        requirement = requirement_for(mode, security_requirements(case.operation)) if mode else []
+    except KeyError:
+        return True  # a mode the operation does not take
+    for scheme_name in requirement:
+        scheme = schemes.get(scheme_name) or {}
+        if scheme.get("in") == "header" and _header(sent, str(scheme.get("name"))) is None:
+            return True
     for name in AUTH_HEADERS:
         value = _header(sent, name)
         if value is None:
