@@ -523,22 +523,26 @@ class Writes:
         return case
 
     def unname_members(self, operation_id: str, case: Case) -> None:
-        """A positive write naming a member of the group by a batch's user field (an
-        update's `userId`, with the fields its schema makes depend on it: `role`) leaves
-        them out: the run's groups have no member to name but their owner, whose role does
-        not change, and live, a write names no user of the tenant's. A body that breaks its
-        schema keeps them (the request is refused for what it breaks). Judged on the body,
-        not on the case's metadata: reading that here revalidates it (schemathesis 4.32.5),
-        and a positive case comes out "negative" (Schema-violating request accepted)."""
+        """A write naming a member of the group by a batch's user field (an update's
+        `userId`, with the fields its schema makes depend on it: `role`) leaves them out
+        when they are valid (a case breaking another field still breaks it): the run's
+        groups have no member to name but their owner, whose role does not change, and
+        live, a write names no user of the tenant's. A case breaking them keeps them.
+        Judged on the fields, not on the case's metadata: reading that here revalidates it
+        (schemathesis 4.32.5), and a positive case comes out "negative"."""
         body = case.body
-        schema = self.spec.operations[operation_id].body or {}
-        if not isinstance(body, dict) or not valid(body, schema):
+        if not isinstance(body, dict):
             return
+        schema = self.spec.operations[operation_id].body or {}
+        properties = schema.get("properties") or {}
         dependent = schema.get("dependentRequired") or {}
         for field in {self.kinds.membership(op).user_field for op in self.kinds.memberships}:
-            if field in body:
-                for name in (field, *dependent.get(field, ())):
-                    body.pop(name, None)
+            names = (field, *dependent.get(field, ()))
+            if field in properties and all(
+                name in body and valid(body[name], properties.get(name) or {}) for name in names
+            ):
+                for name in names:
+                    body.pop(name)
 
     def map_batch(self, operation_id: str, case: Case) -> Case:
         """A batch goes to a group the run created (one is created when there is none);
