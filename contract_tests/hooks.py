@@ -10,7 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from contract_tests import auth_provider, checks, coverage, promises, throttling, writes
+from contract_tests import (
+    auth_provider,
+    checks,
+    coverage,
+    memberships,
+    promises,
+    throttling,
+    writes,
+)
 from contract_tests import cursors as cursors  # registers its hooks on import
 from contract_tests.credentials import Credentials
 from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
@@ -32,5 +40,5 @@ COVERAGE = coverage.register(SPEC, REPORTS)
 THROTTLING.observers.append(
     lambda case, answer: COVERAGE.record_answer(case, answer.status_code, answer.headers)
 )
-writes.register(CREDENTIALS, SETTINGS, SPEC)
+memberships.register(writes.register(CREDENTIALS, SETTINGS, SPEC))
 throttling.register(THROTTLING)  # last: it reports what the checks before it met

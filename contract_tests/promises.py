@@ -40,15 +40,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import requests
 import schemathesis
-from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match
+from koodrive_spec.behaviour import Behaviour, CursorPaging, Filter, Match, OffsetPaging
+from koodrive_spec.document import resolve
 
 from contract_tests import operations, record_times, wire
-from contract_tests.auth_provider import sent_mode
+from contract_tests.auth_provider import AUTH_HEADERS, security_requirements, sent_mode
 from contract_tests.credentials import AuthMode, Credentials, another_user
 from contract_tests.cursors import ISSUED, bound_values
 from contract_tests.probing import Sender, Sent, curl_of, result_code
+from contract_tests.request_auth import requirement_for
 from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
 from contract_tests.summary import PROMISES_HEADER
 from contract_tests.throttling import Throttling
@@ -64,6 +67,8 @@ MAX_PAGES = 500  # a hard bound on one walk, whatever `total` says
 PAGES_PER_WALK = 5  # the page size of a walk is chosen so that a listing takes about this many
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+# Where a security scheme of an apiKey header gives the header's schema.
+SCHEMA_EXTENSION = "x-koodrive-schema"
 
 
 class BrokenPromise(AssertionError):
@@ -209,13 +214,15 @@ class Walker:
     ) -> dict[str, Any]:
         """`query` with a page size that splits its listing into about PAGES_PER_WALK pages:
         the first page at the largest page size says how many items there are."""
-        paging = behaviour.cursor_paging
+        paging = behaviour.paging
         if paging is None or paging.page_size is None or paging.total is None:
             return dict(query)
         key = (case.operation.label, mode.value, _describe(query))
         with self._lock:
             if key not in self._sizes:
-                self._sizes[key] = self._size_for(case, mode, behaviour, paging, query)
+                self._sizes[key] = self._size_for(
+                    case, mode, behaviour, paging.page_size, paging.total, query
+                )
             return {**query, paging.page_size: self._sizes[key]}
 
     def _size_for(
@@ -223,21 +230,20 @@ class Walker:
         case: Case,
         mode: AuthMode,
         behaviour: Behaviour,
-        paging: CursorPaging,
+        page_size: str,
+        total_field: str,
         query: Mapping[str, Any],
     ) -> object:
-        assert paging.page_size is not None
-        assert paging.total is not None
-        schema = _schema_of(case, paging.page_size)
-        largest = schema.get("maximum", query.get(paging.page_size))
+        schema = _schema_of(case, page_size)
+        largest = schema.get("maximum", query.get(page_size))
         smallest = schema.get("minimum", 1)
         probe = self.sender.send(
             case,
             mode,
-            query={**query, paging.page_size: largest},
+            query={**query, page_size: largest},
             headers=fresh_echoes(case, behaviour),
         )
-        total = probe.body.get(paging.total) if isinstance(probe.body, dict) else None
+        total = probe.body.get(total_field) if isinstance(probe.body, dict) else None
         if not isinstance(total, int) or isinstance(total, bool) or not isinstance(largest, int):
             return largest
         return max(smallest, min(largest, math.ceil(total / PAGES_PER_WALK) or smallest))
@@ -246,6 +252,8 @@ class Walker:
         self, case: Case, mode: AuthMode, behaviour: Behaviour, query: dict[str, Any]
     ) -> Listing:
         listing = Listing(dict(query))
+        if behaviour.offset_paging is not None:
+            return self._follow_offsets(case, mode, behaviour, behaviour.offset_paging, listing)
         paging = behaviour.cursor_paging
         if paging is None:  # one response holds the whole listing
             sent = self._page(case, mode, behaviour, query, listing)
@@ -324,8 +332,107 @@ class Walker:
             listing.complete = False
         return listing
 
+    def _follow_offsets(
+        self,
+        case: Case,
+        mode: AuthMode,
+        behaviour: Behaviour,
+        paging: OffsetPaging,
+        listing: Listing,
+    ) -> Listing:
+        """An offset-paged listing walked as its spec says a client walks it: `offset` 0,
+        then each page's offset plus `limit`, until `offset` reaches `total`; then one page
+        at `offset` = `total`, which must be empty."""
+        query = listing.query
+        where = _describe(_without(query, paging.offset))
+        limit = _page_size(paging, query)
+        if limit is None or limit < 1:
+            listing.problems.append(f"- no valid {paging.limit} to walk the listing with ({where})")
+            return listing
+        offset = 0
+        for number in range(1, MAX_PAGES + 1):
+            sent = self._page(case, mode, behaviour, {**query, paging.offset: offset}, listing)
+            if sent is None:
+                return listing
+            body = sent.body if isinstance(sent.body, dict) else {}
+            total = body.get(paging.total)
+            if not isinstance(total, int) or isinstance(total, bool):
+                return listing  # the schema checks report a missing or mistyped total
+            if listing.total is None:
+                listing.total = total
+            elif total != listing.total:
+                listing.problems.append(
+                    _problem(
+                        f"`{paging.total}` changed from {listing.total} to {total} at "
+                        f"{paging.offset}={offset} of one listing ({where}): a walk's "
+                        f"`{paging.total}` is stable",
+                        listing.pages[0],
+                        sent,
+                    )
+                )
+                return listing
+            items = self._take(behaviour, listing, sent, number, where)
+            if items > limit:
+                listing.problems.append(
+                    _problem(
+                        f"the page at {paging.offset}={offset} holds {items} items, more than "
+                        f"{paging.limit}={limit} ({where})",
+                        sent,
+                    )
+                )
+            if offset + limit >= listing.total:
+                break
+            if items == 0:
+                listing.problems.append(
+                    _problem(
+                        f"the page at {paging.offset}={offset} is empty, but `{paging.total}` is "
+                        f"{listing.total}: the listing ends before its end ({where})",
+                        listing.pages[0],
+                        sent,
+                    )
+                )
+                return listing
+            offset += limit
+        else:
+            listing.problems.append(
+                _problem(
+                    f"the listing did not end within {MAX_PAGES} pages ({where})", listing.pages[0]
+                )
+            )
+            return listing
+        past = self._page(case, mode, behaviour, {**query, paging.offset: listing.total}, listing)
+        listing.pages.pop()  # the probe past the end is no page of the listing
+        if past is None:
+            return listing
+        beyond = behaviour.items_of(past.body) or []
+        if beyond:
+            listing.problems.append(
+                _problem(
+                    f"{paging.offset}={listing.total}, at `{paging.total}`, answered "
+                    f"{len(beyond)} items (first {behaviour.key_of(beyond[0])}); an "
+                    f"{paging.offset} at or past `{paging.total}` gives an empty page ({where})",
+                    past,
+                )
+            )
+        if len(listing.items) != listing.total:
+            listing.problems.append(
+                _problem(
+                    f"`{paging.total}` is {listing.total} but the listing yields "
+                    f"{len(listing.items)} items over {len(listing.pages)} pages ({where})",
+                    listing.pages[0],
+                    listing.pages[-1],
+                )
+            )
+        listing.complete = not listing.problems
+        return listing
+
     def _take(
-        self, behaviour: Behaviour, listing: Listing, sent: Sent, number: int, where: str
+        self,
+        behaviour: Behaviour,
+        listing: Listing,
+        sent: Sent,
+        number: int,
+        where: str,
     ) -> int:
         """Add a page's items to the listing, reporting any listed before; how many it held."""
         items = behaviour.items_of(sent.body) or []
@@ -364,9 +471,8 @@ class Walker:
         if sent.throttled:
             # The gateway's throttling outlasted the waiting: no broken promise, but the
             # listing was not followed to its end, which the checks reading it must say.
-            cursor = behaviour.cursor_paging.cursor if behaviour.cursor_paging is not None else None
             listing.throttled = (
-                f"{what} of a listing ({_describe(_without(query, cursor or ''))}) was still "
+                f"{what} of a listing ({_describe(_position_free(behaviour, query))}) was still "
                 f"answered {sent.status} after waiting out throttling, so the listing was not "
                 "followed to its end"
             )
@@ -395,7 +501,16 @@ def _echo_problem(name: str, value: str, got: str | None, sent: Sent | str) -> s
     return _problem(f"{name} {value} was sent but echoed as {got}", sent)
 
 
-def _page_size(paging: CursorPaging | None, query: Mapping[str, Any]) -> int | None:
+def _position_free(behaviour: Behaviour, query: Mapping[str, Any]) -> dict[str, Any]:
+    """`query` without what places a page in its listing (the cursor, the offset)."""
+    if behaviour.cursor_paging is not None:
+        return _without(query, behaviour.cursor_paging.cursor)
+    if behaviour.offset_paging is not None:
+        return _without(query, behaviour.offset_paging.offset)
+    return dict(query)
+
+
+def _page_size(paging: CursorPaging | OffsetPaging | None, query: Mapping[str, Any]) -> int | None:
     if paging is None or paging.page_size is None:
         return None
     value = query.get(paging.page_size)
@@ -430,6 +545,8 @@ def plan_for(case: Case, mode: AuthMode, behaviour: Behaviour) -> Plan:
     paging = behaviour.cursor_paging
     if paging is not None:
         query[paging.cursor] = paging.first_cursor
+    if behaviour.offset_paging is not None:
+        query[behaviour.offset_paging.offset] = 0  # the first page
     for name in behaviour.text_filters:
         query.pop(name, None)
     return Plan(case, mode, behaviour, query)
@@ -502,8 +619,10 @@ def register(
             positive = case.meta is not None and case.meta.generation.mode.is_positive
             if behaviour is None or mode is None or not positive:
                 return None
-            if behaviour.write is not None:
+            if behaviour.write is not None or behaviour.membership is not None:
                 return None  # a listing's checks: a write's are contract_tests.writes'
+            if behaviour.items is None:
+                return None  # a read of one record lists nothing to walk
             if response.status_code != behaviour.success.status:
                 return None
             label = case.operation.label
@@ -594,10 +713,9 @@ def register(
             name: values[0] for name, values in wire.query_of(response.request.url or "").items()
         }
         problems = []
-        size = _page_size(behaviour.cursor_paging, sent)
-        if size is not None and len(items) > size:
-            name = behaviour.cursor_paging.page_size if behaviour.cursor_paging else "pageSize"
-            problems.append(f"a page of {len(items)} items for {name}={size}")
+        size = _page_size(behaviour.paging, sent)
+        if size is not None and len(items) > size and behaviour.paging is not None:
+            problems.append(f"a page of {len(items)} items for {behaviour.paging.page_size}={size}")
         for filter_ in behaviour.filters:
             value = sent.get(filter_.parameter)
             if value is None:
@@ -644,6 +762,8 @@ def register(
         behaviour = operations.behaviour_of(case.operation)
         if behaviour is None or sent_mode(case) is None:
             return None  # without our credentials, a 401 comes first
+        if _credential_broken(case, _text_headers(response.request), credentials):
+            return None  # a credential header sent broken or left out: a 401 comes first
         if throttling.is_throttled(case.operation, response.status_code):
             return None  # the gateway throttled it (still, after waiting) before judging it
         url = response.request.url or ""
@@ -961,6 +1081,40 @@ def _named(
 ) -> Callable[[schemathesis.CheckContext, schemathesis.Response, Case], bool | None]:
     function.__name__ = function.__qualname__ = name
     return function
+
+
+def _credential_broken(case: Case, sent: Mapping[str, str], credentials: Credentials) -> bool:
+    """Whether the credentials went on the wire other than the suite makes them: a token
+    not ours, a header the sent mode's security requirement names left out, or a credential
+    header empty or breaking the schema its security scheme gives it (`x-koodrive-schema`:
+    an `X-Date` that is no date). The target refuses them (401) before it reads any
+    parameter."""
+    document = operations.spec_of(case.operation).document
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    mode = sent_mode(case)
+    if mode is AuthMode.TOKEN and _header(sent, "Authorization") != f"Bearer {credentials.token}":
+        return True
+    try:
+        requirement = requirement_for(mode, security_requirements(case.operation)) if mode else []
+    except KeyError:
+        return True  # a mode the operation does not take
+    for scheme_name in requirement:
+        scheme = schemes.get(scheme_name) or {}
+        if scheme.get("in") == "header" and _header(sent, str(scheme.get("name"))) is None:
+            return True
+    for name in AUTH_HEADERS:
+        value = _header(sent, name)
+        if value is None:
+            continue
+        if not value.strip():
+            return True
+        for scheme in schemes.values():
+            if str(scheme.get("name", "")).lower() != name.lower() or scheme.get("in") != "header":
+                continue
+            schema = resolve(scheme.get(SCHEMA_EXTENSION) or {}, document)
+            if schema and not jsonschema.Draft202012Validator(schema).is_valid(value.strip()):
+                return True
+    return False
 
 
 def _altered(cursor: str) -> str:

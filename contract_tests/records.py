@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 import jsonschema
 import requests
 from koodrive_spec import Spec
-from koodrive_spec.behaviour import Behaviour, Effect, Match, Write
+from koodrive_spec.behaviour import Behaviour, Effect, Match, Membership, Write
 
 from contract_tests.credentials import AuthMode, Credentials
 from contract_tests.request_auth import WireRequest, auth_headers, requirement_for
@@ -64,6 +64,10 @@ class WriteSpec:
         self.writes: dict[str, Behaviour] = {
             op: b for op, b in behaviours.items() if b.write is not None
         }
+        # The batches that add users to a group or remove them (`membership`).
+        self.memberships: dict[str, Behaviour] = {
+            op: b for op, b in behaviours.items() if b.membership is not None
+        }
         self.records: dict[str, RecordKind] = {}
         blocks = self._write_blocks()
         for listing in dict.fromkeys(w.record for w in blocks.values()):
@@ -93,6 +97,79 @@ class WriteSpec:
         write = self.writes[operation_id].write
         assert write is not None
         return write
+
+    def membership(self, operation_id: str) -> Membership:
+        membership = self.memberships[operation_id].membership
+        assert membership is not None
+        return membership
+
+    def group_of(self, operation_id: str) -> tuple[str, str] | None:
+        """For an operation on one group: the path parameter naming the group and the
+        listing that lists the groups (a batch's `group` and `joined`, a detail's `key` and
+        listing, a write's key and record, a members listing's batch's); None otherwise."""
+        behaviours = self.spec.behaviours
+        found = behaviours.get(operation_id)
+        if found is None:
+            return None
+        if found.membership is not None:
+            return found.membership.group, found.membership.joined
+        if found.detail_of is not None:
+            return found.detail_of.key, found.detail_of.listing
+        if found.write is not None and found.write.key_parameter is not None:
+            return found.write.key_parameter, found.write.record
+        for other in behaviours.values():
+            if other.membership is not None and other.membership.members == operation_id:
+                return other.membership.group, other.membership.joined
+        return None
+
+    def group_reads(self) -> dict[str, tuple[str, str]]:
+        """The reads of one group (safe methods): operationId -> (parameter, listing)."""
+        found = {}
+        for operation_id, operation in self.spec.operations.items():
+            if operation.method.lower() != "get" or operation_id in self.writes:
+                continue
+            group = self.group_of(operation_id)
+            if group is not None:
+                found[operation_id] = group
+        return found
+
+    def user_schema(self, operation_id: str) -> Mapping[str, Any]:
+        """The schema of a batch entry's user field."""
+        membership = self.membership(operation_id)
+        schema: Any = self.spec.operations[operation_id].body or {}
+        for part in membership.users.split("/")[1:]:
+            schema = (schema.get("properties") or {}).get(part) or {}
+        entry = schema.get("items") or {}
+        found: Mapping[str, Any] = (entry.get("properties") or {}).get(membership.user_field) or {}
+        return found
+
+    def group_schema(self, operation_id: str) -> Mapping[str, Any]:
+        """The schema of the path parameter naming an operation's group."""
+        group = self.group_of(operation_id)
+        parameter = self.spec.operations[operation_id].parameter(group[0]) if group else None
+        return parameter.schema if parameter is not None else {}
+
+    def not_users(self, operation_id: str) -> frozenset[str]:
+        """The fields of a batch entry that name no user (its schema's, but the user field)."""
+        membership = self.membership(operation_id)
+        schema: Any = self.spec.operations[operation_id].body or {}
+        for part in membership.users.split("/")[1:]:
+            schema = (schema.get("properties") or {}).get(part) or {}
+        declared = set((schema.get("items") or {}).get("properties") or {})
+        return frozenset(declared - {membership.user_field})
+
+    def batch_body(self, operation_id: str, users: list[str]) -> dict[str, Any]:
+        """A batch's body naming `users`, each as its schema types a user."""
+        membership = self.membership(operation_id)
+        schema = self.user_schema(operation_id)
+        entries = [{membership.user_field: as_user(user, schema)} for user in users]
+        body: dict[str, Any] = {}
+        place = body
+        *parents, last = membership.users.split("/")[1:]
+        for part in parents:
+            place = place.setdefault(part, {})
+        place[last] = entries
+        return body
 
     def record_of(self, operation_id: str) -> RecordKind:
         return self.records[self.write(operation_id).record]
@@ -146,6 +223,11 @@ class WriteSpec:
 
 def _is(write: Write, listing: str, effect: Effect) -> bool:
     return write.record == listing and write.effect is effect
+
+
+def as_user(user: str, schema: Mapping[str, Any]) -> object:
+    """A user id (digits) as `schema` types it: a JSON integer where it says integer."""
+    return int(user) if schema.get("type") == "integer" else user
 
 
 def valid(value: object, schema: Mapping[str, Any]) -> bool:
@@ -391,13 +473,16 @@ class Client:
         and a value for every other required query parameter."""
         behaviour = self.spec.behaviours[listing]
         paging = behaviour.cursor_paging
+        offsets = behaviour.offset_paging
         query: dict[str, Any] = dict(partition)
         for parameter in self.spec.operations[listing].parameters:
             if parameter.location != "query" or parameter.name in query:
                 continue
             if paging is not None and parameter.name == paging.cursor:
                 query[parameter.name] = paging.first_cursor
-            elif paging is not None and parameter.name == paging.page_size:
+            elif offsets is not None and parameter.name == offsets.offset:
+                query[parameter.name] = 0
+            elif behaviour.paging is not None and parameter.name == behaviour.paging.page_size:
                 query[parameter.name] = parameter.schema.get("maximum", 10)
             elif parameter.required:
                 schema = parameter.schema
@@ -415,20 +500,31 @@ class Client:
         narrow: Mapping[str, Any] | None = None,
         mode: AuthMode | None = None,
         max_pages: int = 200,
+        path: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, Mapping[str, Any]], list[Reply]] | None:
-        """Every item of one listing, by key, and the pages read; None when a page fails."""
+        """Every item of one listing, by key, and the pages read; None when a page fails.
+        `path`: the listing's path parameters (a group's members: the group)."""
         behaviour = self.spec.behaviours[listing]
         paging = behaviour.cursor_paging
+        offsets = behaviour.offset_paging
         query = {**self.first_page_query(listing, partition or {}), **(narrow or {})}
         found: dict[str, Mapping[str, Any]] = {}
         pages: list[Reply] = []
         for _ in range(max_pages):
-            reply = self.send(listing, query=query, user_id=user_id, mode=mode)
+            reply = self.send(listing, path=path, query=query, user_id=user_id, mode=mode)
             pages.append(reply)
             if reply.status != behaviour.success.status:
                 return None
-            for item in behaviour.items_of(reply.body) or []:
+            items = behaviour.items_of(reply.body) or []
+            for item in items:
                 found.setdefault(behaviour.key_of(item), item)
+            if offsets is not None:
+                total = reply.body.get(offsets.total) if isinstance(reply.body, dict) else None
+                offset = int(query[offsets.offset]) + int(query[offsets.limit])
+                if not items or not isinstance(total, int) or offset >= total:
+                    return found, pages
+                query = {**query, offsets.offset: offset}
+                continue
             cursor = reply.body.get(paging.next_cursor) if paging is not None else None
             if paging is None or not isinstance(cursor, str):
                 return found, pages

@@ -31,6 +31,7 @@ Per write response:
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import threading
@@ -46,7 +47,7 @@ from koodrive_spec.behaviour import Behaviour, Effect, Match, Write
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.transport.requests import RequestsTransport
 
-from contract_tests import operations
+from contract_tests import operations, wire
 from contract_tests.credentials import AuthMode, Credentials
 from contract_tests.probing import detached
 from contract_tests.records import (
@@ -168,7 +169,12 @@ class Guard:
     created. Every write the run sends passes here, its own requests too."""
 
     def __init__(
-        self, kinds: WriteSpec, own: OwnRecords, marker: Marker, settings: RunSettings
+        self,
+        kinds: WriteSpec,
+        own: OwnRecords,
+        marker: Marker,
+        settings: RunSettings,
+        user: str = "",
     ) -> None:
         self.kinds = kinds
         self.own = own
@@ -180,6 +186,9 @@ class Guard:
         self.refused = 0
         self.reasons: list[str] = []
         self.counts = settings_reports()
+        # The users a live run may name in a batch: its own, and the second user it was
+        # given (--other-user-id); never a user of the tenant who did not ask for it.
+        self.users = run_users(user, settings)
         self._lock = threading.Lock()
 
     def _save(self) -> None:
@@ -215,10 +224,13 @@ class Guard:
 
     def admit(self, operation_id: str, path: Mapping[str, Any], body: object) -> None:
         """Raise WriteRefused unless a write with these values may be sent."""
-        if operation_id not in self.kinds.writes:
+        if operation_id in self.kinds.memberships:
+            problem = self.batch_aimed_elsewhere(operation_id, path, body)
+        elif operation_id in self.kinds.writes:
+            write = self.kinds.write(operation_id)
+            problem = self.aimed_elsewhere(operation_id, write, path, body)
+        else:
             return
-        write = self.kinds.write(operation_id)
-        problem = self.aimed_elsewhere(operation_id, write, path, body)
         if problem is not None:
             with self._lock:
                 raise self._refuse(WriteRefused(f"{operation_id}: {problem}; not sent"))
@@ -226,13 +238,35 @@ class Guard:
 
     def could_send(self, operation_id: str, path: Mapping[str, Any], body: object) -> bool:
         """Whether `admit` would let the write through now (nothing spent)."""
-        if operation_id not in self.kinds.writes:
+        if operation_id not in self.kinds.writes and operation_id not in self.kinds.memberships:
             return True
         with self._lock:
             if not self.allow or (self.budget is not None and self.spent >= self.budget):
                 return False
+        if operation_id in self.kinds.memberships:
+            return self.batch_aimed_elsewhere(operation_id, path, body) is None
         write = self.kinds.write(operation_id)
         return self.aimed_elsewhere(operation_id, write, path, body) is None
+
+    def batch_aimed_elsewhere(
+        self, operation_id: str, path: Mapping[str, Any], body: object
+    ) -> str | None:
+        """Why a batch would change a group the run did not create, or (live) name a user
+        who is not one of the run's (None: it would not)."""
+        name = self.kinds.membership(operation_id).group
+        if name in path:
+            value = wire_text(path[name])
+            schema = self.kinds.group_schema(operation_id)
+            if not self.own.is_ours(value) and (self.live or valid(value, schema)):
+                return f"{name}={value} names a group this run did not create"
+        if self.live:
+            for named in user_values(body, self.kinds.not_users(operation_id)):
+                if not _names_run_user(named, self.users):
+                    return (
+                        f"it names user {named!r}, not one of the run's users "
+                        f"({', '.join(self.users)}; give a second one with --other-user-id)"
+                    )
+        return None
 
     def aimed_elsewhere(
         self, operation_id: str, write: Write, path: Mapping[str, Any], body: object
@@ -324,7 +358,7 @@ class Writes:
         self.marker = Marker(settings.run_id or "00000000")
         self.own = OwnRecords()
         self.ledger = Ledger(Path(settings.ledger) if settings.ledger else None)
-        self.guard = Guard(self.kinds, self.own, self.marker, settings)
+        self.guard = Guard(self.kinds, self.own, self.marker, settings, credentials.user_id)
         self.client = Client(
             spec,
             settings.base_url,
@@ -340,6 +374,8 @@ class Writes:
         self._owner_checked: set[str] = set()
         self._same: set[object] = set()  # `same-record-for` values sent so far
         self._admitted: set[str] = set()  # cases before_call let through, not yet sent
+        self._stable: dict[str, dict[str, dict[str, Any]]] = {}  # listing -> key -> partition
+        self.group_reads = self.kinds.group_reads()
         self._lock = threading.Lock()
         self.user = credentials.user_id
 
@@ -462,11 +498,16 @@ class Writes:
         marked, a `same-record-for` value of the run's own, a schema-valid key one of the
         run's records (the one it will be sent to is chosen when it is sent)."""
         operation_id = self.operation_id(case)
+        if operation_id in self.kinds.memberships:
+            return self.map_batch(operation_id, case)
+        if operation_id in self.group_reads:
+            return self.map_group_read(operation_id, case)
         if operation_id not in self.kinds.writes:
             return case
         write = self.kinds.write(operation_id)
         if isinstance(case.body, dict):
             self.mark(operation_id, case.body)
+            self.unname_members(operation_id, case)
         name = write.key_parameter
         path = case.path_parameters
         if name is not None and path is not None and name in path:
@@ -480,6 +521,125 @@ class Writes:
                 if key is not None:
                     path[name] = key
         return case
+
+    def unname_members(self, operation_id: str, case: Case) -> None:
+        """A write naming a member of the group by a batch's user field (an update's
+        `userId`, with the fields its schema makes depend on it: `role`) leaves them out
+        when they are valid (a case breaking another field still breaks it): the run's
+        groups have no member to name but their owner, whose role does not change, and
+        live, a write names no user of the tenant's. A case breaking them keeps them.
+        Judged on the fields, not on the case's metadata: reading that here revalidates it
+        (schemathesis 4.32.5), and a positive case comes out "negative"."""
+        body = case.body
+        if not isinstance(body, dict):
+            return
+        schema = self.spec.operations[operation_id].body or {}
+        properties = schema.get("properties") or {}
+        dependent = schema.get("dependentRequired") or {}
+        for field in {self.kinds.membership(op).user_field for op in self.kinds.memberships}:
+            names = (field, *dependent.get(field, ()))
+            if field in properties and all(
+                name in body and valid(body[name], properties.get(name) or {}) for name in names
+            ):
+                for name in names:
+                    body.pop(name)
+
+    def map_batch(self, operation_id: str, case: Case) -> Case:
+        """A batch goes to a group the run created (one is created when there is none);
+        against a live API, every user it names is one of the run's (keep_case left out
+        the cases where that cannot be)."""
+        membership = self.kinds.membership(operation_id)
+        path = case.path_parameters
+        name = membership.group
+        if path is not None and name in path:
+            value = wire_text(path[name])
+            schema = self.kinds.group_schema(operation_id)
+            if not self.own.is_ours(value) and valid(value, schema):
+                key = self.own.any_of(membership.joined, self.user)
+                if key is None:
+                    key = self.new_record(membership.joined, self.user)
+                    if key is not None:
+                        self.own.give_back(key)
+                if key is not None:
+                    path[name] = key
+        if self.settings.live:
+            name_run_users(
+                case.body,
+                self.guard.users,
+                self.kinds.user_schema(operation_id),
+                self.kinds.not_users(operation_id),
+            )
+        return case
+
+    def stable_groups(self, listing: str) -> dict[str, dict[str, Any]]:
+        """The groups our user joins that the run did not create (no case of the run
+        deletes them), each with its partition, read once."""
+        with self._lock:
+            found = self._stable.get(listing)
+        if found is None:
+            found = {}
+            for partition in self.kinds.partition_values(listing):
+                read = self.client.items(listing, user_id=self.user, partition=partition)
+                for key in (read or ({}, []))[0]:
+                    if not self.own.is_ours(key):
+                        found.setdefault(key, partition)
+            with self._lock:
+                found = self._stable.setdefault(listing, found)
+        return found
+
+    def map_group_read(self, operation_id: str, case: Case) -> Case:
+        """A read of one group reads one our user joins and no case deletes (a schema-valid
+        id otherwise names a group of no one's, or one another case may delete), of the
+        partition the case asks for (its `sourceType`: a case about a value keeps it) where
+        our user joins one, else sent with the group's own partition."""
+        name, listing = self.group_reads[operation_id]
+        path = case.path_parameters
+        if path is None or name not in path:
+            return case
+        value = wire_text(path[name])
+        if not valid(value, self.kinds.group_schema(operation_id)):
+            return case
+        stable = self.stable_groups(listing)
+        if not stable:
+            return case
+        query = case.query if isinstance(case.query, dict) else {}
+        operation = self.spec.operations[operation_id]
+        asked: dict[str, str] = {}  # the partition values the case sends, valid, as wire text
+        for parameter in next(iter(stable.values())):
+            declared = operation.parameter(parameter)
+            if declared is None or parameter not in query:
+                continue
+            text = wire_text(query[parameter])
+            if not wire.problems([declared], {parameter: [text]}, {}):
+                asked[parameter] = text
+
+        def fits(key: str) -> bool:
+            return all(wire_text(stable[key].get(k)) == v for k, v in asked.items())
+
+        if value not in stable or not fits(value):
+            value = next((key for key in stable if fits(key)), value if value in stable else "")
+            value = value or next(iter(stable))
+            path[name] = value
+        for parameter in asked:
+            query[parameter] = stable[value][parameter]
+        return case
+
+    def lend_group(self, case: Case, operation_id: str) -> None:
+        """At send time: a batch goes to one of the run's groups alive and free, lent to
+        this case until its answer (as lend_for does for a write)."""
+        name = self.kinds.membership(operation_id).group
+        path = case.path_parameters
+        if path is None or name not in path:
+            return
+        value = wire_text(path[name])
+        if not self.own.is_ours(value):
+            return
+        entry = self.own.created[value]
+        key = self.own.lend_this(value) or self.own.lend(entry.listing, entry.user)
+        if key is None and self.guard.could_send(operation_id, {}, None):
+            key = self.new_record(entry.listing, entry.user)
+        if key is not None:
+            path[name] = key
 
     def lend_for(self, case: Case) -> None:
         """At send time: a write to one of the run's records goes to one alive and free
@@ -507,6 +667,8 @@ class Writes:
         sent: it names no record of the run's, and a lenient server might read it as one
         that is someone else's. (A schema-valid one was made the run's by map_case.)"""
         operation_id = self.operation_id(case)
+        if self.settings.live and operation_id in self.kinds.memberships:
+            return self.keep_batch(operation_id, case)
         if not self.settings.live or operation_id not in self.kinds.writes:
             return True
         write = self.kinds.write(operation_id)
@@ -528,8 +690,36 @@ class Writes:
             given, self.kinds.body_schema(operation_id, same)
         )
 
+    def keep_batch(self, operation_id: str, case: Case) -> bool:
+        """Live: a batch is sent only when it names a group map_case makes the run's and
+        users map_case makes the run's (a copy is tried: nothing is changed here)."""
+        name = self.kinds.membership(operation_id).group
+        path = case.path_parameters or {}
+        if name in path:
+            value = wire_text(path[name])
+            if not self.own.is_ours(value) and not valid(
+                value, self.kinds.group_schema(operation_id)
+            ):
+                return False
+        return name_run_users(
+            copy.deepcopy(case.body),
+            self.guard.users,
+            self.kinds.user_schema(operation_id),
+            self.kinds.not_users(operation_id),
+        )
+
     def before_call(self, case: Case) -> None:
         operation_id = self.operation_id(case)
+        if operation_id in self.group_reads:
+            # Again at send time: an example's query is filled after the hooks that map it.
+            self.map_group_read(operation_id, case)
+            return
+        if operation_id in self.kinds.memberships:
+            self.lend_group(case, operation_id)
+            self.guard.admit(operation_id, case.path_parameters or {}, case.body)
+            with self._lock:
+                self._admitted.add(case.id)
+            return
         if operation_id not in self.kinds.writes:
             return
         self.lend_for(case)
@@ -554,7 +744,7 @@ class Writes:
         """Where schemathesis sends any request (its checks' own too, which no hook sees):
         a write before_call did not let through passes the guard here."""
         operation_id = self.operation_id(case)
-        if operation_id not in self.kinds.writes:
+        if operation_id not in self.kinds.writes and operation_id not in self.kinds.memberships:
             return
         with self._lock:
             if case.id in self._admitted:
@@ -564,6 +754,12 @@ class Writes:
 
     def after_call(self, case: Case, response: schemathesis.Response) -> None:
         operation_id = self.operation_id(case)
+        if operation_id in self.kinds.memberships:
+            name = self.kinds.membership(operation_id).group
+            group = (case.path_parameters or {}).get(name)
+            if group is not None:
+                self.own.give_back(wire_text(group))
+            return
         if operation_id not in self.kinds.writes:
             return
         user = _header(response, "X-User-Id") or self.user
@@ -967,6 +1163,91 @@ class Writes:
         return first
 
 
+def run_users(user: str, settings: RunSettings) -> tuple[str, ...]:
+    """The users a run's batches may name against a live API: its own, and the second user
+    it was given (--other-user-id); never a made-up one, nor one who did not ask for it."""
+    return tuple(dict.fromkeys(found for found in (user, settings.other_user_id) if found))
+
+
+def _could_name_a_user(value: object) -> bool:
+    """Whether a lenient server might read `value` as a user id: a number 0 or more, or a
+    string of digits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value >= 0
+    return isinstance(value, str) and value.isdigit()
+
+
+def user_values(body: object, not_users: frozenset[str] = frozenset()) -> list[object]:
+    """Every value of a batch body a server might read as a user id, wherever it is (the
+    2024 `userIds` form too), but under the entry fields that name no user (`not_users`)."""
+    found: list[object] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                if key not in not_users:
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+        elif _could_name_a_user(value):
+            found.append(value)
+
+    walk(body)
+    return found
+
+
+def _names_run_user(value: object, users: tuple[str, ...]) -> bool:
+    if isinstance(value, float):
+        return False  # a 19-digit id is no float: a server rounding it names someone else
+    return wire_text(value) in users
+
+
+def name_run_users(
+    body: object, users: tuple[str, ...], schema: Mapping[str, Any], not_users: frozenset[str]
+) -> bool:
+    """Live: each value of a batch body a server might read as a user id becomes one of the
+    run's `users`, in its JSON type (an integer the user schema allows, or digits); False
+    when one cannot be (a float, an integer out of the schema's range): do not send it."""
+    turn = [0]
+
+    def next_user() -> str:
+        user = users[turn[0] % len(users)]
+        turn[0] += 1
+        return user
+
+    def fix(value: object) -> tuple[bool, object]:
+        if not _could_name_a_user(value):
+            return True, value
+        if isinstance(value, str):
+            return True, next_user()
+        if isinstance(value, int) and valid(value, schema):
+            return True, int(next_user())
+        return False, value
+
+    def walk(value: object) -> bool:
+        if isinstance(value, dict):
+            for key in list(value):
+                if key in not_users:
+                    continue
+                ok, value[key] = fix(value[key])
+                if not ok or not walk(value[key]):
+                    return False
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                ok, value[index] = fix(inner)
+                if not ok or not walk(value[index]):
+                    return False
+        return True
+
+    if not users:
+        return not user_values(body, not_users)
+    ok, fixed = fix(body)
+    return ok and fixed is body and walk(body)
+
+
 def settings_reports() -> Path | None:
     found = os.environ.get(REPORTS_VARIABLE)
     return Path(found) if found else None
@@ -999,8 +1280,11 @@ def _guard_transport() -> None:
 
 
 def is_write(case: Case) -> bool:
+    """A write or a batch of members: what the guard must see."""
     behaviour = operations.behaviour_of(case.operation)
-    return behaviour is not None and behaviour.write is not None
+    return behaviour is not None and (
+        behaviour.write is not None or behaviour.membership is not None
+    )
 
 
 ACTIVE: list[Writes] = []  # the run's, once registered (one per schemathesis process)
@@ -1013,8 +1297,11 @@ def ready_again(case: Case) -> Case:
     if not is_write(case) or not ACTIVE:
         return case
     writes = ACTIVE[0]
-    write = writes.kinds.write(writes.operation_id(case))
-    name = write.key_parameter
+    operation_id = writes.operation_id(case)
+    if operation_id in writes.kinds.memberships:
+        name: str | None = writes.kinds.membership(operation_id).group
+    else:
+        name = writes.kinds.write(operation_id).key_parameter
     path = case.path_parameters or {}
     if name is None or name not in path or not writes.own.is_ours(wire_text(path[name])):
         return case

@@ -41,7 +41,7 @@ from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler,
 from koodrive_emulator.handlers import Outcome as _Outcome
 from koodrive_emulator.journal import NOTE_KEY, AuthVerdict, RequestNote
 from koodrive_emulator.limits import BODY_LIMIT_KEY, MAX_ADMIN_BODY_BYTES, BodyLimit
-from koodrive_emulator.models import format_timestamp, parse_timestamp
+from koodrive_emulator.models import Role, format_timestamp, parse_timestamp
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
     NOT_IMPLEMENTED,
@@ -613,10 +613,16 @@ def _raw_path(scope: Scope) -> str:
 def _handled(handler: Handler, call: OperationCall) -> _Outcome:
     """The handler's answer, as the write faults change what it does."""
     flaw = call.flaw
-    write = call.rules.behaviour.write if call.rules.behaviour is not None else None
+    behaviour = call.rules.behaviour
+    write = behaviour.write if behaviour is not None else None
+    if flaw is FaultKind.MEMBERS_ONLY_NOT_ENFORCED:
+        return handler(_as_group_owner(call))
+    backend = call.context.backend
+    if behaviour is not None and behaviour.membership is not None and flaw in _UNMADE_WRITES:
+        with backend.changes_discarded():  # a batch answered, its change never made
+            return handler(call)
     if write is None or flaw is None:
         return handler(call)
-    backend = call.context.backend
     if flaw in _UNMADE_WRITES or (flaw is FaultKind.CREATE_NOT_LISTED and not write.partition):
         with backend.changes_discarded():
             return handler(call)
@@ -628,6 +634,18 @@ def _handled(handler: Handler, call: OperationCall) -> _Outcome:
         if flaw is FaultKind.SECOND_DELETE_SUCCEEDS:
             return call.done()
         raise
+
+
+def _as_group_owner(call: OperationCall) -> OperationCall:
+    """The call as the group's owner makes it, when its caller is not a member of the
+    group its path names (members-only-not-enforced): a non-member reads and changes it."""
+    members = call.context.backend.members(call.group_key)
+    if any(member.user_id == call.user_id for member in members):
+        return call
+    owner = next((member.user_id for member in members if member.role is Role.OWNER), None)
+    if owner is None:
+        return call  # no such group: not-found, as for anyone
+    return dataclasses.replace(call, principal=dataclasses.replace(call.principal, user_id=owner))
 
 
 def _elsewhere(call: OperationCall, partition: tuple[tuple[str, str], ...]) -> dict[str, object]:
@@ -723,7 +741,7 @@ def _alter_body(outcome: _Outcome, kind: FaultKind, rules: OperationRules) -> No
     # `total`, list-bound-devices' `data`), read from the spec.
     required = rules.success_schema.get("required") or []
     field = str(required[-1]) if required else None
-    paging = rules.behaviour.cursor_paging if rules.behaviour is not None else None
+    paging = rules.behaviour.paging if rules.behaviour is not None else None
     if kind is FaultKind.WRONG_TYPE and field in body:
         value = body[field]
         body[field] = (

@@ -53,6 +53,17 @@ class FaultKind(StrEnum):
     NO_TRACE_ECHO = "no-trace-echo"  # X-Traceid not sent back
     WRONG_TRACE_ECHO = "wrong-trace-echo"  # another X-Traceid sent back
     SUCCESS_CODE_NOT_ZERO = "success-code-not-zero"  # a 200 with the normal body and code 1
+    # Offset paging (each offset-paged listing); repeat-item, never-end, wrong-total and
+    # ignore-page-size act on it too (never-end: a page past total repeats the last one):
+    UNSTABLE_TOTAL = "unstable-total"  # total one more on every page after the first
+    EMPTY_LATER_PAGES = "empty-later-pages"  # every page after the first empty, before total
+    # Members: each breaking one promise of a `membership`, `detail-of` or `members-only`:
+    BATCH_STATUS_ALL_SUCCEEDED = "batch-status-all-succeeded"  # status 0 whatever failed
+    JOINED_OWNED_ONLY = "joined-owned-only"  # list-user-groups leaves out groups one only joins
+    MEMBERS_OWNER_ONLY = "members-owner-only"  # a group's member listing shows the owner alone
+    DETAIL_DISAGREES = "detail-disagrees"  # a group's details answer another name than listed
+    # A user who is not a member reads and changes a group as its owner would:
+    MEMBERS_ONLY_NOT_ENFORCED = "members-only-not-enforced"
     # Writes: faults of the operations whose x-koodrive-behaviour has a `write`.
     APPLY_THEN_DROP = "apply-then-drop"  # the write is made, then the connection reset (RST)
     ACK_WITHOUT_APPLY = "ack-without-apply"  # success answered, the write never made

@@ -107,6 +107,15 @@ _WRITE_KINDS: dict[FaultKind, Callable[[Spec, str, Write], bool]] = {
     FaultKind.WRONG_RECORD_TIME: lambda spec, op, write: write.effect is not Effect.DELETE,
 }
 WRITE_KINDS = frozenset(_WRITE_KINDS)
+# Kinds that act on the member batches too (their `membership`): a success answered, the
+# change never made, or made and the connection reset.
+MEMBERSHIP_KINDS = frozenset({FaultKind.APPLY_THEN_DROP, FaultKind.ACK_WITHOUT_APPLY})
+# The paging kinds both pagers play (the offset pager's way: handlers.offset_page).
+BOTH_PAGERS_KINDS = frozenset(
+    {FaultKind.REPEAT_ITEM, FaultKind.NEVER_END, FaultKind.WRONG_TOTAL, FaultKind.IGNORE_PAGE_SIZE}
+)
+# Kinds of offset paging only (the scheme's own way to break its promises).
+OFFSET_PAGING_KINDS = frozenset({FaultKind.UNSTABLE_TOTAL, FaultKind.EMPTY_LATER_PAGES})
 
 
 def _answers_a_record(spec: Spec, operation: str) -> bool:
@@ -119,14 +128,23 @@ def _answers_a_record(spec: Spec, operation: str) -> bool:
 def _spec_targets(spec: Spec, kind: FaultKind) -> tuple[str, ...] | None:
     behaviours = spec.behaviours
     if kind in PAGING_KINDS:
+        if kind in BOTH_PAGERS_KINDS:  # the cursor pager and the offset pager play them
+            return tuple(op for op, b in behaviours.items() if b.paging is not None)
         # The cursor pager plays them: an offset-paged listing has no cursor to break.
         return tuple(op for op, b in behaviours.items() if b.cursor_paging is not None)
+    if kind in OFFSET_PAGING_KINDS:
+        return tuple(op for op, b in behaviours.items() if b.offset_paging is not None)
     if kind is FaultKind.FILTER_404:
         return tuple(op for op, b in behaviours.items() if b.text_filters)
+    if kind is FaultKind.MEMBERS_ONLY_NOT_ENFORCED:
+        return tuple(op for op, b in behaviours.items() if b.members_only)
     acts_on = _WRITE_KINDS.get(kind)
     if acts_on is not None:
         return tuple(
-            op for op, b in behaviours.items() if b.write is not None and acts_on(spec, op, b.write)
+            op
+            for op, b in behaviours.items()
+            if (b.write is not None and acts_on(spec, op, b.write))
+            or (b.membership is not None and kind in MEMBERSHIP_KINDS)
         )
     if kind is FaultKind.FUTURE_RECORD_TIME:
         return tuple(op for op, b in behaviours.items() if b.record_times is not None)

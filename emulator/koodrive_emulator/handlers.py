@@ -31,7 +31,7 @@ from koodrive_spec.request_rules import OperationRules
 from koodrive_emulator.clock import Clock
 from koodrive_emulator.encoding import Fragment
 from koodrive_emulator.fault_kinds import FaultKind
-from koodrive_emulator.models import Member, SourceType
+from koodrive_emulator.models import Member, Role, SourceType
 from koodrive_emulator.rules.auth import Principal
 from koodrive_emulator.rules.paging import NO_FLAWS, Flaws, OffsetPager, Pager, PagingBehaviour
 from koodrive_emulator.rules.validation import groups_query, typed_value
@@ -51,6 +51,8 @@ _PAGING_FLAWS = {
     FaultKind.IGNORE_PAGE_SIZE: Flaws(ignore_page_size=True),
     FaultKind.FORGED_CURSOR_RESTARTS: Flaws(restart_on_bad_cursor=True),
     FaultKind.UNBOUND_CURSOR: Flaws(unbound_cursor=True),
+    FaultKind.UNSTABLE_TOTAL: Flaws(unstable_total=True),
+    FaultKind.EMPTY_LATER_PAGES: Flaws(empty_later_pages=True),
 }
 
 
@@ -141,7 +143,14 @@ class OperationCall:
         paging = self.behaviour.offset_paging
         if paging is None:
             raise TypeError(f"{self.behaviour.operation_id}: its paging is not by offset")
-        page = OffsetPager().page(paging, values=self.values, find=find)
+        flaws = _PAGING_FLAWS.get(self.flaw, NO_FLAWS) if self.flaw is not None else NO_FLAWS
+        page = OffsetPager().page(
+            paging,
+            values=self.values,
+            find=find,
+            flaws=flaws,
+            largest_page=self.rules.largest(paging.limit),
+        )
         return self.success(
             {paging.total: page.total, self._items_field(): [to_json(i) for i in page.items]}
         )
@@ -302,6 +311,7 @@ def list_bound_devices(call: OperationCall) -> Outcome:
         FaultKind.IGNORE_SOURCE_TYPE,
         FaultKind.IGNORE_GROUP_NAME,
         FaultKind.CASE_SENSITIVE_GROUP_NAME,
+        FaultKind.JOINED_OWNED_ONLY,
     ],
 )
 def list_user_groups(call: OperationCall) -> Outcome:
@@ -312,7 +322,20 @@ def list_user_groups(call: OperationCall) -> Outcome:
     group_name = None if flaw is FaultKind.IGNORE_GROUP_NAME else query.group_name
 
     def find(after: int, limit: int) -> Slice[Fragment]:
-        return call.context.backend.listed_groups(
+        backend = call.context.backend
+        if flaw is FaultKind.JOINED_OWNED_ONLY:  # a group the user only joins is left out
+            found = backend.find_groups(
+                call.user_id,
+                source_type=source_type,
+                group_name=group_name,
+                after=after,
+                limit=limit,
+            )
+            owned = [
+                (at, group.wire()) for at, group in found.items if group.owner_id == call.user_id
+            ]
+            return Slice(owned, found.has_more, found.total)
+        return backend.listed_groups(
             call.user_id,
             source_type=source_type,
             group_name=group_name,
@@ -383,18 +406,31 @@ def unbind_device(call: OperationCall) -> Outcome:
     return call.record(call.context.backend.unbind_device(call.user_id, call.key).wire())
 
 
-@handles("getUserGroup")
+# What the detail-disagrees fault adds to a group's name (a name its listing does not show).
+DISAGREEING_NAME = " (stale)"
+
+
+@handles("getUserGroup", flaws=[FaultKind.DETAIL_DISAGREES])
 def get_user_group(call: OperationCall) -> Outcome:
     backend = call.context.backend
     group = backend.group_detail(call.user_id, call.group_key, call.value("sourceType", int))
-    return call.item(group.detail_json(backend.tenant_id))
+    detail = group.detail_json(backend.tenant_id)
+    if call.flaw is FaultKind.DETAIL_DISAGREES:
+        detail["groupName"] = f"{group.group_name}{DISAGREEING_NAME}"
+    return call.item(detail)
 
 
-@handles("listUserGroupMembers")
+@handles("listUserGroupMembers", flaws=[FaultKind.MEMBERS_OWNER_ONLY])
 def list_user_group_members(call: OperationCall) -> Outcome:
     group_id, user_name = call.group_key, call.text_filter("userName")
 
     def find(offset: int, limit: int) -> Slice[Member]:
+        if call.flaw is FaultKind.MEMBERS_OWNER_ONLY:  # the owner alone, whoever joined
+            everyone = call.context.backend.find_members(
+                call.user_id, group_id, user_name=user_name, offset=0, limit=2**31
+            )
+            owner = [(at, m) for at, m in everyone.items if m.role is Role.OWNER]
+            return Slice(owner[offset : offset + limit], False, len(owner))
         return call.context.backend.find_members(
             call.user_id, group_id, user_name=user_name, offset=offset, limit=limit
         )
@@ -402,7 +438,7 @@ def list_user_group_members(call: OperationCall) -> Outcome:
     return call.offset_page(find, Member.to_json)
 
 
-@handles("batchAddGroupMembers")
+@handles("batchAddGroupMembers", flaws=[FaultKind.BATCH_STATUS_ALL_SUCCEEDED])
 def batch_add_group_members(call: OperationCall) -> Outcome:
     membership = _membership(call)
     result = call.context.backend.add_members(
@@ -416,7 +452,7 @@ def batch_add_group_members(call: OperationCall) -> Outcome:
     return _batch_outcome(call, membership, result)
 
 
-@handles("batchDeleteGroupMembers")
+@handles("batchDeleteGroupMembers", flaws=[FaultKind.BATCH_STATUS_ALL_SUCCEEDED])
 def batch_delete_group_members(call: OperationCall) -> Outcome:
     membership = _membership(call)
     result = call.context.backend.remove_members(
@@ -454,7 +490,7 @@ def _joined_limit(call: OperationCall, membership: Membership) -> int | None:
 
 def _batch_outcome(call: OperationCall, membership: Membership, result: BatchResult) -> Outcome:
     statuses = membership.statuses
-    if not result.failed:
+    if not result.failed or call.flaw is FaultKind.BATCH_STATUS_ALL_SUCCEEDED:
         status = statuses.all_succeeded
     elif result.all_failed:
         status = statuses.all_failed

@@ -37,7 +37,23 @@ def test_every_operation_declares_its_behaviour(document: dict[str, Any]) -> Non
         "deleteUserGroup",
         "bindDevice",
         "unbindDevice",
+        "getUserGroup",
+        "listUserGroupMembers",
+        "batchAddGroupMembers",
+        "batchDeleteGroupMembers",
     }
+    members = found["listUserGroupMembers"]
+    assert members.offset_paging is not None
+    assert (members.offset_paging.offset, members.offset_paging.limit) == ("offset", "limit")
+    assert members.members_only
+    add = found["batchAddGroupMembers"].membership
+    assert add is not None
+    assert (add.joined, add.members, add.group) == (
+        "listUserGroups",
+        members.operation_id,
+        "groupId",
+    )
+    assert found["getUserGroup"].detail_of is not None
     groups = found["listUserGroups"]
     assert groups.success.status == 200
     assert groups.success.code == 0

@@ -311,3 +311,114 @@ def test_the_guard_sends_nothing_when_writes_are_off(
     with pytest.raises(WriteRefused, match="writes are off"):
         writes.before_call(case)
     assert not emulator.requests
+
+
+BATCH_ADD = "batchAddGroupMembers"
+STRANGER = 1395476983395324099  # a user of the tenant who did not ask to be named
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "refusal"),
+    [
+        # the spec's example group and a group of the emulator's data: no run created them
+        ({"groupId": "1407237551361847809"}, None, "names a group this run did not create"),
+        ({"groupId": "1410000000000000001"}, None, "names a group this run did not create"),
+        # the run's own group, a user who is not the run's: by the current body or the 2024 one
+        (None, {"amendModRoles": [{"userId": STRANGER}]}, f"names user {STRANGER}"),
+        (None, {"userIds": [str(STRANGER)]}, f"names user '{STRANGER}'"),
+        # a float may be rounded by a server into someone's id
+        (None, {"amendModRoles": [{"userId": float(OTHER_USER)}]}, "names user 1.3954"),
+    ],
+)
+def test_the_guard_refuses_a_live_batch_on_a_group_or_user_not_the_runs(
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    schema: Any,
+    path: dict[str, Any] | None,
+    body: dict[str, Any] | None,
+    refusal: str,
+) -> None:
+    writes = _writes(emulator, tmp_path, other_user_id=OTHER_USER)
+    own = writes.new_record("listUserGroups", emulator.credentials.user_id)
+    assert own is not None
+    writes.own.give_back(own)
+    before = state(emulator)
+    case = _case(
+        schema,
+        BATCH_ADD,
+        path_parameters=path or {"groupId": own},
+        body=body or {"amendModRoles": [{"userId": int(OTHER_USER)}]},
+    )
+
+    with pytest.raises(WriteRefused, match=refusal):
+        writes.before_call(case)
+
+    assert not [e for e in emulator.requests if e.operation == BATCH_ADD]  # nothing sent
+    assert state(emulator) == before
+
+
+def test_a_live_batch_names_the_runs_users_only_and_goes_to_a_group_of_the_runs(
+    emulator: RunningEmulator, tmp_path: Path, schema: Any
+) -> None:
+    writes = _writes(emulator, tmp_path, other_user_id=OTHER_USER)
+    user = emulator.credentials.user_id
+    case = _case(
+        schema,
+        BATCH_ADD,
+        path_parameters={"groupId": "1407237551361847809"},
+        body={
+            "amendModRoles": [
+                {"userId": STRANGER, "template": 7},
+                {"userId": 3432423464657862424},
+                {"userId": str(STRANGER)},  # a negative case's string: still a string
+            ]
+        },
+    )
+
+    assert writes.keep_case(case)
+    writes.map_case(case)
+    writes.before_call(case)  # admitted: nothing raised
+
+    group = case.path_parameters["groupId"]
+    assert writes.own.is_ours(group)
+    assert case.body == {
+        "amendModRoles": [
+            {"userId": int(user), "template": 7},  # `template` names no user: kept
+            {"userId": int(OTHER_USER)},
+            {"userId": user},
+        ]
+    }
+    assert writes.guard.spent == 2  # the group created for it, and this batch
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amendModRoles": [{"userId": 1.5e18}]},  # no float names a user exactly
+        {"amendModRoles": [{"userId": 2**64}]},  # past the schema's int64
+    ],
+)
+def test_a_live_batch_whose_users_cannot_be_the_runs_is_not_sent(
+    emulator: RunningEmulator, tmp_path: Path, schema: Any, body: dict[str, Any]
+) -> None:
+    writes = _writes(emulator, tmp_path, other_user_id=OTHER_USER)
+    case = _case(schema, BATCH_ADD, path_parameters={"groupId": "1407237551361847809"}, body=body)
+
+    assert not writes.keep_case(case)
+
+
+def test_a_live_batch_without_a_second_user_names_the_runs_own_only(
+    emulator: RunningEmulator, tmp_path: Path, schema: Any
+) -> None:
+    writes = _writes(emulator, tmp_path)  # no --other-user-id: no made-up second user
+    case = _case(
+        schema,
+        BATCH_ADD,
+        path_parameters={"groupId": "1407237551361847809"},
+        body={"amendModRoles": [{"userId": STRANGER}, {"userId": STRANGER + 1}]},
+    )
+
+    writes.map_case(case)
+
+    user = int(emulator.credentials.user_id)
+    assert case.body == {"amendModRoles": [{"userId": user}, {"userId": user}]}

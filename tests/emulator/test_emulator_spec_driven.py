@@ -263,7 +263,9 @@ def test_faults_target_the_operations_of_the_served_spec() -> None:
     document["paths"]["/koodrive/ose/v1/usergroups-again"] = {"get": again}
     with running_emulator(spec=Spec(document)) as emulator:
         emulator.faults.add("repeat-item", operation="listUserGroupsAgain")  # paged there
-        with pytest.raises(ValueError, match="repeat-item applies to listUserGroups and"):
+        with pytest.raises(
+            ValueError, match="repeat-item applies to listUserGroups, listUserGroupMembers and"
+        ):
             emulator.faults.add("repeat-item", operation="listBoundDevices")
 
     with pytest.raises(ValueError, match="operation must be one of"):

@@ -10,7 +10,7 @@ import pytest
 from koodrive_emulator import FaultKind
 from koodrive_emulator.app import DEVICES_PATH as DEVICES
 from koodrive_emulator.app import GROUPS_PATH as GROUPS
-from koodrive_emulator.faults import WRITE_KINDS
+from koodrive_emulator.faults import MEMBERSHIP_KINDS, WRITE_KINDS
 from koodrive_emulator.testing import RunningEmulator
 from koodrive_spec import Spec
 
@@ -29,6 +29,8 @@ from tests.emulator.write_requests import (
 
 PINNED = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 WRITES = [op for op, b in Spec.packaged().behaviours.items() if b.write is not None]
+# The member batches change state too: the kinds of an unmade or dropped write act on them.
+BATCHES = [op for op, b in Spec.packaged().behaviours.items() if b.membership is not None]
 NEW_GROUP = {"groupName": "Ops", "sourceType": 0}
 
 
@@ -216,7 +218,7 @@ def test_a_write_fault_acts_on_writes_only(
     spec = emulator.faults.spec
     acted_on = [op for op in spec.operation_ids() if fault.matches(op, spec)]
     assert acted_on
-    assert set(acted_on) <= set(WRITES)
+    assert set(acted_on) <= set(WRITES) | (set(BATCHES) if kind in MEMBERSHIP_KINDS else set())
     response = send(emulator, http, "GET", f"{GROUPS}?pageSize=5&pageCursor=&sourceType=0")
     assert response.status_code == 200
     assert emulator.verify("listUserGroups")[0].fault is None

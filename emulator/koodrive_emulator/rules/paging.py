@@ -73,6 +73,9 @@ class Flaws:
     ignore_page_size: bool = False  # pages as long as the largest page size allows
     restart_on_bad_cursor: bool = False  # a cursor that fails the signature: the first page
     unbound_cursor: bool = False  # a cursor is not checked against the filters it was issued for
+    # Offset paging's own:
+    unstable_total: bool = False  # total one more on every page after the first
+    empty_later_pages: bool = False  # every page after the first empty, whatever total says
 
 
 NO_FLAWS = Flaws()
@@ -243,12 +246,24 @@ class OffsetPager:
         *,
         values: Mapping[str, object],
         find: Callable[[int, int], Slice[_T]],
+        flaws: Flaws = NO_FLAWS,
+        largest_page: int | None = None,  # the limit's maximum, for ignore_page_size
     ) -> Page[_T]:
         """The page `values` asks for: `find(offset, limit)` returns up to `limit` records
         after the first `offset`, and how many there are. An offset at or past the total
-        gives an empty page."""
+        gives an empty page. `flaws`: the faults' ways to break that, each one promise."""
         offset, limit = values.get(paging.offset, 0), values.get(paging.limit)
         if not isinstance(offset, int) or not isinstance(limit, int) or offset < 0 or limit < 1:
             raise TypeError("the offset and limit are integers, checked against their schemas")
+        if flaws.ignore_page_size and largest_page is not None:
+            limit = largest_page
+        if flaws.repeat_last_item and offset > 0:
+            offset -= 1  # the page begins with the previous one's last item
         found = find(offset, limit)
-        return Page([item for _, item in found.items], found.total, None)
+        if flaws.never_end and offset >= found.total > 0:
+            found = find(max(0, found.total - limit), limit)  # past the end: the last page
+        items = [item for _, item in found.items]
+        if flaws.empty_later_pages and offset > 0:
+            items = []
+        total = found.total + (1 if flaws.unstable_total and offset > 0 else 0)
+        return Page(items, total, None)
