@@ -508,9 +508,6 @@ class EmulatorApp:
                 if flaw is FaultKind.REFUSED_WRITE_APPLIED and body_refused and parameters_passed:
                     self._apply_refused(handler, call, signed.body)
                 raise ValidationError(problems)
-            # Whoever calls with valid credentials is a user the tenant knows (a batch may
-            # name them), before any fault discards what the call changes.
-            context.backend.note_caller(principal.user_id)
             return _handled(handler, call)
         except ValidationError as error:
             if flaw is FaultKind.PARAMETER_ERROR_401:

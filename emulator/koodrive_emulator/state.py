@@ -551,12 +551,6 @@ class Backend:
                 if value is not None:
                     db.execute(f"UPDATE users SET {column} = ? WHERE ref = ?", (value, ref))
 
-    def note_caller(self, user_id: str) -> None:
-        """A user who called with valid credentials: one the tenant knows from now on."""
-        if user_id not in self._user_refs:
-            with self._transaction():
-                self._user_ref(user_id)
-
     def users(self) -> list[str]:
         """The ids of the users the tenant knows, in the order they became known."""
         with self._lock:

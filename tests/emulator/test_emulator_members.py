@@ -172,13 +172,19 @@ def test_a_batch_of_unknown_users_only_is_all_failed_and_changes_nothing(
     assert emulator.backend.to_fixtures() == before
 
 
-def test_a_user_who_called_is_known_and_can_be_added(
+def test_a_read_makes_no_user_known_and_a_write_does(
     emulator: RunningEmulator, http: httpx.Client
 ) -> None:
     group_id = create(emulator, http)
     newcomer = "1395476983395324777"
-    assert batch_result(batch(emulator, http, "add", group_id, [newcomer]))[1] == [newcomer]
-    listed_groups(emulator, http, 0, user_id=newcomer)  # any call with valid credentials
+    before = http.get(f"{emulator.base_url}/_emulator/state").json()
+    listed_groups(emulator, http, 0, user_id=newcomer)  # a read, with valid credentials
+    assert http.get(f"{emulator.base_url}/_emulator/state").json() == before
+    assert batch_result(batch(emulator, http, "add", group_id, [newcomer])) == (
+        STATUS.all_failed,
+        [newcomer],
+    )
+    create(emulator, http, as_user=newcomer)  # a write: their own group
     assert batch_result(batch(emulator, http, "add", group_id, [newcomer])) == (
         STATUS.all_succeeded,
         [],
