@@ -1,6 +1,8 @@
-"""The proof that one spec drives every operation: a copy of the project gets a third
-operation (paged, a path parameter, a filter) and an optional field in its spec, plus the
-only code a maintainer writes by hand for it (a backend method and a handler). After
+"""The proof that one spec drives every operation: a copy of the project gets a new
+operation (the vendor's listBackupRecord: cursor-paged, a required query parameter that
+partitions its records, a filter) and an optional field in its spec, plus the only code a
+maintainer writes by hand for it: a table for its records in the relational state, two
+backend methods (one adds a record, one finds a page) and a handler. After
 `scripts/regenerate`, the copy's own SDK lists it sync and async across pages, its
 emulator validates and pages it from the spec, its contract suite exercises it with real
 pages (and catches a fault in it), and the new field goes from a fixtures file to the SDK.
@@ -67,8 +69,12 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     state = project / "emulator" / "koodrive_emulator" / "state.py"
     text = state.read_text(encoding="utf-8")
-    marker = "    def __repr__(self) -> str:"
-    state.write_text(text.replace(marker, proof.BACKEND_METHOD.lstrip("\n") + "\n" + marker))
+    # The new table, at the end of the state's schema (`_SCHEMA`, made on every start).
+    schema_end = text.index('"""', text.index('_SCHEMA = """') + len('_SCHEMA = """'))
+    text = text[:schema_end] + proof.TABLE + text[schema_end:]
+    # The new methods, at the end of Backend (before its __repr__, the last in the module).
+    head, marker, tail = text.rpartition("    def __repr__(self) -> str:")
+    state.write_text(head + proof.BACKEND_METHODS.lstrip("\n") + "\n" + marker + tail)
     handlers = project / "emulator" / "koodrive_emulator" / "handlers.py"
     handlers.write_text(handlers.read_text(encoding="utf-8") + proof.HANDLER, encoding="utf-8")
     return project
@@ -104,23 +110,23 @@ def found(regenerated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     return found
 
 
-def test_the_hand_written_part_is_a_backend_method_and_a_handler(copy: Path) -> None:
+def test_the_hand_written_part_is_a_table_two_backend_methods_and_a_handler(copy: Path) -> None:
     added = written_by_hand(copy)
-    print(f"written by hand for listGroupMembers: {added}")
+    print(f"written by hand for listBackupRecord: {added}")
     assert set(added) == {
-        "emulator/koodrive_emulator/state.py",
+        "emulator/koodrive_emulator/state.py",  # the table (9 lines) and two methods
         "emulator/koodrive_emulator/handlers.py",
     }
-    assert sum(added.values()) <= 45
+    assert sum(added.values()) <= 65
 
 
 def test_regeneration_gives_the_copy_a_resource_and_a_drift_free_tree(regenerated: Path) -> None:
-    resource = regenerated / "generated" / "koodrive_resources" / "group_members.py"
+    resource = regenerated / "generated" / "koodrive_resources" / "backup_records.py"
     text = resource.read_text(encoding="utf-8")
     assert "def list(" in text
-    assert "group_id: str," in text
-    assert "role: MemberRole | str | None = None" in text
-    assert "page_size: int = 50" in text
+    assert "module_code: BackupModule | str," in text
+    assert "device_id: str | None = None" in text
+    assert "page_size: int = 100" in text
     check = in_copy(regenerated, sys.executable, "scripts/lib/codegen.py", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     # The copy's overlays, emulator and resources (followed from the overlays), and the
@@ -140,23 +146,41 @@ def test_regeneration_gives_the_copy_a_resource_and_a_drift_free_tree(regenerate
 def test_the_sdk_lists_the_new_operation_sync_and_async_across_pages(
     found: dict[str, Any],
 ) -> None:
-    everyone = [proof.USER, *proof.MEMBERS]
-    assert found["sync_pages"] == [everyone[start : start + 2] for start in range(0, 12, 2)]
-    assert found["sync_totals"] == [12] * 6
-    assert found["async_pages"] == [everyone[0:5], everyone[5:10], everyone[10:12]]
-    assert found["owners"] == [proof.USER]  # the filter, through the SDK
-    assert found["item_type"] == "GroupMember"  # re-exported by koodrive, with MemberRole
-    assert found["dot_segment"] == "group_id must be a path segment, not '..'"
+    seeded = found["seeded"]
+    assert len(seeded) == len(proof.RECORDS)
+    album = seeded[:11]  # the first eleven records seeded, in the order they were added
+    assert found["sync_pages"] == [album[start : start + 2] for start in range(0, 11, 2)]
+    assert found["sync_totals"] == [11] * 6
+    assert found["async_pages"] == [album[0:5], album[5:10], album[10:11]]
+    # The filter, through the SDK: the tablet's records only, with their optional field.
+    tablet = [device == proof.TABLET for _, device, _, _ in proof.RECORDS[:11]]
+    assert found["on_tablet"] == [record for record, on in zip(album, tablet, strict=True) if on]
+    assert found["properties"] == [
+        properties for _, device, _, properties in proof.RECORDS[:11] if device == proof.TABLET
+    ]
+    assert found["device_names"] == ["Magic-v5"]  # deviceInfo: the device joined to it
+    assert found["statuses"] == ["NEW"]
+    assert found["folder"] == seeded[11:14]  # another module: another partition
+    assert found["item_type"] == "BackupRecord"  # re-exported by koodrive, with its enums
+    assert found["sdk_bad_module"].startswith("module_code must be one of ")
+    assert "101 (BackupModule.ALBUM)" in found["sdk_bad_module"]
 
 
 def test_the_emulator_validates_the_new_operation_from_the_spec(found: dict[str, Any]) -> None:
     refused = "Verify parameters failed: "
-    assert found["bad_group_id"] == [400, refused + "groupId must be text matching ^[0-9]{1,32}$"]
-    assert found["page_size_51"] == [400, refused + "pageSize must be an integer from 1 to 50"]
-    assert found["bad_role"] == [400, refused + "role must be owner or member"]
-    status, message = found["cursor_on_another_group"]
-    assert status == 400
-    assert "pageCursor" in message
+    assert found["no_module"] == [400, refused + "moduleCode is required (100, 101 or 102)"]
+    assert found["bad_module"] == [400, refused + "moduleCode must be 100, 101 or 102"]
+    assert found["page_size_101"] == [400, refused + "pageSize must be an integer from 1 to 100"]
+    assert found["bad_device_id"] == [
+        400,
+        refused + "deviceId must be text matching ^[0-9]{1,32}$",
+    ]
+    assert found["long_cursor"] == [400, refused + "cursor must be at most 1000 characters"]
+    assert found["first_without_cursor"] == found["seeded"][:1]  # no cursor: the first page
+    for bound in ("cursor_on_another_module", "cursor_on_one_device"):
+        status, message = found[bound]
+        assert status == 400
+        assert message.startswith(refused + "cursor was issued for another user or other")
 
 
 def test_a_new_field_round_trips_from_fixtures_to_the_sdk(found: dict[str, Any]) -> None:
@@ -181,9 +205,9 @@ def test_the_contract_suite_exercises_the_new_operation_with_real_pages(
     assert f"operations:  {reads} tested of {len(operations)}" in suite["summary"]
     # Nothing about it "not exercised" (the coverage table may still name its gaps).
     not_exercised = suite["summary"].partition("Not exercised (")[2].partition("\n\n")[0]
-    assert proof.MEMBERS_PATH not in not_exercised
+    assert proof.RECORDS_PATH not in not_exercised
     broken = found["broken_suite"]
     assert broken["exit_code"] != 0, broken["summary"]
     assert "`listings_page_as_declared`" in broken["summary"]
     assert "the listing repeated item" in broken["summary"]
-    assert proof.MEMBERS_PATH in broken["summary"]
+    assert proof.RECORDS_PATH in broken["summary"]
