@@ -420,6 +420,10 @@ def register(
                     for mode in credentials.modes
                     if not any(succeeded[1] is mode for succeeded in self._succeeded)
                 ]
+            # Belongs to the whole run (each configured mode works at all): a sharded run
+            # proves it in shard 1 only, so that the shards send its probes once.
+            if not settings.run_wide:
+                untried = []
             unproven = [mode.value for mode in untried if not self._proven_now(mode)]
             problems = []
             if unproven:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from contract_tests import (
+    ast_lock,
     auth_provider,
     checks,
     coverage,
@@ -25,6 +26,7 @@ from contract_tests.run_settings import REPORTS_VARIABLE, RunSettings
 from contract_tests.runner import SPEC
 from contract_tests.unexercised import Unexercised
 
+ast_lock.install()  # before the workers start (CPython 3.11's AST race)
 CREDENTIALS = Credentials.from_env(os.environ)
 SETTINGS = RunSettings.from_env(os.environ)
 REPORTS = Path(os.environ[REPORTS_VARIABLE]) if REPORTS_VARIABLE in os.environ else None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from contract_tests.credentials import CredentialsError
+from contract_tests.sharding import ShardError, parse_setting
 
 CLOCK_TOLERANCE = "KOODRIVE_CONTRACT_CLOCK_TOLERANCE"
 OTHER_USER_ID = "KOODRIVE_CONTRACT_OTHER_USER_ID"
@@ -22,6 +23,7 @@ LEDGER = "KOODRIVE_CONTRACT_LEDGER"  # the file the run records what it created 
 BASE_URL_SEEN = "KOODRIVE_CONTRACT_TARGET"  # the target's base URL, for the suite's own requests
 RATE_LIMIT_SEEN = "KOODRIVE_CONTRACT_RATE"  # the run's --rate-limit, for the same
 LIVE = "KOODRIVE_CONTRACT_LIVE"  # "1" when the target is not an emulator of the run's own
+SHARD = "KOODRIVE_CONTRACT_SHARD"  # the run's --shard K/N (empty: the whole run)
 
 # Against a live API the target's clock and ours may differ by this much; the emulator
 # started for a run shares this machine's clock, so there it is 0.
@@ -41,6 +43,13 @@ class RunSettings:
     base_url: str = ""
     rate_limit: str = ""
     live: bool = False
+    shard: str = ""  # K/N of a sharded run; empty: the whole run
+
+    @property
+    def run_wide(self) -> bool:
+        """Whether this run does what belongs to the whole run, not to one operation: an
+        unsharded run, or shard 1 of a sharded one (contract_tests.sharding)."""
+        return parse_setting(self.shard).run_wide
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RunSettings:
@@ -53,6 +62,11 @@ class RunSettings:
         tolerance = env.get(CLOCK_TOLERANCE, "0").strip() or "0"
         if not tolerance.isdigit():
             raise CredentialsError(f"{CLOCK_TOLERANCE} must be whole seconds, got {tolerance!r}")
+        shard = env.get(SHARD, "").strip()
+        try:
+            parse_setting(shard)
+        except ShardError as error:
+            raise CredentialsError(f"{SHARD} {error}") from None
         other = env.get(OTHER_USER_ID, "").strip() or None
         if other is not None and not _USER_ID.fullmatch(other):
             raise CredentialsError(f"{OTHER_USER_ID} must be a KooDrive user ID, 1 to 32 digits")
@@ -66,6 +80,7 @@ class RunSettings:
             base_url=env.get(BASE_URL_SEEN, ""),
             rate_limit=env.get(RATE_LIMIT_SEEN, ""),
             live=env.get(LIVE, "0") == "1",
+            shard=shard,
         )
 
     def as_env(self) -> dict[str, str]:
@@ -78,6 +93,8 @@ class RunSettings:
             RATE_LIMIT_SEEN: self.rate_limit,
             LIVE: "1" if self.live else "0",
         }
+        if self.shard and self.shard != "1/1":
+            env[SHARD] = self.shard
         if self.write_budget is not None:
             env[WRITE_BUDGET] = str(self.write_budget)
         if self.other_user_id is not None:

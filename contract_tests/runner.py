@@ -48,8 +48,9 @@ from contract_tests.run_settings import (
     REPORTS_VARIABLE,
     RunSettings,
 )
+from contract_tests.sharding import SHARD_VARIABLE, WHOLE, Shard, ShardError
 from contract_tests.summary import PHASES as ALL_PHASES
-from contract_tests.summary import REPORTS_WRITTEN, RunFacts, render
+from contract_tests.summary import REPORTS_WRITTEN, RUN_FILE, RunFacts, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -62,6 +63,7 @@ PHASES = "KOODRIVE_CONTRACT_PHASES"
 SEED = "KOODRIVE_CONTRACT_SEED"
 ALLOW_WRITES = "KOODRIVE_CONTRACT_ALLOW_WRITES"
 WRITE_BUDGET = "KOODRIVE_CONTRACT_WRITE_BUDGET"
+SHARD = SHARD_VARIABLE
 REPORTS = REPORTS_VARIABLE
 
 # The safe methods of RFC 9110 (and QUERY): the only ones a read-only run calls.
@@ -162,6 +164,22 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "their ledgers, then every record named with a run marker (kd-...); no run",
     )
     parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=env.get(SHARD, ""),
+        help="test only shard K of N of the operations (sorted by operationId, dealt "
+        "round-robin); shard 1 also does what belongs to the whole run. Join the shards' "
+        f"reports with --merge [{SHARD}; the whole run]",
+    )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="no run: join the reports folders of a sharded run's shards into one report "
+        "(written to --reports); exit code: the joined verdict",
+    )
+    parser.add_argument(
         "--reports",
         type=Path,
         default=Path(env.get(REPORTS, str(ROOT / "reports" / "contract"))),
@@ -196,6 +214,15 @@ def _phases(text: str) -> str:
             f"unknown phase {unknown[0]!r}: use a comma-separated subset of {','.join(ALL_PHASES)}"
         )
     return ",".join(names)
+
+
+def _shard(text: str) -> Shard:
+    if not text.strip():
+        return WHOLE
+    try:
+        return Shard.parse(text)
+    except ShardError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _seconds(text: str) -> int:
@@ -293,7 +320,23 @@ def schemathesis_command(target: Target, options: argparse.Namespace) -> list[st
         command += ["--seed", options.seed]
     if not writes_allowed(target, options):
         command += read_only_filter(spec_methods(SPEC))
+    for operation_id in shard_operations(options.shard, writes_allowed(target, options)):
+        command += ["--include-operation-id", operation_id]
     return command + list(options.schemathesis_args)
+
+
+def shard_operations(shard: Shard, writing: bool) -> list[str]:
+    """The operationIds of the run's shard ([] for the whole run): its share of the
+    operations the run tests (a run that sends no writes: of the safe ones only). ShardError
+    when there are fewer operations than shards."""
+    if shard == WHOLE:
+        return []
+    tested = [
+        op.operation_id
+        for op in Spec.from_text(SPEC.read_bytes()).operations.values()
+        if writing or op.method.lower() in SAFE_METHODS
+    ]
+    return shard.operations(tested)
 
 
 def writes_allowed(target: Target, options: argparse.Namespace) -> bool:
@@ -331,6 +374,7 @@ def run_settings(target: Target, options: argparse.Namespace) -> RunSettings:
         base_url=target.base_url,
         rate_limit=options.rate_limit,
         live=target.live,
+        shard=str(getattr(options, "shard", WHOLE)),
     )
     settings = RunSettings.from_env(given.as_env())
     if settings.other_user_id == target.credentials.user_id:
@@ -557,6 +601,7 @@ def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str
     exit_code, stopped, write_lines = run_and_clean_up(
         target, options, schemathesis_command(target, options), env
     )
+    shard: Shard = options.shard
     facts = RunFacts(
         target=target.description,
         auth_modes=tuple(target.credentials.modes),
@@ -564,15 +609,20 @@ def run_suite(target: Target, options: argparse.Namespace, env: Mapping[str, str
         junit=reports / "junit.xml",
         report=reports / "report.json",
         extra=tuple(write_lines + untested_writes(target, options)),
+        shard=str(shard) if shard != WHOLE else "",
+        shard_operations=tuple(shard_operations(shard, writes_allowed(target, options))),
     )
     summary = render(facts)
     (reports / "summary.txt").write_text(summary, encoding="utf-8")
     print("\n" + summary, end="", flush=True)
     if stopped is not None:
-        return 128 + stopped.signum
-    if any("NOT removed" in line for line in write_lines):
-        return exit_code or 1  # records left behind: never a green run
-    return exit_code if exit_code != 0 or "PASSED" in summary.splitlines()[0] else 1
+        verdict = 128 + stopped.signum
+    elif any("NOT removed" in line for line in write_lines):
+        verdict = exit_code or 1  # records left behind: never a green run
+    else:
+        verdict = exit_code if exit_code != 0 or "PASSED" in summary.splitlines()[0] else 1
+    facts.save(reports / RUN_FILE, verdict)
+    return verdict
 
 
 def cleanup_command(target: Target, options: argparse.Namespace) -> int:
@@ -620,6 +670,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         behaviour.validity(spec.document, REQUEST_DATE)
     except SpecError as error:
         print(f"scripts/contract: {SPEC.name}: {error}", file=sys.stderr)
+        return 2
+    if options.merge:
+        from contract_tests.merge import merge_command
+
+        return merge_command(options.merge, options.reports)
+    try:
+        # Refused now, before a target is started: more shards than operations.
+        shard_operations(options.shard, not env.get(BASE_URL) or options.allow_writes)
+    except ShardError as error:
+        print(f"scripts/contract: --shard: {error}", file=sys.stderr)
         return 2
     try:
         if options.cleanup:

@@ -32,6 +32,8 @@ THROTTLED = "throttled.jsonl"
 # How contract_tests.promises begins a failure; the lines after it are the broken promises.
 PROMISES_HEADER = "breaks what openapi.yaml promises:"
 REPLAY = "scripts/contract --replay   (same environment as this run)"
+# What the runner knew of the run (RunFacts and its verdict), for `scripts/contract --merge`.
+RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,21 @@ class RunFacts:
     junit: Path
     report: Path
     extra: tuple[str, ...] = ()  # lines of the runner's own (the writes, what went untested)
+    shard: str = ""  # K/N of a sharded run; "merged from N shards"; empty: a whole run
+    shard_operations: tuple[str, ...] = ()  # the shard's operationIds
+
+    def save(self, path: Path, verdict: int) -> None:
+        """Write these facts and the run's exit code (run.json), for --merge."""
+        document = {
+            "target": self.target,
+            "auth_modes": list(self.auth_modes),
+            "exit_code": self.exit_code,
+            "verdict": verdict,
+            "extra": list(self.extra),
+            "shard": self.shard,
+            "shard_operations": list(self.shard_operations),
+        }
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
 def reproductions(junit: Path) -> dict[str, list[str]]:
@@ -112,6 +129,11 @@ def render(facts: RunFacts) -> str:
         f"  target:      {facts.target}",
         f"  auth modes:  {', '.join(facts.auth_modes)}",
     ]
+    if facts.shard:
+        lines.append(
+            f"  shard:       {facts.shard}"
+            + (f" ({', '.join(facts.shard_operations)})" if facts.shard_operations else "")
+        )
     if report is None:
         lines.append(
             f"  schemathesis ended (exit code {facts.exit_code}) without a report: see its output"
