@@ -54,4 +54,16 @@ def test_the_contract_suite_knows_its_behaviour(operation_id: str) -> None:
         listing = SPEC.behaviours[behaviour.write.record]
         assert listing.items is not None, f"{operation_id}: its write's record lists no items"
         return
+    if behaviour.membership is not None:
+        # A batch is judged through the listings it changes: the groups a user joins, the
+        # group's members.
+        for listing in (behaviour.membership.joined, behaviour.membership.members):
+            assert SPEC.behaviours[listing].items is not None, f"{operation_id}: {listing}"
+        return
+    if behaviour.detail_of is not None:
+        # A read of one record is judged against the listing that lists it too.
+        assert behaviour.item is not None, f"{operation_id}: x-koodrive-behaviour names no item"
+        listing = SPEC.behaviours[behaviour.detail_of.listing]
+        assert listing.items is not None, f"{operation_id}: its listing lists no items"
+        return
     assert behaviour.items is not None, f"{operation_id}: x-koodrive-behaviour names no items"
