@@ -46,7 +46,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,6 +63,7 @@ from koodrive_proxy.fidelity_requests import (
     Listing,
     answer_of,
     example_of,
+    key_listing,
     page_size_parameter,
     valid_value,
     walk,
@@ -437,12 +438,45 @@ class Fidelity:
             """A listing walked once: a behaviour comparison reads the case's walk again."""
             key = (side.name, mode, operation_id, tuple(sorted(query.items())), other)
             if key not in listings:
+                path = own_path(side, mode, operation_id, query, other)
                 listings[key] = walk(
-                    lambda sent: self._send(client(side, mode, other), operation_id, sent),
+                    lambda sent: self._send(
+                        client(side, mode, other), operation_id, sent, path=path
+                    ),
                     self.spec.behaviours[operation_id],
                     query,
                 )
             return listings[key]
+
+        def own_path(
+            side: Side, mode: str, operation_id: str, query: Mapping[str, str], other: bool
+        ) -> tuple[tuple[str, str], ...]:
+            """Each path parameter of a read at a record of the side's own user: the first
+            key of the listing the spec says holds them (`key_listing`: a group the user
+            joins), walked with the read's own values of the parameters both take; the
+            example where that listing lists nothing."""
+            operation = self.spec.operations[operation_id]
+            behaviour = self.spec.behaviours.get(operation_id)
+            found = path_values(operation, behaviour)
+            acting = mode if mode != "none" else self.modes[0]
+            for name in found:
+                source = key_listing(self.spec, operation_id, name)
+                if source is None:
+                    continue
+                source_operation = self.spec.operations[source]
+                source_behaviour = self.spec.behaviours[source]
+                plain = walk_query(source_operation, source_behaviour, walk_page_size)
+                shared = {
+                    k: v
+                    for k, v in query.items()
+                    if k in plain and source_operation.parameter(k) is not None
+                }
+                for source_query in ({**plain, **shared}, plain):
+                    keys = listing(side, acting, source, source_query, other).keys
+                    if keys:
+                        found[name] = keys[0]
+                        break
+            return tuple(found.items())
 
         try:
             chosen = (
@@ -476,7 +510,18 @@ class Fidelity:
                         ]
                         self._compare_walks(report, label, walks[0], walks[1])
                         continue
-                    answers = [self._send_case(client(s, mode), case) for s in self.sides]
+                    answers = [
+                        self._send_case(
+                            client(s, mode),
+                            case
+                            if case.write or not case.path
+                            else replace(
+                                case,
+                                path=own_path(s, mode, case.operation, dict(case.query), False),
+                            ),
+                        )
+                        for s in self.sides
+                    ]
                     for s, answer in zip(self.sides, answers, strict=True):
                         self._undo(report, client(s, undo_mode), label, s, case.operation, answer)
                     self._compare(report, label, answers[0], answers[1])

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from koodrive_spec.behaviour import Behaviour
-from koodrive_spec.reader import Operation, Parameter
+from koodrive_spec.behaviour import Behaviour, OffsetPaging
+from koodrive_spec.reader import Operation, Parameter, Spec
 
 MAX_PAGES = 500  # a walk that has not ended by then does not end
+MAX_PAGE_SIZE_WANTED = 100  # a valid request's page size, when the spec gives none
 _EXCERPT = 300
 
 Query = tuple[tuple[str, str], ...]
@@ -69,12 +70,22 @@ def example_of(parameter: Parameter) -> str | None:
 
 
 def valid_value(parameter: Parameter, behaviour: Behaviour | None) -> str:
-    """A value the parameter accepts: the first page's cursor for a cursor."""
-    paging = behaviour.cursor_paging if behaviour is not None else None
-    if paging is not None and parameter.name == paging.cursor:
-        return paging.first_cursor
+    """A value the parameter accepts: the first page's cursor for a cursor, the first
+    page's offset (0) for an offset, the largest page for a page size the spec gives no
+    value of."""
+    cursor = behaviour.cursor_paging if behaviour is not None else None
+    if cursor is not None and parameter.name == cursor.cursor:
+        return cursor.first_cursor
+    offset = behaviour.offset_paging if behaviour is not None else None
+    if offset is not None and parameter.name == offset.offset:
+        return "0"
     example = example_of(parameter)
-    return example if example is not None else ""
+    if example is not None:
+        return example
+    paging = behaviour.paging if behaviour is not None else None
+    if paging is not None and parameter.name == paging.page_size:
+        return str(sized(parameter, MAX_PAGE_SIZE_WANTED))
+    return ""
 
 
 def valid_query(operation: Operation, behaviour: Behaviour | None) -> dict[str, str]:
@@ -87,7 +98,7 @@ def valid_query(operation: Operation, behaviour: Behaviour | None) -> dict[str, 
 
 
 def page_size_parameter(operation: Operation, behaviour: Behaviour | None) -> Parameter | None:
-    paging = behaviour.cursor_paging if behaviour is not None else None
+    paging = behaviour.paging if behaviour is not None else None
     if paging is None or paging.page_size is None:
         return None
     found = operation.parameter(paging.page_size)
@@ -119,7 +130,9 @@ class Listing:
     keys: tuple[str, ...]  # each item's key (`item-key`), in the order listed
     page_lengths: tuple[int, ...]
     total: object  # the first `total` a page told, None when none did
-    ends: bool  # a page without a next cursor came (False: one failed, or it never ended)
+    # a page without a next cursor came, or (offset paging) the offset reached `total` or a
+    # page was empty (False: one failed, or it never ended)
+    ends: bool
     failed: Answer | None  # the answer that was no success listing, if one was not
     last: Answer
     pages: int  # the answers read
@@ -142,7 +155,11 @@ def walk(
 ) -> Listing:
     """Follow a listing from `query` (its first page) to its end, or until a page fails, a
     cursor comes back (it would loop), or `max_pages` were read. An operation that does not
-    page is one page."""
+    page is one page. An offset-paged listing (`behaviour.offset_paging`) is walked from
+    offset 0, each page's offset the last one's plus its length, until the offset reaches
+    the first page's `total` or a page is empty."""
+    if behaviour.offset_paging is not None:
+        return _walk_offsets(send, behaviour, behaviour.offset_paging, query, max_pages)
     paging = behaviour.cursor_paging
     sent = dict(query)
     followed: set[str] = set()
@@ -181,3 +198,63 @@ def walk(
         followed.add(str(cursor))
         sent[paging.cursor] = str(cursor)
         answer = send(list(sent.items()))
+
+
+def _walk_offsets(
+    send: Callable[[Sequence[tuple[str, str]]], Answer],
+    behaviour: Behaviour,
+    paging: OffsetPaging,
+    query: Mapping[str, str],
+    max_pages: int,
+) -> Listing:
+    sent = {**query, paging.offset: "0"}
+    items: list[Mapping[str, Any]] = []
+    lengths: list[int] = []
+    total: object = None
+    offset = 0
+    while True:
+        answer = send(list(sent.items()))
+        listed = behaviour.items_of(answer.body) if answer.kind == "success" else None
+        failed = answer if listed is None else None
+        if listed is not None:
+            items += listed
+            lengths.append(len(listed))
+            body = answer.body if isinstance(answer.body, Mapping) else {}
+            if total is None:
+                total = body.get(paging.total)
+            offset += len(listed)
+        told = total if isinstance(total, int) and not isinstance(total, bool) else None
+        ends = listed is not None and (not listed or (told is not None and offset >= told))
+        if failed is not None or ends or len(lengths) >= max_pages:
+            return Listing(
+                (*query.items(),),
+                tuple(items),
+                tuple(behaviour.key_of(item) for item in items),
+                tuple(lengths),
+                total,
+                ends,
+                failed,
+                answer,
+                len(lengths) + (failed is not None),
+            )
+        sent[paging.offset] = str(offset)
+
+
+def key_listing(spec: Spec, operation_id: str, parameter: str) -> str | None:
+    """The listing whose item keys are the values of `operation_id`'s path parameter
+    `parameter`, as the spec declares it: the listing a read is the `detail-of`, or the
+    `joined` listing of a membership batch whose `members` listing this is (a group the
+    user joins). None when the spec names none."""
+    behaviour = spec.behaviours.get(operation_id)
+    detail = behaviour.detail_of if behaviour is not None else None
+    if detail is not None and detail.key == parameter:
+        return detail.listing
+    for other in spec.behaviours.values():
+        membership = other.membership
+        if (
+            membership is not None
+            and membership.group == parameter
+            and membership.members == operation_id
+        ):
+            return membership.joined
+    return None
