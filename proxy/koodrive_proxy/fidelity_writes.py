@@ -122,16 +122,20 @@ def _outside(enum: list[object]) -> object:
 
 
 def path_values(operation: Operation, behaviour: Behaviour | None) -> dict[str, str]:
-    """A value for each path parameter: for the key of an update or a delete, a record id
-    no side holds (the example's characters as zeros, when the schema takes it), so that
-    no record is changed; else the parameter's example."""
+    """A value for each path parameter: for the key of an update or a delete, and the group
+    of a membership batch, a record id no side holds (the example's characters as zeros,
+    when the schema takes it), so that no record (and no group's members) is changed; else
+    the parameter's example."""
     write = behaviour.write if behaviour is not None else None
+    membership = behaviour.membership if behaviour is not None else None
+    keys = {write.key_parameter if write is not None else None}
+    keys.add(membership.group if membership is not None else None)
     found = {}
     for parameter in operation.parameters:
         if parameter.location != "path":
             continue
         example = example_of(parameter) or ""
-        if write is not None and parameter.name == write.key_parameter:
+        if parameter.name in keys:
             found[parameter.name] = absent_key(parameter, example)
         else:
             found[parameter.name] = example
