@@ -57,8 +57,8 @@ def test_the_contract_suite_knows_its_behaviour(operation_id: str) -> None:
     if behaviour.membership is not None:
         # A batch is judged through the listings it changes: the groups a user joins, the
         # group's members.
-        for listing in (behaviour.membership.joined, behaviour.membership.members):
-            assert SPEC.behaviours[listing].items is not None, f"{operation_id}: {listing}"
+        for listed_by in (behaviour.membership.joined, behaviour.membership.members):
+            assert SPEC.behaviours[listed_by].items is not None, f"{operation_id}: {listed_by}"
         return
     if behaviour.detail_of is not None:
         # A read of one record is judged against the listing that lists it too.
