@@ -410,6 +410,13 @@ class Memberships:
             return []
         if attempt.status == missing.status and attempt.code() == missing.code:
             return []
+        if self._joined_meanwhile(other, group):
+            self.writes.note(
+                MEMBERS_ONLY,
+                case.operation.label,
+                f"user {other} joined group {group} meanwhile (another request of the run)",
+            )
+            return []
         return [
             _problem(
                 f"user {other}, not a member of group {group} (user {self.writes.user}'s), got "
@@ -418,6 +425,15 @@ class Memberships:
                 attempt,
             )
         ]
+
+    def _joined_meanwhile(self, user: str, group: str) -> bool:
+        """Whether `user` is a member of the run's `group` now: the run's batches, sent by
+        the other worker beside this check, may name the run's users on the run's groups."""
+        for operation in self.kinds.memberships:
+            membership = self.kinds.membership(operation)
+            listed = self.members_of(membership.members, membership.group, group)
+            return listed is not None and user in listed[0]
+        return False
 
     # --- registration ---------------------------------------------------------------------
 
