@@ -429,11 +429,12 @@ class Memberships:
     def _joined_meanwhile(self, user: str, group: str) -> bool:
         """Whether `user` is a member of the run's `group` now: the run's batches, sent by
         the other worker beside this check, may name the run's users on the run's groups."""
-        for operation in self.kinds.memberships:
-            membership = self.kinds.membership(operation)
-            listed = self.members_of(membership.members, membership.group, group)
-            return listed is not None and user in listed[0]
-        return False
+        operation = next(iter(self.kinds.memberships), None)
+        if operation is None:
+            return False
+        membership = self.kinds.membership(operation)
+        listed = self.members_of(membership.members, membership.group, group)
+        return listed is not None and user in listed[0]
 
     # --- registration ---------------------------------------------------------------------
 
