@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 import socket
 import subprocess
 import sys
@@ -318,3 +320,29 @@ def test_members_are_seeded_over_the_generated_groups(serve_cli: ServeCli) -> No
     assert [m["userName"] for m in members["userGroupMemberInfos"][1:]] == [
         f"Member {n}" for n in (1, 2, 3, 4)
     ]
+
+
+def test_a_log_line_is_time_level_logger_message_and_a_failure_keeps_its_traceback() -> None:
+    from koodrive_emulator.cli import _LineFormatter
+
+    formatter = _LineFormatter()
+    logger = logging.getLogger("koodrive_emulator.access")
+    record = logger.makeRecord(
+        logger.name, logging.INFO, __file__, 0, "GET %s %d", ("/x", 200), None
+    )
+    expected = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    assert formatter.format(record) == expected.format(record)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO koodrive_emulator\.access GET /x 200",
+        formatter.format(record),
+    )
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        failed = logger.makeRecord(
+            logger.name, logging.ERROR, __file__, 0, "failed", (), sys.exc_info()
+        )
+    lines = formatter.format(failed).splitlines()
+    assert lines[0].endswith(" ERROR koodrive_emulator.access failed")
+    assert lines[1] == "Traceback (most recent call last):"
+    assert lines[-1] == "ValueError: boom"
