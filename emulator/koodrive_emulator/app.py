@@ -70,6 +70,7 @@ FUTURE_RECORD_TIME_AHEAD = timedelta(days=30)  # the future-record-time fault
 UPDATED_BEFORE_CREATED_BY = timedelta(days=1)  # the updated-before-created fault
 REQUEST_DATE_SCHEME = "requestDate"  # the security scheme whose x-koodrive-validity is X-Date's
 _PLACEHOLDER = re.compile(r"\{([^}]*)\}")
+_UNSENT = object()  # a parameter not sent, in the key of a kept answer
 Endpoint = Callable[[Request], Awaitable[Response]]
 DEVICES_PATH = Spec.packaged().operations["listBoundDevices"].path
 GROUPS_PATH = Spec.packaged().operations["listUserGroups"].path
@@ -172,6 +173,13 @@ class EmulatorApp:
             for operation_id in self.spec.operations
             for examples in [self.spec.request_examples(operation_id)]
             if examples
+        }
+        # The reads (GET: safe, as HTTP has it), each with the names of the parameters its
+        # answer depends on besides the caller: with the operation, its key in _answer.
+        self._read_keys = {
+            operation_id: tuple(p.name for p in operation.parameters if p.location != "header")
+            for operation_id, operation in self.spec.operations.items()
+            if operation.method == "GET"
         }
         # One route per operation of the spec; an operation without a handler (handlers.py,
         # or `handlers=`) answers 501 naming it: a spec ahead of the emulator says so.
@@ -433,7 +441,8 @@ class EmulatorApp:
                 if fault is not None and fault.kind is FaultKind.TRUNCATED
                 else JSONBytesResponse
             )
-            return response_class(encode_json(outcome.body), outcome.status, headers)
+            encoded = outcome.encoded if outcome.encoded is not None else encode_json(outcome.body)
+            return response_class(encoded, outcome.status, headers)
 
         return endpoint
 
@@ -508,7 +517,7 @@ class EmulatorApp:
                 if flaw is FaultKind.REFUSED_WRITE_APPLIED and body_refused and parameters_passed:
                     self._apply_refused(handler, call, signed.body)
                 raise ValidationError(problems)
-            return _handled(handler, call)
+            return self._answer(handler, call)
         except ValidationError as error:
             if flaw is FaultKind.PARAMETER_ERROR_401:
                 return _Outcome(401, gateway_body(401, request_id))
@@ -533,6 +542,36 @@ class EmulatorApp:
             return _Outcome(
                 not_found.status, service_body(not_found.code, f"Resource not found: {error}.")
             )
+
+    def _answer(self, handler: Handler, call: OperationCall) -> _Outcome:
+        """The handler's answer. A read's is kept, encoded, until the state next changes:
+        the same page asked for again (a client polling it, a load test) is neither read nor
+        encoded again. It depends on nothing else than the caller, the parameters that are
+        not headers (those authenticate, trace or date it) and this app's cursor key, so
+        those are its key; a request that runs into a fault, or pages cut short at random,
+        is answered afresh."""
+        operation_id = call.rules.operation.operation_id
+        names = self._read_keys.get(operation_id)
+        if names is None or call.context.paging.short_pages:
+            return _handled(handler, call)
+        values = call.values
+        key = (
+            operation_id,
+            call.user_id,
+            *(values.get(name, _UNSENT) for name in names),
+        )
+        try:
+            hash(key)
+        except TypeError:  # a value read as a list or an object: answered afresh
+            return _handled(handler, call)
+
+        def encoded() -> _Outcome:
+            outcome = _handled(handler, call)
+            return dataclasses.replace(outcome, encoded=encode_json(outcome.body))
+
+        # Shared by every request it answers: the answering path changes no outcome (only
+        # a fault's does, and a fault's answer is never kept).
+        return call.context.backend.kept(key, encoded)
 
     def _apply_refused(self, handler: Handler, call: OperationCall, raw: bytes) -> None:
         """The refused-write-applied fault: the write made anyway, from the fields that were

@@ -74,6 +74,7 @@ class Outcome:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as text/html instead of `body`: a page from a proxy
+    encoded: bytes | None = None  # `body` as sent, when encoded already (a kept answer)
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,11 @@ DEFAULT_TENANT_ID = "1"
 _DIGITS = re.compile("[0-9]{1,32}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
-# How many listings (pages of groups, a user's devices) are kept as sent, for the same one
-# asked for again before the state changes (a client polling its first page, a load
-# test): a page of the largest size is some 40 KiB with its objects, 1.3 MiB in all.
-_LISTINGS_KEPT = 32
+# How many values read from the state (pages of groups, a user's devices, a read's answer
+# as sent) are kept, for the same one asked for again before the state changes (a client
+# polling its first page, a load test): a page of the largest size is some 40 KiB with
+# its objects, 2.6 MiB in all.
+_LISTINGS_KEPT = 64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -342,8 +343,9 @@ class Backend:
         self._next_id = int(self._meta("next_id", _FIRST_GENERATED_ID))
         self._user_refs: dict[str, int] = {}
         self._load_user_refs()
-        # Listings as sent (listed_groups, listed_devices), by their query; emptied by every
-        # write, so a listing kept is always the state's now.
+        # Values read from the state (listed_groups, listed_devices, the app's answers to
+        # reads), by their query; emptied by every write, so a value kept is always the
+        # state's now.
         self._listings: dict[tuple[object, ...], object] = {}
 
     # --- construction -------------------------------------------------------------------
@@ -648,7 +650,7 @@ class Backend:
         def find() -> list[Fragment]:
             return [device.wire() for device in self.devices(user_id)]
 
-        return self._kept(("devices", user_id), find)
+        return self.kept(("devices", user_id), find)
 
     def bind_device(
         self,
@@ -981,10 +983,12 @@ class Backend:
             )
 
         key = ("groups", user_id, int(source_type), group_name, case_sensitive, after, limit)
-        return self._kept(key, find)
+        return self.kept(key, find)
 
-    def _kept(self, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
-        """The listing `make` reads, as kept by `key` since the last write, or made now."""
+    def kept(self, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+        """What `make` reads of the state, as kept by `key` since the last write (made or
+        undone) or restore, or made now. `key` names everything else `make` depends on.
+        Inside a write nothing is kept: its changes may yet be undone."""
         with self._lock:
             if self._depth:  # inside a write, whose changes may yet be undone: not kept
                 return make()

@@ -3,6 +3,7 @@ short pages on purpose, and scale."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -276,3 +277,50 @@ def test_a_hundred_thousand_groups_page_correctly() -> None:
         assert {page["total"] for page in pages} == {33_333}
         named = get_page(emulator, http, size=100, name="team 99999").json()
         assert named["total"] == len(backend.groups(USER, source_type=0, group_name="team 99999"))
+
+
+def test_a_page_asked_again_is_the_same_until_any_write_and_then_shows_it(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    first = get_page(emulator, http, size=50)
+    again = get_page(emulator, http, size=50, headers=emulator.token_headers())
+    assert again.content == first.content
+    created = emulator.backend.create_group(
+        USER, group_name="kept?", source_type=SourceType.GROUP, now=datetime.now(UTC)
+    )
+    after = get_page(emulator, http, size=50).json()
+    assert after["total"] == first.json()["total"] + 1
+    assert created.id in ids(after["userGroupList"])
+
+
+def test_a_kept_page_answers_only_the_same_caller_and_parameters(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    mine = get_page(emulator, http, size=2).json()
+    assert get_page(emulator, http, size=3).json()["userGroupList"][:2] == mine["userGroupList"]
+    assert len(get_page(emulator, http, size=3).json()["userGroupList"]) == 3
+    named = get_page(emulator, http, size=2, name=mine["userGroupList"][0]["groupName"]).json()
+    assert named["total"] < mine["total"]
+
+
+def test_a_kept_page_is_never_sent_with_a_cursor_another_app_signed() -> None:
+    backend = Backend.default()
+    with (
+        running_emulator(backend=backend) as first,
+        running_emulator(backend=backend) as second,
+        httpx.Client(base_url=first.base_url) as a,
+        httpx.Client(base_url=second.base_url) as b,
+    ):
+        cursor_a = get_page(first, a, size=1).json()["nextCursor"]
+        cursor_b = get_page(second, b, size=1).json()["nextCursor"]
+        assert cursor_a != cursor_b  # each app signs with its own key
+        assert get_page(second, b, cursor_b, size=1).status_code == 200
+        assert get_page(first, a, cursor_a, size=1).status_code == 200
+
+
+def test_a_request_that_runs_into_a_fault_is_never_answered_from_a_kept_page(
+    emulator: RunningEmulator, http: httpx.Client
+) -> None:
+    total = get_page(emulator, http, size=50).json()["total"]
+    emulator.faults.add("wrong-total", operation="listUserGroups")
+    assert get_page(emulator, http, size=50).json()["total"] != total
