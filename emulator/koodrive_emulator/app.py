@@ -40,7 +40,13 @@ from koodrive_emulator.faults import REPLACING_KINDS, UNANSWERED_KINDS, Fault, F
 from koodrive_emulator.handlers import HANDLERS, SUCCESS_MESSAGE, Flaw, Handler, OperationCall
 from koodrive_emulator.handlers import Outcome as _Outcome
 from koodrive_emulator.journal import NOTE_KEY, AuthVerdict, RequestNote
-from koodrive_emulator.limits import BODY_LIMIT_KEY, MAX_ADMIN_BODY_BYTES, BodyLimit
+from koodrive_emulator.limits import (
+    BODY_LIMIT_KEY,
+    MAX_ADMIN_BODY_BYTES,
+    READ_BODY_KEY,
+    BodyLimit,
+    ReadBody,
+)
 from koodrive_emulator.models import Role, format_timestamp, parse_timestamp
 from koodrive_emulator.responses import (
     INTERNAL_ERROR,
@@ -361,10 +367,11 @@ class EmulatorApp:
             note = request.scope.get(NOTE_KEY) or RequestNote()
             note.operation = operation
             note.auth = AuthVerdict.NOT_CHECKED
-            # The whole body first (Request caches it for the signature check): after it,
-            # the only message left to receive is a disconnect, which is_disconnected() can
+            # The whole body first (as BodyLimit read it, else from Request): after it, the
+            # only message left to receive is a disconnect, which is_disconnected() can
             # then look for without swallowing any of the body.
-            note.body = await request.body()
+            read: ReadBody | None = request.scope.get(READ_BODY_KEY)
+            note.body = read.take() if read is not None else await request.body()
             # Read once per request (Starlette's query_params would read it again), and as
             # Starlette reads it: for these lookups, a parameter's last value.
             query_string = request.scope["query_string"].decode("latin-1")
@@ -399,7 +406,7 @@ class EmulatorApp:
                 path=_raw_path(request.scope),
                 query=query_string,
                 raw_headers=request.scope["headers"],
-                body=await request.body(),
+                body=note.body,
                 split_copies=flaw is FaultKind.SPLIT_HEADER_COPIES,
             )
             # Each header's first copy (a repeated credential is refused from `signed`).
@@ -552,10 +559,11 @@ class EmulatorApp:
         is answered afresh."""
         operation_id = call.rules.operation.operation_id
         names = self._read_keys.get(operation_id)
-        if names is None or call.context.paging.short_pages:
+        if names is None or call.flaw is not None or call.context.paging.short_pages:
             return _handled(handler, call)
         values = call.values
         key = (
+            self.pager,
             operation_id,
             call.user_id,
             *(values.get(name, _UNSENT) for name in names),

@@ -39,6 +39,27 @@ BODY_LIMIT_KEY = "koodrive.body_limit"
 logger = logging.getLogger("koodrive_emulator.access")
 
 
+# The scope key of the body BodyLimit read whole (a ReadBody).
+READ_BODY_KEY = "koodrive.read_body"
+
+
+class ReadBody:
+    """A request's body as BodyLimit read it: an app may take it from the scope instead of
+    receiving it again message by message (what Starlette's Request.body() does)."""
+
+    __slots__ = ("_messages",)
+
+    def __init__(self, messages: list[Message]) -> None:
+        self._messages = messages
+
+    def take(self) -> bytes:
+        """The body; after it, the app's next receive() is the server's next message (a
+        disconnect), as after receiving the body itself."""
+        messages = self._messages[:]
+        self._messages.clear()  # the very list the app's receive() replays from
+        return b"".join(message.get("body", b"") for message in messages)
+
+
 class BodyLimit:
     """Reads a request's body whole, up to MAX_BODY_BYTES, before the app sees it; a larger
     one (declared or sent) gets 413 with the gateway body, without being read further."""
@@ -72,6 +93,8 @@ class BodyLimit:
         async def replay() -> Message:
             return received.pop(0) if received else await receive()
 
+        if received[-1]["type"] == "http.request":  # whole: not cut short by a disconnect
+            scope[READ_BODY_KEY] = ReadBody(received)
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, send: Send, max_bytes: int) -> None:
