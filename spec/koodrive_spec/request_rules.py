@@ -86,6 +86,13 @@ def _hint(schema: Mapping[str, Any], told: str) -> str:
     return told
 
 
+def _spellings(values: list[object]) -> dict[str, object]:
+    spellings: dict[str, object] = {}
+    for value in values:
+        spellings.setdefault(str(value), value)
+    return spellings
+
+
 @dataclass(frozen=True)
 class Rule:
     """One parameter: how to read it, check it and tell what it must be."""
@@ -98,6 +105,8 @@ class Rule:
     header_name: str  # the name as ASGI gives headers: lower case
     enum: tuple[object, ...] | None
     integer: bool
+    # Each value of the list by its spelling (the first, should two be spelled alike).
+    enum_spellings: Mapping[str, object] | None = None
 
     @classmethod
     def of(cls, parameter: Parameter, behaviour: Behaviour | None) -> Rule:
@@ -116,6 +125,7 @@ class Rule:
             header_name=parameter.name.lower(),
             enum=tuple(enum) if isinstance(enum, list) else None,
             integer=parameter.schema.get("type") == "integer",
+            enum_spellings=_spellings(enum) if isinstance(enum, list) else None,
         )
 
     @property
@@ -125,8 +135,8 @@ class Rule:
     def read(self, text: str) -> object:
         """`text` as the schema's type; unchanged when it does not read as one. A value of
         a list is read only in the list's own spelling (`01` is not `1`)."""
-        if self.enum is not None:
-            return next((value for value in self.enum if str(value) == text), text)
+        if self.enum_spellings is not None:
+            return self.enum_spellings.get(text, text)
         if self.integer and _INTEGER.fullmatch(text):
             return int(text)
         return text
