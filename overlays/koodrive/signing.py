@@ -27,6 +27,10 @@ X_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 REQUIRED_SIGNED_HEADERS = ("host", "x-date", "x-user-id")
 _UNRESERVED = "-_.~"  # with A-Z a-z 0-9, left alone by RFC 3986 encoding
 _ALL_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*")
+# A query whose names and values are all unreserved characters (the common case): each
+# part a name, then an `=` and a value or nothing.
+_PLAIN_PART = r"[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?"
+_PLAIN_QUERY = re.compile(rf"{_PLAIN_PART}(?:&{_PLAIN_PART})*")
 _X_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 _EMPTY_PAYLOAD = hashlib.sha256(b"").hexdigest()  # what a GET signs: computed once
 _AUTHORIZATION = re.compile(
@@ -99,6 +103,8 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
 def canonical_query(query: str) -> str:
     """Parameters of a raw query string, encoded and sorted in character-code order."""
     pairs = query_pairs(query)
+    if _PLAIN_QUERY.fullmatch(query):  # nothing to decode or encode: one check, not each
+        return "&".join(f"{name}={value}" for name, value in sorted(pairs))
     return "&".join(
         f"{name}={value}" for name, value in sorted((encode(n), encode(v)) for n, v in pairs)
     )
@@ -106,12 +112,17 @@ def canonical_query(query: str) -> str:
 
 def canonical_headers(headers: Mapping[str, str], signed: Iterable[str]) -> str:
     """`lowercase(name):trim(value)\\n` for each signed header, in the given order."""
-    lowered = {name.lower(): value for name, value in headers.items()}
+    lowered: Mapping[str, str] | None = None  # made only for a name not found as it is
     lines = []
     for name in signed:
-        if name not in lowered:
-            raise ValueError(f"signed header {name!r} is not in the request")
-        lines.append(f"{name}:{lowered[name].strip()}\n")
+        value = headers.get(name)
+        if value is None:
+            if lowered is None:
+                lowered = {name.lower(): value for name, value in headers.items()}
+            value = lowered.get(name)
+            if value is None:
+                raise ValueError(f"signed header {name!r} is not in the request")
+        lines.append(f"{name}:{value.strip()}\n")
     return "".join(lines)
 
 
