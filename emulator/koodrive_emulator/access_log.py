@@ -34,11 +34,15 @@ class AccessLog:
         trace_id_pattern: str = _SHIPPED_TRACE_ID,
         request_id_header: str | None = None,
         clock: Callable[[], datetime] | None = None,
+        write_line: Callable[[str], None] | None = None,
     ) -> None:
         """`clock`: the `Date` of each response is its time, not the server's (which
-        uvicorn stamps once a second, so up to a second late)."""
+        uvicorn stamps once a second, so up to a second late). `write_line`: where each
+        line's message goes while the logger is enabled for INFO, instead of a record of
+        the logger (a program that owns its output: the CLI's stderr)."""
         self.app = app
         self._clock = clock
+        self._write_line = write_line
         self._trace_id = re.compile((trace_id_pattern or _SHIPPED_TRACE_ID).encode())
         self._request_id_header = (
             request_id_header.lower().encode("latin-1") if request_id_header else None
@@ -62,24 +66,18 @@ class AccessLog:
             logged = True
             if not logger.isEnabledFor(logging.INFO):
                 return
+            message = (
+                f"{scope['method']} {_path(scope)} {status} "
+                f"{(time.perf_counter() - started) * 1000:.1f}ms "
+                f"trace={_trace_id(scope, self._trace_id)} request_id={request_id}"
+            )
+            if self._write_line is not None:
+                self._write_line(message)
+                return
             # The record made here, not by logger.info: its search of the stack for the
             # caller's line was a third of the cost of a line, on every request.
             record = logger.makeRecord(
-                logger.name,
-                logging.INFO,
-                __file__,
-                0,
-                "%s %s %d %.1fms trace=%s request_id=%s",
-                (
-                    scope["method"],
-                    _path(scope),
-                    status,
-                    (time.perf_counter() - started) * 1000,
-                    _trace_id(scope, self._trace_id),
-                    request_id,
-                ),
-                None,
-                "AccessLog",
+                logger.name, logging.INFO, __file__, 0, message, (), None, "AccessLog"
             )
             logger.handle(record)
 

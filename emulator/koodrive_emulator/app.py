@@ -121,7 +121,11 @@ class EmulatorApp:
         admin: bool = True,
         spec: Spec | None = None,
         handlers: Mapping[str, Handler] | None = None,
+        access_log_line: Callable[[str], None] | None = None,
     ) -> None:
+        """`access_log_line`: where each access-log line's message goes instead of the
+        "koodrive_emulator.access" logger, whose level still says whether lines are made
+        (access_log.AccessLog)."""
         self.context = context or EmulatorContext()
         self.pager = Pager(cursor_secret or secrets.token_bytes(32))
         # `spec`: another spec than the one shipped (a test's changed copy); the parameters
@@ -251,6 +255,7 @@ class EmulatorApp:
             trace_id_pattern=str(trace_id or ""),
             request_id_header=request_id_header(self.spec.document),
             clock=lambda: self.context.clock.now(),
+            write_line=access_log_line,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -346,3 +347,20 @@ def test_a_log_line_is_time_level_logger_message_and_a_failure_keeps_its_traceba
     assert lines[0].endswith(" ERROR koodrive_emulator.access failed")
     assert lines[1] == "Traceback (most recent call last):"
     assert lines[-1] == "ValueError: boom"
+
+
+def test_an_access_line_written_directly_reads_as_a_logged_one() -> None:
+    from koodrive_emulator.cli import _AccessLines, _LineFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    formatter = _LineFormatter()
+    handler.setFormatter(formatter)
+    message = "GET /koodrive/ose/v1/usergroups 200 0.4ms trace=- request_id=0123"
+    _AccessLines(handler, formatter)(message)
+    logger = logging.getLogger("koodrive_emulator.access")
+    handler.emit(logger.makeRecord(logger.name, logging.INFO, __file__, 0, message, (), None))
+    direct, logged = stream.getvalue().splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.fullmatch(f"{stamp} INFO koodrive_emulator.access {re.escape(message)}", direct)
+    assert direct.split(" ", 2)[2] == logged.split(" ", 2)[2]  # the same, but for the time
