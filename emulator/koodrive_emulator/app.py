@@ -324,6 +324,9 @@ class EmulatorApp:
         finally:
             if not recorded:  # nothing answered, or an answer cut short
                 record()
+            # The note and its recorder refer to each other: unlinked, the request's objects
+            # are freed as it ends, not left for the cyclic GC (a tenth of a request's time).
+            note.record_now = None
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import httpx
 import pytest
@@ -353,7 +353,7 @@ def test_an_access_line_written_directly_reads_as_a_logged_one() -> None:
     from koodrive_emulator.cli import _AccessLines, _LineFormatter
 
     stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream)
     formatter = _LineFormatter()
     handler.setFormatter(formatter)
     message = "GET /koodrive/ose/v1/usergroups 200 0.4ms trace=- request_id=0123"

@@ -147,3 +147,82 @@ def test_each_answer_is_dated_by_the_emulators_clock_once() -> None:
         dates = response.headers.get_list("date")
         assert len(dates) == 1
         assert parsedate_to_datetime(dates[0]) == moment.replace(microsecond=0)
+
+
+def test_a_request_leaves_nothing_for_the_cyclic_garbage_collector() -> None:
+    """Every object a request makes is freed as it ends: a cycle left behind per request
+    (the journal's note and its recorder were one) made the GC a tenth of a request's time
+    under load."""
+    import asyncio
+    import gc
+    from datetime import UTC, datetime
+
+    from koodrive import signing
+    from koodrive_emulator.app import EmulatorApp
+    from koodrive_emulator.context import EmulatorContext
+    from koodrive_emulator.credentials import Credentials
+    from koodrive_emulator.testing import signed_headers
+
+    app = EmulatorApp(EmulatorContext())
+    development = Credentials.development()
+    now = datetime.now(UTC)
+    token = {
+        "host": "127.0.0.1",
+        "authorization": f"Bearer {development.token}",
+        "x-user-id": development.user_id,
+        "x-date": signing.format_x_date(now),
+    }
+    signed = signed_headers(
+        "http://127.0.0.1",
+        DEVICES,
+        user_id=development.user_id,
+        x_date=now,
+        app_id=development.app_id,
+        app_secret=development.app_secret,
+    )
+    requests = [
+        (GROUPS, b"pageSize=2&pageCursor=&sourceType=0", token),
+        (DEVICES, b"", {name.lower(): value for name, value in signed.items()}),
+        (GROUPS, b"pageSize=0", token),  # refused: 400
+        (GROUPS, b"pageSize=2&pageCursor=&sourceType=0", {"host": "127.0.0.1"}),  # 401
+    ]
+    statuses: list[int] = []
+
+    async def serve_each() -> None:
+        for path, query, headers in requests:
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": query,
+                "root_path": "",
+                "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+                "client": ("127.0.0.1", 50000),
+                "server": ("127.0.0.1", 80),
+            }
+
+            async def receive() -> dict[str, object]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message: dict[str, object]) -> None:
+                if message["type"] == "http.response.start":
+                    statuses.append(int(str(message["status"])))
+
+            await app(scope, receive, send)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        await serve_each()  # once first: what is made once (caches, kept pages) is made
+        gc.collect()
+        gc.disable()
+        try:
+            await serve_each()
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+
+    asyncio.run(main())
+    assert statuses[4:] == [200, 200, 400, 401]
