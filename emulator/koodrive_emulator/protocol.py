@@ -222,6 +222,7 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             _check_transfer_codings(transfer_codings, self.parser.get_http_version())
         self._previous_cycle = self.cycle
         super().on_headers_complete()
+        _send_head_with_body(self.cycle)
         self._in_body = True
         if announces_body:
             self._body_timer = self.loop.call_later(self.body_timeout, self._body_too_slow)
@@ -327,6 +328,54 @@ class GatewayHttpProtocol(HttpToolsProtocol):
                 "closed a connection that sent no whole request in %s s", self.header_timeout
             )
             self.transport.close()
+
+
+def _send_head_with_body(cycle: RequestResponseCycle) -> None:
+    """The response of `cycle` goes out with its head (status line and headers) and the
+    first bytes of its body in one write: one system call and one segment an answer, not
+    two. A head with no body (HEAD, 204) goes when the response completes."""
+    transport = _HeadWithBody(cycle.transport)
+    completed = cycle.on_response
+
+    def on_response() -> None:
+        transport.flush()
+        completed()
+
+    cycle.transport = transport  # type: ignore[assignment]
+    cycle.on_response = on_response
+
+
+class _HeadWithBody:
+    """A connection's transport for one response: its first write (the head) is held until
+    the next one, or until the response completes or the connection is closed. An interim
+    response (100 Continue) is not the head: it goes at once. Anything else is the
+    connection's own."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held = b""
+        self._wrote_head = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._held:
+            data, self._held = self._held + data, b""
+        elif not self._wrote_head and not bytes(data[:10]).startswith(b"HTTP/1.1 1"):
+            self._wrote_head = True
+            self._held = bytes(data)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._held:
+            held, self._held = self._held, b""
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def _check_transfer_codings(elements: list[bytes], http_version: str) -> None:

@@ -226,3 +226,69 @@ def test_a_request_leaves_nothing_for_the_cyclic_garbage_collector() -> None:
 
     asyncio.run(main())
     assert statuses[4:] == [200, 200, 400, 401]
+
+
+class _Writes:
+    """A transport that records each write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_response_head_goes_out_with_its_body_in_one_write() -> None:
+    from koodrive_emulator.protocol import _HeadWithBody
+
+    wire = _Writes()
+    transport = _HeadWithBody(wire)  # type: ignore[arg-type]
+    transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # an interim answer goes at once
+    transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+    assert wire.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    transport.write(b"{}")
+    transport.write(b"")  # anything after the first body bytes goes as it comes
+    assert wire.writes[1:] == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}", b""]
+    headless = _HeadWithBody(wire)  # type: ignore[arg-type]
+    headless.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+    headless.close()  # a held head is sent before the close
+    assert wire.writes[-1] == b"HTTP/1.1 204 No Content\r\n\r\n"
+    assert wire.closed
+
+
+def test_head_and_expect_100_continue_are_answered_whole(emulator: RunningEmulator) -> None:
+    from tests.emulator.raw_http import connect, read_response, request_head
+
+    host = ("Host", "127.0.0.1")
+    token = list(emulator.token_headers(with_user=True).items())
+    with connect(emulator.base_url) as sock:
+        target = f"{GROUPS}?pageSize=1&pageCursor=&sourceType=0"
+        sock.sendall(request_head("HEAD", target, [host, *token]))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 "), head
+        assert head.endswith(b"\r\n\r\n")  # a head alone, sent as its response completed
+        body = b'{"groupName":"continued","sourceType":0}'
+        sock.sendall(
+            request_head(
+                "POST",
+                GROUPS,
+                [
+                    host,
+                    *token,
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("Expect", "100-continue"),
+                ],
+            )
+        )
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"  # before the body is sent
+        sock.sendall(body)
+        status, text = read_response(sock)
+    assert status == 200, text
+    assert '"code":0' in text
