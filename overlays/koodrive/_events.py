@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
+from koodrive_client.types import PARSED_JSON
 
 from ._classify import TRACE_ID_HEADER, classify, parse_json
 from ._deadline import Alarm, Deadline
@@ -242,6 +243,8 @@ def _record_and_raise(response: httpx.Response, current: Attempt) -> None:
     error = classify(response, current.body, request_id=current.info.request_id)
     if error is not None:
         raise error
+    # A success is JSON: the generated parsing takes it from here rather than parse it again.
+    response.extensions[PARSED_JSON] = current.body
 
 
 def parsed_body(content: bytes) -> object:
