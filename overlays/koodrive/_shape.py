@@ -181,9 +181,7 @@ def _model_checker(model: type, *, top: bool) -> Checker:
         for checker in (_checker(hint),)
     ]
 
-    def check_fields(value: object, raw: object) -> None:
-        if not isinstance(raw, dict):
-            raise _Mismatch("a JSON object", raw)
+    def walk(value: object, raw: dict[str, object]) -> None:
         keys = _json_keys(raw)
         for name, normalised, field, text in fields:
             key = keys.get(normalised)
@@ -194,6 +192,47 @@ def _model_checker(model: type, *, top: bool) -> Checker:
                 continue
             try:
                 field(_RAW if value is _RAW else getattr(value, name), item)
+            except _Mismatch as mismatch:
+                mismatch.where.append(key)
+                raise
+
+    # What `walk` does for one set of keys, worked out once for it: the keys of the text
+    # fields present, then the other fields present, in their order. A body whose text fields
+    # are all text passes or fails as `walk` would; any other is walked, to name the first
+    # field in order that breaks its type.
+    plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[tuple[str, str, Checker], ...]]]
+    plans = {}
+
+    def plan(
+        raw: dict[str, object],
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, str, Checker], ...]]:
+        spelled = tuple(raw)
+        known = plans.get(spelled)
+        if known is None:
+            keys = _json_keys(raw)
+            present = [(keys[n], name, field, text) for name, n, field, text in fields if n in keys]
+            known = (
+                tuple(key for key, _, _, text in present if text is not None),
+                tuple((key, name, field) for key, name, field, text in present if text is None),
+            )
+            if len(raw) <= _MOST_CACHED_KEYS:  # as _json_keys: a body of ever new keys is bounded
+                if len(plans) > 256:
+                    plans.clear()
+                plans[spelled] = known
+        return known
+
+    def check_fields(value: object, raw: object) -> None:
+        if not isinstance(raw, dict):
+            raise _Mismatch("a JSON object", raw)
+        known = plans.get(tuple(raw))
+        texts, others = plan(raw) if known is None else known
+        for key in texts:
+            if not isinstance(raw[key], str):
+                walk(value, raw)
+                return
+        for key, name, field in others:
+            try:
+                field(_RAW if value is _RAW else getattr(value, name), raw[key])
             except _Mismatch as mismatch:
                 mismatch.where.append(key)
                 raise
