@@ -104,7 +104,7 @@ def current_deadline() -> Deadline | None:
 def add_call_extras(request: httpx.Request) -> None:
     """Before signing: the current call's extra headers and query (none outside a call)."""
     current = _CURRENT.get()
-    if current is not None:
+    if current is not None and current.extras is not NO_EXTRAS:  # most calls add nothing
         current.extras.apply(request)
 
 
@@ -116,7 +116,8 @@ def on_request(request: httpx.Request) -> None:
         for hook in current.hooks:
             hook.before_request(current.info)
         current.started = time.perf_counter()
-        current.keep_deadline(request)  # after before_request: on_error follows it
+        if current.deadline is not None:  # after before_request: on_error follows it
+            current.keep_deadline(request)
 
 
 def on_response(response: httpx.Response) -> None:
@@ -161,7 +162,8 @@ async def on_response_async(response: httpx.Response) -> None:
 def _before_body(response: httpx.Response, current: Attempt) -> _Received:
     """Before the body of a response to the SDK's `current` attempt is read: refuse it if
     it is too large or late already, and give its reads what is left of the deadline."""
-    current.keep_deadline(response.request)
+    if current.deadline is not None:
+        current.keep_deadline(response.request)
     limit = current.max_response_bytes
     _refuse_declared_size(response, limit)
     # httpcore takes the read timeout for the body from here when it starts reading it.
@@ -171,7 +173,8 @@ def _before_body(response: httpx.Response, current: Attempt) -> _Received:
 
 def _after_body(response: httpx.Response, current: Attempt, received: _Received) -> None:
     # A body that ended past the deadline may be one the alarm cut short.
-    current.keep_deadline(response.request)
+    if current.deadline is not None:
+        current.keep_deadline(response.request)
     received.keep()
     _record_and_raise(response, current)
 
