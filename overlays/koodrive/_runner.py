@@ -107,7 +107,8 @@ class SyncRunner(_Runner):
 
     def run(self, call: Call, send: Callable[[str], T]) -> T:
         trace_id = call.trace_id()
-        total = Deadline.after(call.options.total_timeout, "total_timeout")
+        seconds = call.options.total_timeout
+        total = None if seconds is None else Deadline.after(seconds, "total_timeout")
         retry = 0
         earlier: APIError | None = None
         while True:
@@ -139,7 +140,8 @@ class AsyncRunner(_Runner):
 
     async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
         trace_id = call.trace_id()
-        total = Deadline.after(call.options.total_timeout, "total_timeout")
+        seconds = call.options.total_timeout
+        total = None if seconds is None else Deadline.after(seconds, "total_timeout")
         retry = 0
         earlier: APIError | None = None
         while True:

@@ -67,8 +67,9 @@ def check_unparsed(model: type, body: object) -> None:
 
 
 def _check(model: type, value: object, body: object) -> None:
+    checker = _MODELS.get((model, True)) or _model_checker(model, top=True)
     try:
-        _model_checker(model, top=True)(value, body)
+        checker(value, body)
     except _Mismatch as mismatch:
         where = mismatch.path() or "the body"
         raise ShapeError(
@@ -93,7 +94,7 @@ def _checker(hint: object) -> Checker:
 def _compiled(hint: object) -> Checker:
     if typing.get_origin(hint) is list:
         (item_hint,) = typing.get_args(hint)
-        return _list_checker(_checker(item_hint))
+        return _list_checker(item_hint)
     if not isinstance(hint, type):
         return _anything  # a type this walk does not know: left to the generated parsing
     if attrs.has(hint):
@@ -120,8 +121,15 @@ def _anything(value: object, raw: object) -> None:
     return None
 
 
-def _list_checker(item: Checker) -> Checker:
+def _list_checker(item_hint: object) -> Checker:
+    item: Checker | None = None
+
     def check_list(value: object, raw: object) -> None:
+        # The items' checker is resolved when first called, not now (a model may contain a
+        # list of itself), and is a model's own: no call in between for every item.
+        nonlocal item
+        if item is None:
+            item = _item_checker(item_hint)
         if not isinstance(raw, list) or not (value is _RAW or isinstance(value, list)):
             raise _Mismatch("a JSON array", raw)
         values = [_RAW] * len(raw) if value is _RAW else value
@@ -134,6 +142,13 @@ def _list_checker(item: Checker) -> Checker:
                 raise
 
     return check_list
+
+
+def _item_checker(hint: object) -> Checker:
+    bare = _without_unset(hint)
+    if isinstance(bare, type) and attrs.has(bare):
+        return _model_checker(bare, top=False)
+    return _checker(hint)
 
 
 def _enum_checker(kind: type[enum.Enum]) -> Checker:
