@@ -70,10 +70,6 @@ class _Runner:
             deadline=total if own is None else earliest(total, own),
         )
 
-    def _succeeded(self, current: Attempt) -> None:
-        _finish(current, Outcome.SUCCESS)
-        record_success(current)
-
     def _failed(
         self,
         call: Call,
@@ -125,7 +121,8 @@ class SyncRunner(_Runner):
                 _abandoned(current, error)
                 raise
             else:
-                self._succeeded(current)
+                _finish(current, Outcome.SUCCESS)
+                record_success(current)
                 return result
             self._sleep(delay)
             retry += 1
@@ -159,7 +156,8 @@ class AsyncRunner(_Runner):
                 _abandoned(current, error)
                 raise
             else:
-                self._succeeded(current)
+                _finish(current, Outcome.SUCCESS)
+                record_success(current)
                 return result
             await self._sleep(delay)
             retry += 1
