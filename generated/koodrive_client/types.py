@@ -5,6 +5,7 @@ from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
 from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
+import httpx
 from attrs import define
 
 
@@ -63,7 +64,22 @@ def json_content(value: Any) -> bytes:
     ).encode("utf-8")
 
 
+# Where a reader that has parsed a response's JSON already leaves it on the response's
+# extensions: the SDK's classifier parses every body before the models are built from it,
+# and a body is not parsed twice. Only a body that is JSON is left there.
+PARSED_JSON = "koodrive.parsed_json"
+
+
+def response_json(response: httpx.Response) -> Any:
+    """The response's JSON: as a reader left it parsed (PARSED_JSON), else `response.json()`."""
+    try:
+        return response.extensions[PARSED_JSON]
+    except KeyError:
+        return response.json()
+
+
 __all__ = [
+    "PARSED_JSON",
     "UNSET",
     "File",
     "FileTypes",
@@ -71,4 +87,5 @@ __all__ = [
     "Response",
     "Unset",
     "json_content",
+    "response_json",
 ]

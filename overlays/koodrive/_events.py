@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
+from koodrive_client.types import PARSED_JSON
 
 from ._classify import TRACE_ID_HEADER, classify, parse_json
 from ._deadline import Alarm, Deadline
@@ -46,11 +47,6 @@ class Attempt:
     started: float | None = None  # perf_counter() when the request left
     # When the attempt must be over: the earlier of its own and its call's (None: never).
     deadline: Deadline | None = None
-
-    def request_id(self, response: httpx.Response) -> str | None:
-        if self.request_id_header is None:
-            return None
-        return response.headers.get(self.request_id_header) or None
 
     def timeouts(self) -> dict[str, float | None]:
         """httpx's per-phase timeouts for what is sent or read now: each cut to the time
@@ -103,7 +99,7 @@ def current_deadline() -> Deadline | None:
 def add_call_extras(request: httpx.Request) -> None:
     """Before signing: the current call's extra headers and query (none outside a call)."""
     current = _CURRENT.get()
-    if current is not None:
+    if current is not None and current.extras is not NO_EXTRAS:  # most calls add nothing
         current.extras.apply(request)
 
 
@@ -115,26 +111,33 @@ def on_request(request: httpx.Request) -> None:
         for hook in current.hooks:
             hook.before_request(current.info)
         current.started = time.perf_counter()
-        current.keep_deadline(request)  # after before_request: on_error follows it
+        if current.deadline is not None:  # after before_request: on_error follows it
+            current.keep_deadline(request)
 
 
 def on_response(response: httpx.Response) -> None:
     current = _CURRENT.get()
     if current is None:
         return  # a request of the user's own, on an httpx client given to the SDK
-    received = _before_body(response, current)
+    limit = _before_body(response, current)
     deadline = current.deadline
     alarm = None if deadline is None else Alarm.set_for(response, deadline)
+    # The body is read here under the cap, not by a helper object: every call reads one.
+    chunks: list[bytes] = []
+    size = 0
     try:
         for chunk in response.iter_bytes():
-            received.add(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(response, limit, chunks)
+            chunks.append(chunk)
             if deadline is not None:
                 current.keep_deadline(response.request)
     finally:
         if alarm is not None:
             alarm.cancel()  # before close() can hand the connection back to the pool
         response.close()
-    _after_body(response, current, received)
+    _after_body(response, current, chunks)
 
 
 async def on_request_async(request: httpx.Request) -> None:
@@ -145,70 +148,79 @@ async def on_response_async(response: httpx.Response) -> None:
     current = _CURRENT.get()
     if current is None:
         return
-    received = _before_body(response, current)
+    limit = _before_body(response, current)
     deadline = current.deadline
+    chunks: list[bytes] = []
+    size = 0
     try:
         async for chunk in response.aiter_bytes():
-            received.add(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(response, limit, chunks)
+            chunks.append(chunk)
             if deadline is not None:
                 current.keep_deadline(response.request)
     finally:
         await response.aclose()
-    _after_body(response, current, received)
+    _after_body(response, current, chunks)
 
 
-def _before_body(response: httpx.Response, current: Attempt) -> _Received:
+# A body is read under a cap (`max_response_bytes`), counted as decoded (decompressed)
+# bytes. httpx decompresses chunk by chunk, each raw chunk (64 KiB at most from the
+# network) in one go: a compressed bomb costs at most one chunk's inflation past the cap
+# before reading stops, never the whole bomb.
+
+
+def _before_body(response: httpx.Response, current: Attempt) -> int:
     """Before the body of a response to the SDK's `current` attempt is read: refuse it if
-    it is too large or late already, and give its reads what is left of the deadline."""
-    current.keep_deadline(response.request)
+    it is too large or late already, and give its reads what is left of the deadline. The
+    cap on the body's size, in bytes."""
+    if current.deadline is not None:
+        current.keep_deadline(response.request)
     limit = current.max_response_bytes
-    _refuse_declared_size(response, limit)
-    # httpcore takes the read timeout for the body from here when it starts reading it.
-    response.request.extensions["timeout"] = current.timeouts()
-    return _Received(response, limit)
-
-
-def _after_body(response: httpx.Response, current: Attempt, received: _Received) -> None:
-    # A body that ended past the deadline may be one the alarm cut short.
-    current.keep_deadline(response.request)
-    received.keep()
-    _record_and_raise(response, current)
-
-
-class _Received:
-    """A body read under a cap, counted as decoded (decompressed) bytes.
-
-    httpx decompresses chunk by chunk, each raw chunk (64 KiB at most from the network)
-    in one go: a compressed bomb costs at most one chunk's inflation past the cap before
-    reading stops, never the whole bomb.
-    """
-
-    def __init__(self, response: httpx.Response, limit: int) -> None:
-        self._response = response
-        self._limit = limit
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def add(self, chunk: bytes) -> None:
-        self._size += len(chunk)
-        if self._size > self._limit:
-            self._chunks.clear()
-            raise _too_large(self._response, self._limit, f"more than {self._limit} bytes")
-        self._chunks.append(chunk)
-
-    def keep(self) -> None:
-        # What response.read() would have stored: later readers (the generated parser,
-        # a user's hook) see the body as if httpx had read it.
-        self._response._content = b"".join(self._chunks)
-
-
-def _refuse_declared_size(response: httpx.Response, limit: int) -> None:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit and "Content-Encoding" not in response.headers:
-        raise _too_large(response, limit, f"Content-Length {declared}")
+        raise _too_large(response, limit, None, f"Content-Length {declared}")
+    # httpcore takes the read timeout for the body from here when it starts reading it.
+    response.request.extensions["timeout"] = current.timeouts()
+    return limit
 
 
-def _too_large(response: httpx.Response, limit: int, what: str) -> ResponseTooLargeError:
+def _after_body(response: httpx.Response, current: Attempt, chunks: list[bytes]) -> None:
+    """For a read response of the SDK's `current` attempt: keep its body as httpx would,
+    free it when dropped, keep it on the attempt, and raise the typed error it calls for."""
+    # A body that ended past the deadline may be one the alarm cut short.
+    if current.deadline is not None:
+        current.keep_deadline(response.request)
+    # What response.read() would have stored: later readers (the generated parser, a
+    # user's hook) see the body as if httpx had read it.
+    content = response._content = b"".join(chunks)
+    # Let the response be freed as soon as it is dropped, not at the next full GC: httpx's
+    # bound stream points back at its response (encode/httpx#3733), so every response, its
+    # page of JSON included, is a reference cycle that waits for the cyclic garbage
+    # collector; a long paging run piles pages up. The body is read and the stream closed
+    # by now (its elapsed time recorded), so a plain stream over the same bytes serves
+    # anyone who reads the response again.
+    response.stream = httpx.ByteStream(content)
+    current.response = response
+    info = current.info
+    info.response = response
+    header = current.request_id_header
+    info.request_id = None if header is None else response.headers.get(header) or None
+    current.body = parse_json(content)
+    error = classify(response, current.body, request_id=info.request_id)
+    if error is not None:
+        raise error
+    # A success is JSON: the generated parsing takes it from here rather than parse it again.
+    response.extensions[PARSED_JSON] = current.body
+
+
+def _too_large(
+    response: httpx.Response, limit: int, chunks: list[bytes] | None, what: str = ""
+) -> ResponseTooLargeError:
+    if chunks is not None:
+        chunks.clear()  # what was read goes now, not when the error and its frames do
+        what = f"more than {limit} bytes"
     return ResponseTooLargeError(
         f"HTTP {response.status_code} response from {response.request.url.path} is too large "
         f"({what}; max_response_bytes is {limit}); reading stopped",
@@ -217,31 +229,6 @@ def _too_large(response: httpx.Response, limit: int, what: str) -> ResponseTooLa
         limit=limit,
         headers=response.headers,
     )
-
-
-def _unbind_stream(response: httpx.Response) -> None:
-    """Let a read response be freed as soon as it is dropped, not at the next full GC.
-
-    httpx's bound stream points back at its response (encode/httpx#3733), so every
-    response, its page of JSON included, is a reference cycle that waits for the cyclic
-    garbage collector; a long paging run piles pages up. The body is read and the stream
-    closed by now (its elapsed time recorded), so a plain stream over the same bytes
-    serves anyone who reads the response again.
-    """
-    response.stream = httpx.ByteStream(response.content)
-
-
-def _record_and_raise(response: httpx.Response, current: Attempt) -> None:
-    """For a read response of the SDK's `current` attempt: free it when dropped, keep it on
-    the attempt, and raise the typed error it calls for."""
-    _unbind_stream(response)
-    current.response = response
-    current.info.response = response
-    current.info.request_id = current.request_id(response)
-    current.body = parse_json(response.content)
-    error = classify(response, current.body, request_id=current.info.request_id)
-    if error is not None:
-        raise error
 
 
 def parsed_body(content: bytes) -> object:

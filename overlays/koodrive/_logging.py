@@ -62,7 +62,8 @@ class LogLines(CallHooks):
         )
 
     def after_response(self, attempt: AttemptInfo) -> None:
-        self._line(attempt, None)
+        if logger.isEnabledFor(logging.INFO):  # every call ends here: no line, no call
+            self._line(attempt, None)
 
     def on_error(self, attempt: AttemptInfo, error: BaseException) -> None:
         self._line(attempt, error)

@@ -70,10 +70,6 @@ class _Runner:
             deadline=total if own is None else earliest(total, own),
         )
 
-    def _succeeded(self, current: Attempt) -> None:
-        _finish(current, Outcome.SUCCESS)
-        record_success(current)
-
     def _failed(
         self,
         call: Call,
@@ -107,7 +103,8 @@ class SyncRunner(_Runner):
 
     def run(self, call: Call, send: Callable[[str], T]) -> T:
         trace_id = call.trace_id()
-        total = Deadline.after(call.options.total_timeout, "total_timeout")
+        seconds = call.options.total_timeout
+        total = None if seconds is None else Deadline.after(seconds, "total_timeout")
         retry = 0
         earlier: APIError | None = None
         while True:
@@ -124,7 +121,8 @@ class SyncRunner(_Runner):
                 _abandoned(current, error)
                 raise
             else:
-                self._succeeded(current)
+                _finish(current, Outcome.SUCCESS)
+                record_success(current)
                 return result
             self._sleep(delay)
             retry += 1
@@ -139,7 +137,8 @@ class AsyncRunner(_Runner):
 
     async def run(self, call: Call, send: Callable[[str], Awaitable[T]]) -> T:
         trace_id = call.trace_id()
-        total = Deadline.after(call.options.total_timeout, "total_timeout")
+        seconds = call.options.total_timeout
+        total = None if seconds is None else Deadline.after(seconds, "total_timeout")
         retry = 0
         earlier: APIError | None = None
         while True:
@@ -157,7 +156,8 @@ class AsyncRunner(_Runner):
                 _abandoned(current, error)
                 raise
             else:
-                self._succeeded(current)
+                _finish(current, Outcome.SUCCESS)
+                record_success(current)
                 return result
             await self._sleep(delay)
             retry += 1
@@ -209,7 +209,7 @@ class _TypedFailures(AttemptScope):
     __slots__ = ("_trace_id",)
 
     def __init__(self, current: Attempt, trace_id: str) -> None:
-        super().__init__(current)
+        self.current = current  # AttemptScope's, set here: one call fewer on every attempt
         self._trace_id = trace_id
 
     def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:

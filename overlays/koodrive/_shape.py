@@ -67,8 +67,9 @@ def check_unparsed(model: type, body: object) -> None:
 
 
 def _check(model: type, value: object, body: object) -> None:
+    checker = _MODELS.get((model, True)) or _model_checker(model, top=True)
     try:
-        _model_checker(model, top=True)(value, body)
+        checker(value, body)
     except _Mismatch as mismatch:
         where = mismatch.path() or "the body"
         raise ShapeError(
@@ -93,7 +94,7 @@ def _checker(hint: object) -> Checker:
 def _compiled(hint: object) -> Checker:
     if typing.get_origin(hint) is list:
         (item_hint,) = typing.get_args(hint)
-        return _list_checker(_checker(item_hint))
+        return _list_checker(item_hint)
     if not isinstance(hint, type):
         return _anything  # a type this walk does not know: left to the generated parsing
     if attrs.has(hint):
@@ -120,8 +121,15 @@ def _anything(value: object, raw: object) -> None:
     return None
 
 
-def _list_checker(item: Checker) -> Checker:
+def _list_checker(item_hint: object) -> Checker:
+    item: Checker | None = None
+
     def check_list(value: object, raw: object) -> None:
+        # The items' checker is resolved when first called, not now (a model may contain a
+        # list of itself), and is a model's own: no call in between for every item.
+        nonlocal item
+        if item is None:
+            item = _item_checker(item_hint)
         if not isinstance(raw, list) or not (value is _RAW or isinstance(value, list)):
             raise _Mismatch("a JSON array", raw)
         values = [_RAW] * len(raw) if value is _RAW else value
@@ -134,6 +142,13 @@ def _list_checker(item: Checker) -> Checker:
                 raise
 
     return check_list
+
+
+def _item_checker(hint: object) -> Checker:
+    bare = _without_unset(hint)
+    if isinstance(bare, type) and attrs.has(bare):
+        return _model_checker(bare, top=False)
+    return _checker(hint)
 
 
 def _enum_checker(kind: type[enum.Enum]) -> Checker:
@@ -181,9 +196,7 @@ def _model_checker(model: type, *, top: bool) -> Checker:
         for checker in (_checker(hint),)
     ]
 
-    def check_fields(value: object, raw: object) -> None:
-        if not isinstance(raw, dict):
-            raise _Mismatch("a JSON object", raw)
+    def walk(value: object, raw: dict[str, object]) -> None:
         keys = _json_keys(raw)
         for name, normalised, field, text in fields:
             key = keys.get(normalised)
@@ -194,6 +207,47 @@ def _model_checker(model: type, *, top: bool) -> Checker:
                 continue
             try:
                 field(_RAW if value is _RAW else getattr(value, name), item)
+            except _Mismatch as mismatch:
+                mismatch.where.append(key)
+                raise
+
+    # What `walk` does for one set of keys, worked out once for it: the keys of the text
+    # fields present, then the other fields present, in their order. A body whose text fields
+    # are all text passes or fails as `walk` would; any other is walked, to name the first
+    # field in order that breaks its type.
+    plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[tuple[str, str, Checker], ...]]]
+    plans = {}
+
+    def plan(
+        raw: dict[str, object],
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, str, Checker], ...]]:
+        spelled = tuple(raw)
+        known = plans.get(spelled)
+        if known is None:
+            keys = _json_keys(raw)
+            present = [(keys[n], name, field, text) for name, n, field, text in fields if n in keys]
+            known = (
+                tuple(key for key, _, _, text in present if text is not None),
+                tuple((key, name, field) for key, name, field, text in present if text is None),
+            )
+            if len(raw) <= _MOST_CACHED_KEYS:  # as _json_keys: a body of ever new keys is bounded
+                if len(plans) > 256:
+                    plans.clear()
+                plans[spelled] = known
+        return known
+
+    def check_fields(value: object, raw: object) -> None:
+        if not isinstance(raw, dict):
+            raise _Mismatch("a JSON object", raw)
+        known = plans.get(tuple(raw))
+        texts, others = plan(raw) if known is None else known
+        for key in texts:
+            if not isinstance(raw[key], str):
+                walk(value, raw)
+                return
+        for key, name, field in others:
+            try:
+                field(_RAW if value is _RAW else getattr(value, name), raw[key])
             except _Mismatch as mismatch:
                 mismatch.where.append(key)
                 raise

@@ -52,10 +52,15 @@ def format_x_date(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("X-Date needs an aware datetime; got a naive one")
     utc = moment.astimezone(UTC)
-    # strftime(X_DATE_FORMAT), at a third of its cost: every signed call makes one.
-    return (
-        f"{utc.year:04d}{utc.month:02d}{utc.day:02d}T"
-        f"{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
+    # strftime(X_DATE_FORMAT), at a third of its cost (%-formatting: faster still than an
+    # f-string's six format specs): every signed call makes one.
+    return "%04d%02d%02dT%02d%02d%02dZ" % (  # noqa: UP031
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
     )
 
 
@@ -232,10 +237,10 @@ def required_authorization(
             _EMPTY_PAYLOAD if not payload else hashlib.sha256(payload).hexdigest(),
         )
     )
-    return (
-        f"{ALGORITHM} AppId={app_id},SignedHeaders={_REQUIRED_LIST},"
-        f"Signature={signature(app_secret, canonical)}"
-    )
+    # signature(app_secret, canonical), written out: every signed call makes one.
+    to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    signed = hmac.digest(app_secret.encode(), to_sign.encode(), "sha256").hex()
+    return f"{ALGORITHM} AppId={app_id},SignedHeaders={_REQUIRED_LIST},Signature={signed}"
 
 
 def verify(

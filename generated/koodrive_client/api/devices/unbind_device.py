@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.bound_device_response import BoundDeviceResponse
 from ...models.gateway_error import GatewayError
 from ...models.service_error import ServiceError
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, response_json
 
 
 def _get_kwargs(
@@ -40,7 +40,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> BoundDeviceResponse | GatewayError | ServiceError | None:
     if response.status_code == 200:
-        response_200 = BoundDeviceResponse.from_dict(response.json())
+        response_200 = BoundDeviceResponse.from_dict(response_json(response))
 
         return response_200
 
@@ -61,7 +61,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_400 = _parse_response_400(response.json())
+        response_400 = _parse_response_400(response_json(response))
 
         return response_400
 
@@ -82,7 +82,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_401 = _parse_response_401(response.json())
+        response_401 = _parse_response_401(response_json(response))
 
         return response_401
 
@@ -103,7 +103,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_404 = _parse_response_404(response.json())
+        response_404 = _parse_response_404(response_json(response))
 
         return response_404
 
@@ -124,7 +124,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_429 = _parse_response_429(response.json())
+        response_429 = _parse_response_429(response_json(response))
 
         return response_429
 
@@ -145,7 +145,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_500 = _parse_response_500(response.json())
+        response_500 = _parse_response_500(response_json(response))
 
         return response_500
 
@@ -166,7 +166,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_502 = _parse_response_502(response.json())
+        response_502 = _parse_response_502(response_json(response))
 
         return response_502
 
@@ -187,7 +187,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_503 = _parse_response_503(response.json())
+        response_503 = _parse_response_503(response_json(response))
 
         return response_503
 
@@ -208,7 +208,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_504 = _parse_response_504(response.json())
+        response_504 = _parse_response_504(response_json(response))
 
         return response_504
 

@@ -9,7 +9,7 @@ from ...models.create_user_group_request import CreateUserGroupRequest
 from ...models.create_user_group_response import CreateUserGroupResponse
 from ...models.gateway_error import GatewayError
 from ...models.service_error import ServiceError
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, response_json
 
 
 def _get_kwargs(
@@ -46,7 +46,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> CreateUserGroupResponse | GatewayError | ServiceError | None:
     if response.status_code == 200:
-        response_200 = CreateUserGroupResponse.from_dict(response.json())
+        response_200 = CreateUserGroupResponse.from_dict(response_json(response))
 
         return response_200
 
@@ -67,7 +67,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_400 = _parse_response_400(response.json())
+        response_400 = _parse_response_400(response_json(response))
 
         return response_400
 
@@ -88,7 +88,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_401 = _parse_response_401(response.json())
+        response_401 = _parse_response_401(response_json(response))
 
         return response_401
 
@@ -109,7 +109,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_404 = _parse_response_404(response.json())
+        response_404 = _parse_response_404(response_json(response))
 
         return response_404
 
@@ -130,7 +130,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_413 = _parse_response_413(response.json())
+        response_413 = _parse_response_413(response_json(response))
 
         return response_413
 
@@ -151,7 +151,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_415 = _parse_response_415(response.json())
+        response_415 = _parse_response_415(response_json(response))
 
         return response_415
 
@@ -172,7 +172,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_429 = _parse_response_429(response.json())
+        response_429 = _parse_response_429(response_json(response))
 
         return response_429
 
@@ -193,7 +193,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_500 = _parse_response_500(response.json())
+        response_500 = _parse_response_500(response_json(response))
 
         return response_500
 
@@ -214,7 +214,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_502 = _parse_response_502(response.json())
+        response_502 = _parse_response_502(response_json(response))
 
         return response_502
 
@@ -235,7 +235,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_503 = _parse_response_503(response.json())
+        response_503 = _parse_response_503(response_json(response))
 
         return response_503
 
@@ -256,7 +256,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_504 = _parse_response_504(response.json())
+        response_504 = _parse_response_504(response_json(response))
 
         return response_504
 

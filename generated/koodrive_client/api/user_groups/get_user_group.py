@@ -10,7 +10,7 @@ from ...models.gateway_error import GatewayError
 from ...models.get_user_group_response import GetUserGroupResponse
 from ...models.service_error import ServiceError
 from ...models.source_type import SourceType
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, response_json
 
 
 def _get_kwargs(
@@ -50,7 +50,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> GatewayError | ServiceError | GetUserGroupResponse | None:
     if response.status_code == 200:
-        response_200 = GetUserGroupResponse.from_dict(response.json())
+        response_200 = GetUserGroupResponse.from_dict(response_json(response))
 
         return response_200
 
@@ -71,7 +71,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_400 = _parse_response_400(response.json())
+        response_400 = _parse_response_400(response_json(response))
 
         return response_400
 
@@ -92,7 +92,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_401 = _parse_response_401(response.json())
+        response_401 = _parse_response_401(response_json(response))
 
         return response_401
 
@@ -113,7 +113,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_404 = _parse_response_404(response.json())
+        response_404 = _parse_response_404(response_json(response))
 
         return response_404
 
@@ -134,7 +134,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_429 = _parse_response_429(response.json())
+        response_429 = _parse_response_429(response_json(response))
 
         return response_429
 
@@ -155,7 +155,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_500 = _parse_response_500(response.json())
+        response_500 = _parse_response_500(response_json(response))
 
         return response_500
 
@@ -176,7 +176,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_502 = _parse_response_502(response.json())
+        response_502 = _parse_response_502(response_json(response))
 
         return response_502
 
@@ -197,7 +197,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_503 = _parse_response_503(response.json())
+        response_503 = _parse_response_503(response_json(response))
 
         return response_503
 
@@ -218,7 +218,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_504 = _parse_response_504(response.json())
+        response_504 = _parse_response_504(response_json(response))
 
         return response_504
 

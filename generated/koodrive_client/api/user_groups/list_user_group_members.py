@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.gateway_error import GatewayError
 from ...models.list_user_group_members_response import ListUserGroupMembersResponse
 from ...models.service_error import ServiceError
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, response_json
 
 
 def _get_kwargs(
@@ -54,7 +54,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> GatewayError | ServiceError | ListUserGroupMembersResponse | None:
     if response.status_code == 200:
-        response_200 = ListUserGroupMembersResponse.from_dict(response.json())
+        response_200 = ListUserGroupMembersResponse.from_dict(response_json(response))
 
         return response_200
 
@@ -75,7 +75,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_400 = _parse_response_400(response.json())
+        response_400 = _parse_response_400(response_json(response))
 
         return response_400
 
@@ -96,7 +96,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_401 = _parse_response_401(response.json())
+        response_401 = _parse_response_401(response_json(response))
 
         return response_401
 
@@ -117,7 +117,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_404 = _parse_response_404(response.json())
+        response_404 = _parse_response_404(response_json(response))
 
         return response_404
 
@@ -138,7 +138,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_429 = _parse_response_429(response.json())
+        response_429 = _parse_response_429(response_json(response))
 
         return response_429
 
@@ -159,7 +159,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_500 = _parse_response_500(response.json())
+        response_500 = _parse_response_500(response_json(response))
 
         return response_500
 
@@ -180,7 +180,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_502 = _parse_response_502(response.json())
+        response_502 = _parse_response_502(response_json(response))
 
         return response_502
 
@@ -201,7 +201,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_503 = _parse_response_503(response.json())
+        response_503 = _parse_response_503(response_json(response))
 
         return response_503
 
@@ -222,7 +222,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_504 = _parse_response_504(response.json())
+        response_504 = _parse_response_504(response_json(response))
 
         return response_504
 

@@ -9,7 +9,7 @@ from ...models.gateway_error import GatewayError
 from ...models.list_user_groups_response import ListUserGroupsResponse
 from ...models.service_error import ServiceError
 from ...models.source_type import SourceType
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, response_json
 
 
 def _get_kwargs(
@@ -55,7 +55,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> GatewayError | ServiceError | ListUserGroupsResponse | None:
     if response.status_code == 200:
-        response_200 = ListUserGroupsResponse.from_dict(response.json())
+        response_200 = ListUserGroupsResponse.from_dict(response_json(response))
 
         return response_200
 
@@ -76,7 +76,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_400 = _parse_response_400(response.json())
+        response_400 = _parse_response_400(response_json(response))
 
         return response_400
 
@@ -97,7 +97,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_401 = _parse_response_401(response.json())
+        response_401 = _parse_response_401(response_json(response))
 
         return response_401
 
@@ -118,7 +118,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_404 = _parse_response_404(response.json())
+        response_404 = _parse_response_404(response_json(response))
 
         return response_404
 
@@ -139,7 +139,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_429 = _parse_response_429(response.json())
+        response_429 = _parse_response_429(response_json(response))
 
         return response_429
 
@@ -160,7 +160,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_500 = _parse_response_500(response.json())
+        response_500 = _parse_response_500(response_json(response))
 
         return response_500
 
@@ -181,7 +181,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_502 = _parse_response_502(response.json())
+        response_502 = _parse_response_502(response_json(response))
 
         return response_502
 
@@ -202,7 +202,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_503 = _parse_response_503(response.json())
+        response_503 = _parse_response_503(response_json(response))
 
         return response_503
 
@@ -223,7 +223,7 @@ def _parse_response(
 
             return componentsschemas_error_body_type_1
 
-        response_504 = _parse_response_504(response.json())
+        response_504 = _parse_response_504(response_json(response))
 
         return response_504
 
