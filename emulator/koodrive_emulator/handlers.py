@@ -9,6 +9,10 @@ the record its path names (`call.key`), makes one change through the backend, an
 with `call.created(key)`, `call.record(item)` or `call.done()`; a refusal the backend raises
 (`state.WriteRefused`) is answered from the spec (not-found, forbidden). Register one with
 `@handles("operationId")`; an operation of the spec without one answers 501 naming it.
+
+A read (GET) answers from the caller, the state and its path and query values only, never
+its headers or the clock: the app keeps a read's answer until the state next changes
+(`EmulatorApp._answer`).
 """
 
 from __future__ import annotations
