@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,18 +139,7 @@ class SpecCoverage:
     def report(self) -> dict[str, Any]:
         with self._lock:
             operations = [self._operation_report(label) for label in self._operations]
-        totals: dict[str, list[int]] = {name: [0, 0] for name in DIMENSIONS}
-        uncovered: list[str] = []
-        for entry in operations:
-            for dimension, items in entry["items"].items():
-                totals[dimension][0] += sum(1 for item in items.values() if item["covered"])
-                totals[dimension][1] += len(items)
-                uncovered += [
-                    f"{entry['operation']}: {item['gap']}"
-                    for item in items.values()
-                    if not item["covered"]
-                ]
-        return {"totals": totals, "uncovered": uncovered, "operations": operations}
+        return summed_up(operations, DIMENSIONS)
 
     def _operation_report(self, label: str) -> dict[str, Any]:
         operation, seen = self._operations[label], self._seen[label]
@@ -366,3 +355,21 @@ def register(spec_path: Path, reports: Path | None) -> SpecCoverage:
                 (reports / COVERAGE_FILE).write_text(text + "\n", encoding="utf-8")
 
     return coverage
+
+
+def summed_up(operations: list[dict[str, Any]], dimensions: Iterable[str]) -> dict[str, Any]:
+    """The coverage report of `operations`, whose items are each marked `covered`: per
+    dimension, the items covered and the items in all, then every gap by name."""
+    totals: dict[str, list[int]] = {name: [0, 0] for name in dimensions}
+    uncovered: list[str] = []
+    for entry in operations:
+        for dimension, items in entry["items"].items():
+            counts = totals.setdefault(dimension, [0, 0])
+            counts[0] += sum(1 for item in items.values() if item["covered"])
+            counts[1] += len(items)
+            uncovered += [
+                f"{entry['operation']}: {item['gap']}"
+                for item in items.values()
+                if not item["covered"]
+            ]
+    return {"totals": totals, "uncovered": uncovered, "operations": operations}

@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from contract_tests.coverage import summed_up
 from contract_tests.summary import (
     COVERAGE,
     NOT_EXERCISED,
     RUN_FILE,
     THROTTLED,
     RunFacts,
+    json_object,
     render,
 )
 
@@ -66,10 +68,10 @@ def merge(folders: Sequence[Path], reports: Path) -> int:
     shutil.rmtree(reports, ignore_errors=True)
     reports.mkdir(parents=True)
     merge_junit([folder / JUNIT for folder in folders], reports / JUNIT)
-    report = merge_reports([_load(folder / REPORT) for folder in folders])
+    report = merge_reports([json_object(folder / REPORT) for folder in folders])
     if report is not None:
         (reports / REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    coverage = merge_coverage([_load(folder / COVERAGE) for folder in folders])
+    coverage = merge_coverage([json_object(folder / COVERAGE) for folder in folders])
     if coverage is not None:
         (reports / COVERAGE).write_text(json.dumps(coverage, indent=2) + "\n", encoding="utf-8")
     for name in (NOT_EXERCISED, THROTTLED):
@@ -102,7 +104,7 @@ def merge(folders: Sequence[Path], reports: Path) -> int:
 
 
 def _run_of(folder: Path) -> dict[str, Any]:
-    found = _load(folder / RUN_FILE)
+    found = json_object(folder / RUN_FILE)
     if found is None:
         raise MergeError(
             f"{folder}: no {RUN_FILE} (not the reports folder of a `scripts/contract` run)"
@@ -225,21 +227,11 @@ def merge_coverage(documents: Sequence[dict[str, Any] | None]) -> dict[str, Any]
 
 
 def _coverage_totals(operations: list[dict[str, Any]], dimensions: list[str]) -> dict[str, Any]:
-    totals: dict[str, list[int]] = {name: [0, 0] for name in dimensions}
-    uncovered: list[str] = []
     for entry in operations:
-        for dimension, items in entry["items"].items():
+        for items in entry["items"].values():
             for item in items.values():
                 item["covered"] = item["count"] > 0
-            totals.setdefault(dimension, [0, 0])
-            totals[dimension][0] += sum(1 for item in items.values() if item["covered"])
-            totals[dimension][1] += len(items)
-            uncovered += [
-                f"{entry['operation']}: {item['gap']}"
-                for item in items.values()
-                if not item["covered"]
-            ]
-    return {"totals": totals, "uncovered": uncovered, "operations": operations}
+    return summed_up(operations, dimensions)
 
 
 def _text(path: Path) -> str:
@@ -247,11 +239,3 @@ def _text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError:
         return ""
-
-
-def _load(path: Path) -> dict[str, Any] | None:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None

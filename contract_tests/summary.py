@@ -122,7 +122,7 @@ def run_level_reasons(junit: Path) -> list[str]:
 
 
 def render(facts: RunFacts) -> str:
-    report = _load(facts.report)
+    report = json_object(facts.report)
     passed = facts.exit_code == 0 and report is not None and not report["failures"]
     lines = [
         f"KooDrive contract suite: {'PASSED' if passed else 'FAILED'}",
@@ -231,7 +231,7 @@ def _throttled(path: Path) -> list[str]:
 
 def _coverage(path: Path) -> list[str]:
     """The spec coverage table and its gaps, from coverage.json."""
-    document = _load(path)
+    document = json_object(path)
     if document is None:
         return []
     lines = ["", f"Spec coverage ({path.name}):", f"  {'':<18}{'covered':>9}"]
@@ -256,7 +256,8 @@ def _lines(path: Path, *, unique: bool = True) -> list[str]:
     return list(dict.fromkeys(lines)) if unique else lines
 
 
-def _load(path: Path) -> dict[str, Any] | None:
+def json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object a file holds, or None: absent, unreadable, not JSON or not an object."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
