@@ -627,19 +627,7 @@ class Writes:
     def lend_group(self, case: Case, operation_id: str) -> None:
         """At send time: a batch goes to one of the run's groups alive and free, lent to
         this case until its answer (as lend_for does for a write)."""
-        name = self.kinds.membership(operation_id).group
-        path = case.path_parameters
-        if path is None or name not in path:
-            return
-        value = wire_text(path[name])
-        if not self.own.is_ours(value):
-            return
-        entry = self.own.created[value]
-        key = self.own.lend_this(value) or self.own.lend(entry.listing, entry.user)
-        if key is None and self.guard.could_send(operation_id, {}, None):
-            key = self.new_record(entry.listing, entry.user)
-        if key is not None:
-            path[name] = key
+        self._lend(case, operation_id, self.kinds.membership(operation_id).group)
 
     def lend_for(self, case: Case) -> None:
         """At send time: a write to one of the run's records goes to one alive and free
@@ -647,8 +635,12 @@ class Writes:
         an earlier case, or busy with another, is never sent a positive case. A key that is
         not the run's is left for the guard to refuse."""
         operation_id = self.operation_id(case)
-        write = self.kinds.write(operation_id)
-        name = write.key_parameter
+        self._lend(case, operation_id, self.kinds.write(operation_id).key_parameter)
+
+    def _lend(self, case: Case, operation_id: str, name: str | None) -> None:
+        """The run's record that `case` names in its path parameter `name` swapped for one
+        of the same listing and user that is alive and free (itself if it is, else a new
+        one where the guard would let it be made), lent to the case."""
         path = case.path_parameters
         if name is None or path is None or name not in path:
             return
