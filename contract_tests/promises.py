@@ -101,6 +101,16 @@ def _problem(text: str, *sent: Sent | str) -> str:
     return "- " + text + "".join(f"\n    {curl}" for curl in curls)
 
 
+def _total_disagrees(total_field: str, listing: Listing, where: str) -> str:
+    """The problem of a listing whose total is not the number of items it yields."""
+    return _problem(
+        f"`{total_field}` is {listing.total} but the listing yields "
+        f"{len(listing.items)} items over {len(listing.pages)} pages ({where})",
+        listing.pages[0],
+        listing.pages[-1],
+    )
+
+
 def _verdict(case: Case, response: schemathesis.Response, problems: Sequence[str]) -> bool:
     """True when nothing is broken; else a BrokenPromise quoting this response's request."""
     if problems:
@@ -321,14 +331,7 @@ class Walker:
                 return listing
             page_query = {**query, paging.cursor: next_cursor}
         if paging.total is not None and listing.complete and len(listing.items) != listing.total:
-            listing.problems.append(
-                _problem(
-                    f"`{paging.total}` is {listing.total} but the listing yields "
-                    f"{len(listing.items)} items over {len(listing.pages)} pages ({where})",
-                    listing.pages[0],
-                    listing.pages[-1],
-                )
-            )
+            listing.problems.append(_total_disagrees(paging.total, listing, where))
             listing.complete = False
         return listing
 
@@ -415,14 +418,7 @@ class Walker:
                 )
             )
         if len(listing.items) != listing.total:
-            listing.problems.append(
-                _problem(
-                    f"`{paging.total}` is {listing.total} but the listing yields "
-                    f"{len(listing.items)} items over {len(listing.pages)} pages ({where})",
-                    listing.pages[0],
-                    listing.pages[-1],
-                )
-            )
+            listing.problems.append(_total_disagrees(paging.total, listing, where))
         listing.complete = not listing.problems
         return listing
 
