@@ -169,17 +169,7 @@ def walk(
     answer = send(list(sent.items()))
 
     def listing(ends: bool, failed: Answer | None) -> Listing:
-        return Listing(
-            tuple(query.items()),
-            tuple(items),
-            tuple(behaviour.key_of(item) for item in items),
-            tuple(lengths),
-            total,
-            ends,
-            failed,
-            answer,
-            len(lengths) + (failed is not None),
-        )
+        return _listing(behaviour, query, items, lengths, total, ends, failed, answer)
 
     while True:
         listed = behaviour.items_of(answer.body) if answer.kind == "success" else None
@@ -198,6 +188,30 @@ def walk(
         followed.add(str(cursor))
         sent[paging.cursor] = str(cursor)
         answer = send(list(sent.items()))
+
+
+def _listing(
+    behaviour: Behaviour,
+    query: Mapping[str, str],
+    items: Sequence[Mapping[str, Any]],
+    lengths: Sequence[int],
+    total: object,
+    ends: bool,
+    failed: Answer | None,
+    last: Answer,
+) -> Listing:
+    """A walk as it stands: every page read counts, a failed one too."""
+    return Listing(
+        tuple(query.items()),
+        tuple(items),
+        tuple(behaviour.key_of(item) for item in items),
+        tuple(lengths),
+        total,
+        ends,
+        failed,
+        last,
+        len(lengths) + (failed is not None),
+    )
 
 
 def _walk_offsets(
@@ -226,17 +240,7 @@ def _walk_offsets(
         told = total if isinstance(total, int) and not isinstance(total, bool) else None
         ends = listed is not None and (not listed or (told is not None and offset >= told))
         if failed is not None or ends or len(lengths) >= max_pages:
-            return Listing(
-                (*query.items(),),
-                tuple(items),
-                tuple(behaviour.key_of(item) for item in items),
-                tuple(lengths),
-                total,
-                ends,
-                failed,
-                answer,
-                len(lengths) + (failed is not None),
-            )
+            return _listing(behaviour, query, items, lengths, total, ends, failed, answer)
         sent[paging.offset] = str(offset)
 
 
