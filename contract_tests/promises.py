@@ -914,17 +914,11 @@ def register(
                     if filter_.admits(item, needle)
                 }
                 missing = sorted(expected - filtered.keys(behaviour))
-                # Writes run beside this check (another worker's, or a tenant's): an item
-                # renamed, moved to the other kind or deleted during the filtered walk, and
-                # back by the end of it, is no broken filter. Only an item that the
-                # unfiltered listing shows matching after a filtered walk that left it out,
-                # twice, is.
-                for attempt in range(2):
-                    if not (filtered.complete and missing):
-                        break
-                    if attempt:
-                        filtered = walker.walk(plan.case, plan.mode, behaviour, query)
-                        missing = [k for k in missing if k not in filtered.keys(behaviour)]
+                if filtered.complete and missing:
+                    # Writes run beside this check (another worker's, or a tenant's): an item
+                    # renamed or deleted between the two walks is no broken filter. Only an
+                    # item that matches in the unfiltered listing before and after the
+                    # filtered walk, and is left out of it, is.
                     again = walker.walk(plan.case, plan.mode, behaviour, dict(unfiltered.query))
                     if again.complete:
                         still = {
