@@ -202,11 +202,19 @@ class Walker:
         self._sizes: dict[tuple[str, str, str], object] = {}
 
     def walk(
-        self, case: Case, mode: AuthMode, behaviour: Behaviour, query: Mapping[str, Any]
+        self,
+        case: Case,
+        mode: AuthMode,
+        behaviour: Behaviour,
+        query: Mapping[str, Any],
+        *,
+        anew: bool = False,
     ) -> Listing:
+        """The listing of `query`, as first walked in this run; `anew`: walked now, and
+        remembered in place of the earlier walk."""
         key = (case.operation.label, mode.value, _describe(query))
         with self._lock:  # one walk at a time: a live target is rate-limited anyway
-            if key not in self._walks:
+            if anew or key not in self._walks:
                 listing = self._follow(case, mode, behaviour, dict(query))
                 if listing.problems:
                     # Once more before blaming the target: a live listing may have changed
@@ -581,6 +589,37 @@ def _needle(names: Sequence[str]) -> str | None:
     return None
 
 
+def left_out(
+    walker: Walker,
+    plan: Plan,
+    filter_: Filter,
+    needle: str,
+    *,
+    unfiltered: Listing,
+    filtered: Listing,
+) -> list[str]:
+    """The keys of the items that match `needle` and that `filtered` (the listing filtered
+    by it, walked after `unfiltered`) leaves out, in order.
+
+    Writes run beside the check (the run's other worker, or a tenant's users): an item
+    deleted, renamed or moved to another listing between the two walks is no broken filter.
+    So the unfiltered listing is walked anew after the filtered one, and only an item that
+    matches in both unfiltered walks is left out. The walk must be made anew: the walker
+    remembers walks, and `unfiltered` may be one made long before."""
+    behaviour = plan.behaviour
+    if not filtered.complete:
+        return []
+    expected = {behaviour.key_of(item) for item in unfiltered.items if filter_.admits(item, needle)}
+    missing = expected - filtered.keys(behaviour)
+    if not missing:
+        return []
+    again = walker.walk(plan.case, plan.mode, behaviour, dict(unfiltered.query), anew=True)
+    if not again.complete:
+        return sorted(missing)
+    still = {behaviour.key_of(item) for item in again.items if filter_.admits(item, needle)}
+    return sorted(missing & still)
+
+
 def register(
     credentials: Credentials,
     settings: RunSettings,
@@ -908,26 +947,10 @@ def register(
                             )
                         )
                         break
-                expected = {
-                    behaviour.key_of(item)
-                    for item in unfiltered.items
-                    if filter_.admits(item, needle)
-                }
-                missing = sorted(expected - filtered.keys(behaviour))
-                if filtered.complete and missing:
-                    # Writes run beside this check (another worker's, or a tenant's): an item
-                    # renamed or deleted between the two walks is no broken filter. Only an
-                    # item that matches in the unfiltered listing before and after the
-                    # filtered walk, and is left out of it, is.
-                    again = walker.walk(plan.case, plan.mode, behaviour, dict(unfiltered.query))
-                    if again.complete:
-                        still = {
-                            behaviour.key_of(item)
-                            for item in again.items
-                            if filter_.admits(item, needle)
-                        }
-                        missing = [key for key in missing if key in still]
-                if filtered.complete and missing:
+                missing = left_out(
+                    walker, plan, filter_, needle, unfiltered=unfiltered, filtered=filtered
+                )
+                if missing:
                     problems.append(
                         _problem(
                             f"{filter_.parameter}={needle!r} left out item {missing[0]}, which "
