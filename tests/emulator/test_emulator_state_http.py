@@ -120,7 +120,14 @@ def test_get_state_is_the_whole_state_in_the_fixtures_format(
             "top": 0,
             "createdTime": first["groups"][0]["createdTime"],
             "updatedTime": first["groups"][0]["createdTime"],
-        }
+        },
+        {  # the default data's second member of the spec's example group
+            "userId": "1395476983395324036",
+            "role": 2,
+            "top": 0,
+            "createdTime": "2024-04-26T08:00:00.000Z",
+            "updatedTime": "2024-04-26T08:00:00.000Z",
+        },
     ]
     assert document["tenantId"] == "1"
     assert set(first["devices"][0]) == {

@@ -22,8 +22,8 @@ from koodrive_proxy.fidelity_behaviour import AS_DECLARED
 from koodrive_proxy.fidelity_requests import key_listing
 from koodrive_spec.reader import Spec
 
-# Names for the default data's users: its members carry no `userName` (a tenant need not
-# name them), and the members' `keyWord` filter is judged by parts of their names.
+# Names for every user of the default data (it names two of them): the members' `keyWord`
+# filter is judged by parts of their names.
 NAMES = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra")
 
 

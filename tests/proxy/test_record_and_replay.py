@@ -300,7 +300,9 @@ def test_the_vendors_page_shapes_are_measured(tmp_path: Path) -> None:
 
     shapes = recorded.page_shapes
     assert shapes.before_the_end >= 8
-    assert 0.25 < shapes.short_ratio < 0.75
+    # Some pages short and some not: a handful of pages, each cut short at random, say no
+    # more than that of the vendor's rate.
+    assert 0 < shapes.short < shapes.before_the_end
     assert "koodrive-emulator --short-pages 0." in shapes.described()
     assert even_shapes.short == 0
     assert even_shapes.pages > 0
