@@ -226,5 +226,7 @@ def test_memberships_at_two_sizes_page_every_sampled_groups_members() -> None:
     assert small.paged == 5 * scale.GROUP_CAPACITY  # all 5 groups of 200
     assert large.paged == 20 * scale.GROUP_CAPACITY
     assert small.passes == scale.MEMBERS_READ // small.paged
+    assert large.passes >= scale.MEMBER_PASSES
+    assert len(large.pass_seconds) == large.passes
     assert large.rss_started_mib > 1
     assert small.ms_per_thousand > 0
