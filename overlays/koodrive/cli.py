@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from koodrive_client.models import (
     BoundDeviceEntity,
     SourceType,
+    UpdateUserGroupRequestRole,
     UpdateUserGroupRequestTop,
     UserGroupDetail,
 )
@@ -116,10 +117,18 @@ def _parser() -> argparse.ArgumentParser:
         help="create a group (not retried once it may have reached the API)",
     )
     create.add_argument("name", metavar="NAME", help="the group's name")
-    update = group_actions.add_parser("update", parents=[common], help="rename a group, pin it")
+    update = group_actions.add_parser(
+        "update", parents=[common], help="rename a group, pin it, set a member's role"
+    )
     update.add_argument("group_id", metavar="GROUP_ID", help="the group's id")
     update.add_argument("--name", required=True, help="its name (the API needs it every time)")
     update.add_argument("--icon-url", help="an http(s) URL of its icon")
+    update.add_argument("--member", metavar="USER_ID", help="with --role: the member to set")
+    update.add_argument(
+        "--role",
+        choices=[role.name.lower() for role in UpdateUserGroupRequestRole],
+        help="with --member: the member's new role (only the owner may set one)",
+    )
     pinning = update.add_mutually_exclusive_group()
     pinning.add_argument("--pin", action="store_true", help="pin it to the top of the list")
     pinning.add_argument("--unpin", action="store_true", help="show it in order")
@@ -176,6 +185,9 @@ _IN_CLI_TERMS = (
     ("user_ids[", "USER_ID["),
     ("user_ids must", "USER_ID must"),
     ("device_id must", "DEVICE_ID must"),
+    ("user_id and role go together", "--member and --role go together"),
+    ("user_id was given without role", "--member was given without --role"),
+    ("role was given without user_id", "--role was given without --member"),
     ("(total_timeout=", "(--timeout "),
 )
 # The SDK's methods, as the commands that call them: an API error's note (a write not
@@ -270,12 +282,15 @@ def _group_write(client: KooDrive, args: argparse.Namespace) -> None:
             top = (
                 UpdateUserGroupRequestTop.PINNED if args.pin else UpdateUserGroupRequestTop.IN_ORDER
             )
+        role = None if args.role is None else UpdateUserGroupRequestRole[args.role.upper()]
         groups.update(
             args.group_id,
             group_name=args.name,
             source_type=args.source_type,
             icon_url=args.icon_url,
             top=top,
+            user_id=args.member,
+            role=role,
         )
         record = {"id": args.group_id, "groupName": args.name, "sourceType": args.source_type}
         if args.icon_url is not None:
@@ -283,6 +298,9 @@ def _group_write(client: KooDrive, args: argparse.Namespace) -> None:
         if top is not None:
             record["top"] = top.value
         line = f"updated {_render.KIND_NAMES[SourceType(args.source_type)]} {args.group_id}"
+        if role is not None:
+            record.update(userId=args.member, role=role.value)
+            line += f"; member {args.member} is now {args.role}"
     else:
         groups.delete(args.group_id)
         record = {"id": args.group_id, "deleted": True}

@@ -203,3 +203,29 @@ def test_the_cli_adds_lists_and_names_a_failed_user(
     removed = koodrive(emulator, "members", "remove", group_id, B, "--json")
     assert removed.returncode == 0, removed.stderr
     assert '"status": 0' in removed.stdout
+
+
+def test_the_cli_sets_a_members_role_and_refuses_half_of_it(
+    client: KooDrive, emulator: RunningEmulator
+) -> None:
+    emulator.backend.add_user(B, name="Bob")
+    group_id = client.user_groups.create(group_name="Roles", source_type=0)
+    client.user_groups.members.add(group_id, user_ids=[B])
+    update = ("groups", "update", group_id, "--name", "Roles", "--source-type", "0")
+
+    promoted = koodrive(emulator, *update, "--member", B, "--role", "administrator")
+
+    assert promoted.returncode == 0, promoted.stderr
+    assert promoted.stdout == f"updated group {group_id}; member {B} is now administrator\n"
+    roles = {m.user_id: m.role for m in client.user_groups.members.list(group_id)}
+    assert roles[B] == MemberRole.ADMINISTRATOR
+    demoted = koodrive(emulator, *update, "--member", B, "--role", "member", "--json")
+    assert demoted.returncode == 0, demoted.stderr
+    assert '"role": "2"' in demoted.stdout
+    roles = {m.user_id: m.role for m in client.user_groups.members.list(group_id)}
+    assert roles[B] == MemberRole.MEMBER
+    for half in (("--member", B), ("--role", "member")):
+        refused = koodrive(emulator, *update, *half)
+        assert refused.returncode == 2, refused.stderr
+        assert "--member and --role go together" in refused.stderr
+        assert "Traceback" not in refused.stderr
