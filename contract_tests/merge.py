@@ -68,7 +68,10 @@ def merge(folders: Sequence[Path], reports: Path) -> int:
     shutil.rmtree(reports, ignore_errors=True)
     reports.mkdir(parents=True)
     merge_junit([folder / JUNIT for folder in folders], reports / JUNIT)
-    report = merge_reports([json_object(folder / REPORT) for folder in folders])
+    report = merge_reports(
+        [json_object(folder / REPORT) for folder in folders],
+        [str(shard.get("shard") or "whole") for shard in shards],
+    )
     if report is not None:
         (reports / REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     coverage = merge_coverage([json_object(folder / COVERAGE) for folder in folders])
@@ -159,12 +162,24 @@ def merge_junit(paths: Sequence[Path], out: Path) -> None:
     out.write_bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
-def merge_reports(reports: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
-    """schemathesis' JSON reports joined: what the summary reads of them."""
+def merge_reports(
+    reports: Sequence[dict[str, Any] | None], names: Sequence[str] = ()
+) -> dict[str, Any] | None:
+    """schemathesis' JSON reports joined: what the summary reads of them. `names`: each
+    report's shard ("2/3"), in the same order, for what differs from shard to shard."""
     found = [report for report in reports if report is not None]
     if not found:
         return None
     joined = copy.deepcopy(found[0])
+    # Each shard draws its own seed unless one is given: the seed that replays a shard's
+    # cases is that shard's (KOODRIVE_CONTRACT_SEED with the same --shard).
+    named = [
+        (name, report.get("seed"))
+        for name, report in zip(list(names) or ["?"] * len(reports), reports, strict=True)
+        if report is not None
+    ]
+    if len({seed for _, seed in named}) > 1:
+        joined["seed"] = ", ".join(f"{seed} (shard {name})" for name, seed in named)
     for report in found[1:]:
         for section in ("operations", "test_cases"):
             for key, value in (report.get(section) or {}).items():

@@ -5,10 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from koodrive_spec import Spec
 
+from contract_tests.merge import merge_reports
 from contract_tests.runner import SPEC, shard_operations
 from contract_tests.sharding import WHOLE, Shard, ShardError
 
@@ -99,3 +101,23 @@ def test_the_runner_refuses_a_bad_shard_before_starting_anything(
     assert says in result.stderr
     assert "Traceback" not in result.stderr
     assert "==> contract suite" not in result.stdout
+
+
+def _report(seed: int) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "operations": {"tested": 1},
+        "test_cases": {"generated": 2},
+        "failures": [],
+    }
+
+
+def test_the_merged_report_names_each_shards_seed_when_they_differ() -> None:
+    differ = merge_reports([_report(7), None, _report(9)], ["1/3", "2/3", "3/3"])
+    same = merge_reports([_report(7), _report(7)], ["1/2", "2/2"])
+
+    assert differ is not None
+    assert same is not None
+    assert differ["seed"] == "7 (shard 1/3), 9 (shard 3/3)"
+    assert (differ["operations"]["tested"], differ["test_cases"]["generated"]) == (2, 4)
+    assert same["seed"] == 7
