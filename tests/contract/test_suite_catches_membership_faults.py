@@ -109,7 +109,7 @@ CASES = [
             "members_only_as_declared",
             "promises a non-member 400 with code 13000309 (not-found)",
         )
-        for operation in (DETAIL, MEMBERS, ADD, REMOVE, UPDATE)
+        for operation in (DETAIL, MEMBERS, ADD, REMOVE, UPDATE, DELETE)
     ],
 ]
 
@@ -156,6 +156,7 @@ def test_a_broken_membership_promise_fails_the_suite_naming_it(
         (ADD, EXAMPLES),
         (ADD, COVERAGE),
         (REMOVE, EXAMPLES),
+        (DELETE, EXAMPLES),
     ],
 )
 def test_the_unbroken_emulator_keeps_every_membership_promise_and_its_state(
