@@ -185,6 +185,7 @@ _IN_CLI_TERMS = (
     ("user_ids[", "USER_ID["),
     ("user_ids must", "USER_ID must"),
     ("device_id must", "DEVICE_ID must"),
+    ("user_id must be a user id", "--member must be a user id"),
     ("user_id and role go together", "--member and --role go together"),
     ("user_id was given without role", "--member was given without --role"),
     ("role was given without user_id", "--role was given without --member"),

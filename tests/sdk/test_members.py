@@ -224,8 +224,12 @@ def test_the_cli_sets_a_members_role_and_refuses_half_of_it(
     assert '"role": "2"' in demoted.stdout
     roles = {m.user_id: m.role for m in client.user_groups.members.list(group_id)}
     assert roles[B] == MemberRole.MEMBER
-    for half in (("--member", B), ("--role", "member")):
-        refused = koodrive(emulator, *update, *half)
+    for wrong, said in [
+        (("--member", B), "--member and --role go together"),
+        (("--role", "member"), "--member and --role go together"),
+        (("--member", "Bob", "--role", "member"), "--member must be a user id"),
+    ]:
+        refused = koodrive(emulator, *update, *wrong)
         assert refused.returncode == 2, refused.stderr
-        assert "--member and --role go together" in refused.stderr
+        assert said in refused.stderr
         assert "Traceback" not in refused.stderr
