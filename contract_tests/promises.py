@@ -193,7 +193,8 @@ class Listing:
 
 class Walker:
     """Follows listings page by page with the suite's credentials; remembers each walk, so
-    that every check reading a listing reads the same one."""
+    that every check reading a listing reads the same one. A walk that is to see what
+    changed since (a write of the run's, or a tenant's) must be made with `anew=True`."""
 
     def __init__(self, sender: Sender) -> None:
         self.sender = sender
