@@ -13,12 +13,11 @@ import pytest
 import schemathesis
 from koodrive_spec import Spec
 from koodrive_spec.behaviour import CursorPaging, Filter, Match
-from requests.structures import CaseInsensitiveDict
 
 from contract_tests.credentials import AuthMode
-from contract_tests.probing import Sent
 from contract_tests.promises import Walker, left_out, plan_for
 from contract_tests.runner import SPEC
+from tests.contract.made_up import MadeUpListing
 
 GROUPS = "listUserGroups"
 BEHAVIOUR = Spec.packaged().behaviours[GROUPS]
@@ -38,25 +37,19 @@ def _name_filter() -> Filter:
 
 PAGING, NAME = _paging(), _name_filter()
 FIELD, ITEMS, KEY = NAME.field or "", BEHAVIOUR.items or "", BEHAVIOUR.item_key or ""
+TOTAL = PAGING.total or ""
 DESIGN, OPS = "1900000000000000182", "1900000000000000183"
 
 
-class Groups:
+class Groups(MadeUpListing):
     """Two groups on one page; `drops_design`: a filter that leaves "Design Team" out."""
 
     def __init__(self, *, drops_design: bool = False) -> None:
+        super().__init__()
         self.groups = {DESIGN: "Design Team", OPS: "Ops"}
         self.drops_design = drops_design
 
-    def send(
-        self,
-        case: Any,
-        mode: AuthMode,
-        *,
-        query: Mapping[str, Any],
-        headers: Mapping[str, str] | None = None,
-        **_: Any,
-    ) -> Sent:
+    def body(self, query: Mapping[str, Any]) -> dict[str, Any]:
         needle = query.get(NAME.parameter)
         page = [
             {KEY: key, FIELD: name}
@@ -64,8 +57,7 @@ class Groups:
             if needle is None
             or (needle.casefold() in name.casefold() and not (self.drops_design and key == DESIGN))
         ]
-        body = {"code": 0, "msg": "OK", PAGING.total: len(page), ITEMS: page}
-        return Sent(200, CaseInsensitiveDict(dict(headers or {})), body, f"curl {needle}")
+        return {"code": 0, "msg": "OK", TOTAL: len(page), ITEMS: page}
 
 
 @pytest.fixture

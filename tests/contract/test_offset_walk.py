@@ -12,12 +12,11 @@ import pytest
 import schemathesis
 from koodrive_spec import Spec
 from koodrive_spec.behaviour import OffsetPaging
-from requests.structures import CaseInsensitiveDict
 
 from contract_tests.credentials import AuthMode
-from contract_tests.probing import Sent
 from contract_tests.promises import Walker
 from contract_tests.runner import SPEC
+from tests.contract.made_up import MadeUpListing
 
 MEMBERS = "listUserGroupMembers"
 BEHAVIOUR = Spec.packaged().behaviours[MEMBERS]
@@ -34,24 +33,15 @@ ITEMS = BEHAVIOUR.items or ""
 KEY = BEHAVIOUR.item_key or ""
 
 
-class Listing:
+class Listing(MadeUpListing):
     """A listing of `count` items, served by offset, with one flaw at most."""
 
     def __init__(self, count: int, flaw: str | None = None) -> None:
+        super().__init__()
         self.items = [{KEY: str(1000 + n)} for n in range(count)]
         self.flaw = flaw
-        self.calls = 0
 
-    def send(
-        self,
-        case: Any,
-        mode: AuthMode,
-        *,
-        query: Mapping[str, Any],
-        headers: Mapping[str, str] | None = None,
-        **_: Any,
-    ) -> Sent:
-        self.calls += 1
+    def body(self, query: Mapping[str, Any]) -> dict[str, Any]:
         offset, limit = int(query[PAGING.offset]), int(query[PAGING.limit])
         total = len(self.items)
         start = max(0, offset - 1) if self.flaw == "repeat" and offset else offset
@@ -64,9 +54,7 @@ class Listing:
             total += 1
         if self.flaw == "unstable-total":
             total += self.calls
-        body = {"code": 0, "msg": "OK", PAGING.total: total, ITEMS: page}
-        echoed = CaseInsensitiveDict(dict(headers or {}))  # the trace id, as sent
-        return Sent(200, echoed, body, f"curl {offset}")
+        return {"code": 0, "msg": "OK", PAGING.total: total, ITEMS: page}
 
 
 @pytest.fixture
